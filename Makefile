@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh Debian 12 machine:
+#   make demo   install what is missing, build, run layergc plan + apply on a generated root
+#   make test   the same set-up, then every test (unit, integration, e2e on a real dockerd)
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
+DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
+  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
+  btrfs-progs util-linux procps
+
+.PHONY: all deps build test demo clean unit integration e2e
+
+all: build
+
+# Install only what is missing; apt-get update runs only when something is.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all Debian packages present"; fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 1 --timeout 1800
+
+unit integration e2e: build
+	cd $(BUILD) && ctest --output-on-failure -L '^$@$$'
+
+demo: build
+	./tests/gen/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

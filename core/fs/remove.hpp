@@ -1,0 +1,28 @@
+// Confined removal (DESIGN §1.8): fd-relative, never following a symlink, never crossing to
+// another filesystem or mount, children before parents. A mount point found inside a tree stops
+// the removal of that tree with an error: it is never unmounted and never entered.
+#pragma once
+
+#include "core/model/driver_scan.hpp"
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace layergc::fs {
+
+struct RemoveStats {
+    uint64_t files = 0;  // non-directories unlinked
+    uint64_t dirs = 0;   // directories removed
+    bool absent = false; // the path did not exist (nothing to do; not an error)
+};
+
+// Remove relpath (below base_fd) as `removal` says. The kind must match what is on disk: a
+// `file` that is a directory, or a `tree` that is a symlink, is refused.
+Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal);
+
+// Rename old_rel to new_rel, both directly below dir_fd (single components), atomically and
+// without replacing an existing new_rel (renameat2 RENAME_NOREPLACE).
+Result<void> rename_noreplace(int dir_fd, std::string_view old_name, std::string_view new_name);
+
+} // namespace layergc::fs

@@ -1,0 +1,31 @@
+// Disk usage of candidate paths: bytes on disk (st_blocks * 512) and apparent size, each
+// hard-linked inode counted once across everything measured in one call, never following a
+// symlink, never entering another filesystem or mount.
+#pragma once
+
+#include "core/model/driver_scan.hpp"
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace layergc::fs {
+
+struct Usage {
+    uint64_t bytes = 0;           // allocated: st_blocks * 512
+    uint64_t apparent_bytes = 0;  // st_size sum
+    uint64_t inodes = 0;
+    bool crossed_mount = false;   // a mount point was found below (and not entered)
+};
+
+struct UsageRequest {
+    std::vector<OwnedPath> paths;  // relative to base_fd, all owned by one candidate
+};
+
+// Measure each request (one per candidate) in parallel on `threads` threads. A path that does
+// not exist counts as zero; any other failure is that request's Error.
+std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageRequest>& requests,
+                                         unsigned threads);
+
+} // namespace layergc::fs

@@ -1,0 +1,46 @@
+// What a driver plugin reports about its home: the host-side copy of the ABI's lgc_entry and
+// lgc_leftover (plugins' strings are only valid during the callback, so everything is copied).
+#pragma once
+
+#include "core/model/problem.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace layergc {
+
+// How core removes one path (values equal lgc_removal).
+enum class Removal { tree = 1, file = 2, symlink = 3, subvolume = 4 };
+
+const char* to_string(Removal r);
+
+struct OwnedPath {
+    std::string relpath;  // relative to the driver home; validated by core before any use
+    Removal removal = Removal::tree;
+};
+
+struct DriverEntry {
+    std::string id;                    // driver ID: cache-id, mount-id, <mount-id>-init, bk25
+    std::vector<OwnedPath> paths;      // in removal order
+    std::vector<std::string> parents;  // driver-level ancestry, nearest first
+    bool parents_complete = false;     // parents holds every ancestor, not only the nearest
+    int64_t mtime_sec = 0;
+};
+
+struct DriverLeftover {
+    std::string name;
+    std::vector<OwnedPath> paths;
+    std::string reason;  // stable code: "dangling-link", "removing-dir", ...
+    std::string detail;
+    std::optional<std::string> owner_id;
+};
+
+struct DriverScan {
+    std::vector<DriverEntry> entries;
+    std::vector<DriverLeftover> leftovers;
+    Problems problems;
+};
+
+} // namespace layergc

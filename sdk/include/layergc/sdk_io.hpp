@@ -1,0 +1,149 @@
+// Read-only file helpers shared by driver plugins and layergc's core.
+//
+// Every file is opened relative to a directory descriptor with O_NOFOLLOW, so a symlink planted
+// where a metadata file should be is reported, not followed. Header-only, no dependencies
+// beyond POSIX, so that third-party drivers get the same behaviour as ours.
+#pragma once
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace layergc::sdk {
+
+// An owned file descriptor.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) { reset(); fd_ = o.fd_; o.fd_ = -1; }
+        return *this;
+    }
+    ~Fd() { reset(); }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+    void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
+
+private:
+    int fd_ = -1;
+};
+
+// Open a directory below dirfd without following a symlink at the last component.
+inline Fd open_dir_at(int dirfd, const std::string& name) {
+    return Fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+enum class ReadStatus { ok, missing, not_regular, too_large, io_error };
+
+struct ReadResult {
+    ReadStatus status = ReadStatus::io_error;
+    std::string data;
+    int err = 0;
+};
+
+// Read a small regular file below dirfd (name may hold '/', each component resolved by the
+// kernel without following a symlink at the last component). Larger than max_bytes: too_large.
+inline ReadResult read_small_file_at(int dirfd, const std::string& name, size_t max_bytes = 1 << 20) {
+    ReadResult r;
+    Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) {
+        r.err = errno;
+        r.status = (errno == ENOENT || errno == ENOTDIR) ? ReadStatus::missing
+                   : errno == ELOOP                      ? ReadStatus::not_regular
+                                                         : ReadStatus::io_error;
+        return r;
+    }
+    struct stat st{};
+    if (::fstat(fd.get(), &st) != 0) { r.err = errno; return r; }
+    if (!S_ISREG(st.st_mode)) { r.status = ReadStatus::not_regular; return r; }
+    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return r; }
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) { if (errno == EINTR) continue; r.err = errno; return r; }
+        if (n == 0) break;
+        r.data.append(buf, static_cast<size_t>(n));
+        if (r.data.size() > max_bytes) { r.status = ReadStatus::too_large; return r; }
+    }
+    r.status = ReadStatus::ok;
+    return r;
+}
+
+// Docker trims whitespace around IDs it reads (strings.TrimSpace); so do we.
+inline std::string trim(std::string_view s) {
+    const char* ws = " \t\r\n\v\f";
+    const auto b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(ws);
+    return std::string(s.substr(b, e - b + 1));
+}
+
+struct DirEntry {
+    std::string name;
+    unsigned char type = DT_UNKNOWN; // DT_DIR, DT_REG, DT_LNK, ...
+};
+
+// List a directory (without "." and ".."). d_type is filled in with fstatat when the filesystem
+// does not report it. Returns false (and sets errno) when the directory cannot be read.
+inline bool list_dir(int dirfd, std::vector<DirEntry>& out) {
+    int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) return false;
+    DIR* d = ::fdopendir(dup_fd);
+    if (!d) { ::close(dup_fd); return false; }
+    ::rewinddir(d);
+    errno = 0;
+    while (struct dirent* de = ::readdir(d)) {
+        if (std::strcmp(de->d_name, ".") == 0 || std::strcmp(de->d_name, "..") == 0) continue;
+        DirEntry e{de->d_name, de->d_type};
+        if (e.type == DT_UNKNOWN) {
+            struct stat st{};
+            if (::fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
+                         : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+            }
+        }
+        out.push_back(std::move(e));
+        errno = 0;
+    }
+    const int err = errno;
+    ::closedir(d);
+    errno = err;
+    return err == 0;
+}
+
+// Read a symlink's target without following it. nullopt if it is not a symlink or unreadable.
+inline std::optional<std::string> read_link_at(int dirfd, const std::string& name) {
+    char buf[4096];
+    ssize_t n = ::readlinkat(dirfd, name.c_str(), buf, sizeof buf);
+    if (n < 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+inline int64_t mtime_at(int dirfd, const std::string& name) {
+    struct stat st{};
+    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    return static_cast<int64_t>(st.st_mtim.tv_sec);
+}
+
+// A single safe path component: not empty, not "." or "..", no '/' and no NUL.
+inline bool is_safe_component(std::string_view s) {
+    if (s.empty() || s == "." || s == "..") return false;
+    for (char c : s)
+        if (c == '/' || c == '\0') return false;
+    return true;
+}
+
+} // namespace layergc::sdk
