@@ -1,0 +1,423 @@
+#include "drivers/overlay2/overlay2_driver.hpp"
+
+#include "drivers/overlay2/overlay_mount_options.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace layergc::drivers {
+
+namespace {
+
+using sdk::Sink;
+
+constexpr std::string_view kLinkDir = "l";
+constexpr std::string_view kBackingFsBlockDev = "backingFsBlockDev";
+// `link` is 26 bytes; `lower` at most 128 items of 28 bytes (overlay.go maxDepth). Anything much
+// larger is not something dockerd wrote.
+constexpr size_t kMaxLinkBytes = 4096;
+constexpr size_t kMaxLowerBytes = 64 * 1024;
+
+struct LinkSymlink {
+    std::string lid;
+    std::string id;  // from the target ../<id>/diff
+};
+
+// What scan learnt about one layer directory.
+struct LayerDir {
+    std::string id;
+    std::optional<std::string> lid;       // the `link` file, when it holds a valid LID
+    std::vector<std::string> lower_lids;  // the `lower` list, nearest first
+    int64_t mtime_sec = 0;
+};
+
+std::vector<sdk::DirEntry> sorted(std::vector<sdk::DirEntry> v) {
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return v;
+}
+
+std::string path_of_fd(int fd) {
+    char buf[4096];
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(proc.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return {};
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string normalized(std::string_view p) {
+    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+}
+
+// The components of `path` below the home, or nullopt when it is not below the home (or is the
+// home itself). A relative path is taken relative to the home (dockerd's mountFrom chdirs there
+// when absolute options would not fit in a page).
+std::optional<std::vector<std::string>> components_below_home(std::string_view home_path,
+                                                              std::string_view path,
+                                                              bool allow_relative) {
+    if (path.empty()) return std::nullopt;
+    const std::string p = normalized(path);
+    std::string rest;
+    if (p.front() == '/') {
+        const std::string home = normalized(home_path);
+        if (home.empty() || home == "/" || p.size() <= home.size() + 1 ||
+            p.compare(0, home.size(), home) != 0 || p[home.size()] != '/')
+            return std::nullopt;
+        rest = p.substr(home.size() + 1);
+    } else {
+        if (!allow_relative || p == "." || p == ".." || p.rfind("../", 0) == 0) return std::nullopt;
+        rest = p;
+    }
+    std::vector<std::string> comps;
+    size_t start = 0;
+    while (start <= rest.size()) {
+        size_t slash = rest.find('/', start);
+        if (slash == std::string::npos) slash = rest.size();
+        if (slash > start) comps.push_back(rest.substr(start, slash - start));
+        start = slash + 1;
+    }
+    if (comps.empty()) return std::nullopt;
+    return comps;
+}
+
+// Reads <id>/<file>. Missing: nullopt, true. Present and readable: the trimmed text, true.
+// Anything else (a symlink, a directory, too large, unreadable): a blocking problem, false.
+bool read_layer_metadata(int layer_fd, const std::string& id, const std::string& file,
+                         size_t max_bytes, std::optional<std::string>& out, const Sink& sink) {
+    const auto r = sdk::read_small_file_at(layer_fd, file, max_bytes);
+    const std::string subject = id + "/" + file;
+    switch (r.status) {
+    case sdk::ReadStatus::ok: out = sdk::trim(r.data); return true;
+    case sdk::ReadStatus::missing: out.reset(); return true;
+    case sdk::ReadStatus::not_regular:
+        sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
+                     "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
+                     "symlink is never followed). Layer '" + id + "' is not mapped. Inspect and "
+                     "repair it by hand.");
+        return false;
+    case sdk::ReadStatus::too_large:
+        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
+                     "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
+                         "' is not mapped. Inspect it by hand.");
+        return false;
+    case sdk::ReadStatus::io_error: break;
+    }
+    sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
+                 "cannot read '" + subject + "': " + std::strerror(r.err) + ". Layer '" + id +
+                     "' is not mapped. Check the file system.");
+    return false;
+}
+
+bool contains_path_syntax(std::string_view s) {
+    return s.find('/') != std::string_view::npos || s.find("..") != std::string_view::npos ||
+           s.find('\0') != std::string_view::npos;
+}
+
+// Reads every l/* symlink of the home into `links` (sorted by LID). Reports problems.
+void read_link_dir(int home_fd, std::vector<LinkSymlink>& links, const Sink& sink) {
+    struct stat st{};
+    if (::fstatat(home_fd, std::string(kLinkDir).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno != ENOENT)
+            sink.problem(LGC_SEV_BLOCKING, "l-dir-unreadable", "l",
+                         std::string("cannot stat 'l': ") + std::strerror(errno) +
+                             ". Check the file system.");
+        return;  // no l/ at all: every layer lacks its short link; lower lists will say so
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        sink.problem(LGC_SEV_BLOCKING, "l-dir-not-directory", "l",
+                     "'l' is not a directory (dockerd makes it a directory of short symlinks; a "
+                     "symlink here is never followed). Inspect and repair it by hand.");
+        return;
+    }
+    const sdk::Fd lfd = sdk::open_dir_at(home_fd, std::string(kLinkDir));
+    std::vector<sdk::DirEntry> names;
+    if (!lfd || !sdk::list_dir(lfd.get(), names)) {
+        sink.problem(LGC_SEV_BLOCKING, "l-dir-unreadable", "l",
+                     std::string("cannot list 'l': ") + std::strerror(errno) +
+                         ". Check the file system.");
+        return;
+    }
+    for (const auto& e : sorted(std::move(names))) {
+        const std::string subject = "l/" + e.name;
+        if (e.type != DT_LNK) {
+            sink.problem(LGC_SEV_WARNING, "l-entry-not-symlink", subject,
+                         "'" + subject + "' is not a symlink; dockerd keeps only symlinks in l/. "
+                         "It is left alone; remove it by hand if it is not yours.");
+            continue;
+        }
+        const auto target = sdk::read_link_at(lfd.get(), e.name);
+        if (!target) {
+            sink.problem(LGC_SEV_BLOCKING, "l-dir-unreadable", subject,
+                         "cannot read the symlink '" + subject + "'. Check the file system.");
+            continue;
+        }
+        const auto id = parse_overlay_link_target(*target);
+        if (!id) {
+            sink.problem(LGC_SEV_BLOCKING, "link-target-outside", subject,
+                         "'" + subject + "' points to '" + *target + "', not to '../<id>/diff' "
+                         "inside the home. It is not followed and not removed; inspect it by hand.");
+            continue;
+        }
+        links.push_back({e.name, *id});
+    }
+}
+
+} // namespace
+
+bool is_overlay_home_special_name(std::string_view name) {
+    return name == kLinkDir || name == kBackingFsBlockDev;
+}
+
+bool is_overlay_lid(std::string_view s) {
+    if (s.size() != 26) return false;
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'); });
+}
+
+std::optional<std::string> parse_overlay_link_target(std::string_view target) {
+    constexpr std::string_view prefix = "../", suffix = "/diff";
+    if (target.size() <= prefix.size() + suffix.size()) return std::nullopt;
+    if (target.substr(0, prefix.size()) != prefix) return std::nullopt;
+    if (target.substr(target.size() - suffix.size()) != suffix) return std::nullopt;
+    const std::string_view id =
+        target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
+    if (!sdk::is_safe_component(id) || is_overlay_home_special_name(id)) return std::nullopt;
+    return std::string(id);
+}
+
+OverlayHomeDriver::OverlayHomeDriver(std::string name, std::vector<std::string> mount_fstypes)
+    : name_(std::move(name)), mount_fstypes_(std::move(mount_fstypes)) {}
+
+Overlay2Driver::Overlay2Driver() : OverlayHomeDriver("overlay2", {"overlay"}) {}
+
+lgc_probe_result OverlayHomeDriver::probe(int home_fd, const Sink& sink) {
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(home_fd, names)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-unreadable", "",
+                     "cannot list the " + name_ + " home: " + std::strerror(errno));
+        // The SDK's probe() returns an lgc_probe_result only, so an unreadable home is refused
+        // (with the blocking problem above) rather than returned as -LGC_ERR_IO.
+        return LGC_TREE_REFUSED;
+    }
+    for (const auto& e : names)
+        if (!is_overlay_home_special_name(e.name)) return LGC_TREE_PRESENT;
+    return LGC_TREE_EMPTY;
+}
+
+lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(home_fd, names)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-unreadable", "",
+                     "cannot list the " + name_ + " home: " + std::strerror(errno));
+        return LGC_ERR_IO;
+    }
+    names = sorted(std::move(names));
+
+    std::vector<LinkSymlink> links;
+    read_link_dir(home_fd, links, sink);
+
+    // Pass 1: read every layer directory's `link` and `lower`.
+    std::vector<LayerDir> layers;
+    std::set<std::string> layer_ids;
+    for (const auto& e : names) {
+        if (is_overlay_home_special_name(e.name)) continue;
+        if (e.type != DT_DIR) {
+            sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", e.name,
+                         "'" + e.name + "' is not a directory where dockerd keeps layer "
+                         "directories (a symlink here is never followed). It is not mapped; "
+                         "inspect it by hand.");
+            continue;
+        }
+        const sdk::Fd lfd = sdk::open_dir_at(home_fd, e.name);
+        if (!lfd) {
+            sink.problem(LGC_SEV_BLOCKING, errno == ELOOP || errno == ENOTDIR
+                                               ? "layer-dir-not-directory" : "metadata-unreadable",
+                         e.name, "cannot open '" + e.name + "': " + std::strerror(errno) +
+                                     ". It is not mapped.");
+            continue;
+        }
+        LayerDir layer{e.name, std::nullopt, {}, sdk::mtime_at(home_fd, e.name)};
+        std::optional<std::string> link, lower;
+        if (!read_layer_metadata(lfd.get(), e.name, "link", kMaxLinkBytes, link, sink)) continue;
+        if (!read_layer_metadata(lfd.get(), e.name, "lower", kMaxLowerBytes, lower, sink)) continue;
+
+        if (link && !link->empty()) {
+            if (contains_path_syntax(*link) || !sdk::is_safe_component(*link)) {
+                sink.problem(LGC_SEV_BLOCKING, "link-hostile", e.name + "/link",
+                             "'" + e.name + "/link' holds '" + *link + "', a path, not a short "
+                             "link ID. Layer '" + e.name + "' is not mapped; inspect it by hand.");
+                continue;
+            }
+            if (is_overlay_lid(*link)) {
+                layer.lid = *link;
+            } else {
+                sink.problem(LGC_SEV_WARNING, "link-malformed", e.name + "/link",
+                             "'" + e.name + "/link' holds '" + *link + "', not a 26-character "
+                             "short link ID as dockerd writes. It is ignored.");
+            }
+        }
+        bool hostile_lower = false;
+        if (lower && !lower->empty()) {
+            size_t start = 0;
+            while (start <= lower->size()) {
+                size_t colon = lower->find(':', start);
+                if (colon == std::string::npos) colon = lower->size();
+                const std::string item = lower->substr(start, colon - start);
+                start = colon + 1;
+                const std::string lid = item.rfind("l/", 0) == 0 ? item.substr(2) : std::string();
+                if (!sdk::is_safe_component(lid)) {
+                    sink.problem(LGC_SEV_BLOCKING, "lower-hostile", e.name + "/lower",
+                                 "'" + e.name + "/lower' holds the item '" + item + "', not "
+                                 "'l/<short link ID>'. Layer '" + e.name + "' is not mapped; "
+                                 "inspect it by hand.");
+                    hostile_lower = true;
+                    break;
+                }
+                layer.lower_lids.push_back(lid);
+            }
+        }
+        if (hostile_lower) continue;
+        layer_ids.insert(layer.id);
+        layers.push_back(std::move(layer));
+    }
+
+    std::map<std::string, std::string> lid_to_id;
+    std::map<std::string, std::vector<std::string>> links_of_id;
+    for (const auto& l : links) {
+        lid_to_id[l.lid] = l.id;
+        links_of_id[l.id].push_back(l.lid);
+    }
+    std::map<std::string, std::string> link_file_lid_to_id;
+    for (const auto& layer : layers)
+        if (layer.lid) link_file_lid_to_id.emplace(*layer.lid, layer.id);
+
+    // Pass 2: report the entries.
+    for (const auto& layer : layers) {
+        sdk::Entry entry;
+        entry.id = layer.id;
+        entry.mtime_sec = layer.mtime_sec;
+        entry.parents_complete = true;
+        for (const auto& lid : layer.lower_lids) {
+            if (auto it = lid_to_id.find(lid); it != lid_to_id.end()) {
+                entry.parents.push_back(it->second);
+                continue;
+            }
+            // The l/ link is gone (the seed gist deletes them); the layer may still be here.
+            const auto by_file = link_file_lid_to_id.find(lid);
+            sink.problem(LGC_SEV_WARNING, "lower-names-missing-link", layer.id + "/lower",
+                         "'" + layer.id + "/lower' names 'l/" + lid + "', which does not exist" +
+                             (by_file != link_file_lid_to_id.end()
+                                  ? " (layer '" + by_file->second + "' has that link ID)"
+                                  : std::string(" and no layer has that link ID")) +
+                             ". dockerd cannot mount '" + layer.id + "' any more; recreate the "
+                             "link by hand if the layer is still needed.");
+            if (by_file != link_file_lid_to_id.end())
+                entry.parents.push_back(by_file->second);
+            else
+                entry.parents_complete = false;
+        }
+        if (auto it = links_of_id.find(layer.id); it != links_of_id.end())
+            for (const auto& lid : it->second)
+                entry.paths.push_back({"l/" + lid, LGC_REMOVE_SYMLINK});
+        if (layer.lid) {
+            if (auto it = lid_to_id.find(*layer.lid); it != lid_to_id.end() && it->second != layer.id)
+                sink.problem(LGC_SEV_WARNING, "link-target-mismatch", "l/" + *layer.lid,
+                             "'" + layer.id + "/link' names 'l/" + *layer.lid + "', but that "
+                             "link points to layer '" + it->second + "'. Inspect it by hand.");
+        }
+        entry.paths.push_back({layer.id, LGC_REMOVE_TREE});
+        sink.entry(entry);
+    }
+
+    // Leftovers: l/ links whose layer directory is gone (an interrupted create or remove).
+    for (const auto& l : links) {
+        struct stat st{};
+        if (::fstatat(home_fd, l.id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+            continue;
+        sdk::Leftover left;
+        left.name = "l/" + l.lid;
+        left.paths.push_back({"l/" + l.lid, LGC_REMOVE_SYMLINK});
+        left.reason = "dangling-link";
+        left.detail = "'l/" + l.lid + "' points to '../" + l.id + "/diff', and '" + l.id +
+                      "' does not exist";
+        left.owner_id = l.id;
+        sink.leftover(left);
+    }
+
+    scanned_home_ = normalized(path_of_fd(home_fd));
+    lid_to_id_ = std::move(lid_to_id);
+    link_file_lid_to_id_ = std::move(link_file_lid_to_id);
+    return LGC_OK;
+}
+
+std::optional<std::string> OverlayHomeDriver::resolve_lid(std::string_view home_path,
+                                                          const std::string& lid) const {
+    if (!scanned_home_.empty() && scanned_home_ == normalized(home_path)) {
+        if (auto it = lid_to_id_.find(lid); it != lid_to_id_.end()) return it->second;
+        if (auto it = link_file_lid_to_id_.find(lid); it != link_file_lid_to_id_.end())
+            return it->second;
+    }
+    if (!sdk::is_safe_component(lid)) return std::nullopt;
+    const std::string link = normalized(home_path) + "/" + std::string(kLinkDir) + "/" + lid;
+    char buf[4096];
+    const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+    return parse_overlay_link_target(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+std::optional<std::string> OverlayHomeDriver::owner_of_path(std::string_view home_path,
+                                                            std::string_view path,
+                                                            bool allow_relative,
+                                                            std::string& unresolved) const {
+    const auto comps = components_below_home(home_path, path, allow_relative);
+    if (!comps) return std::nullopt;
+    const std::string& first = comps->front();
+    if (first == kLinkDir) {
+        if (comps->size() < 2) return std::nullopt;
+        auto id = resolve_lid(home_path, (*comps)[1]);
+        if (!id) unresolved = "l/" + (*comps)[1];
+        return id;
+    }
+    if (first == kBackingFsBlockDev) return std::nullopt;
+    return first;
+}
+
+lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
+                                         std::string_view fstype, std::string_view options,
+                                         const Sink& sink) {
+    std::set<std::string> ids;
+    // A mount at or below <home>/<id> (merged/ while a container runs, anything bound there).
+    if (auto comps = components_below_home(home_path, mount_point, false);
+        comps && !is_overlay_home_special_name(comps->front()))
+        ids.insert(comps->front());
+
+    if (std::find(mount_fstypes_.begin(), mount_fstypes_.end(), fstype) != mount_fstypes_.end()) {
+        const auto dirs = parse_overlay_mount_options(options);
+        std::vector<std::string> paths = dirs.lower;
+        if (dirs.upper) paths.push_back(*dirs.upper);
+        if (dirs.work) paths.push_back(*dirs.work);
+        for (const auto& p : paths) {
+            std::string unresolved;
+            if (auto id = owner_of_path(home_path, p, true, unresolved)) {
+                ids.insert(*id);
+            } else if (!unresolved.empty()) {
+                sink.problem(LGC_SEV_BLOCKING, "mount-ref-unresolved", unresolved,
+                             "the " + std::string(fstype) + " mount at '" + std::string(mount_point) +
+                                 "' uses '" + p + "', and '" + unresolved + "' names no layer "
+                                 "(the link is gone or points elsewhere), so a layer in use cannot "
+                                 "be identified. Unmount it, or stop what uses it, and run again.");
+            }
+        }
+    }
+    for (const auto& id : ids) sink.layer_ref(id);
+    return LGC_OK;
+}
+
+} // namespace layergc::drivers
