@@ -1,0 +1,231 @@
+#include "drivers/aufs/aufs_driver.hpp"
+
+#include "drivers/aufs/aufs_mount_options.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include <sys/stat.h>
+
+namespace layergc::drivers {
+
+namespace {
+
+using sdk::Sink;
+
+constexpr std::string_view kRemovingSuffix = "-removing";
+constexpr size_t kMaxLayersFileBytes = 1 << 20;
+
+bool is_removing_name(std::string_view name) {
+    return name.size() >= kRemovingSuffix.size() &&
+           name.substr(name.size() - kRemovingSuffix.size()) == kRemovingSuffix;
+}
+
+std::string without_removing_suffix(std::string_view name) {
+    return std::string(is_removing_name(name) ? name.substr(0, name.size() - kRemovingSuffix.size())
+                                              : name);
+}
+
+// One of diff/, mnt/, layers/: its descriptor and the names in it with their types.
+struct SubDir {
+    std::string name;
+    sdk::Fd fd;
+    std::map<std::string, unsigned char> names;  // sorted
+};
+
+// Opens and lists <home>/<name>. An absent subdir is an empty one. Returns false (after a
+// blocking problem) when it is not a directory or cannot be listed.
+bool open_subdir(int home_fd, const std::string& name, SubDir& out, const Sink& sink) {
+    out.name = name;
+    struct stat st{};
+    if (::fstatat(home_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return true;
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
+                     "cannot stat '" + name + "': " + std::strerror(errno) + ". Check the file system.");
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-not-directory", name,
+                     "'" + name + "' is not a directory (dockerd's aufs driver makes it one; a "
+                     "symlink here is never followed). Nothing in it is mapped; inspect it by hand.");
+        return false;
+    }
+    out.fd = sdk::open_dir_at(home_fd, name);
+    std::vector<sdk::DirEntry> entries;
+    if (!out.fd || !sdk::list_dir(out.fd.get(), entries)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
+                     "cannot list '" + name + "': " + std::strerror(errno) + ". Check the file system.");
+        return false;
+    }
+    for (auto& e : entries) out.names.emplace(std::move(e.name), e.type);
+    return true;
+}
+
+std::optional<unsigned char> type_in(const SubDir& sub, const std::string& id) {
+    auto it = sub.names.find(id);
+    if (it == sub.names.end()) return std::nullopt;
+    return it->second;
+}
+
+std::string normalized(std::string_view p) {
+    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+}
+
+// For an absolute path below <home>/diff/<id> or <home>/mnt/<id>: the id ("<x>-removing" → x).
+std::optional<std::string> owner_of_path(std::string_view home_path, std::string_view path) {
+    if (path.empty() || path.front() != '/') return std::nullopt;
+    const std::string home = normalized(home_path);
+    const std::string p = normalized(path);
+    if (home.empty() || home == "/" || p.size() <= home.size() + 1 ||
+        p.compare(0, home.size(), home) != 0 || p[home.size()] != '/')
+        return std::nullopt;
+    const std::string rest = p.substr(home.size() + 1);
+    const auto slash = rest.find('/');
+    if (slash == std::string::npos) return std::nullopt;
+    const std::string sub = rest.substr(0, slash);
+    if (sub != "diff" && sub != "mnt") return std::nullopt;
+    const std::string name = rest.substr(slash + 1, rest.find('/', slash + 1) - slash - 1);
+    std::string id = without_removing_suffix(name);
+    if (!sdk::is_safe_component(id)) return std::nullopt;
+    return id;
+}
+
+} // namespace
+
+lgc_probe_result AufsDriver::probe(int home_fd, const Sink& sink) {
+    bool refused = false, present = false;
+    for (const char* name : {"diff", "mnt", "layers"}) {
+        SubDir sub;
+        if (!open_subdir(home_fd, name, sub, sink)) {
+            refused = true;
+            continue;
+        }
+        for (const auto& [n, type] : sub.names)
+            if (!is_removing_name(n)) present = true;
+    }
+    if (refused) return LGC_TREE_REFUSED;
+    return present ? LGC_TREE_PRESENT : LGC_TREE_EMPTY;
+}
+
+lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
+    SubDir diff, mnt, layers;
+    // A hostile subdir is reported and left out; the others are still mapped.
+    if (!open_subdir(home_fd, "diff", diff, sink)) diff.names.clear();
+    if (!open_subdir(home_fd, "mnt", mnt, sink)) mnt.names.clear();
+    if (!open_subdir(home_fd, "layers", layers, sink)) layers.names.clear();
+
+    std::set<std::string> ids;
+    for (const SubDir* sub : {&diff, &mnt, &layers})
+        for (const auto& [n, type] : sub->names)
+            if (!is_removing_name(n)) ids.insert(n);
+
+    for (const auto& id : ids) {
+        const auto mnt_type = type_in(mnt, id);
+        const auto diff_type = type_in(diff, id);
+        const auto layers_type = type_in(layers, id);
+
+        bool hostile = false;
+        for (const auto& [sub, type, want] :
+             {std::tuple{&mnt, mnt_type, DT_DIR}, std::tuple{&diff, diff_type, DT_DIR},
+              std::tuple{&layers, layers_type, DT_REG}}) {
+            if (!type || *type == want) continue;
+            const std::string subject = sub->name + "/" + id;
+            sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", subject,
+                         "'" + subject + "' is not a " +
+                             (want == DT_DIR ? "directory" : "regular file") +
+                             " where dockerd's aufs driver keeps one (a symlink here is never "
+                             "followed). Layer '" + id + "' is not mapped; inspect it by hand.");
+            hostile = true;
+        }
+        if (hostile) continue;
+
+        sdk::Entry entry;
+        entry.id = id;
+        if (layers_type) {
+            const auto r = sdk::read_small_file_at(layers.fd.get(), id, kMaxLayersFileBytes);
+            if (r.status != sdk::ReadStatus::ok) {
+                sink.problem(LGC_SEV_BLOCKING, "layers-file-unreadable", "layers/" + id,
+                             "cannot read 'layers/" + id + "'" +
+                                 (r.err ? std::string(": ") + std::strerror(r.err) : std::string()) +
+                                 ". Layer '" + id + "' is not mapped; check the file system.");
+                continue;
+            }
+            size_t start = 0;
+            while (start <= r.data.size() && !hostile) {
+                size_t nl = r.data.find('\n', start);
+                if (nl == std::string::npos) nl = r.data.size();
+                const std::string line = sdk::trim(std::string_view(r.data).substr(start, nl - start));
+                start = nl + 1;
+                if (line.empty()) continue;
+                if (!sdk::is_safe_component(line)) {
+                    sink.problem(LGC_SEV_BLOCKING, "layers-file-hostile", "layers/" + id,
+                                 "'layers/" + id + "' holds the line '" + line + "', not a layer "
+                                 "ID. Layer '" + id + "' is not mapped; inspect it by hand.");
+                    hostile = true;
+                    break;
+                }
+                entry.parents.push_back(line);
+            }
+            if (hostile) continue;
+            entry.parents_complete = true;
+        } else if (diff_type) {
+            sink.problem(LGC_SEV_WARNING, "layers-file-missing", "layers/" + id,
+                         "'diff/" + id + "' exists but 'layers/" + id + "' does not, so its "
+                         "ancestry is unknown (an interrupted create or remove).");
+        }
+
+        if (mnt_type) entry.paths.push_back({"mnt/" + id, LGC_REMOVE_TREE});
+        if (diff_type) entry.paths.push_back({"diff/" + id, LGC_REMOVE_TREE});
+        if (layers_type) entry.paths.push_back({"layers/" + id, LGC_REMOVE_FILE});
+        entry.mtime_sec = diff_type  ? sdk::mtime_at(diff.fd.get(), id)
+                          : mnt_type ? sdk::mtime_at(mnt.fd.get(), id)
+                                     : sdk::mtime_at(layers.fd.get(), id);
+        sink.entry(entry);
+    }
+
+    // Leftovers of atomicRemove: diff/<x>-removing, mnt/<x>-removing.
+    for (const SubDir* sub : {&diff, &mnt}) {
+        for (const auto& [n, type] : sub->names) {
+            if (!is_removing_name(n)) continue;
+            const std::string rel = sub->name + "/" + n;
+            if (type != DT_DIR) {
+                sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", rel,
+                             "'" + rel + "' is not a directory (dockerd renames a layer directory "
+                             "to this name; a symlink here is never followed). Inspect it by hand.");
+                continue;
+            }
+            sdk::Leftover left;
+            left.name = rel;
+            left.paths.push_back({rel, LGC_REMOVE_TREE});
+            left.reason = "removing-dir";
+            const std::string owner = without_removing_suffix(n);
+            left.detail = "'" + rel + "' is a layer directory renamed for removal and never "
+                          "deleted (an interrupted aufs Remove; dockerd's aufs Init deletes these)";
+            if (!owner.empty()) left.owner_id = owner;
+            sink.leftover(left);
+        }
+    }
+    return LGC_OK;
+}
+
+lgc_status AufsDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
+                                  std::string_view fstype, std::string_view options,
+                                  const Sink& sink) {
+    std::set<std::string> ids;
+    if (auto id = owner_of_path(home_path, mount_point)) ids.insert(*id);
+    if (fstype == "aufs")
+        for (const auto& branch : parse_aufs_branches(options))
+            if (auto id = owner_of_path(home_path, branch)) ids.insert(*id);
+    for (const auto& id : ids) sink.layer_ref(id);
+    return LGC_OK;
+}
+
+} // namespace layergc::drivers

@@ -1,0 +1,75 @@
+#include "drivers/aufs/aufs_mount_options.hpp"
+
+#include <algorithm>
+
+namespace layergc::drivers {
+
+namespace {
+
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+
+std::string decode_octal_escapes(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
+            is_octal(s[i + 3])) {
+            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
+                                            (s[i + 3] - '0')));
+            i += 3;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+// "rw", "ro", "ro+wh", "rr+wh", "rw+nolwh", …: letters and '+' only.
+bool looks_like_permission(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || c == '+';
+    });
+}
+
+std::string strip_permission(std::string branch) {
+    const auto eq = branch.rfind('=');
+    if (eq != std::string::npos && looks_like_permission(std::string_view(branch).substr(eq + 1)))
+        branch.resize(eq);
+    return branch;
+}
+
+} // namespace
+
+std::vector<std::string> parse_aufs_branches(std::string_view options) {
+    static constexpr std::string_view list_prefixes[] = {"br:", "br=", "dirs="};
+    static constexpr std::string_view single_prefixes[] = {"append:", "append=", "prepend:",
+                                                           "prepend="};
+    std::vector<std::string> branches;
+    size_t start = 0;
+    while (start <= options.size()) {
+        size_t comma = options.find(',', start);
+        if (comma == std::string_view::npos) comma = options.size();
+        const std::string_view opt = options.substr(start, comma - start);
+        start = comma + 1;
+        for (auto prefix : list_prefixes) {
+            if (opt.substr(0, prefix.size()) != prefix) continue;
+            const std::string list = decode_octal_escapes(opt.substr(prefix.size()));
+            size_t b = 0;
+            while (b <= list.size()) {
+                size_t colon = list.find(':', b);
+                if (colon == std::string::npos) colon = list.size();
+                std::string branch = strip_permission(list.substr(b, colon - b));
+                if (!branch.empty()) branches.push_back(std::move(branch));
+                b = colon + 1;
+            }
+        }
+        for (auto prefix : single_prefixes) {
+            if (opt.substr(0, prefix.size()) != prefix) continue;
+            std::string branch = strip_permission(decode_octal_escapes(opt.substr(prefix.size())));
+            if (!branch.empty()) branches.push_back(std::move(branch));
+        }
+    }
+    return branches;
+}
+
+} // namespace layergc::drivers
