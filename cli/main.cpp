@@ -1,1 +1,120 @@
-int main() { return 0; }
+// layergc: the command line. Thin by design: parse, call core, map outcomes to exit codes.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+using namespace layergc::cli;
+
+namespace {
+
+const char* kDescription =
+    "layergc reclaims the disk space Docker leaks in its storage-driver directories (orphaned "
+    "layers from crashed pulls, lost containers, half-removed images) without ever deleting a "
+    "layer that is still in use. Run it with dockerd stopped; `plan` is read-only and safe at any time.";
+
+const char* kFooter =
+    "\nExamples:\n"
+    "  layergc plan                       what is garbage under /var/lib/docker, and how big\n"
+    "  layergc -v plan                    ... with every candidate and the evidence for it\n"
+    "  layergc plan --format json --output plan.json\n"
+    "  systemctl stop docker docker.socket && layergc apply && systemctl start docker\n"
+    "  layergc apply plan.json --yes      remove only what plan.json listed and is unchanged\n"
+    "  layergc --root /data/docker --driver aufs check\n"
+    "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 plan --exit-code found garbage,\n"
+    "            4 apply refused (dockerd running, blocking problems, sanity gate, declined), 5 check found problems.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    GlobalOptions g;
+    PlanOptions po;
+    ApplyOptions ao;
+    bool quiet = false, verbose = false, debug = false, dry_run = false;
+
+    CLI::App app{kDescription, "layergc"};
+    app.footer(kFooter);
+    app.set_version_flag("--version", std::string("layergc ") + LAYERGC_VERSION);
+    app.add_option("--root,--data-root", g.root, "Docker data root (dockerd's --data-root)")
+        ->capture_default_str();
+    app.add_option("--driver", g.driver,
+                   "storage driver tree to collect: a driver name, or auto (daemon.json's "
+                   "storage-driver, else the only non-empty tree)")
+        ->capture_default_str();
+    app.add_option("--plugin-dir", g.plugin_dir,
+                   "where driver plugins are (default: ../lib/layergc/drivers next to the binary); "
+                   "it and its parents must be root-owned and not group/other-writable");
+    app.add_option("--daemon-json", g.daemon_json, "dockerd's daemon.json, for its storage-driver")
+        ->capture_default_str();
+    app.add_option("--min-age", g.min_age,
+                   "keep anything modified more recently than DURATION (90s, 30m, 12h, 7d); for roots "
+                   "whose daemon cannot be checked");
+    app.add_option("--threads", g.threads, "worker threads for sizing and removal (default: one per core)");
+    app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    app.add_flag("-v,--verbose", verbose, "list every candidate with its reason and evidence");
+    app.add_flag("-d,--debug", debug, "debug logging");
+    app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
+    // The flags of the script layergc replaces keep working: -r = plan, -y = apply without asking.
+    app.add_flag("-r,--dry-run", dry_run, "same as the plan command (the old script's flag)");
+    app.add_flag("-y,--yes", ao.yes, "apply without asking (the old script's flag)");
+
+    auto* plan = app.add_subcommand("plan", "read-only: what is garbage, why, and how many bytes");
+    plan->add_option("--output,-o", po.output, "also save the plan as JSON (layergc.plan/v1) to FILE");
+    plan->add_flag("--exit-code", po.exit_code, "exit 3 when there is something to collect");
+    plan->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    plan->footer("\nExample: layergc -v plan --output /root/plan.json");
+
+    auto* apply = app.add_subcommand("apply",
+        "remove the garbage: recomputes the plan, shows it, asks [y/N] unless --yes; refuses while "
+        "dockerd runs on the root");
+    apply->add_option("plan_file", ao.plan_file,
+                      "a saved plan: remove only what it lists, still is garbage and has not changed");
+    apply->add_flag("--yes,-y", ao.yes, "do not ask");
+    apply->add_flag("--force", ao.force, "lift the sanity gate (never the blocking-problem gate)");
+    apply->add_option("--audit-log", ao.audit_log, "JSON-lines audit log of every removal")->capture_default_str();
+    apply->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    apply->footer("\nExample: systemctl stop docker docker.socket && layergc apply && systemctl start docker");
+
+    auto* check = app.add_subcommand("check",
+        "integrity report: broken images, missing layer dirs, damaged driver metadata; exit 5 on problems");
+    check->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    check->footer("\nExample: layergc check --format json");
+
+    auto* drivers = app.add_subcommand("drivers", "the driver plugins found and the driver trees under the root");
+    drivers->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    drivers->footer("\nExample: layergc --root /var/lib/docker drivers");
+
+    for (auto* sub : {plan, apply, check, drivers}) sub->fallthrough();
+    app.require_subcommand(0, 1);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+
+    auto logger = spdlog::stderr_color_mt("layergc");
+    logger->set_pattern("layergc: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(debug ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
+    g.verbosity = quiet ? -1 : debug ? 2 : verbose ? 1 : 0;
+
+    try {
+        if (plan->parsed()) return run_plan(g, po);
+        if (apply->parsed()) return run_apply(g, ao);
+        if (check->parsed()) return run_check(g);
+        if (drivers->parsed()) return run_drivers(g);
+        if (dry_run) return run_plan(g, po);
+        if (ao.yes) return run_apply(g, ao);
+        std::cout << app.help() << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        spdlog::critical("internal error: {}", e.what());
+        return kExitFailure;
+    }
+}

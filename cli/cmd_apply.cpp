@@ -1,0 +1,149 @@
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/render.hpp"
+
+#include "core/apply/executor.hpp"
+#include "core/apply/gates.hpp"
+#include "core/guard/daemon_guard.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace layergc::cli {
+
+namespace {
+
+uint64_t free_bytes(const std::filesystem::path& p) {
+    struct statvfs sv{};
+    if (::statvfs(p.c_str(), &sv) != 0) return 0;
+    return uint64_t(sv.f_bavail) * sv.f_frsize;
+}
+
+bool confirm(std::ostream& prompt_out) {
+    prompt_out << "Remove these? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+} // namespace
+
+int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
+    const bool json_out = g.format == "json";
+    std::ostream& out = json_out ? std::cerr : std::cout;  // stdout holds only JSON with --format json
+    plan::PlanRequest req;
+    std::string err;
+    if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
+
+    std::optional<plan::Plan> saved;
+    if (!o.plan_file.empty()) {
+        std::ifstream f(o.plan_file);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        if (!f) { spdlog::error("cannot read the plan file {}", o.plan_file); return kExitUsage; }
+        auto parsed = plan::plan_from_json_text(ss.str());
+        if (!parsed) { spdlog::error("{}: {}", o.plan_file, parsed.error().message); return kExitUsage; }
+        saved = std::move(parsed.value());
+        if (g.driver == "auto") req.driver = saved->driver;
+    }
+
+    auto session = plan::open_session(req);
+    if (!session) { spdlog::error("{}", session.error().message); return kExitUsage; }
+    plan::Session& s = session.value();
+    if (saved && (saved->root != s.root.string() || saved->driver != s.driver)) {
+        spdlog::error("the plan file is for {} ({}), not {} ({})", saved->root, saved->driver,
+                      s.root.string(), s.driver);
+        return kExitUsage;
+    }
+
+    // DESIGN §1.2: never with a daemon on the root; then hold its locks so it cannot start.
+    if (auto ev = guard::detect_daemon(s.root); !ev.empty()) {
+        spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", s.root.string());
+        for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
+        return kExitRefused;
+    }
+    auto locks = guard::lock_root(s.root);
+    if (!locks) { spdlog::error("refusing: {}", locks.error().message); return kExitRefused; }
+    if (auto ev = guard::detect_daemon(s.root); !ev.empty()) {
+        spdlog::error("refusing: a dockerd started on {} while layergc was locking it", s.root.string());
+        return kExitRefused;
+    }
+
+    // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.
+    auto fresh = plan::make_plan(s, req);
+    if (!fresh) { spdlog::error("{}", fresh.error().message); return kExitFailure; }
+    if (auto why = apply::refusal(fresh.value(), o.force)) {
+        render_problems(out, fresh->problems);
+        spdlog::error("refusing: {}", *why);
+        return kExitRefused;
+    }
+    plan::Plan to_apply = fresh.value();
+    if (saved) {
+        auto agreement = apply::agree(fresh.value(), *saved);
+        for (const auto& d : agreement.dropped) spdlog::warn("not removed: {}", d);
+        to_apply.candidates = std::move(agreement.agreed);
+    }
+    render_plan(out, to_apply, g.verbosity >= 1);
+    if (to_apply.candidates.empty()) {
+        if (json_out) std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"removed", nlohmann::json::array()},
+                                                   {"failed", nlohmann::json::array()}, {"bytes_planned", 0},
+                                                   {"bytes_freed", 0}}.dump(2) << "\n";
+        return kExitOk;
+    }
+    if (!o.yes) {
+        if (!::isatty(STDIN_FILENO)) {
+            spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
+            return kExitRefused;
+        }
+        if (!confirm(out)) { out << "Nothing removed.\n"; return kExitRefused; }
+    }
+
+    auto log = apply::AuditLog::open(o.audit_log);
+    if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
+    if (auto w = log->write("apply-start", {{"root", s.root.string()}, {"driver", s.driver},
+                                            {"plan", nlohmann::json::parse(plan::to_json_text(to_apply, false))}});
+        !w) {
+        spdlog::error("refusing: {} (nothing was removed)", w.error().message);
+        return kExitRefused;
+    }
+
+    const uint64_t before = free_bytes(s.home);
+    apply::ExecuteOptions eo;
+    eo.threads = req.threads ? req.threads : plan::default_threads();
+    const auto outcome = apply::execute(s, to_apply.candidates, log.value(), eo);
+    const uint64_t after = free_bytes(s.home);
+    const uint64_t freed = after > before ? after - before : 0;
+    (void)log->write("apply-end", {{"removed", outcome.removed.size()}, {"failed", outcome.failed},
+                                   {"bytes_planned", outcome.bytes}, {"bytes_freed", freed}});
+
+    // Re-scan afterwards (podman's habit): what is left, and did anything break?
+    req.with_sizes = false;
+    auto after_plan = plan::make_plan(s, req);
+    const size_t remaining = after_plan ? after_plan->candidates.size() : 0;
+
+    if (json_out) {
+        std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"root", s.root.string()}, {"driver", s.driver},
+                                    {"removed", outcome.removed}, {"failed", outcome.failed},
+                                    {"stopped_early", outcome.stopped_early}, {"bytes_planned", outcome.bytes},
+                                    {"bytes_freed", freed}, {"remaining_candidates", remaining},
+                                    {"audit_log", o.audit_log}}.dump(2) << "\n";
+    } else {
+        out << "\nRemoved " << outcome.removed.size() << " of " << to_apply.candidates.size() << " candidates ("
+            << human_bytes(outcome.bytes) << " planned, " << human_bytes(freed) << " freed on the filesystem).\n";
+        for (const auto& f : outcome.failed) out << "  FAILED: " << f << "\n";
+        if (outcome.stopped_early) out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
+        out << "Audit log: " << o.audit_log << "\n";
+        if (after_plan && remaining)
+            out << remaining << " candidate(s) remain (see `layergc plan`).\n";
+    }
+    return outcome.failed.empty() ? kExitOk : kExitFailure;
+}
+
+} // namespace layergc::cli

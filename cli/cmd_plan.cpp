@@ -1,0 +1,49 @@
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/render.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+namespace layergc::cli {
+
+bool make_request(const GlobalOptions& g, plan::PlanRequest& req, std::string& error) {
+    req.root = g.root;
+    req.driver = g.driver;
+    req.plugin_dir = g.plugin_dir;
+    req.daemon_json = g.daemon_json;
+    req.threads = g.threads;
+    if (!g.min_age.empty()) {
+        req.min_age_sec = parse_duration(g.min_age);
+        if (req.min_age_sec < 0) {
+            error = "--min-age: \"" + g.min_age + "\" is not a duration (use e.g. 90s, 30m, 12h, 7d)";
+            return false;
+        }
+    }
+    return true;
+}
+
+int run_plan(const GlobalOptions& g, const PlanOptions& o) {
+    plan::PlanRequest req;
+    std::string err;
+    if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
+    auto session = plan::open_session(req);
+    if (!session) { spdlog::error("{}", session.error().message); return kExitUsage; }
+    auto p = plan::make_plan(session.value(), req);
+    if (!p) { spdlog::error("{}", p.error().message); return kExitFailure; }
+    if (!o.output.empty()) {
+        std::ofstream f(o.output, std::ios::trunc);
+        f << plan::to_json_text(p.value()) << "\n";
+        if (!f) { spdlog::error("cannot write the plan to {}", o.output); return kExitFailure; }
+    }
+    if (g.format == "json")
+        std::cout << plan::to_json_text(p.value()) << "\n";
+    else
+        render_plan(std::cout, p.value(), g.verbosity >= 1);
+    if (o.exit_code && !p->candidates.empty()) return kExitCandidates;
+    return kExitOk;
+}
+
+} // namespace layergc::cli

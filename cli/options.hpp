@@ -1,0 +1,31 @@
+// What the command line asked for.
+#pragma once
+
+#include <string>
+
+namespace layergc::cli {
+
+struct GlobalOptions {
+    std::string root = "/var/lib/docker";
+    std::string driver = "auto";
+    std::string plugin_dir;              // empty: ../lib/layergc/drivers next to the binary
+    std::string daemon_json = "/etc/docker/daemon.json";
+    int verbosity = 0;                   // -q: -1, -v: 1, -d: 2
+    std::string format = "text";         // text | json
+    std::string min_age;                 // DURATION, "" = none
+    unsigned threads = 0;
+};
+
+struct PlanOptions {
+    std::string output;                  // save the JSON plan here
+    bool exit_code = false;
+};
+
+struct ApplyOptions {
+    std::string plan_file;
+    bool yes = false;
+    bool force = false;
+    std::string audit_log = "/var/log/layergc/audit.jsonl";
+};
+
+} // namespace layergc::cli

@@ -1,0 +1,172 @@
+#include "core/apply/executor.hpp"
+
+#include "core/fs/confined.hpp"
+#include "core/fs/remove.hpp"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+namespace layergc::apply {
+
+using plan::Candidate;
+using plan::RecordKind;
+using nlohmann::json;
+
+void fault_point(const char* name) {
+    const char* want = std::getenv("LAYERGC_TEST_FAULT_POINT");
+    if (want && std::strcmp(want, name) == 0) ::kill(::getpid(), SIGKILL);
+}
+
+namespace {
+
+std::string random_hex64() {
+    unsigned char b[32];
+    size_t got = 0;
+    while (got < sizeof b) {
+        const ssize_t n = ::getrandom(b + got, sizeof b - got, 0);
+        if (n > 0) got += static_cast<size_t>(n);
+    }
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (unsigned char c : b) { s.push_back(hex[c >> 4]); s.push_back(hex[c & 15]); }
+    return s;
+}
+
+// All candidates that share one metadata record (or a lone candidate without one).
+struct Group {
+    std::vector<const Candidate*> members;  // deepest first
+    int depth = 0;
+};
+
+class Executor {
+public:
+    Executor(plan::Session& s, AuditLog& log, const ExecuteOptions& o) : s_(s), log_(log), opts_(o) {}
+
+    Outcome run(const std::vector<Candidate>& cands) {
+        std::map<std::string, Group> groups;
+        for (const auto& c : cands) {
+            auto& g = groups[c.record_kind == RecordKind::none ? "\n" + c.id : c.record];
+            g.members.push_back(&c);
+            g.depth = g.members.size() == 1 ? c.depth : std::max(g.depth, c.depth);
+        }
+        std::map<int, std::vector<Group*>, std::greater<>> waves;
+        for (auto& [key, g] : groups) {
+            std::stable_sort(g.members.begin(), g.members.end(),
+                             [](const Candidate* a, const Candidate* b) { return a->depth > b->depth; });
+            waves[g.depth].push_back(&g);
+        }
+        for (auto& [depth, wave] : waves) {
+            run_wave(wave);
+            if (!out_.failed.empty()) {
+                out_.stopped_early = true;
+                break;
+            }
+        }
+        return std::move(out_);
+    }
+
+private:
+    void run_wave(const std::vector<Group*>& wave) {
+        std::atomic<size_t> next{0};
+        auto worker = [&] {
+            for (size_t i; (i = next++) < wave.size();) run_group(*wave[i]);
+        };
+        const unsigned n = std::max(1u, std::min<unsigned>(opts_.threads, static_cast<unsigned>(wave.size())));
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+        worker();
+        for (auto& t : pool) t.join();
+    }
+
+    bool audited(const std::string& event, json fields) {
+        auto r = log_.write(event, std::move(fields));
+        if (!r) fail("audit-log", r.error().message);
+        return r.ok();
+    }
+
+    void fail(const std::string& id, const std::string& msg) {
+        std::lock_guard lock(mu_);
+        out_.failed.push_back(id + ": " + msg);
+    }
+
+    bool remove_one(int base_fd, const std::string& rel, Removal kind, const Candidate& c,
+                    const std::string& shown) {
+        if (!audited("remove-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", shown},
+                                      {"removal", to_string(kind)}}))
+            return false;
+        auto r = fs::remove_confined(base_fd, rel, kind);
+        if (!r) {
+            audited("remove-failed", {{"id", c.id}, {"path", shown}, {"error", r.error().message}});
+            fail(c.id, shown + ": " + r.error().message);
+            return false;
+        }
+        return audited("remove-end", {{"id", c.id}, {"path", shown}, {"files", r->files}, {"dirs", r->dirs},
+                                      {"absent", r->absent}});
+    }
+
+    void run_group(Group& g) {
+        const Candidate& first = *g.members.front();
+        std::string record = first.record;
+        // Rename first: from here on dockerd (and we) see an interrupted removal, never a live
+        // record whose directory is half gone.
+        if (first.record_kind == RecordKind::layer) {
+            auto parent = fs::open_parent_confined(s_.root_fd.get(), record);
+            if (!parent) return fail(first.id, record + ": " + parent.error().message);
+            const std::string renamed = parent->name + "-" + random_hex64() + "-removing";
+            if (!audited("rename-begin", {{"id", first.id}, {"path", record}, {"to", renamed}})) return;
+            auto r = fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
+            if (!r) return fail(first.id, "rename " + record + ": " + r.error().message);
+            record = record.substr(0, record.size() - parent->name.size()) + renamed;
+            if (!audited("rename-end", {{"id", first.id}, {"path", record}})) return;
+            fault_point("after-rename");
+        }
+        for (const Candidate* c : g.members) {
+            bool ok = true;
+            for (const auto& p : c->driver_paths) {
+                ok = remove_one(s_.home_fd.get(), p.relpath, p.removal, *c, s_.driver + "/" + p.relpath);
+                if (!ok) break;
+                fault_point("after-driver-path");
+            }
+            if (!ok) {
+                if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(*c, false); }
+                return;  // the record stays, so the next run sees what is left
+            }
+        }
+        fault_point("before-record");
+        if (first.record_kind != RecordKind::none &&
+            !remove_one(s_.root_fd.get(), record, Removal::tree, first, record)) {
+            if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(first, false); }
+            return;
+        }
+        std::lock_guard lock(mu_);
+        for (const Candidate* c : g.members) {
+            out_.removed.push_back(c->id);
+            out_.bytes += c->bytes;
+            if (opts_.on_done) opts_.on_done(*c, true);
+        }
+    }
+
+    plan::Session& s_;
+    AuditLog& log_;
+    const ExecuteOptions& opts_;
+    std::mutex mu_;
+    Outcome out_;
+};
+
+} // namespace
+
+Outcome execute(plan::Session& s, const std::vector<Candidate>& candidates, AuditLog& log,
+                const ExecuteOptions& opts) {
+    return Executor(s, log, opts).run(candidates);
+}
+
+} // namespace layergc::apply

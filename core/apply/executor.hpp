@@ -1,0 +1,40 @@
+// Executing candidates in the crash-safe order of DESIGN §1.6, as dockerd does it:
+//  - a layer record is renamed to <chain>-<random hex64>-removing first, then its driver paths
+//    are removed, then the renamed record;
+//  - a lost container mount: RW dir, init dir, then the record;
+//  - children before parents: candidates run in waves of decreasing depth, and a wave with a
+//    failure stops the run before any parent is touched.
+// An interrupted run leaves -removing records and orphans that the next run (or dockerd's own
+// shutdown cleanup) finishes; a live record never names a missing directory.
+#pragma once
+
+#include "core/apply/audit_log.hpp"
+#include "core/plan/planner.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace layergc::apply {
+
+struct ExecuteOptions {
+    unsigned threads = 2;
+    // Called after each candidate (from worker threads, serialised).
+    std::function<void(const plan::Candidate&, bool ok)> on_done;
+};
+
+struct Outcome {
+    std::vector<std::string> removed;  // candidate ids
+    std::vector<std::string> failed;   // "<id>: <error>"
+    uint64_t bytes = 0;                // planned bytes of the removed candidates
+    bool stopped_early = false;        // a failure stopped the run before the parents
+};
+
+Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates, AuditLog& log,
+                const ExecuteOptions& opts);
+
+// For crash-consistency tests only: when the environment variable LAYERGC_TEST_FAULT_POINT
+// names this point, the process kills itself with SIGKILL there (no cleanup, like a power cut).
+void fault_point(const char* name);
+
+} // namespace layergc::apply

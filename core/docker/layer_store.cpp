@@ -1,0 +1,158 @@
+// layerdb: layer records, -removing records, RW-layer mounts, tmp write-sets
+// (docker-layout.md §2, §3).
+#include "core/digest/sha256.hpp"
+#include "core/docker/ids.hpp"
+#include "core/docker/metadata.hpp"
+#include "core/docker/reader_support.hpp"
+
+namespace layergc::docker {
+
+using detail::add_problem;
+
+namespace {
+
+const char* kFixRecord = "restore the file from a backup, or remove the record's image with "
+                         "dockerd running; layergc will not guess";
+
+// A driver ID read from a record: trimmed like dockerd does; it becomes a path component, so
+// anything that is not a plain name is hostile input.
+std::optional<std::string> read_driver_id(int dirfd, const std::string& file,
+                                          const std::string& subject, bool required,
+                                          Metadata& md) {
+    auto r = sdk::read_small_file_at(dirfd, file, 4096);
+    if (r.status == sdk::ReadStatus::missing && !required) return std::nullopt;
+    if (r.status != sdk::ReadStatus::ok) {
+        add_problem(md.problems, Severity::blocking, "record-file-unreadable", subject + "/" + file,
+                    std::string(file) + " is " + detail::describe(r.status) +
+                        ": the driver directory it names cannot be protected",
+                    kFixRecord);
+        return std::nullopt;
+    }
+    std::string id = sdk::trim(r.data);
+    if (!sdk::is_safe_component(id)) {
+        add_problem(md.problems, Severity::blocking, "record-id-hostile", subject + "/" + file,
+                    file + " holds \"" + id.substr(0, 80) +
+                        "\", which is not a driver ID but a path (or empty): refusing it",
+                    kFixRecord);
+        return std::nullopt;
+    }
+    return id;
+}
+
+// A "sha256:<hex>" reference (parent files). nullopt: absent (base layer). Unparsable: blocking,
+// because ancestors reached only through it could not be protected.
+std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
+                                          const std::string& subject, Metadata& md, bool& bad) {
+    auto r = sdk::read_small_file_at(dirfd, file, 4096);
+    if (r.status == sdk::ReadStatus::missing) return std::nullopt;
+    const std::string v = r.status == sdk::ReadStatus::ok ? sdk::trim(r.data) : std::string();
+    if (r.status != sdk::ReadStatus::ok || !digest::is_sha256_digest(v)) {
+        bad = true;
+        add_problem(md.problems, Severity::blocking, "record-parent-unparsable",
+                    subject + "/" + file,
+                    r.status == sdk::ReadStatus::ok
+                        ? file + " is not a sha256 digest: the layers below it cannot be protected"
+                        : file + " is " + detail::describe(r.status) +
+                              ": the layers below it cannot be protected",
+                    kFixRecord);
+        return std::nullopt;
+    }
+    return v.substr(7);
+}
+
+void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
+    const std::string rel = "image/" + driver + "/layerdb/sha256";
+    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
+    if (!dir) return;
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(dir.get(), names)) {
+        add_problem(md.problems, Severity::blocking, "metadata-dir-unreadable", rel, "cannot list " + rel);
+        return;
+    }
+    for (const auto& e : names) {
+        const std::string subject = rel + "/" + e.name;
+        LayerRecord rec;
+        rec.dir_name = e.name;
+        if (digest::is_hex64(e.name)) {
+            rec.chain = e.name;
+        } else if (e.name.size() == 64 + 1 + 64 + 9 && e.name.compare(e.name.size() - 9, 9, "-removing") == 0 &&
+                   digest::is_hex64(e.name.substr(0, 64)) && e.name[64] == '-' &&
+                   digest::is_hex64(e.name.substr(65, 64))) {
+            rec.chain = e.name.substr(0, 64);
+            rec.removing = true;
+        } else {
+            rec.odd_name = true;
+            add_problem(md.problems, Severity::warning, "layer-record-odd-name", subject,
+                        "dockerd never writes a layer record with this name; it and the "
+                        "directory it names are kept");
+        }
+        sdk::Fd rdir = sdk::open_dir_at(dir.get(), e.name);
+        if (!rdir) {
+            add_problem(md.problems, Severity::blocking, "layer-record-not-directory", subject,
+                        "a layer record that is not a directory (a symlink or a file): refusing it",
+                        "remove it by hand after checking what it points at");
+            continue;
+        }
+        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, true, md);
+        bool bad_parent = false;
+        rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent);
+        if (rec.cache_id && classify_id(*rec.cache_id) == IdForm::unknown)
+            add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
+                        "cache-id \"" + *rec.cache_id +
+                            "\" is of no form Docker writes; the record and the directory are kept");
+        md.layers.push_back(std::move(rec));
+    }
+}
+
+void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
+    const std::string rel = "image/" + driver + "/layerdb/mounts";
+    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
+    if (!dir) return;
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(dir.get(), names)) {
+        add_problem(md.problems, Severity::blocking, "metadata-dir-unreadable", rel, "cannot list " + rel);
+        return;
+    }
+    for (const auto& e : names) {
+        const std::string subject = rel + "/" + e.name;
+        sdk::Fd mdir = sdk::open_dir_at(dir.get(), e.name);
+        if (!mdir) {
+            add_problem(md.problems, Severity::blocking, "mount-record-not-directory", subject,
+                        "a mount record that is not a directory (a symlink or a file): refusing it",
+                        "remove it by hand after checking what it points at");
+            continue;
+        }
+        MountRecord m;
+        m.name = e.name;
+        m.mount_id = read_driver_id(mdir.get(), "mount-id", subject, true, md);
+        m.init_id = read_driver_id(mdir.get(), "init-id", subject, false, md);
+        // dockerd itself refuses mount IDs outside ^[a-f0-9]{64}(-init)?$ (layer_store.go loadMount).
+        if (m.mount_id && classify_id(*m.mount_id) != IdForm::hex64 &&
+            classify_id(*m.mount_id) != IdForm::hex64_init)
+            add_problem(md.problems, Severity::warning, "mount-id-unknown-form", subject + "/mount-id",
+                        "mount-id \"" + *m.mount_id + "\" is of no form Docker writes; it is kept");
+        bool bad_parent = false;
+        m.parent = read_chain_ref(mdir.get(), "parent", subject, md, bad_parent);
+        md.mounts.push_back(std::move(m));
+    }
+}
+
+void read_tmp_writes(int root_fd, const std::string& driver, Metadata& md) {
+    const std::string rel = "image/" + driver + "/layerdb/tmp";
+    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
+    if (!dir) return;
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(dir.get(), names)) return;
+    for (const auto& e : names)
+        if (e.name.rfind("write-set-", 0) == 0 && e.type == DT_DIR) md.tmp_writes.push_back(e.name);
+}
+
+} // namespace
+
+void read_layerdb(int root_fd, const std::string& driver, Metadata& md) {
+    read_layer_records(root_fd, driver, md);
+    read_mount_records(root_fd, driver, md);
+    read_tmp_writes(root_fd, driver, md);
+}
+
+} // namespace layergc::docker

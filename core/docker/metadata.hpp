@@ -1,0 +1,68 @@
+// Docker's own metadata for one driver tree, as read from the data root (docker-layout.md §1-§4,
+// §6): images, layer records, RW-layer mount records, containers, interrupted writes and the
+// raw bytes of BuildKit's databases. Readers never follow a symlink and never write.
+//
+// Every anomaly becomes a Problem. Anything that could hide a reference (an image config that
+// does not parse, a cache-id naming a path, a parent that is not a digest) is blocking: the
+// reader cannot prove what it protects, so `apply` must not run (DESIGN §1.1).
+#pragma once
+
+#include "core/model/problem.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace layergc::docker {
+
+struct Image {
+    std::string id;                        // hex digest = file name
+    bool digest_ok = true;                 // sha256(bytes) == id
+    std::vector<std::string> diff_ids;     // "sha256:<hex>", bottom first
+    std::optional<std::string> top_chain;  // hex (no "sha256:"), nullopt without layers
+};
+
+struct LayerRecord {
+    std::string dir_name;                  // name below layerdb/sha256/
+    std::string chain;                     // chain ID hex (the part before "-…-removing")
+    bool removing = false;                 // an interrupted removal (docker-layout.md §3.4)
+    bool odd_name = false;                 // a name dockerd never writes: kept, never removed
+    std::optional<std::string> cache_id;   // validated driver ID; nullopt if unusable
+    std::optional<std::string> parent;     // parent chain hex, nullopt for a base layer
+};
+
+struct MountRecord {
+    std::string name;                      // container ID (or a builder's transient ID)
+    std::optional<std::string> mount_id;   // RW layer driver ID
+    std::optional<std::string> init_id;    // "<mount-id>-init"
+    std::optional<std::string> parent;     // chain hex of the image's top layer
+};
+
+struct BuildkitDbs {
+    bool snapshots_db_read = false;        // buildkit/snapshots.db was there and read
+    std::vector<std::string> files;        // relative paths read
+    std::string bytes;                     // every *.db concatenated, searched raw (§6)
+};
+
+struct Metadata {
+    std::vector<Image> images;
+    std::vector<LayerRecord> layers;       // includes -removing records
+    std::vector<MountRecord> mounts;
+    std::vector<std::string> containers;   // names of containers/<id> directories
+    std::vector<std::string> tmp_writes;   // layerdb/tmp/write-set-* names
+    BuildkitDbs buildkit;
+    Problems problems;
+};
+
+// Read everything for `driver` below the data root open as root_fd.
+Metadata read_metadata(int root_fd, const std::string& driver);
+
+// Pure parsers, exposed for tests and fuzzing.
+struct ParsedConfig {
+    bool ok = false;
+    std::string error;
+    std::vector<std::string> diff_ids;
+};
+ParsedConfig parse_image_config(const std::string& bytes);
+
+} // namespace layergc::docker

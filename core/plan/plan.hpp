@@ -1,0 +1,90 @@
+// The plan: what is garbage, why, and how it is removed (DESIGN §3). It is what `plan` prints,
+// what `plan --output` saves (schema layergc.plan/v1, docs/plan-format.md), and what `apply`
+// re-verifies and executes.
+#pragma once
+
+#include "core/model/driver_scan.hpp"
+#include "core/model/problem.hpp"
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace layergc::plan {
+
+enum class CandidateKind {
+    stray_dir,             // a driver dir nothing names
+    unreferenced_layer,    // a layer record nothing reaches, with its dir
+    lost_container_mount,  // layerdb/mounts/<id> without containers/<id>: RW dir, init dir
+    interrupted_removal,   // layerdb/sha256/*-removing
+    interrupted_write,     // layerdb/tmp/write-set-*
+    driver_leftover        // dangling l/ links, aufs *-removing dirs
+};
+const char* to_string(CandidateKind k);  // "stray-dir", ...
+std::optional<CandidateKind> kind_from_string(const std::string& s);
+
+// The metadata record a candidate removes after its driver paths (DESIGN §1.6).
+enum class RecordKind {
+    none,
+    layer,      // layerdb/sha256/<chain>: renamed to <chain>-<hex64>-removing first
+    removing,   // layerdb/sha256/<chain>-<hex64>-removing
+    mount,      // layerdb/mounts/<name>
+    tmp_write   // layerdb/tmp/write-set-*
+};
+const char* to_string(RecordKind k);
+std::optional<RecordKind> record_kind_from_string(const std::string& s);
+
+// What a path looked like when the plan was made; apply removes only what has not changed.
+struct Fingerprint {
+    std::string path;  // relative to the data root
+    bool exists = false;
+    uint64_t ino = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    bool operator==(const Fingerprint&) const = default;
+};
+
+struct Candidate {
+    std::string id;  // the driver directory's name (one candidate per driver dir), else the record's
+    CandidateKind kind = CandidateKind::stray_dir;
+    std::string reason;                   // stable code, e.g. "no-reference"
+    std::vector<std::string> evidence;    // human-readable facts that justified it
+    std::vector<OwnedPath> driver_paths;  // relative to the driver home, in removal order
+    RecordKind record_kind = RecordKind::none;
+    std::string record;                   // relative to the data root ("" when none)
+    int depth = 0;                        // ancestors below it; deeper ones are removed first
+    int64_t mtime_sec = 0;
+    uint64_t bytes = 0;                   // on disk (st_blocks), hard links counted once
+    uint64_t apparent_bytes = 0;
+    std::vector<Fingerprint> fingerprints;
+};
+
+struct Stats {
+    size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0,
+           live_dirs = 0, live_layers = 0;
+};
+
+struct Plan {
+    std::string schema = "layergc.plan/v1";
+    std::string root;         // canonical data root
+    std::string driver;
+    std::string driver_home;  // canonical <root>/<driver>
+    bool advisory = false;    // made while a dockerd was running on the root
+    std::vector<std::string> advisory_reasons;
+    std::string generated_at; // RFC 3339 UTC
+    std::string layergc_version;
+    std::vector<Candidate> candidates;
+    Problems problems;
+    Stats stats;
+
+    uint64_t reclaimable_bytes() const;
+};
+
+// JSON (layergc.plan/v1).
+std::string to_json_text(const Plan& plan, bool pretty = true);
+Result<Plan> plan_from_json_text(const std::string& text);
+
+} // namespace layergc::plan

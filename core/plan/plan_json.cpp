@@ -1,0 +1,186 @@
+// layergc.plan/v1 <-> Plan. docs/plan-format.md documents every field.
+#include "core/plan/plan.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace layergc::plan {
+
+using nlohmann::json;
+
+namespace {
+
+struct KindName { CandidateKind kind; const char* name; };
+constexpr KindName kKinds[] = {
+    {CandidateKind::stray_dir, "stray-dir"},
+    {CandidateKind::unreferenced_layer, "unreferenced-layer"},
+    {CandidateKind::lost_container_mount, "lost-container-mount"},
+    {CandidateKind::interrupted_removal, "interrupted-removal"},
+    {CandidateKind::interrupted_write, "interrupted-write"},
+    {CandidateKind::driver_leftover, "driver-leftover"},
+};
+struct RecordName { RecordKind kind; const char* name; };
+constexpr RecordName kRecords[] = {
+    {RecordKind::none, "none"}, {RecordKind::layer, "layer"}, {RecordKind::removing, "removing"},
+    {RecordKind::mount, "mount"}, {RecordKind::tmp_write, "tmp-write"},
+};
+
+std::optional<Removal> removal_from_string(const std::string& s) {
+    for (Removal r : {Removal::tree, Removal::file, Removal::symlink, Removal::subvolume})
+        if (s == to_string(r)) return r;
+    return std::nullopt;
+}
+
+std::optional<Severity> severity_from_string(const std::string& s) {
+    for (Severity v : {Severity::info, Severity::warning, Severity::blocking})
+        if (s == to_string(v)) return v;
+    return std::nullopt;
+}
+
+std::string join(const std::string& a, const std::string& b) {
+    if (b.empty()) return a;
+    return a + "/" + b;
+}
+
+} // namespace
+
+const char* to_string(CandidateKind k) {
+    for (const auto& e : kKinds)
+        if (e.kind == k) return e.name;
+    return "unknown";
+}
+std::optional<CandidateKind> kind_from_string(const std::string& s) {
+    for (const auto& e : kKinds)
+        if (s == e.name) return e.kind;
+    return std::nullopt;
+}
+const char* to_string(RecordKind k) {
+    for (const auto& e : kRecords)
+        if (e.kind == k) return e.name;
+    return "none";
+}
+std::optional<RecordKind> record_kind_from_string(const std::string& s) {
+    for (const auto& e : kRecords)
+        if (s == e.name) return e.kind;
+    return std::nullopt;
+}
+
+uint64_t Plan::reclaimable_bytes() const {
+    uint64_t total = 0;
+    for (const auto& c : candidates) total += c.bytes;
+    return total;
+}
+
+std::string to_json_text(const Plan& p, bool pretty) {
+    json doc;
+    doc["schema"] = p.schema;
+    doc["layergc_version"] = p.layergc_version;
+    doc["generated_at"] = p.generated_at;
+    doc["root"] = p.root;
+    doc["driver"] = p.driver;
+    doc["driver_home"] = p.driver_home;
+    doc["advisory"] = p.advisory;
+    doc["advisory_reasons"] = p.advisory_reasons;
+    json cands = json::array();
+    std::map<std::string, std::pair<uint64_t, uint64_t>> by_kind;  // kind → count, bytes
+    for (const auto& c : p.candidates) {
+        json j;
+        j["id"] = c.id;
+        j["kind"] = to_string(c.kind);
+        j["reason"] = c.reason;
+        j["evidence"] = c.evidence;
+        json paths = json::array();
+        json driver_paths = json::array();
+        for (const auto& op : c.driver_paths) {
+            paths.push_back(join(p.driver_home, op.relpath));
+            driver_paths.push_back({{"relpath", op.relpath}, {"removal", to_string(op.removal)}});
+        }
+        if (c.record_kind != RecordKind::none) paths.push_back(join(p.root, c.record));
+        j["paths"] = paths;
+        j["driver_paths"] = driver_paths;
+        j["record"] = c.record_kind == RecordKind::none ? json(nullptr) : json(c.record);
+        j["record_kind"] = to_string(c.record_kind);
+        j["depth"] = c.depth;
+        j["mtime"] = c.mtime_sec;
+        j["bytes"] = c.bytes;
+        j["apparent_bytes"] = c.apparent_bytes;
+        json fps = json::array();
+        for (const auto& f : c.fingerprints)
+            fps.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino},
+                           {"mtime_ns", f.mtime_ns}, {"ctime_ns", f.ctime_ns}});
+        j["fingerprints"] = fps;
+        cands.push_back(std::move(j));
+        auto& k = by_kind[to_string(c.kind)];
+        k.first += 1;
+        k.second += c.bytes;
+    }
+    doc["candidates"] = cands;
+    json kinds = json::object();
+    for (const auto& [k, v] : by_kind) kinds[k] = {{"count", v.first}, {"bytes", v.second}};
+    doc["summary"] = {{"candidates", p.candidates.size()},
+                      {"reclaimable_bytes", p.reclaimable_bytes()},
+                      {"by_kind", kinds},
+                      {"blocking_problems", has_blocking(p.problems)}};
+    json probs = json::array();
+    for (const auto& pr : p.problems)
+        probs.push_back({{"severity", to_string(pr.severity)}, {"code", pr.code},
+                         {"subject", pr.subject}, {"message", pr.message}, {"hint", pr.hint}});
+    doc["problems"] = probs;
+    doc["stats"] = {{"images", p.stats.images},           {"layer_records", p.stats.layer_records},
+                    {"mounts", p.stats.mounts},           {"containers", p.stats.containers},
+                    {"driver_entries", p.stats.driver_entries}, {"live_dirs", p.stats.live_dirs},
+                    {"live_layers", p.stats.live_layers}};
+    return doc.dump(pretty ? 2 : -1);
+}
+
+Result<Plan> plan_from_json_text(const std::string& text) {
+    const json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return make_error("the plan file is not JSON");
+    try {
+        Plan p;
+        p.schema = doc.at("schema").get<std::string>();
+        if (p.schema != "layergc.plan/v1")
+            return make_error("the plan file's schema is \"" + p.schema + "\", not layergc.plan/v1");
+        p.root = doc.at("root").get<std::string>();
+        p.driver = doc.at("driver").get<std::string>();
+        p.driver_home = doc.value("driver_home", "");
+        p.advisory = doc.value("advisory", false);
+        p.generated_at = doc.value("generated_at", "");
+        for (const auto& j : doc.at("candidates")) {
+            Candidate c;
+            c.id = j.at("id").get<std::string>();
+            auto kind = kind_from_string(j.at("kind").get<std::string>());
+            if (!kind) return make_error("unknown candidate kind in plan: " + j.at("kind").dump());
+            c.kind = *kind;
+            c.reason = j.value("reason", "");
+            c.evidence = j.value("evidence", std::vector<std::string>{});
+            for (const auto& dp : j.at("driver_paths")) {
+                auto r = removal_from_string(dp.at("removal").get<std::string>());
+                if (!r) return make_error("unknown removal kind in plan: " + dp.dump());
+                c.driver_paths.push_back({dp.at("relpath").get<std::string>(), *r});
+            }
+            auto rk = record_kind_from_string(j.value("record_kind", "none"));
+            if (!rk) return make_error("unknown record kind in plan: " + j.dump());
+            c.record_kind = *rk;
+            if (j.contains("record") && j["record"].is_string()) c.record = j["record"];
+            c.depth = j.value("depth", 0);
+            c.mtime_sec = j.value("mtime", int64_t{0});
+            c.bytes = j.value("bytes", uint64_t{0});
+            c.apparent_bytes = j.value("apparent_bytes", uint64_t{0});
+            for (const auto& f : j.value("fingerprints", json::array()))
+                c.fingerprints.push_back({f.at("path"), f.at("exists"), f.at("ino"),
+                                          f.at("mtime_ns"), f.at("ctime_ns")});
+            p.candidates.push_back(std::move(c));
+        }
+        for (const auto& pr : doc.value("problems", json::array())) {
+            auto sev = severity_from_string(pr.value("severity", "warning"));
+            p.problems.push_back({sev.value_or(Severity::warning), pr.value("code", ""),
+                                  pr.value("subject", ""), pr.value("message", ""),
+                                  pr.value("hint", "")});
+        }
+        return p;
+    } catch (const json::exception& e) {
+        return make_error(std::string("the plan file is not a valid layergc.plan/v1 document: ") + e.what());
+    }
+}
+
+} // namespace layergc::plan

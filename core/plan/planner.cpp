@@ -1,0 +1,270 @@
+#include "core/plan/planner.hpp"
+
+#include "core/docker/driver_trees.hpp"
+#include "core/docker/metadata.hpp"
+#include "core/fs/confined.hpp"
+#include "core/fs/mountinfo.hpp"
+#include "core/fs/tree_usage.hpp"
+#include "core/gc/collect.hpp"
+#include "core/guard/daemon_guard.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+#include <unordered_set>
+
+namespace layergc::plan {
+
+namespace fsys = std::filesystem;
+
+unsigned default_threads() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 2 : n;
+}
+
+Result<Session> open_session(const PlanRequest& req) {
+    Session s;
+    std::error_code ec;
+    // A root that is a symlink (/var/lib/docker -> /data/docker) is resolved once, here; every
+    // path after this is relative to the resolved directory's descriptor, and the kernel reports
+    // mounts under the resolved path.
+    s.root = fsys::canonical(req.root, ec);
+    if (ec) return make_error("data root " + req.root.string() + ": " + ec.message(), ec.value());
+    s.root_fd = sdk::Fd(::open(s.root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!s.root_fd) return make_error("data root " + s.root.string() + " is not a directory", errno);
+
+    const auto trees = docker::find_driver_trees(s.root_fd.get());
+    const auto dj = docker::read_daemon_json(req.daemon_json, s.root);
+    auto chosen = docker::choose_driver(req.driver, trees, dj);
+    if (!chosen) return chosen.error();
+    s.driver = chosen.value();
+    if (!sdk::is_safe_component(s.driver)) return make_error("invalid driver name \"" + s.driver + "\"");
+
+    // The home may be a mount point of its own (a bigger disk for overlay2/): opened directly,
+    // everything below it is then confined to its filesystem.
+    s.home_fd = sdk::open_dir_at(s.root_fd.get(), s.driver);
+    if (!s.home_fd)
+        return make_error("no " + s.driver + " tree under " + s.root.string() + " (" + s.driver +
+                              "/ is missing, not a directory, or a symlink)",
+                          errno);
+    s.home = s.root / s.driver;
+
+    const auto dir = req.plugin_dir.empty() ? plugin::default_plugin_dir() : req.plugin_dir;
+    auto loaded = plugin::load(dir, s.driver);
+    if (!loaded.driver)
+        return make_error("driver " + s.driver + ": " + loaded.error.message);
+    s.plugin = std::move(loaded.driver);
+    return s;
+}
+
+Fingerprint fingerprint_at(int dirfd, const std::string& relpath, const std::string& path) {
+    Fingerprint f;
+    f.path = path;
+    struct stat st{};
+    if (::fstatat(dirfd, relpath.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return f;
+    f.exists = true;
+    f.ino = st.st_ino;
+    f.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    f.ctime_ns = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    return f;
+}
+
+std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c) {
+    std::vector<Fingerprint> out;
+    for (const auto& p : c.driver_paths)
+        if (fs::is_safe_relpath(p.relpath))
+            out.push_back(fingerprint_at(s.home_fd.get(), p.relpath, s.driver + "/" + p.relpath));
+    if (c.record_kind != RecordKind::none && fs::is_safe_relpath(c.record))
+        out.push_back(fingerprint_at(s.root_fd.get(), c.record, c.record));
+    return out;
+}
+
+namespace {
+
+std::string now_rfc3339() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Every driver path must stay inside the home: a plugin that reports anything else is buggy or
+// fed hostile input, and what it reported is kept.
+void confine_scan(DriverScan& scan) {
+    auto bad = [&](const std::vector<OwnedPath>& ps) {
+        for (const auto& p : ps)
+            if (!fs::is_safe_relpath(p.relpath)) return &p;
+        return static_cast<const OwnedPath*>(nullptr);
+    };
+    for (auto& e : scan.entries) {
+        if (!sdk::is_safe_component(e.id)) {
+            scan.problems.push_back({Severity::blocking, "driver-id-unsafe", e.id,
+                                     "the driver reported a layer ID that is not a plain name", ""});
+            e.paths.clear();
+        } else if (const auto* p = bad(e.paths)) {
+            scan.problems.push_back({Severity::blocking, "driver-path-unsafe", e.id,
+                                     "the driver reported path \"" + p->relpath + "\" for layer " + e.id +
+                                         ", which leaves the driver directory", ""});
+            e.paths.clear();
+        }
+    }
+    std::erase_if(scan.leftovers, [&](const DriverLeftover& l) {
+        if (const auto* p = bad(l.paths)) {
+            scan.problems.push_back({Severity::blocking, "driver-path-unsafe", l.name,
+                                     "the driver reported path \"" + p->relpath +
+                                         "\", which leaves the driver directory", ""});
+            return true;
+        }
+        return false;
+    });
+}
+
+bool starts_with_dir(std::string_view path, std::string_view dir) {
+    return path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/';
+}
+
+// The first two components below the home (a layer ID is one of them for every driver:
+// overlay2/<id>/merged, aufs/mnt/<id>, vfs/dir/<id>, btrfs/subvolumes/<id>).
+void ids_below_home(std::string_view path, std::string_view home, std::set<std::string>& out) {
+    if (!starts_with_dir(path, home)) return;
+    std::string_view rest = path.substr(home.size() + 1);
+    for (int i = 0; i < 2 && !rest.empty(); ++i) {
+        const auto slash = rest.find('/');
+        out.emplace(rest.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        rest = rest.substr(slash + 1);
+    }
+}
+
+// Every layer a mount uses, from any process's view (DESIGN §1.3): mount points below the home,
+// paths in the options that lead below the home, and what the driver resolves (l/ links, br:).
+Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Problems& problems) {
+    auto mounts = fs::read_all_mountinfo();
+    if (!mounts) return mounts.error();
+    std::unordered_set<std::string> entry_ids;
+    for (const auto& e : scan.entries) entry_ids.insert(e.id);
+    const std::string home = s.home.string();
+    std::set<std::string> raw;
+    for (const auto& m : mounts.value()) {
+        ids_below_home(m.mount_point, home, raw);
+        // A bind mount *of* a layer directory shows it in `root` (the path in its filesystem).
+        for (size_t pos = 0; (pos = m.root.find("/" + s.driver + "/", pos)) != std::string::npos; ++pos)
+            ids_below_home(m.root.substr(pos), "/" + s.driver, raw);
+        size_t start = 0;
+        while (start <= m.options.size()) {
+            size_t end = m.options.find_first_of(",:=", start);
+            if (end == std::string::npos) end = m.options.size();
+            ids_below_home(std::string_view(m.options).substr(start, end - start), home, raw);
+            start = end + 1;
+        }
+        auto refs = s.plugin->mount_refs(home, m);
+        if (!refs) {
+            problems.push_back({Severity::blocking, "mount-refs-failed", m.mount_point,
+                                "the driver could not read the mount's options: " + refs.error().message,
+                                ""});
+            continue;
+        }
+        raw.insert(refs->begin(), refs->end());
+    }
+    std::set<std::string> out;
+    for (const auto& id : raw)
+        if (entry_ids.count(id)) out.insert(id);
+    return out;
+}
+
+void measure(Session& s, std::vector<Candidate>& cands, unsigned threads) {
+    std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
+    for (size_t i = 0; i < cands.size(); ++i) {
+        driver_req[i].paths = cands[i].driver_paths;
+        if (cands[i].record_kind != RecordKind::none)
+            record_req[i].paths.push_back({cands[i].record, Removal::tree});
+    }
+    auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads);
+    auto r = fs::measure_usage(s.root_fd.get(), record_req, threads);
+    for (size_t i = 0; i < cands.size(); ++i) {
+        for (const auto* res : {&d[i], &r[i]}) {
+            if (!res->ok()) {
+                cands[i].evidence.push_back("size unknown: " + res->error().message);
+                continue;
+            }
+            cands[i].bytes += res->value().bytes;
+            cands[i].apparent_bytes += res->value().apparent_bytes;
+        }
+    }
+}
+
+} // namespace
+
+Result<Plan> make_plan(Session& s, const PlanRequest& req) {
+    Plan p;
+    p.root = s.root.string();
+    p.driver = s.driver;
+    p.driver_home = s.home.string();
+    p.generated_at = now_rfc3339();
+    p.layergc_version = LAYERGC_VERSION;
+
+    Problems probe_problems;
+    auto probe = s.plugin->probe(s.home_fd.get(), probe_problems);
+    if (!probe) return make_error("driver " + s.driver + " probe failed: " + probe.error().message);
+    if (probe.value() == plugin::ProbeResult::refused) {
+        std::string why;
+        for (const auto& pr : probe_problems) why += (why.empty() ? "" : "; ") + pr.message;
+        return make_error("driver " + s.driver + " refuses to collect this tree" +
+                          (why.empty() ? "" : ": " + why));
+    }
+    auto scanned = s.plugin->scan(s.home_fd.get());
+    if (!scanned) return make_error("driver " + s.driver + " scan failed: " + scanned.error().message);
+    DriverScan scan = std::move(scanned.value());
+    confine_scan(scan);
+
+    docker::Metadata md = docker::read_metadata(s.root_fd.get(), s.driver);
+
+    Problems problems = probe_problems;
+    auto mounted = mounted_ids(s, scan, problems);
+    if (!mounted) {
+        problems.push_back({Severity::blocking, "mountinfo-unreadable", "/proc",
+                            "cannot read the host's mounts: " + mounted.error().message +
+                                "; what is mounted cannot be protected", "run layergc as root on the host"});
+    }
+
+    gc::CollectInput in;
+    in.metadata = &md;
+    in.scan = &scan;
+    if (mounted) in.mounted_ids = mounted.value();
+    in.buildkit_ids = gc::find_ids_in_bytes(md.buildkit.bytes, gc::buildkit_query_ids(md, scan));
+    in.now_sec = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+    in.min_age_sec = req.min_age_sec;
+    in.driver = s.driver;
+
+    gc::LiveSet live = gc::mark_live(in);
+    p.candidates = gc::sweep(in, live);
+
+    for (auto* src : {&scan.problems, &md.problems, &live.problems})
+        problems.insert(problems.end(), src->begin(), src->end());
+    p.problems = std::move(problems);
+
+    if (req.with_sizes) measure(s, p.candidates, req.threads ? req.threads : default_threads());
+    for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
+
+    for (const auto& ev : guard::detect_daemon(s.root)) {
+        p.advisory = true;
+        p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
+    }
+
+    p.stats.images = md.images.size();
+    p.stats.layer_records = md.layers.size();
+    p.stats.mounts = md.mounts.size();
+    p.stats.containers = md.containers.size();
+    p.stats.driver_entries = scan.entries.size();
+    p.stats.live_dirs = live.dirs.size();
+    p.stats.live_layers = live.chains.size();
+    return p;
+}
+
+} // namespace layergc::plan

@@ -1,0 +1,52 @@
+// Making a plan: open the data root, choose and load the driver, read Docker's metadata, every
+// mount on the host and BuildKit's databases, mark, sweep, measure (DESIGN §2 "data flows one way").
+#pragma once
+
+#include "core/plan/plan.hpp"
+#include "core/plugin/loader.hpp"
+#include "core/result.hpp"
+
+#include <layergc/sdk_io.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace layergc::plan {
+
+struct PlanRequest {
+    std::filesystem::path root = "/var/lib/docker";
+    std::string driver = "auto";
+    std::filesystem::path plugin_dir;      // empty: next to the binary
+    std::filesystem::path daemon_json = "/etc/docker/daemon.json";
+    int64_t min_age_sec = 0;
+    bool with_sizes = true;
+    unsigned threads = 0;                  // 0: one per core
+};
+
+// An opened data root with its driver tree and plugin.
+struct Session {
+    std::filesystem::path root;            // canonical
+    sdk::Fd root_fd;
+    std::string driver;
+    std::filesystem::path home;            // canonical <root>/<driver>
+    sdk::Fd home_fd;
+    std::unique_ptr<plugin::Driver> plugin;
+};
+
+// Fails with a message that says what to do: no such root, no driver tree, several trees and no
+// way to choose, plugin refused, home not a directory.
+Result<Session> open_session(const PlanRequest& req);
+
+// Read-only. Candidates are sized and fingerprinted; problems collected from every reader.
+Result<Plan> make_plan(Session& s, const PlanRequest& req);
+
+// Stat a path below dirfd for a fingerprint (no follow). `path` is what the fingerprint records.
+Fingerprint fingerprint_at(int dirfd, const std::string& relpath, const std::string& path);
+
+// The fingerprints of a candidate as they are on disk now.
+std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c);
+
+unsigned default_threads();
+
+} // namespace layergc::plan
