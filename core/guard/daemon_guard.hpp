@@ -21,7 +21,20 @@ struct DaemonEvidence {
 // whose --data-root (or -g/--graph, or data-root in their --config-file / daemon.json) is root;
 // the default pidfile naming a live dockerd for that root; and a non-blocking flock probe of
 // the bbolt files dockerd keeps locked (volumes/metadata.db, buildkit/*.db). Empty: none found.
+//
+// Call it before lock_root: flock conflicts between open file descriptions, so our own held
+// locks would show up as "bolt-lock" evidence. A dockerd in another PID namespace is invisible
+// to the /proc scan (DESIGN §1.2: --min-age covers that case); the bolt-lock probe still sees it
+// when it shares the root's files.
 std::vector<DaemonEvidence> detect_daemon(const std::filesystem::path& root);
+
+// Where detect_daemon looks; the defaults are dockerd's. Tests point these at temp files.
+struct DaemonProbe {
+    std::vector<std::filesystem::path> pidfiles{"/var/run/docker.pid", "/run/docker.pid"};
+    std::filesystem::path default_config = "/etc/docker/daemon.json";  // without --config-file
+    std::filesystem::path default_root = "/var/lib/docker";            // without data-root
+};
+std::vector<DaemonEvidence> detect_daemon(const std::filesystem::path& root, const DaemonProbe& probe);
 
 // Locks held for the duration of `apply`: LOCK_EX on the bbolt files dockerd needs at start-up
 // (so it cannot start mid-run) and on the data root directory itself (so two collectors never
