@@ -1,0 +1,102 @@
+"""Hostile inputs: one per kind, added next to the regular scenario. Each one is something a
+collector must neither follow nor act on; what it names is recorded as protected, so the manifest
+says it must survive (fail closed, DESIGN §1.1 and §1.8)."""
+import os
+
+from . import ids
+from .model import Mount
+
+# kind -> drivers it applies to
+KINDS = {
+    "cache-id-dotdot": ("overlay2", "aufs"),
+    "cache-id-slash": ("overlay2", "aufs"),
+    "mount-id-dotdot": ("overlay2", "aufs"),
+    "symlink-layer-dir": ("overlay2", "aufs"),
+    "config-digest-mismatch": ("overlay2", "aufs"),
+    "config-truncated": ("overlay2", "aufs"),
+    "record-unparsable": ("overlay2", "aufs"),
+    "unknown-id-form": ("overlay2", "aufs"),
+    "lower-outside": ("overlay2",),
+    "link-outside": ("overlay2",),
+    "layers-outside": ("aufs",),
+}
+
+
+def outside_dir(out: str) -> str:
+    """The one place outside the root the generator writes: a sibling "<root>.outside" that hostile
+    symlinks point at, so a collector that follows one destroys a sentinel, not the host."""
+    return os.path.abspath(out).rstrip("/") + ".outside"
+
+
+def inject(b, kind: str, driver: str, out: str):
+    """Adds the hostile case `kind` to the scenario builder b."""
+    if driver not in KINDS.get(kind, ()):
+        raise ValueError("hostile kind %s does not apply to %s" % (kind, driver))
+    r, base = b.root, b.base
+
+    def note(**kw):
+        r.hostile_items.append(dict(kind=kind, **kw))
+
+    def unreferenced_record(cache_id, marker):
+        rec = b.make_record(base, b.content(marker), cache_id)
+        r.protected_records.add("sha256/" + rec.name)
+        return rec
+
+    if kind in ("cache-id-dotdot", "cache-id-slash"):
+        rec = unreferenced_record("../../etc" if kind == "cache-id-dotdot" else "/etc", kind)
+        note(record="sha256/" + rec.name, cache_id=rec.cache_id)
+    elif kind == "unknown-id-form":
+        rec = unreferenced_record("not_an_id!", kind)
+        b.add_dir(rec.cache_id, base.cache_id, b.content("not-an-id"))
+        r.protected_dirs.add(rec.cache_id)
+        note(record="sha256/" + rec.name, cache_id=rec.cache_id)
+    elif kind == "mount-id-dotdot":
+        # A lost mount (no container) whose ids climb out of the driver home.
+        cid = ids.hex64(b.rng)
+        r.mounts[cid] = Mount(cid, "../../etc", "../../etc-init", base.chain)
+        r.protected_records.add("mounts/" + cid)
+        note(record="mounts/" + cid, mount_id="../../etc")
+    elif kind == "symlink-layer-dir":
+        rec = unreferenced_record(ids.hex64(b.rng), kind)
+        target = os.path.join(outside_dir(out), "layer-dir")
+        d = b.add_dir(rec.cache_id, base.cache_id, b.content("symlinked"))
+        d.symlink_to = target
+        r.protected_dirs.add(rec.cache_id)
+        r.outside_paths.update({target, os.path.join(target, "sentinel")})
+        note(record="sha256/" + rec.name, dir=rec.cache_id, target=target)
+    elif kind in ("config-digest-mismatch", "config-truncated"):
+        top = b.add_layer(base, b.content(kind))
+        img = b.add_image(top, "/bin/sh -c echo " + kind)
+        if kind == "config-digest-mismatch":
+            # Still valid JSON, named by the digest of other bytes: its layers stay (DESIGN §1.4).
+            img.config = img.config.replace(b'"os":"linux"', b'"os":"linux","comment":"edited"')
+        else:
+            img.config = img.config[:len(img.config) // 2]
+            img.readable = False
+            r.protected_records.add("sha256/" + top.name)
+            r.protected_dirs.add(top.cache_id)
+        note(image=img.id, layer="sha256/" + top.name)
+    elif kind == "record-unparsable":
+        mid = b.add_layer(base, b.content("unparsable-parent-of"))
+        top = b.add_layer(mid, b.content(kind))
+        b.add_image(top, "/bin/sh -c echo " + kind)
+        top.parent_raw = b"\x00\xffsha256:not-a-digest\x01"
+        # The chain below top is unknown through layerdb: mid's record is not provably garbage.
+        r.protected_records.add("sha256/" + mid.name)
+        note(record="sha256/" + top.name, parent_of="sha256/" + mid.name)
+    elif kind in ("lower-outside", "layers-outside"):
+        top = b.add_layer(base, b.content(kind))
+        b.add_image(top, "/bin/sh -c echo " + kind)
+        d = r.dirs[top.cache_id]
+        if kind == "lower-outside":
+            d.lower_override = "../../../etc"
+        else:
+            d.layers_override = "../../etc\n"
+        note(dir=top.cache_id)
+    elif kind == "link-outside":
+        lid = ids.overlay_link_id(b.rng)
+        r.foreign_links[lid] = "/etc"
+        r.protected_paths.add("overlay2/l/" + lid)
+        note(link="l/" + lid, target="/etc")
+    else:
+        raise ValueError(kind)
