@@ -42,7 +42,8 @@ Agreement agree(const plan::Plan& fresh, const plan::Plan& saved) {
             out.dropped.push_back(c.id + ": not in the saved plan");
             continue;
         }
-        const auto& s = *it->second;
+        const plan::Candidate& s = *it->second;
+        by_key.erase(it);
         bool same_paths = s.driver_paths.size() == c.driver_paths.size() && s.record == c.record &&
                           s.record_kind == c.record_kind;
         for (size_t i = 0; same_paths && i < c.driver_paths.size(); ++i)
@@ -57,7 +58,6 @@ Agreement agree(const plan::Plan& fresh, const plan::Plan& saved) {
             continue;
         }
         out.agreed.push_back(c);
-        by_key.erase(it);
     }
     for (const auto& [key, c] : by_key)
         out.dropped.push_back(key.first + ": in the saved plan, no longer garbage (kept)");

@@ -56,7 +56,16 @@ private:
                          "run `layergc check` and remove the broken image or container with dockerd"});
                     continue;
                 }
-                if (r->second->cache_id) push(true, *r->second->cache_id, it.why);
+                if (r->second->cache_id) {
+                    if (!entries_.count(*r->second->cache_id))
+                        live_.problems.push_back(
+                            {Severity::warning, "layer-dir-missing", it.key,
+                             "layer sha256:" + it.key + " (used by " + it.why.root_kind + " " + it.why.root +
+                                 ") names driver dir " + *r->second->cache_id + ", which does not exist",
+                             "remove what uses it with dockerd running (docker rmi / docker rm) and pull or "
+                             "build it again"});
+                    push(true, *r->second->cache_id, it.why);
+                }
                 if (r->second->parent) push(false, *r->second->parent, it.why);
             }
         }

@@ -1,0 +1,293 @@
+// Mark and sweep on in-memory models: every live kind kept, every garbage kind found, in the
+// right order, with the gist's failure cases (peers.md §4: parents, init layers, BuildKit) first.
+#include "core/digest/sha256.hpp"
+#include "core/gc/collect.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace layergc;
+using layergc::plan::CandidateKind;
+
+namespace {
+
+std::string hex(const std::string& seed) { return digest::sha256_hex(seed); }
+
+class World {
+public:
+    docker::Metadata md;
+    DriverScan scan;
+    gc::CollectInput in;
+
+    World() { md.buildkit.snapshots_db_read = true; }
+
+    // A layer record and its driver dir; parents_dirs: the driver's parent list, nearest first.
+    void layer(const std::string& chain, const std::string& cache, std::optional<std::string> parent,
+               std::vector<std::string> parent_dirs) {
+        docker::LayerRecord r;
+        r.dir_name = r.chain = chain;
+        r.cache_id = cache;
+        r.parent = parent;
+        md.layers.push_back(r);
+        dir(cache, std::move(parent_dirs));
+    }
+    void dir(const std::string& id, std::vector<std::string> parents) {
+        DriverEntry e;
+        e.id = id;
+        e.paths = {{id, Removal::tree}};
+        e.parents = std::move(parents);
+        e.parents_complete = true;
+        scan.entries.push_back(e);
+    }
+    void image(const std::string& top_chain) {
+        docker::Image img;
+        img.id = hex("image" + top_chain);
+        img.top_chain = top_chain;
+        md.images.push_back(img);
+    }
+    void mount(const std::string& name, const std::string& mount_id, const std::string& parent_chain,
+               const std::vector<std::string>& image_dirs, bool with_container) {
+        md.mounts.push_back({name, mount_id, mount_id + "-init", parent_chain});
+        std::vector<std::string> init_parents = image_dirs;
+        dir(mount_id + "-init", init_parents);
+        init_parents.insert(init_parents.begin(), mount_id + "-init");
+        dir(mount_id, init_parents);
+        if (with_container) md.containers.push_back(name);
+    }
+
+    std::vector<plan::Candidate> collect() {
+        in.metadata = &md;
+        in.scan = &scan;
+        in.driver = "overlay2";
+        live = gc::mark_live(in);
+        return gc::sweep(in, live);
+    }
+    gc::LiveSet live;
+};
+
+const plan::Candidate* find(const std::vector<plan::Candidate>& cs, const std::string& id) {
+    for (const auto& c : cs)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+size_t position(const std::vector<plan::Candidate>& cs, const std::string& id) {
+    for (size_t i = 0; i < cs.size(); ++i)
+        if (cs[i].id == id) return i;
+    return cs.size();
+}
+
+// An image of three layers and a container on it: base ← mid ← top ← init ← rw.
+struct ImageWithContainer : World {
+    std::string cb = hex("cb"), cm = hex("cm"), ct = hex("ct");
+    std::string db = hex("db"), dm = hex("dm"), dt = hex("dt"), mc = hex("mc");
+    ImageWithContainer() {
+        layer(cb, db, std::nullopt, {});
+        layer(cm, dm, cb, {db});
+        layer(ct, dt, cm, {dm, db});
+        image(ct);
+        mount("c1" + hex("c1").substr(2), mc, ct, {dt, dm, db}, true);
+    }
+};
+
+} // namespace
+
+// peers.md §4 D1/D2: the gist deletes every parent layer and every init layer.
+TEST(Mark, ParentLayersAndInitLayersOfLiveImagesAndContainersSurvive) {
+    ImageWithContainer w;
+    const auto cs = w.collect();
+    EXPECT_TRUE(cs.empty()) << cs.front().id;
+    for (const auto& id : {w.db, w.dm, w.dt, w.mc, w.mc + "-init"}) EXPECT_TRUE(w.live.dirs.count(id)) << id;
+    EXPECT_EQ(w.live.dirs.at(w.db).root_kind, "image");
+}
+
+// An image with no intermediate images (a pull or docker load): only the top chain is named.
+TEST(Mark, ImageKeepsItsWholeChainThroughLayerdbParents) {
+    World w;
+    const std::string c1 = hex("1"), c2 = hex("2"), c3 = hex("3");
+    w.layer(c1, hex("d1"), std::nullopt, {});
+    w.layer(c2, hex("d2"), c1, {});  // a driver without parent lists on disk (vfs-like)
+    w.layer(c3, hex("d3"), c2, {});
+    w.image(c3);
+    EXPECT_TRUE(w.collect().empty());
+    EXPECT_EQ(w.live.dirs.size(), 3u);
+}
+
+// peers.md §0.6 / docker-layout.md §6: BuildKit dirs are named only in buildkit/*.db.
+TEST(Mark, BuildkitDirsNamedInItsDatabasesSurviveWithTheirParents) {
+    ImageWithContainer w;
+    const std::string bk = "xo2fnvvcpzva943iqit97nk9p";
+    const std::string bk_orphan = "ynq3ww6whgsrjvehqrf7dz1u8";
+    w.dir(bk, {w.dt, w.dm, w.db});
+    w.dir(bk_orphan, {});
+    w.in.buildkit_ids = {bk};
+    const auto cs = w.collect();
+    EXPECT_TRUE(w.live.dirs.count(bk));
+    // With snapshots.db read and not naming it, a BuildKit dir is a stray.
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_EQ(cs[0].id, bk_orphan);
+    EXPECT_EQ(cs[0].kind, CandidateKind::stray_dir);
+}
+
+TEST(Mark, BuildkitDirsAreKeptWhenBuildkitsDatabaseIsMissing) {
+    World w;
+    w.md.buildkit.snapshots_db_read = false;
+    w.dir("ynq3ww6whgsrjvehqrf7dz1u8", {});
+    EXPECT_TRUE(w.collect().empty());
+    ASSERT_FALSE(w.live.problems.empty());
+    EXPECT_EQ(w.live.problems[0].code, "buildkit-db-missing");
+}
+
+TEST(Mark, BuildkitNamingALayerChainKeepsTheRecordAndItsAncestors) {
+    World w;
+    const std::string c1 = hex("1"), c2 = hex("2");
+    w.layer(c1, hex("d1"), std::nullopt, {});
+    w.layer(c2, "16p7l3mbc7vjuwdofw6n3834w", c1, {hex("d1")});  // exported BuildKit layer
+    w.in.buildkit_ids = {c2};
+    EXPECT_TRUE(w.collect().empty());
+}
+
+TEST(Mark, MountedDirsAndTheirDriverAncestorsAreLive) {
+    World w;
+    const std::string parent = hex("p"), child = hex("c");
+    w.dir(parent, {});
+    w.dir(child, {parent});
+    w.in.mounted_ids = {child};
+    EXPECT_TRUE(w.collect().empty());
+    EXPECT_EQ(w.live.dirs.at(parent).root_kind, "mounted");
+}
+
+TEST(Mark, UnknownIdFormsAreKeptAndReported) {
+    World w;
+    w.dir("Hello_World", {});
+    EXPECT_TRUE(w.collect().empty());
+    ASSERT_EQ(w.live.problems.size(), 1u);
+    EXPECT_EQ(w.live.problems[0].code, "unknown-id-form");
+}
+
+TEST(Mark, DriverParentsKeepLayersNoRecordReaches) {
+    ImageWithContainer w;
+    const std::string orphan_parent = hex("op");
+    w.dir(orphan_parent, {});
+    // A live dir whose lower names a dir that no record reaches: the driver's ancestry wins.
+    w.scan.entries[0].parents.push_back(orphan_parent);
+    EXPECT_TRUE(w.collect().empty());
+}
+
+TEST(Mark, MinAgeKeepsYoungEntries) {
+    World w;
+    w.dir(hex("young"), {});
+    w.scan.entries[0].mtime_sec = 1000;
+    w.in.now_sec = 1010;
+    w.in.min_age_sec = 60;
+    EXPECT_TRUE(w.collect().empty());
+    w.in.now_sec = 2000;
+    EXPECT_EQ(w.collect().size(), 1u);
+}
+
+TEST(Mark, ReportsLayersWhoseDirIsMissing) {
+    World w;
+    docker::LayerRecord r;
+    r.dir_name = r.chain = hex("c");
+    r.cache_id = hex("gone");
+    w.md.layers.push_back(r);
+    w.image(r.chain);
+    EXPECT_TRUE(w.collect().empty());
+    ASSERT_EQ(w.live.problems.size(), 1u);
+    EXPECT_EQ(w.live.problems[0].code, "layer-dir-missing");
+}
+
+TEST(Sweep, FindsEveryGarbageKindInOrder) {
+    ImageWithContainer w;
+    // stray dirs, one on top of a live layer
+    const std::string stray = hex("stray"), stray_child = hex("strayc");
+    w.dir(stray, {});
+    w.dir(stray_child, {w.dt, w.dm, w.db});
+    // an unreferenced chain of two
+    const std::string u1 = hex("u1"), u2 = hex("u2"), du1 = hex("du1"), du2 = hex("du2");
+    w.layer(u1, du1, std::nullopt, {});
+    w.layer(u2, du2, u1, {du1});
+    // a lost container mount
+    const std::string ml = hex("ml");
+    w.mount(hex("lostc"), ml, w.ct, {w.dt, w.dm, w.db}, false);
+    // interrupted removals: with its dir, and sharing a live dir
+    docker::LayerRecord rem;
+    rem.chain = hex("rem");
+    rem.dir_name = rem.chain + "-" + hex("rand") + "-removing";
+    rem.removing = true;
+    rem.cache_id = hex("drem");
+    w.md.layers.push_back(rem);
+    w.dir(hex("drem"), {});
+    docker::LayerRecord shared = rem;
+    shared.chain = hex("rem2");
+    shared.dir_name = shared.chain + "-" + hex("rand2") + "-removing";
+    shared.cache_id = w.dt;
+    w.md.layers.push_back(shared);
+    // an interrupted write, and driver leftovers
+    w.md.tmp_writes.push_back("write-set-123456");
+    w.scan.leftovers.push_back({"l/DANGLING", {{"l/DANGLING", Removal::symlink}}, "dangling-link", "d", hex("gone")});
+    w.scan.leftovers.push_back({"l/LIVEOWNER", {{"l/LIVEOWNER", Removal::symlink}}, "dangling-link", "d", w.dt});
+
+    const auto cs = w.collect();
+    struct Want { std::string id; CandidateKind kind; };
+    const std::vector<Want> want = {
+        {stray, CandidateKind::stray_dir},
+        {stray_child, CandidateKind::stray_dir},
+        {du1, CandidateKind::unreferenced_layer},
+        {du2, CandidateKind::unreferenced_layer},
+        {ml, CandidateKind::lost_container_mount},
+        {ml + "-init", CandidateKind::lost_container_mount},
+        {hex("drem"), CandidateKind::interrupted_removal},
+        {shared.dir_name, CandidateKind::interrupted_removal},
+        {"write-set-123456", CandidateKind::interrupted_write},
+        {"l/DANGLING", CandidateKind::driver_leftover},
+    };
+    EXPECT_EQ(cs.size(), want.size());
+    for (const auto& wnt : want) {
+        const auto* c = find(cs, wnt.id);
+        ASSERT_NE(c, nullptr) << wnt.id;
+        EXPECT_EQ(c->kind, wnt.kind) << wnt.id;
+        EXPECT_FALSE(c->evidence.empty()) << wnt.id;
+    }
+    // Live things stay: the image, the container, the dir shared with the -removing record.
+    for (const auto& id : {w.db, w.dm, w.dt, w.mc, w.mc + "-init"}) EXPECT_EQ(find(cs, id), nullptr) << id;
+    EXPECT_TRUE(find(cs, shared.dir_name)->driver_paths.empty());  // record only: dt stays
+    // Records removed with their dirs.
+    EXPECT_EQ(find(cs, du2)->record, "image/overlay2/layerdb/sha256/" + u2);
+    EXPECT_EQ(find(cs, du2)->record_kind, plan::RecordKind::layer);
+    EXPECT_EQ(find(cs, ml)->record, "image/overlay2/layerdb/mounts/" + hex("lostc"));
+    // Children before parents.
+    EXPECT_LT(position(cs, du2), position(cs, du1));
+    EXPECT_LT(position(cs, ml), position(cs, ml + "-init"));
+}
+
+TEST(Sweep, UnreferencedRecordWhoseDirIsGoneIsARecordOnlyCandidate) {
+    World w;
+    docker::LayerRecord r;
+    r.dir_name = r.chain = hex("c");
+    r.cache_id = hex("gone");
+    w.md.layers.push_back(r);
+    const auto cs = w.collect();
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_EQ(cs[0].id, r.chain);
+    EXPECT_TRUE(cs[0].driver_paths.empty());
+    EXPECT_EQ(cs[0].reason, "unreferenced-record-no-dir");
+}
+
+TEST(Sweep, RecordsWithoutUsableCacheIdAreNeverCandidates) {
+    World w;
+    docker::LayerRecord r;
+    r.dir_name = r.chain = hex("c");  // cache-id was hostile: the reader left it empty
+    w.md.layers.push_back(r);
+    EXPECT_TRUE(w.collect().empty());
+}
+
+TEST(FindIds, FindsIdsAnywhereInRawBytes) {
+    std::string bytes(5000, '\0');
+    bytes.replace(100, 25, "xo2fnvvcpzva943iqit97nk9p");
+    const std::string chain = hex("c");
+    bytes.replace(4000, 71, "sha256:" + chain);
+    const auto found = gc::find_ids_in_bytes(bytes, {"xo2fnvvcpzva943iqit97nk9p", chain, hex("absent")});
+    EXPECT_EQ(found, (std::set<std::string>{"xo2fnvvcpzva943iqit97nk9p", chain}));
+}

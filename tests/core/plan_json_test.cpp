@@ -1,0 +1,92 @@
+#include "core/apply/gates.hpp"
+#include "core/plan/plan.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace layergc;
+using namespace layergc::plan;
+
+namespace {
+Plan sample() {
+    Plan p;
+    p.root = "/var/lib/docker";
+    p.driver = "overlay2";
+    p.driver_home = "/var/lib/docker/overlay2";
+    Candidate c;
+    c.id = std::string(64, 'a');
+    c.kind = CandidateKind::unreferenced_layer;
+    c.reason = "unreferenced-layer";
+    c.evidence = {"nothing reaches it"};
+    c.driver_paths = {{"l/ABCDEFGHIJKLMNOPQRSTUVWXYZ", Removal::symlink}, {c.id, Removal::tree}};
+    c.record_kind = RecordKind::layer;
+    c.record = "image/overlay2/layerdb/sha256/" + std::string(64, 'b');
+    c.bytes = 4096;
+    c.fingerprints = {{"overlay2/" + c.id, true, 42, 1, 2}};
+    p.candidates.push_back(c);
+    p.problems.push_back({Severity::warning, "unknown-id-form", "x", "m", "h"});
+    p.stats.images = 1;
+    p.stats.driver_entries = 10;
+    p.stats.live_dirs = 9;
+    return p;
+}
+} // namespace
+
+TEST(PlanJson, RoundTrips) {
+    const Plan p = sample();
+    auto back = plan_from_json_text(to_json_text(p));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    ASSERT_EQ(back->candidates.size(), 1u);
+    const auto& c = back->candidates[0];
+    EXPECT_EQ(c.id, p.candidates[0].id);
+    EXPECT_EQ(c.kind, CandidateKind::unreferenced_layer);
+    EXPECT_EQ(c.driver_paths.size(), 2u);
+    EXPECT_EQ(c.driver_paths[0].removal, Removal::symlink);
+    EXPECT_EQ(c.record, p.candidates[0].record);
+    EXPECT_EQ(c.fingerprints, p.candidates[0].fingerprints);
+    EXPECT_EQ(back->problems.size(), 1u);
+}
+
+TEST(PlanJson, HasTheDocumentedFields) {
+    const auto text = to_json_text(sample());
+    for (const char* field : {"\"schema\": \"layergc.plan/v1\"", "\"root\"", "\"driver\"", "\"candidates\"",
+                              "\"summary\"", "\"reclaimable_bytes\": 4096", "\"problems\"", "\"paths\"",
+                              "\"/var/lib/docker/overlay2/l/ABCDEFGHIJKLMNOPQRSTUVWXYZ\""})
+        EXPECT_NE(text.find(field), std::string::npos) << field;
+}
+
+TEST(PlanJson, RejectsOtherDocuments) {
+    EXPECT_FALSE(plan_from_json_text("not json").ok());
+    EXPECT_FALSE(plan_from_json_text(R"({"schema":"other/v1","root":"/","driver":"x","candidates":[]})").ok());
+    EXPECT_FALSE(plan_from_json_text(R"({"schema":"layergc.plan/v1","root":"/","driver":"x","candidates":[{"id":"a","kind":"nonsense","driver_paths":[]}]})").ok());
+}
+
+TEST(Gates, BlockingProblemsRefuseEvenWithForce) {
+    Plan p = sample();
+    p.problems.push_back({Severity::blocking, "image-config-unreadable", "x", "m", ""});
+    EXPECT_TRUE(apply::refusal(p, false).has_value());
+    EXPECT_TRUE(apply::refusal(p, true).has_value());
+}
+
+TEST(Gates, SanityGateRefusesRemovingMostLayersUnlessForced) {
+    Plan p = sample();
+    EXPECT_FALSE(apply::refusal(p, false).has_value());
+    p.stats.driver_entries = 1;
+    EXPECT_TRUE(apply::refusal(p, false).has_value());
+    EXPECT_FALSE(apply::refusal(p, true).has_value());
+}
+
+TEST(Gates, SavedPlanAgreementDropsWhatChanged) {
+    const Plan saved = sample();
+    Plan fresh = sample();
+    EXPECT_EQ(apply::agree(fresh, saved).agreed.size(), 1u);
+    fresh.candidates[0].fingerprints[0].mtime_ns = 99;
+    auto a = apply::agree(fresh, saved);
+    EXPECT_TRUE(a.agreed.empty());
+    ASSERT_EQ(a.dropped.size(), 1u);
+    EXPECT_NE(a.dropped[0].find("changed on disk"), std::string::npos);
+    Plan empty_fresh = sample();
+    empty_fresh.candidates.clear();
+    auto b = apply::agree(empty_fresh, saved);
+    EXPECT_TRUE(b.agreed.empty());
+    EXPECT_NE(b.dropped[0].find("no longer garbage"), std::string::npos);
+}
