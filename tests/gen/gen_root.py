@@ -57,15 +57,12 @@ def build(args):
 
 def strip_garbage(root, driver):
     """Drops from the model everything a correct collector would remove."""
-    candidates = expectations.compute(root, driver)[0]
+    candidates, _, _, _, removed_records = expectations.compute(root, driver)
     gone = {c["id"] for c in candidates}
-    lost = {n for n, m in root.mounts.items() if m.mount_id in gone}
-    for n in lost:
-        del root.mounts[n]
     root.dirs = {k: v for k, v in root.dirs.items() if k not in gone}
-    survivors = set(expectations.compute(root, driver)[2])
-    root.records = {k: v for k, v in root.records.items()
-                    if not v.removing and ("sha256/" + k in survivors)}
+    for rec in removed_records:
+        table, name = rec.split("/", 1)
+        del (root.records if table == "sha256" else root.mounts)[name]
     root.write_sets.clear()
     root.dangling_links.clear()
     root.removing_leftovers.clear()

@@ -91,6 +91,13 @@ def compute(root, driver: str):
                            {"id": "mnt/%s-removing" % leftover, "kind": "driver-leftover"}]
 
     candidate_ids = {c["id"] for c in candidates}
+    # Records that go with the candidates: every non-live layer record, every -removing record
+    # and every lost mount (unless hostile input made it unprovable).
+    removed_records = sorted(
+        ["sha256/" + n for n, rec in root.records.items()
+         if (rec.removing or n not in live_records) and "sha256/" + n not in root.protected_records]
+        + ["mounts/" + n for n in root.mounts
+           if n not in live_mounts and "mounts/" + n not in root.protected_records])
     survive_dirs = sorted(d for d in root.dirs if d not in candidate_ids)
     survive_records = sorted(["sha256/" + n for n, rec in root.records.items()
                               if not rec.removing and n in live_records]
@@ -100,7 +107,7 @@ def compute(root, driver: str):
     if driver == "overlay2":
         survive_paths |= {"overlay2/l/" + root.dirs[d].link_id for d in survive_dirs
                           if root.dirs[d].symlink_to is None}
-    return candidates, survive_dirs, survive_records, sorted(survive_paths)
+    return candidates, survive_dirs, survive_records, sorted(survive_paths), removed_records
 
 
 def check_share(candidates, root):
@@ -112,7 +119,7 @@ def check_share(candidates, root):
 
 
 def manifest(root, driver: str, out_root: str, hostile_kinds):
-    candidates, survive_dirs, survive_records, survive_paths = compute(root, driver)
+    candidates, survive_dirs, survive_records, survive_paths, removed_records = compute(root, driver)
     check_share(candidates, root)
     return {
         "driver": driver,
@@ -121,6 +128,7 @@ def manifest(root, driver: str, out_root: str, hostile_kinds):
         "must_survive_dirs": survive_dirs,
         "must_survive_records": survive_records,
         "must_survive_paths": survive_paths,
+        "expected_removed_records": removed_records,
         "outside_paths": sorted(root.outside_paths),
         "hostile": hostile_kinds[0] if len(hostile_kinds) == 1 else (list(hostile_kinds) or None),
         "hostile_items": root.hostile_items,
