@@ -71,11 +71,15 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     }
     auto locks = guard::lock_root(s.root);
     if (!locks) { spdlog::error("refusing: {}", locks.error().message); return kExitRefused; }
-    if (auto ev = guard::detect_daemon(s.root); !ev.empty()) {
-        spdlog::error("refusing: a dockerd started on {} while layergc was locking it", s.root.string());
+    // Once more, now that it cannot start: it may have started between the check and the lock.
+    // (Our own locks now answer the bolt-lock probe, so only processes and pidfiles count.)
+    for (const auto& e : guard::detect_daemon(s.root)) {
+        if (e.kind == "bolt-lock") continue;
+        spdlog::error("refusing: a dockerd started on {} while layergc was locking it: {}", s.root.string(), e.detail);
         return kExitRefused;
     }
 
+    req.own_locks_held = true;
     // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.
     auto fresh = plan::make_plan(s, req);
     if (!fresh) { spdlog::error("{}", fresh.error().message); return kExitFailure; }

@@ -253,6 +253,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 
     for (const auto& ev : guard::detect_daemon(s.root)) {
+        if (req.own_locks_held && ev.kind == "bolt-lock") continue;
         p.advisory = true;
         p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
     }

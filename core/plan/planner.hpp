@@ -22,6 +22,7 @@ struct PlanRequest {
     int64_t min_age_sec = 0;
     bool with_sizes = true;
     unsigned threads = 0;                  // 0: one per core
+    bool own_locks_held = false;           // apply holds the bolt locks: they are not dockerd's
 };
 
 // An opened data root with its driver tree and plugin.
