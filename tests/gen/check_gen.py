@@ -16,7 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from rootgen import bbolt, hostile, ids  # noqa: E402
-from rootgen.manifest_paths import missing_survivors, present_candidates, present_removed_records  # noqa: E402
+from rootgen.manifest_paths import missing_survivors, present_candidates, present_removed_paths, \
+    present_removed_records  # noqa: E402
 
 NO_NEWLINE_FILES = ("cache-id", "diff", "parent", "size")
 
@@ -179,6 +180,7 @@ class TreeChecks:
         self.t.assertEqual(missing_survivors(m), [])
         self.t.assertEqual(len(present_candidates(m)), len(m["expected_candidates"]))
         self.t.assertEqual(len(present_removed_records(m)), len(m["expected_removed_records"]))
+        self.t.assertEqual(len(present_removed_paths(m)), len(m["expected_removed_paths"]))
         ids_ = [c["id"] for c in m["expected_candidates"]]
         self.t.assertEqual(len(ids_), len(set(ids_)), "one candidate per id")
         self.t.assertFalse(set(ids_) & set(m["must_survive_dirs"]))

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from rootgen.manifest_paths import missing_survivors, present_candidates, present_removed_records  # noqa: E402
+from rootgen.manifest_paths import missing_survivors, present_candidates, present_removed_paths, present_removed_records  # noqa: E402
 
 
 def main(argv=None):
@@ -28,12 +28,15 @@ def main(argv=None):
     if after:
         problems += ["candidate left: %s (%s)" % (c["id"], c["kind"]) for c in present]
         problems += ["record left: " + r for r in present_removed_records(m)]
+        problems += ["path left: " + p for p in present_removed_paths(m)]
     else:
         ids = {c["id"] for c in present}
         problems += ["candidate not on disk: %s (%s)" % (c["id"], c["kind"])
                      for c in m["expected_candidates"] if c["id"] not in ids]
         removable = set(present_removed_records(m))
         problems += ["record not on disk: " + r for r in m.get("expected_removed_records", []) if r not in removable]
+        present_paths = set(present_removed_paths(m))
+        problems += ["path not on disk: " + p for p in m.get("expected_removed_paths", []) if p not in present_paths]
     for p in problems:
         print("verify_root: " + p)
     if not problems:

@@ -103,11 +103,15 @@ def compute(root, driver: str):
                               if not rec.removing and n in live_records]
                              + ["mounts/" + n for n in root.mounts
                                 if n in live_mounts or "mounts/" + n in root.protected_records])
+    # A removed overlay2 dir takes its l/ link with it (DESIGN §3).
+    removed_paths = sorted("overlay2/l/" + root.dirs[c["id"]].link_id for c in candidates
+                           if driver == "overlay2" and c["id"] in root.dirs
+                           and root.dirs[c["id"]].symlink_to is None)
     survive_paths = set(root.protected_paths)
     if driver == "overlay2":
         survive_paths |= {"overlay2/l/" + root.dirs[d].link_id for d in survive_dirs
                           if root.dirs[d].symlink_to is None}
-    return candidates, survive_dirs, survive_records, sorted(survive_paths), removed_records
+    return candidates, survive_dirs, survive_records, sorted(survive_paths), removed_records, removed_paths
 
 
 def check_share(candidates, root):
@@ -119,7 +123,8 @@ def check_share(candidates, root):
 
 
 def manifest(root, driver: str, out_root: str, hostile_kinds):
-    candidates, survive_dirs, survive_records, survive_paths, removed_records = compute(root, driver)
+    candidates, survive_dirs, survive_records, survive_paths, removed_records, removed_paths = \
+        compute(root, driver)
     check_share(candidates, root)
     return {
         "driver": driver,
@@ -129,6 +134,7 @@ def manifest(root, driver: str, out_root: str, hostile_kinds):
         "must_survive_records": survive_records,
         "must_survive_paths": survive_paths,
         "expected_removed_records": removed_records,
+        "expected_removed_paths": removed_paths,
         "outside_paths": sorted(root.outside_paths),
         "hostile": hostile_kinds[0] if len(hostile_kinds) == 1 else (list(hostile_kinds) or None),
         "hostile_items": root.hostile_items,

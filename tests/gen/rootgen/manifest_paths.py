@@ -39,6 +39,10 @@ def present_removed_records(m):
     return [r for r in m.get("expected_removed_records", []) if os.path.lexists(record_path(m, r))]
 
 
+def present_removed_paths(m):
+    return [p for p in m.get("expected_removed_paths", []) if os.path.lexists(os.path.join(m["root"], p))]
+
+
 def missing_survivors(m):
     """Every survivor the manifest names that is not on disk (empty when nothing live was lost)."""
     missing = []
