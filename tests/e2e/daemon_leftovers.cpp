@@ -1,0 +1,135 @@
+#include "daemon_leftovers.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <sys/mount.h>
+#include <thread>
+#include <unistd.h>
+
+namespace layergc::e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            int v = 0;
+            bool octal = true;
+            for (size_t j = 1; j <= 3; ++j) {
+                if (s[i + j] < '0' || s[i + j] > '7') {
+                    octal = false;
+                    break;
+                }
+                v = v * 8 + (s[i + j] - '0');
+            }
+            if (octal) {
+                out.push_back(static_cast<char>(v));
+                i += 3;
+                continue;
+            }
+        }
+        out.push_back(s[i]);
+    }
+    return out;
+}
+
+bool is_at_or_below(const std::string& path, const std::string& dir) {
+    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                           path[dir.size()] == '/');
+}
+
+std::string read_whole(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool process_gone(pid_t pid) {
+    if (kill(pid, 0) != 0) return true;
+    // A zombie waiting for its (non-us) parent to reap it has already released everything.
+    std::string stat = read_whole("/proc/" + std::to_string(pid) + "/stat");
+    size_t close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
+} // namespace
+
+std::vector<std::string> mounts_under(const fs::path& dir) {
+    std::string base = dir.lexically_normal().string();
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    std::vector<std::pair<std::string, size_t>> found;  // (mount point, order of appearance)
+    size_t order = 0;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, mount_point;
+        fields >> id >> parent >> devno >> root >> mount_point;
+        mount_point = unescape_mountinfo(mount_point);
+        if (is_at_or_below(mount_point, base)) found.emplace_back(mount_point, order);
+        ++order;
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+        auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+        if (depth(a.first) != depth(b.first)) return depth(a.first) > depth(b.first);
+        return a.second > b.second;
+    });
+    std::vector<std::string> out;
+    for (auto& [p, o] : found) out.push_back(p);
+    return out;
+}
+
+std::vector<std::string> kill_processes_naming(const fs::path& dir) {
+    std::string base = dir.lexically_normal().string();
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    std::vector<std::string> killed;
+    std::vector<pid_t> pids;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+        pid_t pid = static_cast<pid_t>(std::stol(name));
+        if (pid == getpid()) continue;
+        std::string cmdline = read_whole(entry.path() / "cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        std::error_code link_ec;
+        std::string root = fs::read_symlink(entry.path() / "root", link_ec).string();
+        bool names_dir = cmdline.find(base + "/") != std::string::npos ||
+                         cmdline.find(base + " ") != std::string::npos ||
+                         (!link_ec && is_at_or_below(root, base));
+        if (!names_dir || process_gone(pid)) continue;
+        if (kill(pid, SIGKILL) == 0) {
+            pids.push_back(pid);
+            killed.push_back("pid " + name + ": " + cmdline.substr(0, 200));
+        }
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline &&
+           !std::all_of(pids.begin(), pids.end(), process_gone))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return killed;
+}
+
+std::vector<std::string> unmount_everything_under(const fs::path& dir) {
+    std::vector<std::string> done;
+    for (int pass = 0; pass < 10; ++pass) {
+        std::vector<std::string> mounts = mounts_under(dir);
+        if (mounts.empty()) break;
+        size_t before = done.size();
+        for (const auto& m : mounts) {
+            if (umount2(m.c_str(), 0) == 0 || umount2(m.c_str(), MNT_DETACH) == 0) done.push_back(m);
+        }
+        if (done.size() == before) break;
+    }
+    return done;
+}
+
+} // namespace layergc::e2e

@@ -1,0 +1,28 @@
+// What a dockerd leaves behind when it dies, found by the throw-away directory it ran in: its
+// containerd, the containerd shims and the containers they run, and the mounts (the data root
+// bind-mounted onto itself, overlay `merged` dirs, BuildKit rootfs, container shm). DESIGN §5:
+// each process is ended by its own pid and only if it names our directory; mounts are undone
+// deepest first.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace layergc::e2e {
+
+// Mount points at or below `dir` in this process's mount namespace, deepest (and, at equal
+// depth, most recently mounted) first.
+std::vector<std::string> mounts_under(const std::filesystem::path& dir);
+
+// SIGKILLs every process, other than this one, whose command line contains `dir` or whose root
+// directory (/proc/<pid>/root) lies below it, and waits up to 15 s for them to go. Returns one
+// line per process it killed ("pid 123: containerd --config …").
+std::vector<std::string> kill_processes_naming(const std::filesystem::path& dir);
+
+// Unmounts everything mounts_under(dir) lists (lazily if a plain unmount says busy), repeating
+// until nothing is left or no progress is made. Returns what it unmounted; what is still
+// mounted afterwards is mounts_under(dir).
+std::vector<std::string> unmount_everything_under(const std::filesystem::path& dir);
+
+} // namespace layergc::e2e

@@ -1,0 +1,86 @@
+// One real dockerd (Debian's docker.io 20.10) on a throw-away directory, run the way DESIGN §5
+// says: its own --data-root, --exec-root, --pidfile and unix socket, no bridge, no iptables,
+// a storage driver chosen by the caller (overlay2 now; vfs and btrfs for the driver matrix).
+//
+//   <base>/root          the data root layergc works on
+//   <base>/exec          exec root (containerd state, runc, shims' sockets)
+//   <base>/docker.sock   the API socket; <base>/docker.pid; <base>/dockerd.log (kept across
+//                        restarts, shown when a test fails)
+//
+// `base` should be short (a unix socket path has at most 107 bytes) and belong to the caller.
+#pragma once
+
+#include "build_stream.hpp"
+#include "subprocess.hpp"
+#include "unix_http_client.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace layergc::e2e {
+
+struct DaemonStop {
+    bool graceful = false;              // dockerd exited on SIGTERM within the timeout
+    std::vector<std::string> killed;    // leftover processes we had to kill
+    std::vector<std::string> unmounted; // leftover mounts we had to undo
+    std::vector<std::string> still_mounted;
+    std::string describe() const;
+};
+
+class DockerdInstance {
+public:
+    static constexpr const char* dockerd_binary = "/usr/sbin/dockerd";
+    // /usr/local/bin/docker on these machines is a different client: always use Debian's.
+    static constexpr const char* docker_binary = "/usr/bin/docker";
+
+    DockerdInstance(std::filesystem::path base, std::string storage_driver);
+    ~DockerdInstance();  // stops the daemon if it runs; never throws
+    DockerdInstance(const DockerdInstance&) = delete;
+    DockerdInstance& operator=(const DockerdInstance&) = delete;
+
+    // Starts dockerd and waits until GET /_ping answers OK. Throws std::runtime_error, with the
+    // tail of the daemon's log, if it exits or does not answer in time.
+    void start(std::chrono::seconds timeout = std::chrono::seconds(120));
+
+    // SIGTERM to our dockerd's pid and a wait (dockerd stops running containers, which takes
+    // their stop timeout); SIGKILL if it does not exit in time. Then kills whatever process
+    // still names our directory and unmounts everything below it, deepest first.
+    DaemonStop stop(std::chrono::seconds timeout = std::chrono::seconds(90));
+
+    bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
+    const std::string& storage_driver() const { return driver_; }
+    const std::filesystem::path& base() const { return base_; }
+    std::filesystem::path data_root() const { return base_ / "root"; }
+    std::filesystem::path exec_root() const { return base_ / "exec"; }
+    std::filesystem::path socket_path() const { return base_ / "docker.sock"; }
+    std::filesystem::path pidfile() const { return base_ / "docker.pid"; }
+    std::filesystem::path log_path() const { return base_ / "dockerd.log"; }
+    std::string log_tail(size_t max_bytes = 6000) const;
+
+    // /usr/bin/docker <args> against this daemon (DOCKER_HOST, and a private DOCKER_CONFIG).
+    ProcessResult docker(const std::vector<std::string>& args, ProcessOptions options = {}) const;
+    // Same, throwing std::runtime_error (with stderr and the daemon log tail) unless it exits 0;
+    // returns stdout.
+    std::string docker_ok(const std::vector<std::string>& args, ProcessOptions options = {}) const;
+
+    // One Engine API call over the unix socket.
+    HttpResponse api(const std::string& method, const std::string& target,
+                     const std::string& body = {}, const std::string& content_type = {}) const;
+
+    // A BuildKit build through the API (the CLI has no buildx): POST
+    // /v1.41/build?version=2&networkmode=none&t=<tag> with `tar -C context_dir -c .` as the
+    // body, read to the end. Throws if the HTTP status is not 200; the returned stream says
+    // whether the build succeeded and which steps were cached.
+    BuildStream buildkit_build(const std::filesystem::path& context_dir, const std::string& tag) const;
+
+private:
+    std::filesystem::path base_;
+    std::string driver_;
+    pid_t pid_ = -1;
+};
+
+} // namespace layergc::e2e
