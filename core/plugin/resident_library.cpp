@@ -112,10 +112,13 @@ MappedPlugin map_resident(sdk::Fd fd, const std::string& shown) {
     ::dlerror();  // clear, so that what we read below is this dlopen's message
     resident->library.load(fd_path(fd.get()), mode, ec);
     if (ec || !resident->library.is_loaded()) {
-        const char* why = ::dlerror();
+        const char* dl_message = ::dlerror();
+        std::string why = dl_message ? dl_message : ec.message();
+        // dlerror names the file as we opened it; name it as the operator knows it.
+        const std::string opened = fd_path(fd.get());
+        if (auto at = why.find(opened); at != std::string::npos) why.replace(at, opened.size(), shown);
         out.error = {PluginError::load_failed,
-                     "plugin " + shown + ": the dynamic loader refused it (" +
-                         (why ? std::string(why) : ec.message()) +
+                     "plugin " + shown + ": the dynamic loader refused it (" + why +
                          "); it was built for another system or needs a library or symbol that "
                          "is not there: rebuild it against this system (ldd -r shows what is "
                          "missing)"};

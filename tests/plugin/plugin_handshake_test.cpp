@@ -108,6 +108,9 @@ TEST_F(PluginHandshake, UnresolvedSymbolFailsAtLoadTime) {
     EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_unresolved"), PluginError::load_failed,
                         {shown("fixture_unresolved"), "the dynamic loader refused it",
                          "layergc_fixture_symbol_nobody_defines"}));
+    // The loader's message names the file as the operator knows it, not as /proc/self/fd/N.
+    auto r = load(test::fixture_dir(), "fixture_unresolved");
+    EXPECT_EQ(r.error.message.find("/proc/self/fd"), std::string::npos) << r.error.message;
 }
 
 TEST_F(PluginHandshake, FileThatIsNotElfIsRefused) {
