@@ -52,7 +52,12 @@ public:
             return make_error(std::string("cannot stat: ") + std::strerror(errno), errno);
         }
         const dev_t dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        if (dev != base_.dev || ((stx.stx_mask & STATX_MNT_ID) && base_.mnt_id != 0 && stx.stx_mnt_id != base_.mnt_id)) {
+        // Prefer the mount ID: overlayfs reports a lower layer's st_dev for non-directories,
+        // which is not a mount crossing. st_dev only when the kernel has no mount IDs.
+        const bool other_mount = (stx.stx_mask & STATX_MNT_ID) && base_.mnt_id != 0
+                                     ? stx.stx_mnt_id != base_.mnt_id
+                                     : dev != base_.dev;
+        if (other_mount) {
             usage_.crossed_mount = true;
             return {};
         }
