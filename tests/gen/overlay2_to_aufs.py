@@ -133,11 +133,13 @@ def convert_containers(src: str, dst: str):
         cfg = os.path.join(d, "config.v2.json")
         if os.path.isfile(cfg) and not os.path.islink(cfg):
             with open(cfg, "rb") as f:
-                doc = json.loads(f.read())
+                raw = f.read()
+            doc = json.loads(raw)
             doc["Driver"] = "aufs"
             st = os.lstat(cfg)
+            newline = b"\n" if raw.endswith(b"\n") else b""  # json.Encoder adds one
             with open(cfg, "wb") as f:
-                f.write(go_json(doc))
+                f.write(go_json(doc) + newline)
             copy_meta(st, cfg)
 
 

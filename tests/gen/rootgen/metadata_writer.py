@@ -13,7 +13,7 @@ BUILDKIT_DB_MODES = {"snapshots.db": 0o600, "metadata_v2.db": 0o600, "containerd
 
 
 def container_config(c, driver: str, mount_parent_image: str) -> bytes:
-    """config.v2.json as json.Marshal writes it (fields in the Go struct's order, compact)."""
+    """config.v2.json (fields in the Go struct's order, as observed)."""
     doc = {
         "StreamConfig": {},
         "State": {"Running": False, "Paused": False, "Restarting": False, "OOMKilled": False,
@@ -36,13 +36,15 @@ def container_config(c, driver: str, mount_parent_image: str) -> bytes:
         "HasBeenManuallyStopped": False, "MountPoints": {}, "SecretReferences": None,
         "ConfigReferences": None, "AppArmorProfile": "", "HostnamePath": "", "HostsPath": "",
         "ShmPath": "", "ResolvConfPath": "", "SeccompProfile": "", "NoNewPrivileges": False,
+        "LocalLogCacheMeta": {"HaveNotifyEnabled": False},
     }
-    return json.dumps(doc, separators=(",", ":")).encode()
+    # json.NewEncoder(f).Encode: compact, with a trailing newline (observed on dockerd 20.10.24).
+    return json.dumps(doc, separators=(",", ":")).encode() + b"\n"
 
 
 HOSTCONFIG = (b'{"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"json-file","Config":{}},'
               b'"NetworkMode":"none","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},'
-              b'"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"StorageOpt":null}')
+              b'"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"StorageOpt":null}\n')
 
 
 def write(root, out: str, driver: str):
@@ -109,7 +111,7 @@ def write(root, out: str, driver: str):
     bk = os.path.join(out, "buildkit")
     mkdir(bk, 0o711)
     for sub in ("content", "content/ingest", "executor"):
-        mkdir(os.path.join(bk, sub), 0o711 if sub == "executor" else 0o700)
+        mkdir(os.path.join(bk, sub), 0o711 if sub == "executor" else 0o755)
     for name, buckets in root.buildkit_dbs.items():
         write_file(os.path.join(bk, name), bbolt.encode(buckets), BUILDKIT_DB_MODES.get(name, 0o600))
 
