@@ -5,13 +5,12 @@ Candidate ids are driver dir names (one per dir); a record with no dir is named 
 name ("<chain>-<hex64>-removing", "write-set-<n>"); overlay2 dangling links are "l/<LID>", aufs
 leftovers "diff/<id>-removing" and "mnt/<id>-removing". Records are "sha256/<name>" and
 "mounts/<name>", relative to image/<driver>/layerdb."""
-from . import ids
+from . import bbolt, ids
 
 MAX_GARBAGE_SHARE = 0.35  # the collector's sanity gate refuses plans removing most layers
 
 
 def buildkit_blob(root) -> bytes:
-    from . import bbolt
     return b"".join(bbolt.encode(t) for t in root.buildkit_dbs.values())
 
 
@@ -58,7 +57,8 @@ def compute(root, driver: str):
         if n not in live_mounts and "mounts/" + n not in root.protected_records:
             lost_dirs.update({m.mount_id: n, m.init_id: n})
     removing_dirs = {r.cache_id for r in root.records.values() if r.removing}
-    record_dirs = {r.cache_id for r in root.records.values() if not r.removing}  # dirs of live ones are live
+    # Only non-live records' dirs can reach the kind test below: a live record's dir is live.
+    record_dirs = {r.cache_id for r in root.records.values() if not r.removing}
     for d in root.dirs:
         if d in live_dirs:
             continue

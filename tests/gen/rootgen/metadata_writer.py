@@ -98,13 +98,13 @@ def write(root, out: str, driver: str):
 
     containers = os.path.join(out, "containers")
     mkdir(containers, 0o710)
-    images = {i.id: i for i in root.images}
     for c in root.containers.values():
         d = os.path.join(containers, c.id)
         mkdir(d, 0o710)
         mkdir(os.path.join(d, "checkpoints"), 0o700)
+        # Config.Image is what `docker create` was given: the tag when there is one.
         ref = next((r for repo in root.tags.values() for r, v in repo.items() if v == "sha256:" + c.image_id),
-                   "sha256:" + images[c.image_id].id)
+                   "sha256:" + c.image_id)
         write_file(os.path.join(d, "config.v2.json"), container_config(c, driver, ref), 0o600)
         write_file(os.path.join(d, "hostconfig.json"), HOSTCONFIG, 0o644)
 

@@ -3,6 +3,7 @@ containers, BuildKit state and leftovers. Writers lay it out; expectations.py re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from .ids import chain_ids
 from .layer_content import LayerContent
 
 
@@ -44,7 +45,6 @@ class Image:
 
     @property
     def top_chain(self) -> Optional[str]:
-        from .ids import chain_ids
         return chain_ids(self.diff_ids)[-1] if self.diff_ids else None
 
 

@@ -120,7 +120,8 @@ class ScenarioBuilder:
                      diff_ids_field: str = "list") -> bytes:
         created = self.now()
         rootfs = {"type": "layers"}
-        if diff_ids_field == "list" and diff_ids or diff_ids_field == "empty":
+        # dockerd omits an empty list (omitempty); "empty" writes "diff_ids":[] as other tools do.
+        if (diff_ids_field == "list" and diff_ids) or diff_ids_field == "empty":
             rootfs["diff_ids"] = list(diff_ids)
         cfg = {"Hostname": "", "Domainname": "", "User": "", "AttachStdin": False, "AttachStdout": False,
                "AttachStderr": False, "Tty": False, "OpenStdin": False, "StdinOnce": False,
