@@ -96,6 +96,10 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, true, md);
         bool bad_parent = false;
         rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent);
+        if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok) {
+            const std::string v = sdk::trim(d.data);
+            if (digest::is_sha256_digest(v)) rec.diff = v;
+        }
         if (rec.cache_id && classify_id(*rec.cache_id) == IdForm::unknown)
             add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
                         "cache-id \"" + *rec.cache_id +

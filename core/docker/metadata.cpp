@@ -1,21 +1,56 @@
 // read_metadata: every reader, for one driver tree.
 #include "core/docker/metadata.hpp"
 
+#include "core/digest/sha256.hpp"
+
+#include <set>
+
 namespace layergc::docker {
 
 // Defined in image_store.cpp, layer_store.cpp, containers.cpp and buildkit_dbs.cpp.
 void read_images(int root_fd, const std::string& driver, Metadata& md);
 void read_layerdb(int root_fd, const std::string& driver, Metadata& md);
-void read_containers(int root_fd, Metadata& md);
+void read_containers(int root_fd, const std::string& driver, Metadata& md);
 void read_buildkit(int root_fd, Metadata& md);
 
 Metadata read_metadata(int root_fd, const std::string& driver) {
     Metadata md;
     read_images(root_fd, driver, md);
     read_layerdb(root_fd, driver, md);
-    read_containers(root_fd, md);
+    read_containers(root_fd, driver, md);
     read_buildkit(root_fd, md);
     return md;
+}
+
+Problems verify_metadata(const Metadata& md, const std::string& driver) {
+    Problems out;
+    std::set<std::string> chains;
+    for (const auto& r : md.layers)
+        if (!r.removing && !r.odd_name) chains.insert(r.chain);
+    for (const auto& r : md.layers) {
+        if (r.removing || r.odd_name || !r.diff) continue;
+        const std::string expect =
+            r.parent ? digest::sha256_hex("sha256:" + *r.parent + " " + *r.diff) : r.diff->substr(7);
+        if (expect != r.chain)
+            out.push_back({Severity::warning, "layer-chain-mismatch", "image/" + driver + "/layerdb/sha256/" + r.dir_name,
+                           "the record's name is not the chain ID of its parent and diff; dockerd will "
+                           "resolve images to another layer than this one",
+                           "remove the images that use it with dockerd running and pull them again"});
+        if (r.parent && !chains.count(*r.parent))
+            out.push_back({Severity::warning, "layer-parent-missing", "image/" + driver + "/layerdb/sha256/" + r.dir_name,
+                           "the record's parent sha256:" + *r.parent + " has no record; dockerd skips this layer "
+                           "and everything above it",
+                           "remove the images that use it with dockerd running"});
+    }
+    std::set<std::string> mounts;
+    for (const auto& m : md.mounts) mounts.insert(m.name);
+    for (const auto& c : md.containers_of_driver)
+        if (!mounts.count(c))
+            out.push_back({Severity::warning, "container-without-mount", "containers/" + c,
+                           "the container has no mount record in image/" + driver +
+                               "/layerdb/mounts: dockerd fails to load it (\"failed to load container mount\")",
+                           "remove it with `docker rm -f " + c.substr(0, 12) + "` with dockerd running"});
+    return out;
 }
 
 } // namespace layergc::docker

@@ -29,6 +29,7 @@ struct LayerRecord {
     bool odd_name = false;                 // a name dockerd never writes: kept, never removed
     std::optional<std::string> cache_id;   // validated driver ID; nullopt if unusable
     std::optional<std::string> parent;     // parent chain hex, nullopt for a base layer
+    std::optional<std::string> diff;       // diff ID "sha256:<hex>", when readable
 };
 
 struct MountRecord {
@@ -49,6 +50,7 @@ struct Metadata {
     std::vector<LayerRecord> layers;       // includes -removing records
     std::vector<MountRecord> mounts;
     std::vector<std::string> containers;   // names of containers/<id> directories
+    std::vector<std::string> containers_of_driver;  // those whose config.v2.json names this driver
     std::vector<std::string> tmp_writes;   // layerdb/tmp/write-set-* names
     BuildkitDbs buildkit;
     Problems problems;
@@ -56,6 +58,11 @@ struct Metadata {
 
 // Read everything for `driver` below the data root open as root_fd.
 Metadata read_metadata(int root_fd, const std::string& driver);
+
+// Integrity checks over what was read (for `check`, and reported by `plan`): every record's name
+// is the chain ID of its parent and diff (docker-layout.md §2.3); every container of this driver
+// has its mount record.
+Problems verify_metadata(const Metadata& md, const std::string& driver);
 
 // Pure parsers, exposed for tests and fuzzing.
 struct ParsedConfig {

@@ -245,7 +245,8 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     gc::LiveSet live = gc::mark_live(in);
     p.candidates = gc::sweep(in, live);
 
-    for (auto* src : {&scan.problems, &md.problems, &live.problems})
+    Problems integrity = docker::verify_metadata(md, s.driver);
+    for (auto* src : {&scan.problems, &md.problems, &live.problems, &integrity})
         problems.insert(problems.end(), src->begin(), src->end());
     p.problems = std::move(problems);
 
