@@ -47,7 +47,8 @@ int run_drivers(const GlobalOptions& g) {
     for (const auto& p : plugins) {
         std::cout << "  " << (p.name.empty() ? p.file_name : p.name);
         if (!p.version.empty()) std::cout << " " << p.version;
-        std::cout << "  ABI " << p.abi_major << "." << p.abi_minor << "  " << p.path.string();
+        if (p.abi_major || !p.name.empty()) std::cout << "  ABI " << p.abi_major << "." << p.abi_minor;
+        std::cout << "  " << p.path.string();
         if (p.usable())
             std::cout << "  trusted" << (p.summary.empty() ? "" : "  — " + p.summary) << "\n";
         else
