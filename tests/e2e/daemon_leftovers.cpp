@@ -1,6 +1,7 @@
 #include "daemon_leftovers.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -90,8 +91,11 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
 std::vector<std::string> kill_processes_naming(const fs::path& dir) {
     std::string base = dir.lexically_normal().string();
     while (base.size() > 1 && base.back() == '/') base.pop_back();
+    std::error_code ns_ec;
+    const fs::path own_mount_ns = fs::read_symlink("/proc/self/ns/mnt", ns_ec);
     std::vector<std::string> killed;
     std::vector<pid_t> pids;
+    std::vector<std::string> container_cgroups;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         std::string name = entry.path().filename().string();
@@ -100,21 +104,52 @@ std::vector<std::string> kill_processes_naming(const fs::path& dir) {
         if (pid == getpid()) continue;
         std::string cmdline = read_whole(entry.path() / "cmdline");
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-        std::error_code link_ec;
-        std::string root = fs::read_symlink(entry.path() / "root", link_ec).string();
         bool names_dir = cmdline.find(base + "/") != std::string::npos ||
-                         cmdline.find(base + " ") != std::string::npos ||
-                         (!link_ec && is_at_or_below(root, base));
-        if (!names_dir || process_gone(pid)) continue;
+                         cmdline.find(base + " ") != std::string::npos;
+        // A container's processes name nothing of ours on their command line, and their root is
+        // "/" in their own mount namespace; what gives them away is that namespace's rootfs
+        // mount (overlay lowerdir/upperdir in our data root). Our own namespace lists our
+        // mounts for every process in it, so only other namespaces are looked at.
+        bool container = false;
+        if (!names_dir) {
+            std::error_code link_ec;
+            fs::path mount_ns = fs::read_symlink(entry.path() / "ns/mnt", link_ec);
+            container = !link_ec && mount_ns != own_mount_ns &&
+                        read_whole(entry.path() / "mountinfo").find(base + "/") != std::string::npos;
+        }
+        if (!names_dir && !container) continue;
+        if (process_gone(pid)) {
+            // Dead but not yet reaped: dockerd's supervisor would take a zombie containerd named
+            // by exec/containerd/containerd.pid for a live one and wait for it in vain.
+            pids.push_back(pid);
+            continue;
+        }
+        std::string cgroups = container ? read_whole(entry.path() / "cgroup") : std::string();
         if (kill(pid, SIGKILL) == 0) {
             pids.push_back(pid);
             killed.push_back("pid " + name + ": " + cmdline.substr(0, 200));
+            std::istringstream lines(cgroups);
+            for (std::string line; std::getline(lines, line);) {
+                size_t colon = line.find(':', line.find(':') + 1);
+                if (colon != std::string::npos) container_cgroups.push_back(line.substr(colon + 1));
+            }
         }
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline &&
-           !std::all_of(pids.begin(), pids.end(), process_gone))
+    auto reaped = [](pid_t p) { return kill(p, 0) != 0 && errno == ESRCH; };
+    while (std::chrono::steady_clock::now() < deadline && !std::all_of(pids.begin(), pids.end(), reaped))
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The cgroups the runtime made for those containers (dockerd's parent is /docker), now
+    // empty; a dead shim cannot remove them any more.
+    for (const auto& cg : container_cgroups) {
+        if (cg.rfind("/docker/", 0) != 0 || cg.find("..") != std::string::npos) continue;
+        for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+            std::error_code rm_ec;
+            fs::remove(hierarchy.path().string() + cg, rm_ec);  // rmdir: only when empty
+        }
+        std::error_code rm_ec;
+        fs::remove("/sys/fs/cgroup" + cg, rm_ec);  // cgroup v2
+    }
     return killed;
 }
 

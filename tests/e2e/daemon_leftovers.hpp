@@ -15,9 +15,12 @@ namespace layergc::e2e {
 // depth, most recently mounted) first.
 std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 
-// SIGKILLs every process, other than this one, whose command line contains `dir` or whose root
-// directory (/proc/<pid>/root) lies below it, and waits up to 15 s for them to go. Returns one
-// line per process it killed ("pid 123: containerd --config …").
+// SIGKILLs every process, other than this one, whose command line contains `dir` (containerd,
+// shims) or that lives in another mount namespace whose mounts name `dir` (the containers a
+// dead shim leaves running), waits up to 15 s until they (and any
+// already dead but unreaped one) are gone from /proc, and removes the now empty
+// /docker/<id> cgroups those containers were in. Returns one line per process it killed
+// ("pid 123: containerd --config …").
 std::vector<std::string> kill_processes_naming(const std::filesystem::path& dir);
 
 // Unmounts everything mounts_under(dir) lists (lazily if a plain unmount says busy), repeating

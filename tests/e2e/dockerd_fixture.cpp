@@ -50,7 +50,8 @@ void DockerdFixture::TearDown() {
     unmount_everything_under(workdir_);
     auto still = mounts_under(workdir_);
 
-    bool keep = HasFailure() && std::getenv("LAYERGC_E2E_KEEP") != nullptr;
+    const char* keep_env = std::getenv("LAYERGC_E2E_KEEP");
+    bool keep = keep_env != nullptr && (HasFailure() || std::string(keep_env) == "always");
     if (HasFailure() && !log.empty()) std::cerr << "[e2e] dockerd log (tail):\n" << log << "\n";
     if (!still.empty()) {
         // Never rm -rf through a mount: it could reach outside the directory.

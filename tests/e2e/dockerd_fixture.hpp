@@ -4,7 +4,8 @@
 // the directory and removes it, whether the test passed, failed or threw.
 //
 // A daemon that cannot start is a test FAILURE with the reason and its log, never a skip.
-// Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection.
+// Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection, =always to keep
+// every test's (the daemon is stopped and everything unmounted either way).
 #pragma once
 
 #include "dockerd_instance.hpp"

@@ -173,6 +173,14 @@ DaemonStop DockerdInstance::stop(std::chrono::seconds timeout) {
     return report;
 }
 
+void DockerdInstance::kill_hard() {
+    if (pid_ <= 0) return;
+    int status = 0;
+    kill(pid_, SIGKILL);
+    reap_within(pid_, std::chrono::seconds(30), &status);
+    pid_ = -1;
+}
+
 ProcessResult DockerdInstance::docker(const std::vector<std::string>& args, ProcessOptions options) const {
     std::vector<std::string> argv = {docker_binary};
     argv.insert(argv.end(), args.begin(), args.end());

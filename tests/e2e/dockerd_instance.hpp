@@ -50,6 +50,10 @@ public:
     // still names our directory and unmounts everything below it, deepest first.
     DaemonStop stop(std::chrono::seconds timeout = std::chrono::seconds(90));
 
+    // A power cut, as far as dockerd is concerned: SIGKILL to our dockerd only, then reap it.
+    // Its containerd, shims, containers and mounts stay behind until stop() clears them.
+    void kill_hard();
+
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
     const std::string& storage_driver() const { return driver_; }
