@@ -28,6 +28,19 @@ def outside_dir(out: str) -> str:
     return os.path.abspath(out).rstrip("/") + ".outside"
 
 
+def outside_sentinel_dir(out: str, root) -> str:
+    """An absolute directory outside the root, with a sentinel file, for the hostile cases that
+    name an absolute path: if a collector ever followed one, it would destroy this, not the host's
+    /etc."""
+    target = os.path.join(outside_dir(out), "etc")
+    os.makedirs(target, exist_ok=True)
+    sentinel = os.path.join(target, "sentinel")
+    with open(sentinel, "wb") as f:
+        f.write(b"outside the data root: must survive\n")
+    root.outside_paths.update({target, sentinel})
+    return target
+
+
 def inject(b, kind: str, driver: str, out: str):
     """Adds the hostile case `kind` to the scenario builder b."""
     if driver not in KINDS.get(kind, ()):
@@ -43,7 +56,7 @@ def inject(b, kind: str, driver: str, out: str):
         return rec
 
     if kind in ("cache-id-dotdot", "cache-id-slash"):
-        rec = unreferenced_record("../../etc" if kind == "cache-id-dotdot" else "/etc", kind)
+        rec = unreferenced_record("../../etc" if kind == "cache-id-dotdot" else outside_sentinel_dir(out, r), kind)
         note(record="sha256/" + rec.name, cache_id=rec.cache_id)
     elif kind == "unknown-id-form":
         rec = unreferenced_record("not_an_id!", kind)
@@ -95,8 +108,9 @@ def inject(b, kind: str, driver: str, out: str):
         note(dir=top.cache_id)
     elif kind == "link-outside":
         lid = ids.overlay_link_id(b.rng)
-        r.foreign_links[lid] = "/etc"
+        target = outside_sentinel_dir(out, r)
+        r.foreign_links[lid] = target
         r.protected_paths.add("overlay2/l/" + lid)
-        note(link="l/" + lid, target="/etc")
+        note(link="l/" + lid, target=target)
     else:
         raise ValueError(kind)
