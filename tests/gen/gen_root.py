@@ -78,6 +78,7 @@ def main(argv=None):
         sys.exit("gen_root: %s exists; remove it or give a new --out" % hostile.outside_dir(out))
     old_umask = os.umask(0)  # exact modes, as dockerd's
     try:
+        hostile.write_sentinels(b.root)
         metadata_writer.write(b.root, out, args.driver)
         driver_layout.WRITERS[args.driver](b.root, out)
     finally:

@@ -33,12 +33,17 @@ def outside_sentinel_dir(out: str, root) -> str:
     name an absolute path: if a collector ever followed one, it would destroy this, not the host's
     /etc."""
     target = os.path.join(outside_dir(out), "etc")
-    os.makedirs(target, exist_ok=True)
-    sentinel = os.path.join(target, "sentinel")
-    with open(sentinel, "wb") as f:
-        f.write(b"outside the data root: must survive\n")
-    root.outside_paths.update({target, sentinel})
+    root.outside_paths.update({target, os.path.join(target, "sentinel")})
+    root.sentinel_dirs.add(target)
     return target
+
+
+def write_sentinels(root):
+    """Creates the sentinel directories outside_sentinel_dir registered."""
+    for target in sorted(root.sentinel_dirs):
+        os.makedirs(target, exist_ok=True)
+        with open(os.path.join(target, "sentinel"), "wb") as f:
+            f.write(b"outside the data root: must survive\n")
 
 
 def inject(b, kind: str, driver: str, out: str):

@@ -83,6 +83,7 @@ class DataRoot:
     protected_records: set = field(default_factory=set)            # "sha256/<name>", "mounts/<name>"
     protected_paths: set = field(default_factory=set)              # relative to the root
     outside_paths: set = field(default_factory=set)                # absolute, outside the root
+    sentinel_dirs: set = field(default_factory=set)                # outside dirs hostile paths name
     hostile_items: list = field(default_factory=list)              # descriptions for the manifest
 
     def record_by_chain(self, chain: str) -> Optional[LayerRecord]:
