@@ -3,7 +3,8 @@
 # Builds a layergc storage-driver plugin: a MODULE library named exactly <name>.so (the loader
 # checks the descriptor's name against the file name), built with hidden visibility and
 # -z defs (every symbol resolved at link time, so a plugin never fails at load on a missing
-# one), installed into lib/layergc/drivers. Used by the in-tree drivers and, through the
+# one), installed into <prefix>/lib/layergc/drivers (literally "lib", not the multiarch libdir:
+# the binary looks for its plugins at ../lib/layergc/drivers relative to itself). Used by the in-tree drivers and, through the
 # installed layergc_sdk package, by third-party ones.
 function(layergc_add_driver name)
   cmake_parse_arguments(ARG "" "" "LIBRARIES" ${ARGN})
@@ -24,7 +25,7 @@ function(layergc_add_driver name)
   target_link_options(${target} PRIVATE "LINKER:-z,defs")
   target_link_libraries(${target} PRIVATE layergc::sdk ${ARG_LIBRARIES})
   if(NOT LAYERGC_DRIVER_NO_INSTALL)
-    install(TARGETS ${target} LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/layergc/drivers"
+    install(TARGETS ${target} LIBRARY DESTINATION "lib/layergc/drivers"
             COMPONENT drivers)
   endif()
 endfunction()
