@@ -102,7 +102,11 @@ Result<void> measure_path(int base_fd, const MountIdentity& base_id, const Owned
         return make_error("'" + path.relpath + "': cannot stat: " + std::strerror(errno), errno);
     }
     MeasuringVisitor visitor(base_id, seen, usage);
-    if (S_ISDIR(st.st_mode)) return walk_tree(pn->parent.get(), pn->name, base_id, path.relpath, visitor);
+    // A subvolume path is sized as removal would remove it: its nested subvolumes included.
+    const SubvolumePolicy policy =
+        path.removal == Removal::subvolume ? SubvolumePolicy::enter_btrfs : SubvolumePolicy::stay;
+    if (S_ISDIR(st.st_mode))
+        return walk_tree(pn->parent.get(), pn->name, base_id, path.relpath, visitor, policy);
     auto r = visitor.leaf(pn->parent.get(), pn->name.c_str());
     if (!r) return make_error("'" + path.relpath + "': " + r.error().message, r.error().sys_errno);
     return {};

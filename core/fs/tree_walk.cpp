@@ -1,5 +1,7 @@
 #include "core/fs/tree_walk.hpp"
 
+#include "core/fs/subvolume.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -20,6 +22,7 @@ struct Entry {
 
 struct Frame {
     Fd fd;
+    MountIdentity identity;  // of this directory: children are compared with it
     dev_t dev = 0;
     ino_t ino = 0;
     std::string name;  // in its parent
@@ -68,8 +71,9 @@ Error sys_at_path(const std::string& path, const char* what, int err) {
 
 class Walk {
 public:
-    Walk(int parent_fd, const MountIdentity& identity, const std::string& display, TreeVisitor& v)
-        : parent_fd_(parent_fd), identity_(identity), display_(display), v_(v) {}
+    Walk(int parent_fd, const MountIdentity& identity, const std::string& display, TreeVisitor& v,
+         SubvolumePolicy policy)
+        : parent_fd_(parent_fd), identity_(identity), display_(display), v_(v), policy_(policy) {}
 
     Result<void> run(const std::string& name) {
         bool skipped = false;
@@ -109,7 +113,11 @@ private:
         }
         auto id = mount_identity(fd.get());
         if (!id) return at_path(path, id.error());
-        if (!(*id == identity_)) {
+        const MountIdentity& expected = stack_.empty() ? identity_ : stack_.back().identity;
+        const bool same = *id == expected ||
+                          (policy_ == SubvolumePolicy::enter_btrfs &&
+                           btrfs_boundary(fd.get(), expected, *id) != BtrfsBoundary::none);
+        if (!same) {
             skipped = true;
             auto r = v_.mount_point(at_fd, name.c_str());
             if (!r) return at_path(path, r.error());
@@ -123,6 +131,7 @@ private:
         if (!entered) return at_path(path, entered.error());
         Frame f;
         f.fd = std::move(fd);
+        f.identity = *id;
         f.dev = st.st_dev;
         f.ino = st.st_ino;
         f.name = name;
@@ -190,14 +199,15 @@ private:
     MountIdentity identity_;
     std::string display_;
     TreeVisitor& v_;
+    SubvolumePolicy policy_;
     std::vector<Frame> stack_;
 };
 
 } // namespace
 
 Result<void> walk_tree(int parent_fd, const std::string& name, const MountIdentity& identity,
-                       const std::string& display_path, TreeVisitor& visitor) {
-    Walk walk(parent_fd, identity, display_path, visitor);
+                       const std::string& display_path, TreeVisitor& visitor, SubvolumePolicy policy) {
+    Walk walk(parent_fd, identity, display_path, visitor, policy);
     return walk.run(name);
 }
 

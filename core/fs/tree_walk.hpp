@@ -33,10 +33,21 @@ public:
     virtual Result<void> mount_point(int parent_fd, const char* name) = 0;
 };
 
+// Which directories on another st_dev the walk may enter.
+enum class SubvolumePolicy {
+    stay,         // none: every identity change is a mount point
+    enter_btrfs,  // a btrfs subvolume root (or its empty snapshot stub) on the walk's own mount
+                  // ID is entered, and the walk goes on on that subvolume (core/fs/subvolume.hpp)
+};
+
 // Walk the directory `name` of parent_fd. `identity` is the mount the walk must stay on (the
 // caller's base); display_path names `name` in error messages (e.g. its relpath). Entries that
 // vanish during the walk are skipped. Errors name the path of the entry they are about.
+// With SubvolumePolicy::enter_btrfs each directory is compared with its parent's identity, and
+// the only identity change accepted is a btrfs subvolume boundary (same mount ID, different
+// st_dev, inode 256 or the stub inode 2, filesystem type btrfs); anything else is a mount point.
 Result<void> walk_tree(int parent_fd, const std::string& name, const MountIdentity& identity,
-                       const std::string& display_path, TreeVisitor& visitor);
+                       const std::string& display_path, TreeVisitor& visitor,
+                       SubvolumePolicy policy = SubvolumePolicy::stay);
 
 } // namespace layergc::fs
