@@ -42,14 +42,14 @@ struct LayerDir {
 };
 
 // Reads <id>/lower-id. Returns false (after a blocking problem) when it is there but is not a
-// small regular file or names a path; `out` is empty when there is no lower-id.
+// small regular file or names a path. `present`: the file exists; `out`: its ID, when not empty.
 bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::string>& out,
-                   const Sink& sink) {
+                   bool& present, const Sink& sink) {
     const std::string subject = id + "/lower-id";
     const auto r = sdk::read_small_file_at(layer_fd, "lower-id", kMaxLowerIdBytes);
     switch (r.status) {
     case sdk::ReadStatus::missing: return true;
-    case sdk::ReadStatus::ok: break;
+    case sdk::ReadStatus::ok: present = true; break;
     case sdk::ReadStatus::not_regular:
         sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
                      "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
@@ -69,6 +69,13 @@ bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::strin
     }
     // dockerd writes the parent's ID with no newline; Docker trims what it reads, so do we.
     const std::string value = sdk::trim(r.data);
+    if (value.empty()) {
+        // WriteFile truncates before it writes: a crash in between leaves an empty file.
+        sink.problem(LGC_SEV_WARNING, "lower-id-empty", subject,
+                     "'" + subject + "' is empty (an interrupted Create), so the layer '" + id +
+                         "' was created on is unknown and dockerd cannot mount it.");
+        return true;
+    }
     if (!sdk::is_safe_component(value) || value.find("..") != std::string::npos) {
         sink.problem(LGC_SEV_BLOCKING, "lower-id-hostile", subject,
                      "'" + subject + "' holds '" + value + "', not a layer ID. Layer '" + id +
@@ -142,7 +149,8 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
             continue;
         }
         LayerDir layer{e.name, std::nullopt, {}, sdk::mtime_at(home_fd, e.name)};
-        if (!read_lower_id(lfd.get(), e.name, layer.lower_id, sink)) continue;
+        bool lower_id_present = false;
+        if (!read_lower_id(lfd.get(), e.name, layer.lower_id, lower_id_present, sink)) continue;
         bool has_root = false, has_upper = false;
         for (const auto& c : sorted(std::move(inside))) {
             if (c.name == "root" && c.type == DT_DIR) has_root = true;
@@ -157,7 +165,7 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
             }
             layer.tmproots.push_back(c.name);
         }
-        if (has_upper && !has_root && !layer.lower_id)
+        if (has_upper && !has_root && !lower_id_present)
             sink.problem(LGC_SEV_WARNING, "lower-id-missing", e.name + "/lower-id",
                          "'" + e.name + "' has upper/ but no lower-id, so the layer it was created "
                          "on is unknown and dockerd cannot mount it (an interrupted Create).");
