@@ -2,8 +2,9 @@
 """Generates a Docker data root laid out exactly as dockerd 20.10 leaves it (stopped), with every
 garbage kind of DESIGN §3, live-but-tricky cases, optional hostile input and optional bulk.
 
-  gen_root.py --driver overlay2|aufs --out DIR [--seed N] [--layers N] [--files-per-layer N]
-              [--file-size N] [--hostile KIND]... [--no-garbage] [--manifest PATH]
+  gen_root.py --driver overlay2|aufs|fuse-overlayfs|vfs|overlay --out DIR [--seed N] [--layers N]
+              [--files-per-layer N] [--file-size N] [--hostile KIND]... [--no-garbage]
+              [--manifest PATH]
 
 DIR is the data root (it must not exist). The only other path written is DIR.outside, for the
 symlink-layer-dir hostile case. See docs/test-trees.md.

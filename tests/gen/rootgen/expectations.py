@@ -5,7 +5,7 @@ Candidate ids are driver dir names (one per dir); a record with no dir is named 
 name ("<chain>-<hex64>-removing", "write-set-<n>"); overlay2 dangling links are "l/<LID>", aufs
 leftovers "diff/<id>-removing" and "mnt/<id>-removing". Records are "sha256/<name>" and
 "mounts/<name>", relative to image/<driver>/layerdb."""
-from . import bbolt, ids
+from . import bbolt, driver_layout, ids
 
 MAX_GARBAGE_SHARE = 0.35  # the collector's sanity gate refuses plans removing most layers
 
@@ -47,9 +47,13 @@ def compute(root, driver: str):
         live_dirs.update(x for x in (m.mount_id, m.init_id) if x)
     live_dirs |= {d for d in root.dirs if d.encode() in blob or not ids.is_standard_dir_id(d)}
     live_dirs |= root.protected_dirs
-    for d in list(live_dirs):  # closure over the driver's own parent lists
-        if d in root.dirs:
-            live_dirs.update(root.ancestors(d))
+    disk_parents = driver_layout.disk_parents(root, driver)
+    todo = [d for d in live_dirs if d in root.dirs]
+    while todo:  # closure over the driver's own parent lists (overlay: lower-id chains)
+        for p in disk_parents(todo.pop()):
+            if p not in live_dirs:
+                live_dirs.add(p)
+                todo.append(p)
 
     candidates = []
     lost_dirs = {}
@@ -82,9 +86,14 @@ def compute(root, driver: str):
         candidates.append({"id": rec.name, "kind": "interrupted-removal" if rec.removing else "unreferenced-layer"})
     for ws in root.write_sets:
         candidates.append({"id": ws, "kind": "interrupted-write"})
-    if driver == "overlay2":
+    if driver in ("overlay2", "fuse-overlayfs"):
         for lid in root.dangling_links:
             candidates.append({"id": "l/" + lid, "kind": "driver-leftover"})
+    elif driver == "overlay":
+        for leftover in root.removing_leftovers:  # a stray dir holding an ApplyDiff's tmproot
+            candidates += [{"id": leftover, "kind": "stray-dir"},
+                           {"id": leftover + "/" + driver_layout.overlay_tmproot_name(leftover),
+                            "kind": "driver-leftover"}]
     elif driver == "aufs":
         for leftover in root.removing_leftovers:
             candidates += [{"id": "diff/%s-removing" % leftover, "kind": "driver-leftover"},
@@ -104,12 +113,13 @@ def compute(root, driver: str):
                              + ["mounts/" + n for n in root.mounts
                                 if n in live_mounts or "mounts/" + n in root.protected_records])
     # A removed overlay2 dir takes its l/ link with it (DESIGN §3).
-    removed_paths = sorted("overlay2/l/" + root.dirs[c["id"]].link_id for c in candidates
-                           if driver == "overlay2" and c["id"] in root.dirs
+    has_links = driver in ("overlay2", "fuse-overlayfs")
+    removed_paths = sorted(driver + "/l/" + root.dirs[c["id"]].link_id for c in candidates
+                           if has_links and c["id"] in root.dirs
                            and root.dirs[c["id"]].symlink_to is None)
     survive_paths = set(root.protected_paths)
-    if driver == "overlay2":
-        survive_paths |= {"overlay2/l/" + root.dirs[d].link_id for d in survive_dirs
+    if has_links:
+        survive_paths |= {driver + "/l/" + root.dirs[d].link_id for d in survive_dirs
                           if root.dirs[d].symlink_to is None}
     return candidates, survive_dirs, survive_records, sorted(survive_paths), removed_records, removed_paths
 

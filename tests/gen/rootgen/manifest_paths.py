@@ -24,6 +24,8 @@ def dir_paths(m, dir_id):
     root, drv = m["root"], m["driver"]
     if drv == "aufs":
         return [os.path.join(root, "aufs", sub, dir_id) for sub in ("diff", "mnt", "layers")]
+    if drv == "vfs":
+        return [os.path.join(root, "vfs", "dir", dir_id)]
     return [os.path.join(root, drv, dir_id)]
 
 
