@@ -4,7 +4,7 @@
 #include "core/fs/remove.hpp"
 
 #include "core/fs/confined.hpp"
-#include "core/fs/subvolume.hpp"
+#include "core/fs/parallel_tree_walk.hpp"
 #include "core/fs/tree_walk.hpp"
 
 #include <fcntl.h>
@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace layergc::fs {
 
@@ -61,6 +63,53 @@ private:
     RemoveStats& stats_;
 };
 
+// The parallel removal: each worker counts into its own slot; progress once per directory.
+class ParallelRemovingVisitor : public ParallelTreeVisitor {
+public:
+    ParallelRemovingVisitor(unsigned threads, Progress* progress)
+        : stats_(std::max(1u, threads)), progress_(progress) {}
+
+    Result<void> leaf(unsigned w, size_t, int dir_fd, const char* name) override {
+        // A symlink is unlinked itself; its target is never looked at.
+        if (::unlinkat(dir_fd, name, 0) != 0) {
+            if (errno == ENOENT) return {};
+            return unlink_error(errno);
+        }
+        ++stats_[w].files;
+        return {};
+    }
+    Result<void> enter_dir(unsigned, size_t, int, const struct stat&) override { return {}; }
+    Result<void> leave_dir(unsigned w, size_t, int parent_fd, const char* name) override {
+        if (::unlinkat(parent_fd, name, AT_REMOVEDIR) != 0) {
+            if (errno == ENOENT) return {};
+            return unlink_error(errno);
+        }
+        ++stats_[w].dirs;
+        if (progress_) {
+            const uint64_t done = stats_[w].files + stats_[w].dirs;
+            progress_->add(done - published_[w], 0);
+            published_[w] = done;
+        }
+        return {};
+    }
+    Result<void> mount_point(unsigned, size_t, int, const char*) override {
+        return make_error("is a mount point (another filesystem or mount); not entered, not unmounted, "
+                          "removal stopped", EXDEV);
+    }
+
+    void add_to(RemoveStats& out) const {
+        for (const auto& s : stats_) {
+            out.files += s.files;
+            out.dirs += s.dirs;
+        }
+    }
+
+private:
+    std::vector<RemoveStats> stats_;
+    std::vector<uint64_t> published_ = std::vector<uint64_t>(stats_.size(), 0);
+    Progress* progress_;
+};
+
 const char* kind_of(mode_t mode) {
     if (S_ISDIR(mode)) return "a directory";
     if (S_ISLNK(mode)) return "a symlink";
@@ -82,8 +131,16 @@ bool kind_matches(Removal removal, mode_t mode) {
 } // namespace
 
 Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal) {
+    return remove_confined(base_fd, relpath, removal, RemoveOptions{});
+}
+
+Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal,
+                                    const RemoveOptions& opts) {
     const std::string rel(relpath);
     if (!is_safe_relpath(relpath)) return make_error("refusing unsafe relative path '" + rel + "'", EINVAL);
+    if (removal == Removal::subvolume)
+        return make_error("'" + rel + "': btrfs subvolume removal is not supported yet", ENOTSUP);
+
     RemoveStats stats;
     auto base_id = mount_identity(base_fd);
     if (!base_id) return base_id.error();
@@ -103,22 +160,22 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
     if (!kind_matches(removal, st.st_mode))
         return make_error("'" + rel + "' is " + kind_of(st.st_mode) + ", not the " + to_string(removal) +
                           " the driver reported; refusing to remove it", EINVAL);
-    // A subvolume has an st_dev of its own: remove_subvolume_confined accepts exactly a btrfs
-    // subvolume boundary on the base's mount and refuses everything else.
-    if (removal == Removal::subvolume) return remove_subvolume_confined(parent, name, *base_id, rel);
     auto id = mount_identity_at(parent, name);
     if (!id) return make_error("'" + rel + "': " + id.error().message, id.error().sys_errno);
     if (!(*id == *base_id))
         return make_error("'" + rel + "' is a mount point (another filesystem or mount); not removed", EXDEV);
 
-    RemovingVisitor visitor(stats);
     if (removal == Removal::tree) {
-        auto r = walk_tree(parent, name, *base_id, rel, visitor);
-        if (!r) return r.error();
+        ParallelRemovingVisitor visitor(opts.threads, opts.progress);
+        auto walked = walk_trees_parallel({WalkRoot{parent, name, rel}}, *base_id, visitor, opts.threads);
+        visitor.add_to(stats);
+        if (!walked.front()) return walked.front().error();
         return stats;
     }
+    RemovingVisitor visitor(stats);
     auto r = visitor.leaf(parent, name.c_str());
     if (!r) return make_error("'" + rel + "': " + r.error().message, r.error().sys_errno);
+    if (opts.progress) opts.progress->add(1, 0);
     return stats;
 }
 

@@ -1,9 +1,16 @@
 // Disk usage of candidates, measured the way removal would free it: allocated blocks of every
 // inode that removal would unlink, a hard-linked inode once, and nothing behind a symlink or a
 // mount point.
+//
+// Every directory path of every request goes into one parallel walk (parallel_tree_walk.hpp):
+// the workers split big trees among themselves as well as spreading the requests, so one huge
+// candidate does not leave a core idle. Each worker sums into its own slot per request (no
+// shared counter on the hot path); the hard-link set is shared and holds only nlink > 1 inodes,
+// so memory follows the metadata, not the number of files.
 #include "core/fs/tree_usage.hpp"
 
 #include "core/fs/confined.hpp"
+#include "core/fs/parallel_tree_walk.hpp"
 #include "core/fs/tree_walk.hpp"
 
 #include <fcntl.h>
@@ -11,12 +18,11 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <utility>
 
 namespace layergc::fs {
@@ -37,36 +43,53 @@ private:
     std::set<std::pair<dev_t, ino_t>> seen_;
 };
 
-class MeasuringVisitor : public TreeVisitor {
-public:
-    MeasuringVisitor(const MountIdentity& base, SeenInodes& seen, Usage& usage)
-        : base_(base), seen_(seen), usage_(usage) {}
-
-    // One statx gives the sizes and the mount ID: a file bind-mounted over an entry is not
-    // counted (stat of a mount point reports the mounted file).
-    Result<void> leaf(int dir_fd, const char* name) override {
-        struct statx stx {};
-        if (::statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT,
-                    STATX_BASIC_STATS | STATX_MNT_ID, &stx) != 0) {
-            if (errno == ENOENT) return {};
-            return make_error(std::string("cannot stat: ") + std::strerror(errno), errno);
-        }
-        const dev_t dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        // Prefer the mount ID: overlayfs reports a lower layer's st_dev for non-directories,
-        // which is not a mount crossing. st_dev only when the kernel has no mount IDs.
-        const bool other_mount = (stx.stx_mask & STATX_MNT_ID) && base_.mnt_id != 0
-                                     ? stx.stx_mnt_id != base_.mnt_id
-                                     : dev != base_.dev;
-        if (other_mount) {
-            usage_.crossed_mount = true;
-            return {};
-        }
-        if (stx.stx_nlink > 1 && !seen_.first_time(dev, stx.stx_ino)) return {};
-        add(stx.stx_blocks, stx.stx_size);
+// Measures one leaf into `usage`. One statx gives the sizes and the mount ID: a file
+// bind-mounted over an entry is not counted (stat of a mount point reports the mounted file).
+Result<void> measure_leaf(int dir_fd, const char* name, const MountIdentity& base, SeenInodes& seen,
+                          Usage& usage) {
+    struct statx stx {};
+    if (::statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT,
+                STATX_BASIC_STATS | STATX_MNT_ID, &stx) != 0) {
+        if (errno == ENOENT) return {};
+        return make_error(std::string("cannot stat: ") + std::strerror(errno), errno);
+    }
+    const dev_t dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    // Prefer the mount ID: overlayfs reports a lower layer's st_dev for non-directories,
+    // which is not a mount crossing. st_dev only when the kernel has no mount IDs.
+    const bool other_mount = (stx.stx_mask & STATX_MNT_ID) && base.mnt_id != 0
+                                 ? stx.stx_mnt_id != base.mnt_id
+                                 : dev != base.dev;
+    if (other_mount) {
+        usage.crossed_mount = true;
         return {};
     }
+    if (stx.stx_nlink > 1 && !seen.first_time(dev, stx.stx_ino)) return {};
+    usage.bytes += stx.stx_blocks * 512;
+    usage.apparent_bytes += stx.stx_size;
+    ++usage.inodes;
+    return {};
+}
+
+void add_dir(Usage& usage, const struct stat& st) {
+    usage.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+    usage.apparent_bytes += static_cast<uint64_t>(st.st_size);
+    ++usage.inodes;
+}
+
+// Sequential visitor, for the paths the parallel walk does not take (btrfs subvolumes).
+class MeasuringVisitor : public TreeVisitor {
+public:
+    MeasuringVisitor(const MountIdentity& base, SeenInodes& seen, Usage& usage, Progress* progress)
+        : base_(base), seen_(seen), usage_(usage), progress_(progress) {}
+    Result<void> leaf(int dir_fd, const char* name) override {
+        const uint64_t before = usage_.bytes;
+        auto r = measure_leaf(dir_fd, name, base_, seen_, usage_);
+        if (progress_) progress_->add(1, usage_.bytes - before);
+        return r;
+    }
     Result<void> enter_dir(int, const struct stat& st) override {
-        add(static_cast<uint64_t>(st.st_blocks), static_cast<uint64_t>(st.st_size));
+        add_dir(usage_, st);
+        if (progress_) progress_->add(1, static_cast<uint64_t>(st.st_blocks) * 512);
         return {};
     }
     Result<void> leave_dir(int, const char*) override { return {}; }
@@ -76,46 +99,80 @@ public:
     }
 
 private:
-    void add(uint64_t blocks, uint64_t size) {
-        usage_.bytes += blocks * 512;
-        usage_.apparent_bytes += size;
-        ++usage_.inodes;
+    MountIdentity base_;
+    SeenInodes& seen_;
+    Usage& usage_;
+    Progress* progress_;
+};
+
+// The parallel visitor: usage_[worker][root], merged per request at the end. Progress is
+// published once per directory, not per file.
+class ParallelMeasuringVisitor : public ParallelTreeVisitor {
+public:
+    ParallelMeasuringVisitor(const MountIdentity& base, SeenInodes& seen, size_t roots, unsigned threads,
+                             Progress* progress)
+        : base_(base), seen_(seen), usage_(std::max(1u, threads), std::vector<Usage>(roots)),
+          pending_(std::max(1u, threads)), progress_(progress) {}
+
+    Result<void> leaf(unsigned w, size_t root, int dir_fd, const char* name) override {
+        Usage& u = usage_[w][root];
+        const uint64_t before = u.bytes;
+        auto r = measure_leaf(dir_fd, name, base_, seen_, u);
+        pending_[w].first += 1;
+        pending_[w].second += u.bytes - before;
+        return r;
+    }
+    Result<void> enter_dir(unsigned w, size_t root, int, const struct stat& st) override {
+        add_dir(usage_[w][root], st);
+        flush(w, 1, static_cast<uint64_t>(st.st_blocks) * 512);
+        return {};
+    }
+    Result<void> leave_dir(unsigned w, size_t, int, const char*) override {
+        flush(w, 0, 0);
+        return {};
+    }
+    Result<void> mount_point(unsigned w, size_t root, int, const char*) override {
+        usage_[w][root].crossed_mount = true;
+        return {};
+    }
+
+    Usage total(size_t root) const {
+        Usage sum;
+        for (const auto& per_worker : usage_) {
+            const Usage& u = per_worker[root];
+            sum.bytes += u.bytes;
+            sum.apparent_bytes += u.apparent_bytes;
+            sum.inodes += u.inodes;
+            sum.crossed_mount = sum.crossed_mount || u.crossed_mount;
+        }
+        return sum;
+    }
+
+private:
+    void flush(unsigned w, uint64_t items, uint64_t bytes) {
+        auto& p = pending_[w];
+        if (progress_) progress_->add(p.first + items, p.second + bytes);
+        p = {0, 0};
     }
 
     MountIdentity base_;
     SeenInodes& seen_;
-    Usage& usage_;
+    std::vector<std::vector<Usage>> usage_;
+    std::vector<std::pair<uint64_t, uint64_t>> pending_;  // leaves measured since the last flush
+    Progress* progress_;
 };
 
-Result<void> measure_path(int base_fd, const MountIdentity& base_id, const OwnedPath& path,
-                          SeenInodes& seen, Usage& usage) {
-    if (!is_safe_relpath(path.relpath))
-        return make_error("refusing unsafe relative path '" + path.relpath + "'", EINVAL);
-    auto pn = open_parent_confined(base_fd, path.relpath);
-    if (!pn) {
-        if (pn.error().sys_errno == ENOENT) return {};  // absent: zero
-        return pn.error();
-    }
-    struct stat st {};
-    if (::fstatat(pn->parent.get(), pn->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return {};
-        return make_error("'" + path.relpath + "': cannot stat: " + std::strerror(errno), errno);
-    }
-    MeasuringVisitor visitor(base_id, seen, usage);
-    // A subvolume path is sized as removal would remove it: its nested subvolumes included.
-    const SubvolumePolicy policy =
-        path.removal == Removal::subvolume ? SubvolumePolicy::enter_btrfs : SubvolumePolicy::stay;
-    if (S_ISDIR(st.st_mode))
-        return walk_tree(pn->parent.get(), pn->name, base_id, path.relpath, visitor, policy);
-    auto r = visitor.leaf(pn->parent.get(), pn->name.c_str());
-    if (!r) return make_error("'" + path.relpath + "': " + r.error().message, r.error().sys_errno);
-    return {};
+void merge(Usage& into, const Usage& u) {
+    into.bytes += u.bytes;
+    into.apparent_bytes += u.apparent_bytes;
+    into.inodes += u.inodes;
+    into.crossed_mount = into.crossed_mount || u.crossed_mount;
 }
 
 } // namespace
 
 std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageRequest>& requests,
-                                         unsigned threads) {
+                                         unsigned threads, Progress* progress) {
     std::vector<Result<Usage>> results(requests.size(), Result<Usage>(Usage{}));
     auto base_id = mount_identity(base_fd);
     if (!base_id) {
@@ -123,24 +180,76 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
         return results;
     }
     SeenInodes seen;
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i = next++; i < requests.size(); i = next++) {
-            Usage usage;
-            Result<void> outcome;
-            for (const auto& path : requests[i].paths) {
-                outcome = measure_path(base_fd, *base_id, path, seen, usage);
-                if (!outcome) break;
-            }
-            // Each slot is written by exactly one thread.
-            results[i] = outcome ? Result<Usage>(usage) : Result<Usage>(outcome.error());
-        }
+    std::vector<Usage> usage(requests.size());
+    std::vector<bool> failed(requests.size(), false);
+    auto fail = [&](size_t i, Error e) {
+        if (!failed[i]) results[i] = std::move(e);
+        failed[i] = true;
     };
-    const size_t n = std::min<size_t>(std::max(1u, threads), requests.size());
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
-    work();  // the calling thread is one of the `threads`
-    for (auto& t : pool) t.join();
+
+    // Resolve every path (confined), measure the non-directories at once, and queue the
+    // directories for the parallel walk. The parents stay open until the walk is over.
+    std::map<std::string, Fd> parents;  // parent relpath ("" = base) -> its confined descriptor
+    std::vector<WalkRoot> roots;
+    std::vector<size_t> root_request;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        for (const auto& path : requests[i].paths) {
+            if (failed[i]) break;
+            if (!is_safe_relpath(path.relpath)) {
+                fail(i, make_error("refusing unsafe relative path '" + path.relpath + "'", EINVAL));
+                break;
+            }
+            // Candidates share parents (aufs diff/, mnt/, layers/): one confined open each, so
+            // thousands of roots hold a handful of descriptors.
+            const size_t slash = path.relpath.rfind('/');
+            const std::string parent_rel = slash == std::string::npos ? "" : path.relpath.substr(0, slash);
+            auto cached = parents.find(parent_rel);
+            if (cached == parents.end()) {
+                auto pn = open_parent_confined(base_fd, path.relpath);
+                if (!pn) {
+                    if (pn.error().sys_errno == ENOENT) continue;  // absent: zero
+                    fail(i, pn.error());
+                    break;
+                }
+                cached = parents.emplace(parent_rel, std::move(pn->parent)).first;
+            }
+            const int parent_fd = cached->second.get();
+            const std::string name = path.relpath.substr(slash == std::string::npos ? 0 : slash + 1);
+            struct stat st {};
+            if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (errno == ENOENT) continue;
+                fail(i, make_error("'" + path.relpath + "': cannot stat: " + std::strerror(errno), errno));
+                break;
+            }
+            if (!S_ISDIR(st.st_mode)) {
+                const uint64_t before = usage[i].bytes;
+                auto r = measure_leaf(parent_fd, name.c_str(), *base_id, seen, usage[i]);
+                if (!r) fail(i, make_error("'" + path.relpath + "': " + r.error().message, r.error().sys_errno));
+                if (progress) progress->add(1, usage[i].bytes - before);
+                continue;
+            }
+            if (path.removal == Removal::subvolume) {
+                // A subvolume is sized as removal would remove it: its nested subvolumes included
+                // (the sequential walk knows btrfs boundaries).
+                MeasuringVisitor visitor(*base_id, seen, usage[i], progress);
+                auto r = walk_tree(parent_fd, name, *base_id, path.relpath, visitor);
+                if (!r) fail(i, r.error());
+                continue;
+            }
+            roots.push_back(WalkRoot{parent_fd, name, path.relpath});
+            root_request.push_back(i);
+        }
+    }
+
+    ParallelMeasuringVisitor visitor(*base_id, seen, roots.size(), threads, progress);
+    auto walked = walk_trees_parallel(roots, *base_id, visitor, threads);
+    for (size_t k = 0; k < roots.size(); ++k) {
+        const size_t i = root_request[k];
+        if (!walked[k]) fail(i, walked[k].error());
+        else merge(usage[i], visitor.total(k));
+    }
+    for (size_t i = 0; i < requests.size(); ++i)
+        if (!failed[i]) results[i] = usage[i];
     return results;
 }
 

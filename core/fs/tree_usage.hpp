@@ -3,6 +3,7 @@
 // symlink, never entering another filesystem or mount.
 #pragma once
 
+#include "core/fs/progress.hpp"
 #include "core/model/driver_scan.hpp"
 #include "core/result.hpp"
 
@@ -23,9 +24,12 @@ struct UsageRequest {
     std::vector<OwnedPath> paths;  // relative to base_fd, all owned by one candidate
 };
 
-// Measure each request (one per candidate) in parallel on `threads` threads. A path that does
-// not exist counts as zero; any other failure is that request's Error.
+// Measure each request (one per candidate) on `threads` threads, which share the work inside
+// each directory tree as well as across requests (one huge candidate keeps them all busy). A
+// path that does not exist counts as zero; any other failure is that request's Error. When
+// `progress` is given, every measured inode and its bytes on disk are added to it as the walk
+// goes (once per directory).
 std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageRequest>& requests,
-                                         unsigned threads);
+                                         unsigned threads, Progress* progress = nullptr);
 
 } // namespace layergc::fs

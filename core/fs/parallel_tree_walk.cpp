@@ -1,0 +1,262 @@
+#include "core/fs/parallel_tree_walk.hpp"
+
+#include "core/fs/dir_entries.hpp"
+#include "core/fs/tree_walk.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace layergc::fs {
+
+namespace {
+
+Error at_path(const std::string& path, const Error& e) {
+    return make_error("'" + path + "': " + e.message, e.sys_errno);
+}
+
+Error sys_at_path(const std::string& path, const char* what, int err) {
+    return make_error("'" + path + "': " + what + ": " + std::strerror(err), err);
+}
+
+// An open directory whose subdirectories are still being walked. `pending` counts them plus
+// one for the directory's own reading; whoever brings it to zero leaves the directory (on its
+// parent's descriptor, still open because this node is one of the parent's pending) and then
+// releases the parent.
+struct Node {
+    Fd fd;
+    Node* parent = nullptr;  // nullptr: the root's parent is the caller's parent_fd
+    int parent_fd = -1;
+    std::string name;
+    std::string display;
+    std::atomic<size_t> pending{1};
+};
+
+struct Task {
+    Node* parent = nullptr;
+    int parent_fd = -1;
+    std::string name;
+    std::string display;
+    size_t root = 0;
+    unsigned depth = 0;
+};
+
+// Bridges the sequential walk (used below the split depth) to the parallel visitor.
+class SequentialAdapter : public TreeVisitor {
+public:
+    SequentialAdapter(ParallelTreeVisitor& v, unsigned worker, size_t root) : v_(v), w_(worker), root_(root) {}
+    Result<void> leaf(int dir_fd, const char* name) override { return v_.leaf(w_, root_, dir_fd, name); }
+    Result<void> enter_dir(int dir_fd, const struct stat& st) override {
+        return v_.enter_dir(w_, root_, dir_fd, st);
+    }
+    Result<void> leave_dir(int parent_fd, const char* name) override {
+        return v_.leave_dir(w_, root_, parent_fd, name);
+    }
+    Result<void> mount_point(int parent_fd, const char* name) override {
+        return v_.mount_point(w_, root_, parent_fd, name);
+    }
+
+private:
+    ParallelTreeVisitor& v_;
+    unsigned w_;
+    size_t root_;
+};
+
+class Engine {
+public:
+    Engine(const std::vector<WalkRoot>& roots, const MountIdentity& identity, ParallelTreeVisitor& v,
+           unsigned threads)
+        : roots_(roots), identity_(identity), v_(v), threads_(std::max(1u, threads)),
+          failed_(std::make_unique<std::atomic<bool>[]>(roots.size())),
+          results_(roots.size(), Result<void>()) {
+        for (size_t i = 0; i < roots.size(); ++i) failed_[i] = false;
+    }
+
+    std::vector<Result<void>> run() {
+        {
+            std::lock_guard lock(mu_);
+            for (size_t i = 0; i < roots_.size(); ++i)
+                queue_.push_back(Task{nullptr, roots_[i].parent_fd, roots_[i].name, roots_[i].display, i, 0});
+            queued_ = queue_.size();
+        }
+        std::vector<std::thread> pool;
+        for (unsigned w = 1; w < threads_; ++w) pool.emplace_back([this, w] { work(w); });
+        work(0);
+        for (auto& t : pool) t.join();
+        return std::move(results_);
+    }
+
+private:
+    void work(unsigned w) {
+        for (;;) {
+            Task t;
+            {
+                std::unique_lock lock(mu_);
+                cv_.wait(lock, [&] { return !queue_.empty() || active_ == 0; });
+                if (queue_.empty()) {
+                    cv_.notify_all();
+                    return;
+                }
+                t = std::move(queue_.front());
+                queue_.pop_front();
+                queued_ = queue_.size();
+                ++active_;
+            }
+            visit_dir(t.parent, t.parent_fd, t.name, t.display, t.root, t.depth, w);
+            {
+                std::lock_guard lock(mu_);
+                --active_;
+                if (active_ == 0 && queue_.empty()) cv_.notify_all();
+            }
+        }
+    }
+
+    bool hungry() const { return queued_.load(std::memory_order_relaxed) < threads_ && threads_ > 1; }
+
+    void push(Task t) {
+        {
+            std::lock_guard lock(mu_);
+            queue_.push_back(std::move(t));
+            queued_ = queue_.size();
+        }
+        cv_.notify_one();
+    }
+
+    bool failed(size_t root) const { return failed_[root].load(std::memory_order_relaxed); }
+
+    void fail(size_t root, Error e) {
+        std::lock_guard lock(mu_);
+        if (!failed_[root]) results_[root] = std::move(e);
+        failed_[root] = true;
+    }
+
+    // A directory is done (or was skipped): leave it when it was the last pending thing.
+    void release(Node* node, size_t root, unsigned w) {
+        while (node != nullptr) {
+            if (node->pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+            if (!failed(root)) {
+                auto r = v_.leave_dir(w, root, node->parent_fd, node->name.c_str());
+                if (!r) fail(root, at_path(node->display, r.error()));
+            }
+            Node* parent = node->parent;
+            delete node;
+            node = parent;
+        }
+    }
+
+    void visit_dir(Node* parent, int parent_fd, const std::string& name, const std::string& display,
+                   size_t root, unsigned depth, unsigned w) {
+        if (failed(root)) return release(parent, root, w);
+        Fd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) {
+            const int err = errno;
+            if (err == ELOOP || err == ENOTDIR)
+                fail(root, make_error("'" + display + "': no longer a directory (replaced during the walk?)", err));
+            else if (err != ENOENT)
+                fail(root, sys_at_path(display, "cannot open directory", err));
+            return release(parent, root, w);
+        }
+        auto id = mount_identity(fd.get());
+        if (!id) {
+            fail(root, at_path(display, id.error()));
+            return release(parent, root, w);
+        }
+        if (!(*id == identity_)) {
+            auto r = v_.mount_point(w, root, parent_fd, name.c_str());
+            if (!r) fail(root, at_path(display, r.error()));
+            return release(parent, root, w);
+        }
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) {
+            fail(root, sys_at_path(display, "cannot stat directory", errno));
+            return release(parent, root, w);
+        }
+        auto entries = read_dir_entries(fd.get());
+        if (!entries) {
+            fail(root, at_path(display, entries.error()));
+            return release(parent, root, w);
+        }
+        auto entered = v_.enter_dir(w, root, fd.get(), st);
+        if (!entered) {
+            fail(root, at_path(display, entered.error()));
+            return release(parent, root, w);
+        }
+        auto* node = new Node;
+        node->fd = std::move(fd);
+        node->parent = parent;
+        node->parent_fd = parent_fd;
+        node->name = name;
+        node->display = display;
+        const int dir_fd = node->fd.get();
+        for (auto& e : *entries) {
+            if (failed(root)) break;
+            if (e.type == DT_UNKNOWN) {
+                struct stat est {};
+                if (::fstatat(dir_fd, e.name.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) {
+                    if (errno == ENOENT) continue;
+                    fail(root, sys_at_path(display + "/" + e.name, "cannot stat", errno));
+                    break;
+                }
+                e.type = S_ISDIR(est.st_mode) ? DT_DIR : DT_REG;  // only "directory or not" matters
+            }
+            if (e.type != DT_DIR) {
+                auto r = v_.leaf(w, root, dir_fd, e.name.c_str());
+                if (!r) {
+                    fail(root, at_path(display + "/" + e.name, r.error()));
+                    break;
+                }
+                continue;
+            }
+            std::string child_display = display + "/" + e.name;
+            if (depth + 1 >= kParallelSplitDepth) {
+                // Deep: the sequential walk with its bounded descriptor window, on this worker.
+                SequentialAdapter seq(v_, w, root);
+                auto r = walk_tree(dir_fd, e.name, identity_, child_display, seq);
+                if (!r) {
+                    fail(root, r.error());
+                    break;
+                }
+                continue;
+            }
+            node->pending.fetch_add(1, std::memory_order_relaxed);
+            if (hungry())
+                push(Task{node, dir_fd, std::move(e.name), std::move(child_display), root, depth + 1});
+            else
+                visit_dir(node, dir_fd, e.name, child_display, root, depth + 1, w);
+        }
+        release(node, root, w);
+    }
+
+    const std::vector<WalkRoot>& roots_;
+    MountIdentity identity_;
+    ParallelTreeVisitor& v_;
+    unsigned threads_;
+    std::unique_ptr<std::atomic<bool>[]> failed_;
+    std::vector<Result<void>> results_;
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Task> queue_;
+    std::atomic<size_t> queued_{0};
+    size_t active_ = 0;
+};
+
+} // namespace
+
+std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
+                                              const MountIdentity& identity,
+                                              ParallelTreeVisitor& visitor, unsigned threads) {
+    if (roots.empty()) return {};
+    return Engine(roots, identity, visitor, threads).run();
+}
+
+} // namespace layergc::fs
