@@ -7,6 +7,8 @@
 #include "core/fs/remove.hpp"
 #include "core/fs/tree_usage.hpp"
 
+#include <layergc/sdk_io.hpp>
+
 #include <fcntl.h>
 #include <unistd.h>
 
