@@ -2,7 +2,7 @@
 """Generates a Docker data root laid out exactly as dockerd 20.10 leaves it (stopped), with every
 garbage kind of DESIGN §3, live-but-tricky cases, optional hostile input and optional bulk.
 
-  gen_root.py --driver overlay2|aufs|fuse-overlayfs|vfs|overlay --out DIR [--seed N] [--layers N]
+  gen_root.py --driver overlay2|aufs|fuse-overlayfs|vfs|overlay|btrfs --out DIR [--seed N] [--layers N]
               [--files-per-layer N] [--file-size N] [--hostile KIND]... [--no-garbage]
               [--manifest PATH]
 

@@ -2,6 +2,7 @@
 leave them on a stopped daemon (docker-layout.md §5.1-§5.4)."""
 import os
 import stat
+import subprocess
 
 from .disk import makedirs, mkdir, write_content, write_file
 
@@ -152,6 +153,42 @@ def write_vfs(root, out: str):
         _write_over(p, d.content)
 
 
+def _on_btrfs(path: str) -> bool:
+    """Is path on a btrfs filesystem? (`stat -f`: Python's statvfs has no filesystem type.)"""
+    r = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True, check=False)
+    return r.returncode == 0 and r.stdout.strip() == "btrfs"
+
+
+def write_btrfs(root, out: str):
+    """btrfs/subvolumes/<id>: a subvolume per layer, a snapshot of its parent's (subvolSnapshot)
+    or a new one for a base (subvolCreate), with its own layer applied on top; btrfs/quotas/
+    empty (no --storage-opt size); no parent pointer on disk (docker-layout.md §5.5). On a
+    filesystem that is not btrfs the subvolumes are plain directories holding the same files
+    (what a root copied off btrfs looks like)."""
+    home = os.path.join(out, "btrfs")
+    mkdir(home, 0o700)
+    subvolumes = os.path.join(home, "subvolumes")
+    mkdir(subvolumes, 0o700)
+    mkdir(os.path.join(home, "quotas"), 0o700)
+    real = _on_btrfs(home)
+    for dir_id in _by_depth(root):
+        d = root.dirs[dir_id]
+        p = os.path.join(subvolumes, d.id)
+        if d.symlink_to:
+            _symlinked_dir(d, p, "")
+            continue
+        parent = os.path.join(subvolumes, d.parent) if d.parent in root.dirs else None
+        has_parent = bool(parent) and os.path.isdir(parent) and not os.path.islink(parent)
+        if real:
+            cmd = ["btrfs", "subvolume", "snapshot", parent, p] if has_parent else ["btrfs", "subvolume", "create", p]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        elif has_parent:
+            _copy_tree(parent, p, hardlink=False)
+        else:
+            mkdir(p, 0o755)
+        _write_over(p, d.content)
+
+
 def overlay_styles(root):
     """Legacy overlay: dir id -> "root" (an image layer: root/, a full rootfs) or "upper" (made by
     Create alone: upper/, work/, merged/, lower-id). Create on no parent makes root/; container
@@ -233,7 +270,7 @@ def disk_parents(root, driver: str):
     """A function: dir id -> the ancestry the driver's own files record, nearest first. overlay2,
     fuse-overlayfs and aufs list every ancestor; vfs records none; legacy overlay only the
     lower-id of a Create-only layer."""
-    if driver == "vfs":
+    if driver in ("vfs", "btrfs"):
         return lambda dir_id: []
     if driver == "overlay":
         styles = overlay_styles(root)
@@ -246,4 +283,4 @@ def disk_parents(root, driver: str):
 
 
 WRITERS = {"overlay2": write_overlay2, "aufs": write_aufs, "fuse-overlayfs": write_fuse_overlayfs,
-           "vfs": write_vfs, "overlay": write_overlay}
+           "vfs": write_vfs, "overlay": write_overlay, "btrfs": write_btrfs}

@@ -26,6 +26,8 @@ def dir_paths(m, dir_id):
         return [os.path.join(root, "aufs", sub, dir_id) for sub in ("diff", "mnt", "layers")]
     if drv == "vfs":
         return [os.path.join(root, "vfs", "dir", dir_id)]
+    if drv == "btrfs":
+        return [os.path.join(root, "btrfs", "subvolumes", dir_id)]
     return [os.path.join(root, drv, dir_id)]
 
 
