@@ -88,4 +88,5 @@ TEST_P(CollectGenerated, CleanRootHasNothingToCollect) {
     EXPECT_TRUE(json::parse(r.out)["candidates"].empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, CollectGenerated, ::testing::Values("overlay2", "aufs"));
+INSTANTIATE_TEST_SUITE_P(Drivers, CollectGenerated,
+                         ::testing::Values("overlay2", "aufs", "vfs", "overlay", "fuse-overlayfs"));
