@@ -8,9 +8,10 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
-  btrfs-progs util-linux procps
+  btrfs-progs util-linux procps \
+  prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev
 
-.PHONY: all deps build test demo clean unit integration e2e
+.PHONY: all deps build test demo clean unit integration e2e package
 
 all: build
 
@@ -36,6 +37,10 @@ test: build
 
 unit integration e2e: build
 	cd $(BUILD) && ctest --output-on-failure -L '^$@$$'
+
+# Debian packages layergc and layergc-dev (CPack) into $(BUILD)/packages/.
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 demo: build
 	./tests/gen/demo.sh $(BUILD)

@@ -2,6 +2,8 @@
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
 
+#include "core/metrics/plan_metrics.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -26,13 +28,23 @@ bool make_request(const GlobalOptions& g, plan::PlanRequest& req, std::string& e
 }
 
 int run_plan(const GlobalOptions& g, const PlanOptions& o) {
+    // --metrics-file: written whatever the outcome, so a failing run shows as one in Prometheus.
+    const metrics::RunRecorder recorder;
+    auto record = [&](const plan::Plan* made, const std::string& driver, int rc) {
+        if (o.metrics_file.empty()) return rc;
+        if (auto w = recorder.write(o.metrics_file, made, made ? made->root : g.root, driver); !w) {
+            spdlog::error("cannot write the metrics file: {}", w.error().message);
+            return rc == kExitOk || rc == kExitCandidates ? int(kExitFailure) : rc;
+        }
+        return rc;
+    };
     plan::PlanRequest req;
     std::string err;
     if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
     auto session = plan::open_session(req);
-    if (!session) { spdlog::error("{}", session.error().message); return kExitUsage; }
+    if (!session) { spdlog::error("{}", session.error().message); return record(nullptr, "", kExitUsage); }
     auto p = plan::make_plan(session.value(), req);
-    if (!p) { spdlog::error("{}", p.error().message); return kExitFailure; }
+    if (!p) { spdlog::error("{}", p.error().message); return record(nullptr, session->driver, kExitFailure); }
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);
         f << plan::to_json_text(p.value()) << "\n";
@@ -42,8 +54,8 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
         std::cout << plan::to_json_text(p.value()) << "\n";
     else
         render_plan(std::cout, p.value(), g.verbosity >= 1);
-    if (o.exit_code && !p->candidates.empty()) return kExitCandidates;
-    return kExitOk;
+    return record(&p.value(), p->driver,
+                  o.exit_code && !p->candidates.empty() ? kExitCandidates : kExitOk);
 }
 
 } // namespace layergc::cli

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
     auto* plan = app.add_subcommand("plan", "read-only: what is garbage, why, and how many bytes");
     plan->add_option("--output,-o", po.output, "also save the plan as JSON (layergc.plan/v1) to FILE");
     plan->add_flag("--exit-code", po.exit_code, "exit 3 when there is something to collect");
+    plan->add_option("--metrics-file", po.metrics_file,
+                     "write Prometheus metrics (text format) to FILE atomically, for node_exporter's "
+                     "textfile collector; written on failure too (layergc_last_run_success 0)");
     plan->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     plan->footer("\nExample: layergc -v plan --output /root/plan.json");
 

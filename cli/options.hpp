@@ -18,6 +18,7 @@ struct GlobalOptions {
 
 struct PlanOptions {
     std::string output;                  // save the JSON plan here
+    std::string metrics_file;            // Prometheus text metrics here (atomically), "" = none
     bool exit_code = false;
 };
 

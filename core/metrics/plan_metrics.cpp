@@ -1,8 +1,10 @@
 #include "core/metrics/plan_metrics.hpp"
+#include "core/metrics/atomic_file.hpp"
 
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <utility>
@@ -111,6 +113,26 @@ std::string plan_metrics_text(const plan::Plan* p, const RunInfo& run) {
         for (const auto& [what, n] : scanned) out.gauge(f, double(n), {{"what", what}});
     }
     return out.text();
+}
+
+RunRecorder::RunRecorder() {
+    using namespace std::chrono;
+    started_wall_ = duration<double>(system_clock::now().time_since_epoch()).count();
+    started_steady_ns_ = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+Result<void> RunRecorder::write(const std::filesystem::path& path, const plan::Plan* p,
+                                const std::string& root, const std::string& driver) const {
+    using namespace std::chrono;
+    const int64_t now_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+    RunInfo run;
+    run.root = root;
+    run.driver = driver;
+    run.version = LAYERGC_VERSION;
+    run.success = p != nullptr;
+    run.duration_sec = double(now_ns - started_steady_ns_) / 1e9;
+    run.finished_at = started_wall_ + run.duration_sec;
+    return write_file_atomically(path, plan_metrics_text(p, run));
 }
 
 } // namespace layergc::metrics

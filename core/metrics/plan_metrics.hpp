@@ -4,6 +4,10 @@
 #pragma once
 
 #include "core/plan/plan.hpp"
+#include "core/result.hpp"
+
+#include <cstdint>
+#include <filesystem>
 
 #include <string>
 
@@ -24,5 +28,22 @@ struct RunInfo {
 // Every candidate kind and every severity is always present (0 when none), so alerts on them
 // see a value rather than an absent series.
 std::string plan_metrics_text(const plan::Plan* plan, const RunInfo& run);
+
+} // namespace layergc::metrics
+
+namespace layergc::metrics {
+
+// Times one plan run from its construction and writes its metrics file at the end.
+class RunRecorder {
+public:
+    RunRecorder();
+    // Writes plan_metrics_text() atomically to `path`; `plan` null means the run failed.
+    Result<void> write(const std::filesystem::path& path, const plan::Plan* plan,
+                       const std::string& root, const std::string& driver) const;
+
+private:
+    double started_wall_ = 0;
+    int64_t started_steady_ns_ = 0;
+};
 
 } // namespace layergc::metrics
