@@ -5,6 +5,7 @@
 #include "core/apply/executor.hpp"
 #include "core/apply/gates.hpp"
 #include "core/guard/daemon_guard.hpp"
+#include "core/quarantine/quarantine_run.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -101,6 +103,11 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
                                                    {"bytes_freed", 0}}.dump(2) << "\n";
         return kExitOk;
     }
+    if (o.quarantine)  // before asking: a root whose layout cannot hold a quarantine is refused at once
+        if (auto same = quarantine::check_same_mount(s.root_fd.get(), s.root.string(), s.driver); !same) {
+            spdlog::error("refusing --quarantine: {}", same.error().message);
+            return kExitRefused;
+        }
     if (!o.yes) {
         if (!::isatty(STDIN_FILENO)) {
             spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
@@ -118,8 +125,15 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
         return kExitRefused;
     }
 
+    std::optional<quarantine::QuarantineRun> qrun;  // docs/quarantine.md
+    if (o.quarantine) {
+        auto q = quarantine::QuarantineRun::create(s.root_fd.get(), s.root.string(), s.driver, std::time(nullptr));
+        if (!q) { spdlog::error("refusing --quarantine: {} (nothing was moved)", q.error().message); return kExitRefused; }
+        qrun.emplace(std::move(q.value()));
+    }
     const uint64_t before = free_bytes(s.home);
     apply::ExecuteOptions eo;
+    eo.quarantine = qrun ? &*qrun : nullptr;
     eo.threads = req.threads ? req.threads : plan::default_threads();
     const auto outcome = apply::execute(s, to_apply.candidates, log.value(), eo);
     const uint64_t after = free_bytes(s.home);
@@ -137,7 +151,14 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
                                     {"removed", outcome.removed}, {"failed", outcome.failed},
                                     {"stopped_early", outcome.stopped_early}, {"bytes_planned", outcome.bytes},
                                     {"bytes_freed", freed}, {"remaining_candidates", remaining},
-                                    {"audit_log", o.audit_log}}.dump(2) << "\n";
+                                    {"audit_log", o.audit_log},
+                                    {"quarantine_run", qrun ? nlohmann::json(qrun->id()) : nlohmann::json()}}.dump(2) << "\n";
+    } else if (qrun) {
+        out << "\nMoved " << outcome.removed.size() << " of " << to_apply.candidates.size() << " candidates ("
+            << human_bytes(outcome.bytes) << ") into the quarantine " << (s.root / qrun->relpath()).string()
+            << "; nothing is freed until `layergc purge`, `layergc restore --all " << qrun->id() << "` puts them back.\n";
+        for (const auto& f : outcome.failed) out << "  FAILED: " << f << "\n";
+        out << "Audit log: " << o.audit_log << "\n";
     } else {
         out << "\nRemoved " << outcome.removed.size() << " of " << to_apply.candidates.size() << " candidates ("
             << human_bytes(outcome.bytes) << " planned, " << human_bytes(freed) << " freed on the filesystem).\n";

@@ -1,6 +1,7 @@
 // layergc: the command line. Thin by design: parse, call core, map outcomes to exit codes.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/quarantine_commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
     GlobalOptions g;
     PlanOptions po;
     ApplyOptions ao;
+    RestoreOptions ro;
+    PurgeOptions pu;
     bool quiet = false, verbose = false, debug = false, dry_run = false;
 
     CLI::App app{kDescription, "layergc"};
@@ -80,6 +83,9 @@ int main(int argc, char** argv) {
     apply->add_flag("--force", ao.force, "lift the sanity gate (never the blocking-problem gate)");
     apply->add_option("--audit-log", ao.audit_log, "JSON-lines audit log of every removal")->capture_default_str();
     apply->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    apply->add_flag("--quarantine", ao.quarantine,
+                    "move the candidates into <root>/layergc-quarantine/<run> instead of deleting them "
+                    "(undo with restore, delete with purge; docs/quarantine.md)");
     apply->footer("\nExample: systemctl stop docker docker.socket && layergc apply && systemctl start docker");
 
     auto* check = app.add_subcommand("check",
@@ -91,7 +97,21 @@ int main(int argc, char** argv) {
     drivers->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     drivers->footer("\nExample: layergc --root /var/lib/docker drivers");
 
-    for (auto* sub : {plan, apply, check, drivers}) sub->fallthrough();
+    auto* restore = app.add_subcommand("restore", "put quarantined candidates back exactly (apply --quarantine)");
+    restore->add_option("args", ro.args, "ID [RUN], or with --all: [RUN]");
+    restore->add_flag("--all", ro.all, "every candidate of RUN (of every run, newest first, without RUN)");
+    restore->add_flag("--list", ro.list, "list the quarantine runs and what they hold");
+    restore->add_option("--audit-log", ro.audit_log, "JSON-lines audit log")->capture_default_str();
+    restore->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    restore->footer("\nExample: layergc restore --list && layergc restore --all 20240101T120000Z-1a2b3c4d");
+    auto* purge = app.add_subcommand("purge", "delete quarantine runs for good");
+    purge->add_option("--older-than", pu.older_than, "only runs started at least DURATION ago (90s, 30m, 12h, 7d)");
+    purge->add_flag("--yes,-y", pu.yes, "do not ask");
+    purge->add_option("--audit-log", pu.audit_log, "JSON-lines audit log")->capture_default_str();
+    purge->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    purge->footer("\nExample: layergc purge --older-than 7d --yes");
+
+    for (auto* sub : {plan, apply, check, drivers, restore, purge}) sub->fallthrough();
     app.require_subcommand(0, 1);
 
     try {
@@ -112,6 +132,8 @@ int main(int argc, char** argv) {
         if (apply->parsed()) return run_apply(g, ao);
         if (check->parsed()) return run_check(g);
         if (drivers->parsed()) return run_drivers(g);
+        if (restore->parsed()) return run_restore(g, ro);
+        if (purge->parsed()) return run_purge(g, pu);
         if (dry_run) return run_plan(g, po);
         if (ao.yes) return run_apply(g, ao);
         std::cout << app.help() << "\n";

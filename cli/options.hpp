@@ -27,6 +27,7 @@ struct ApplyOptions {
     bool yes = false;
     bool force = false;
     std::string audit_log = "/var/log/layergc/audit.jsonl";
+    bool quarantine = false;             // move into <root>/layergc-quarantine instead of removing
 };
 
 } // namespace layergc::cli

@@ -5,6 +5,8 @@
 
 #include <sys/random.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -45,7 +47,21 @@ std::string random_hex64() {
 struct Group {
     std::vector<const Candidate*> members;  // deepest first
     int depth = 0;
+    std::string removing_name;  // a layer record's <chain>-<hex64>-removing, chosen up front
 };
+
+std::string dir_prefix(const std::string& relpath) {
+    const auto slash = relpath.rfind('/');
+    return slash == std::string::npos ? std::string() : relpath.substr(0, slash + 1);
+}
+
+json fingerprints_json(const Candidate& c) {
+    json out = json::array();
+    for (const auto& f : c.fingerprints)
+        out.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino}, {"mtime_ns", f.mtime_ns},
+                       {"ctime_ns", f.ctime_ns}});
+    return out;
+}
 
 class Executor {
 public:
@@ -62,8 +78,14 @@ public:
         for (auto& [key, g] : groups) {
             std::stable_sort(g.members.begin(), g.members.end(),
                              [](const Candidate* a, const Candidate* b) { return a->depth > b->depth; });
+            const Candidate& first = *g.members.front();
+            if (first.record_kind == RecordKind::layer) {
+                const std::string& rec = first.record;
+                g.removing_name = rec.substr(rec.rfind('/') + 1) + "-" + random_hex64() + "-removing";
+            }
             waves[g.depth].push_back(&g);
         }
+        if (opts_.quarantine && !begin_quarantine(waves)) return std::move(out_);
         for (auto& [depth, wave] : waves) {
             run_wave(wave);
             if (!out_.failed.empty()) {
@@ -71,16 +93,68 @@ public:
                 break;
             }
         }
+        if (opts_.quarantine && out_.failed.empty())
+            if (auto r = opts_.quarantine->finish(); !r) fail("quarantine", r.error().message);
         return std::move(out_);
     }
 
 private:
+    // The steps of one group in the order run_group makes them (DESIGN §1.6), all root-relative.
+    std::vector<quarantine::Step> quarantine_steps(const Group& g) const {
+        using quarantine::Step;
+        const std::string run = opts_.quarantine->relpath() + "/";
+        std::vector<Step> steps;
+        const Candidate& first = *g.members.front();
+        std::string record = first.record;
+        if (first.record_kind == RecordKind::layer) {
+            const std::string renamed = dir_prefix(record) + g.removing_name;
+            steps.push_back({Step::Op::rename_record, record, renamed});
+            record = renamed;
+        }
+        for (const Candidate* c : g.members)
+            for (const auto& p : c->driver_paths) {
+                const std::string from = s_.driver + "/" + p.relpath;
+                steps.push_back({Step::Op::move, from, run + from});
+            }
+        if (first.record_kind != RecordKind::none) steps.push_back({Step::Op::move, record, run + record});
+        return steps;
+    }
+
+    // The manifest, written before anything moves: if it cannot be written, nothing moves.
+    bool begin_quarantine(const std::map<int, std::vector<Group*>, std::greater<>>& waves) {
+        std::vector<quarantine::Group> groups;
+        for (const auto& [depth, wave] : waves)
+            for (const Group* g : wave) {
+                quarantine::Group q;
+                q.depth = g->depth;
+                for (const Candidate* c : g->members) {
+                    q.ids.push_back(c->id);
+                    q.candidates.push_back({{"id", c->id}, {"kind", plan::to_string(c->kind)}, {"reason", c->reason},
+                                            {"depth", c->depth}, {"bytes", c->bytes},
+                                            {"record", c->record}, {"fingerprints", fingerprints_json(*c)}});
+                }
+                q.steps = quarantine_steps(*g);
+                groups.push_back(std::move(q));
+            }
+        if (auto r = opts_.quarantine->begin(std::move(groups)); !r) {
+            fail("quarantine", r.error().message + " (nothing was moved)");
+            return false;
+        }
+        if (!audited("quarantine-manifest", {{"run", opts_.quarantine->id()},
+                                             {"path", opts_.quarantine->relpath() + "/manifest.json"}}))
+            return false;
+        fault_point("quarantine-after-manifest");
+        return true;
+    }
+
     void run_wave(const std::vector<Group*>& wave) {
         std::atomic<size_t> next{0};
         auto worker = [&] {
             for (size_t i; (i = next++) < wave.size();) run_group(*wave[i]);
         };
-        const unsigned n = std::max(1u, std::min<unsigned>(opts_.threads, static_cast<unsigned>(wave.size())));
+        // One thread with a quarantine: the moves happen in the manifest's order.
+        const unsigned threads = opts_.quarantine ? 1u : opts_.threads;
+        const unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(wave.size())));
         std::vector<std::thread> pool;
         for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
         worker();
@@ -98,8 +172,23 @@ private:
         out_.failed.push_back(id + ": " + msg);
     }
 
+    // Into the quarantine instead of removing: `shown` is the root-relative path.
+    bool move_one(const Candidate& c, const std::string& shown) {
+        const quarantine::Step st{quarantine::Step::Op::move, shown, opts_.quarantine->relpath() + "/" + shown};
+        if (!audited("move-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", st.from}, {"to", st.to}}))
+            return false;
+        auto r = opts_.quarantine->move(st);
+        if (!r && r.error().sys_errno != ENOENT) {
+            audited("move-failed", {{"id", c.id}, {"path", st.from}, {"error", r.error().message}});
+            fail(c.id, r.error().message);
+            return false;
+        }
+        return audited("move-end", {{"id", c.id}, {"path", st.from}, {"to", st.to}, {"absent", !r.ok()}});
+    }
+
     bool remove_one(int base_fd, const std::string& rel, Removal kind, const Candidate& c,
                     const std::string& shown) {
+        if (opts_.quarantine) return move_one(c, shown);
         if (!audited("remove-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", shown},
                                       {"removal", to_string(kind)}}))
             return false;
@@ -121,7 +210,7 @@ private:
         if (first.record_kind == RecordKind::layer) {
             auto parent = fs::open_parent_confined(s_.root_fd.get(), record);
             if (!parent) return fail(first.id, record + ": " + parent.error().message);
-            const std::string renamed = parent->name + "-" + random_hex64() + "-removing";
+            const std::string& renamed = g.removing_name;
             if (!audited("rename-begin", {{"id", first.id}, {"path", record}, {"to", renamed}})) return;
             auto r = fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
             if (!r) return fail(first.id, "rename " + record + ": " + r.error().message);
@@ -147,6 +236,7 @@ private:
             if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(first, false); }
             return;
         }
+        if (opts_.quarantine) fault_point("quarantine-after-record");
         std::lock_guard lock(mu_);
         for (const Candidate* c : g.members) {
             out_.removed.push_back(c->id);

@@ -6,10 +6,15 @@
 //    failure stops the run before any parent is touched.
 // An interrupted run leaves -removing records and orphans that the next run (or dockerd's own
 // shutdown cleanup) finishes; a live record never names a missing directory.
+//
+// With a quarantine run (apply --quarantine), every removal becomes a rename into the quarantine
+// in the same order (the record is still renamed to -removing first, then the driver paths move,
+// then the renamed record), one step at a time, after the run's manifest lists every step.
 #pragma once
 
 #include "core/apply/audit_log.hpp"
 #include "core/plan/planner.hpp"
+#include "core/quarantine/quarantine_run.hpp"
 
 #include <functional>
 #include <string>
@@ -21,6 +26,8 @@ struct ExecuteOptions {
     unsigned threads = 2;
     // Called after each candidate (from worker threads, serialised).
     std::function<void(const plan::Candidate&, bool ok)> on_done;
+    // Set: move candidates into this quarantine run instead of removing them (one thread).
+    quarantine::QuarantineRun* quarantine = nullptr;
 };
 
 struct Outcome {
@@ -35,6 +42,9 @@ Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates
 
 // For crash-consistency tests only: when the environment variable LAYERGC_TEST_FAULT_POINT
 // names this point, the process kills itself with SIGKILL there (no cleanup, like a power cut).
+// Points: after-rename, after-driver-path, before-record (removal and quarantine);
+// quarantine-after-manifest, quarantine-after-record (quarantine); restore-after-step (restore);
+// purge-after-mark (purge).
 void fault_point(const char* name);
 
 } // namespace layergc::apply

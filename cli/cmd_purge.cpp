@@ -1,0 +1,84 @@
+#include "cli/exit_codes.hpp"
+#include "cli/quarantine_commands.hpp"
+#include "cli/render.hpp"
+
+#include "core/quarantine/purge.hpp"
+#include "core/quarantine/restore.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+namespace layergc::cli {
+
+using nlohmann::json;
+
+int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
+    const bool json_out = g.format == "json";
+    std::ostream& out = json_out ? std::cerr : std::cout;
+    int64_t older_than = -1;
+    if (!o.older_than.empty()) {
+        older_than = parse_duration(o.older_than);
+        if (older_than < 0) {
+            spdlog::error("--older-than: \"{}\" is not a duration (use e.g. 90s, 30m, 12h, 7d)", o.older_than);
+            return kExitUsage;
+        }
+    }
+    std::error_code ec;
+    const auto root = std::filesystem::canonical(g.root, ec);
+    if (ec) { spdlog::error("cannot open the data root {}: {}", g.root, ec.message()); return kExitUsage; }
+    sdk::Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) { spdlog::error("cannot open the data root {}", root.string()); return kExitUsage; }
+
+    // Purging needs no stopped daemon: dockerd never reads the quarantine. The quarantine's own
+    // lock keeps apply --quarantine and restore out meanwhile.
+    auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
+    if (!store) {
+        if (store.error().sys_errno == ENOENT) {
+            out << "There is no quarantine under " << root.string() << ": nothing to purge.\n";
+            if (json_out) std::cout << json{{"schema", "layergc.purge/v1"}, {"purged", json::array()}}.dump(2) << "\n";
+            return kExitOk;
+        }
+        spdlog::error("refusing: {}", store.error().message);
+        return kExitRefused;
+    }
+    auto runs = quarantine::list_runs(store.value());
+    if (!runs) { spdlog::error("{}", runs.error().message); return kExitFailure; }
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    size_t due = 0;
+    for (const auto& r : *runs) due += older_than < 0 || now - quarantine::run_id_time(r) >= older_than;
+    out << due << " of " << runs->size() << " quarantine run(s) under " << root.string() << " would be deleted for good.\n";
+    if (due && !o.yes) {
+        if (!::isatty(STDIN_FILENO)) {
+            spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
+            return kExitRefused;
+        }
+        out << "Delete them? [y/N] " << std::flush;
+        std::string answer;
+        if (!std::getline(std::cin, answer) || !(answer == "y" || answer == "Y" || answer == "yes")) {
+            out << "Nothing deleted.\n";
+            return kExitRefused;
+        }
+    }
+    auto log = apply::AuditLog::open(o.audit_log);
+    if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
+    const auto r = quarantine::purge_runs(store.value(), older_than, now, log.value());
+    if (json_out) {
+        std::cout << json{{"schema", "layergc.purge/v1"}, {"root", root.string()}, {"purged", r.purged}, {"kept", r.kept},
+                          {"failed", r.failed}, {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}}.dump(2)
+                  << "\n";
+    } else {
+        out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs << " directories).\n";
+        for (const auto& k : r.kept) out << "  kept: " << k << "\n";
+        for (const auto& f : r.failed) out << "  FAILED: " << f << "\n";
+    }
+    return r.failed.empty() ? kExitOk : kExitFailure;
+}
+
+} // namespace layergc::cli

@@ -1,0 +1,143 @@
+#include "cli/exit_codes.hpp"
+#include "cli/quarantine_commands.hpp"
+#include "cli/render.hpp"
+
+#include "core/guard/daemon_guard.hpp"
+#include "core/quarantine/restore.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+namespace layergc::cli {
+
+using nlohmann::json;
+
+namespace {
+
+int list_quarantine(const quarantine::Store& store, bool json_out) {
+    auto runs = quarantine::list_runs(store);
+    if (!runs) { spdlog::error("{}", runs.error().message); return kExitFailure; }
+    json out = json::array();
+    for (const auto& run : *runs) {
+        auto m = store.read_manifest(run);
+        if (!m) {
+            out.push_back({{"run", run}, {"error", m.error().message}});
+            continue;
+        }
+        json cands = json::array();
+        uint64_t bytes = 0;
+        for (const auto& g : m->groups)
+            if (!g.restored)
+                for (const auto& c : g.candidates) {
+                    cands.push_back({{"id", c.value("id", "")}, {"kind", c.value("kind", "")}, {"bytes", c.value("bytes", 0)}});
+                    bytes += c.value("bytes", uint64_t{0});
+                }
+        out.push_back({{"run", run}, {"created_at", m->created_at}, {"driver", m->driver}, {"complete", m->complete},
+                       {"candidates", cands}, {"bytes", bytes}});
+    }
+    if (json_out) {
+        std::cout << json{{"schema", "layergc.quarantine-list/v1"}, {"runs", out}}.dump(2) << "\n";
+        return kExitOk;
+    }
+    if (out.empty()) std::cout << "The quarantine is empty.\n";
+    for (const auto& r : out) {
+        if (r.contains("error")) { std::cout << r["run"].get<std::string>() << "  UNREADABLE: " << r["error"].get<std::string>() << "\n"; continue; }
+        std::cout << r["run"].get<std::string>() << "  " << r["driver"].get<std::string>() << "  "
+                  << r["candidates"].size() << " candidates, " << human_bytes(r["bytes"].get<uint64_t>())
+                  << (r["complete"].get<bool>() ? "" : "  (stopped before its last move)") << "\n";
+        for (const auto& c : r["candidates"])
+            std::cout << "    " << c["kind"].get<std::string>() << "  " << c["id"].get<std::string>() << "\n";
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
+    const bool json_out = g.format == "json";
+    std::ostream& out = json_out ? std::cerr : std::cout;
+    if (!o.list && ((o.all && o.args.size() > 1) || (!o.all && (o.args.empty() || o.args.size() > 2)))) {
+        spdlog::error("restore takes ID [RUN], or --all [RUN], or --list");
+        return kExitUsage;
+    }
+    std::error_code ec;
+    const auto root = std::filesystem::canonical(g.root, ec);
+    if (ec) { spdlog::error("cannot open the data root {}: {}", g.root, ec.message()); return kExitUsage; }
+    sdk::Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) { spdlog::error("cannot open the data root {}", root.string()); return kExitUsage; }
+
+    // Restoring changes what dockerd sees, exactly as apply does: never with it running.
+    guard::RootLocks locks;
+    if (!o.list) {
+        if (auto ev = guard::detect_daemon(root); !ev.empty()) {
+            spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", root.string());
+            for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
+            return kExitRefused;
+        }
+        auto l = guard::lock_root(root);
+        if (!l) { spdlog::error("refusing: {}", l.error().message); return kExitRefused; }
+        locks = std::move(l.value());
+    }
+
+    auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
+    if (!store) {
+        spdlog::error("{}", store.error().message);
+        return store.error().sys_errno == ENOENT ? kExitUsage : kExitRefused;
+    }
+    if (o.list) return list_quarantine(store.value(), json_out);
+
+    // Which runs, and which ids in each.
+    std::vector<std::pair<std::string, std::vector<std::string>>> work;
+    if (o.all) {
+        if (!o.args.empty()) {
+            work.push_back({o.args[0], {}});
+        } else {
+            auto runs = quarantine::list_runs(store.value());
+            if (!runs) { spdlog::error("{}", runs.error().message); return kExitFailure; }
+            for (auto it = runs->rbegin(); it != runs->rend(); ++it) work.push_back({*it, {}});  // newest first
+        }
+    } else {
+        std::string run = o.args.size() == 2 ? o.args[1] : "";
+        if (run.empty()) {
+            auto found = quarantine::find_run_of(store.value(), o.args[0]);
+            if (!found) { spdlog::error("{}", found.error().message); return kExitUsage; }
+            run = found.value();
+        }
+        work.push_back({run, {o.args[0]}});
+    }
+    if (work.empty()) { out << "The quarantine is empty: nothing to restore.\n"; return kExitOk; }
+
+    auto log = apply::AuditLog::open(o.audit_log);
+    if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
+
+    json done = json::array();
+    std::vector<std::string> notes;
+    for (const auto& [run, ids] : work) {
+        auto r = quarantine::restore_run(store.value(), run, ids, log.value());
+        if (!r) {
+            spdlog::error("{}", r.error().message);
+            if (json_out)
+                std::cout << json{{"schema", "layergc.restore/v1"}, {"root", root.string()}, {"runs", done},
+                                  {"error", r.error().message}}.dump(2) << "\n";
+            return r.error().sys_errno == EEXIST || r.error().sys_errno == ENOENT ? kExitRefused : kExitFailure;
+        }
+        done.push_back({{"run", run}, {"restored", r->restored}, {"run_removed", r->run_removed}, {"notes", r->notes}});
+        out << "Restored " << r->restored.size() << " candidate(s) from quarantine run " << run
+            << (r->run_removed ? " (the run is now empty and removed)" : "") << ".\n";
+        if (g.verbosity >= 1)
+            for (const auto& id : r->restored) out << "  " << id << "\n";
+        for (const auto& n : r->notes) out << "  note: " << n << "\n";
+    }
+    if (json_out)
+        std::cout << json{{"schema", "layergc.restore/v1"}, {"root", root.string()}, {"runs", done},
+                          {"audit_log", o.audit_log}}.dump(2) << "\n";
+    return kExitOk;
+}
+
+} // namespace layergc::cli

@@ -1,0 +1,39 @@
+// Putting a quarantine run back (`layergc restore`): every rename of the selected groups undone,
+// in reverse order (parents before children), so the root is as it was before the run. Dockerd
+// must be down and locked out by the caller, as for apply.
+#pragma once
+
+#include "core/apply/audit_log.hpp"
+#include "core/quarantine/quarantine_store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace layergc::quarantine {
+
+struct RestoreOutcome {
+    std::vector<std::string> restored;  // candidate ids put back
+    std::vector<std::string> notes;     // steps skipped and why (a stopped run, an absent path)
+    bool run_removed = false;           // the whole run was restored and its directory removed
+};
+
+// Restore `ids` of `run` (all its groups when ids is empty). A candidate is restored with every
+// other candidate of the run it may stand on (every group of a smaller depth), so no restored
+// record ever names a parent that is still in the quarantine.
+//
+// Refuses before moving anything when an original path exists again (dockerd or someone made it
+// since; restoring would have to replace it), when a quarantined path is missing from a complete
+// run, when an id is not in the run, or when the manifest is refused. A failure while moving
+// stops at that step; the manifest is left as it was, so running restore again continues.
+// When the whole run is back, its directory is removed and the directories it changed get their
+// mtimes back.
+Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const std::vector<std::string>& ids,
+                                   apply::AuditLog& log);
+
+// Which run holds candidate `id` (not yet restored). Several runs: an error naming them.
+Result<std::string> find_run_of(const Store& store, const std::string& id);
+
+// Every run in the quarantine, oldest first (by run ID).
+Result<std::vector<std::string>> list_runs(const Store& store);
+
+} // namespace layergc::quarantine
