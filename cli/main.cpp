@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--driver", g.driver,
                    "storage driver tree to collect: a driver name, or auto (daemon.json's "
-                   "storage-driver, else the only non-empty tree)")
+                   "storage-driver, else the only non-empty tree). Drivers shipped: overlay2, "
+                   "aufs, btrfs, vfs, overlay, fuse-overlayfs; zfs and devicemapper trees are "
+                   "recognised and refused (use docker system prune with dockerd running)")
         ->capture_default_str();
     app.add_option("--plugin-dir", g.plugin_dir,
                    "where driver plugins are (default: ../lib/layergc/drivers next to the binary); "
