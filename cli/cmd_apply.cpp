@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
+#include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/plan_set.hpp"
 #include "cli/render.hpp"
 
 #include "core/apply/executor.hpp"
@@ -38,6 +40,14 @@ bool confirm(std::ostream& prompt_out) {
 } // namespace
 
 int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
+    // Every tree (docs/cli.md): asked for, or implied by a saved plan set.
+    if (g.driver == "all" || (g.driver == "auto" && !o.plan_file.empty() && file_is_plan_set(o.plan_file))) {
+        if (o.quarantine) {  // never remove what was asked to be kept in quarantine
+            spdlog::error("--quarantine works on one driver tree at a time: run apply --driver NAME --quarantine for each");
+            return kExitUsage;
+        }
+        return run_apply_all(g, o);
+    }
     const bool json_out = g.format == "json";
     std::ostream& out = json_out ? std::cerr : std::cout;  // stdout holds only JSON with --format json
     plan::PlanRequest req;

@@ -1,53 +1,85 @@
+// `layergc drivers`: every plugin found (trusted or why not) and every driver tree under the root
+// with its state (cli/driver_survey.hpp). Read-only, and always exit 0: it is the command that
+// explains why the others refuse.
 #include "cli/commands.hpp"
+#include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
 
 #include "core/docker/driver_trees.hpp"
-#include "core/plugin/loader.hpp"
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
-#include <fcntl.h>
+#include <algorithm>
 #include <iostream>
 
 namespace layergc::cli {
 
+namespace {
+
+std::string abi_of(const plugin::PluginInfo& p) {
+    return std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor);
+}
+
+// What the command's --driver selects: the trees `--driver all` collects, or the one tree.
+std::vector<std::string> selected_trees(const GlobalOptions& g, const DriverSurvey& s, std::string& error) {
+    std::vector<std::string> out;
+    if (g.driver == "all") {
+        for (const auto& t : s.trees)
+            if (t.collectable()) out.push_back(t.tree.name);
+        if (out.empty()) error = "no tree that --driver all would collect (every tree is empty or refused)";
+        return out;
+    }
+    if (g.driver.empty() || g.driver == "auto") {
+        if (s.dockerd_choice) out.push_back(*s.dockerd_choice);
+        else error = s.choice_error;
+        return out;
+    }
+    out.push_back(g.driver);
+    return out;
+}
+
+} // namespace
+
 int run_drivers(const GlobalOptions& g) {
-    const auto dir = g.plugin_dir.empty() ? plugin::default_plugin_dir() : std::filesystem::path(g.plugin_dir);
-    const auto plugins = plugin::discover(dir);
-    std::vector<docker::DriverTree> trees;
-    sdk::Fd root(::open(g.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root) trees = docker::find_driver_trees(root.get());
-    const auto dj = docker::read_daemon_json(g.daemon_json, g.root);
-    auto chosen = docker::choose_driver(g.driver, trees, dj);
+    const DriverSurvey s = survey_drivers(g);
+    std::string selection_error;
+    const auto selected = s.root_opened ? selected_trees(g, s, selection_error) : std::vector<std::string>{};
+    if (!s.root_opened) selection_error = "cannot open the root " + g.root;
+    auto is_selected = [&](const std::string& name) {
+        return std::find(selected.begin(), selected.end(), name) != selected.end();
+    };
 
     if (g.format == "json") {
         nlohmann::json doc;
         doc["schema"] = "layergc.drivers/v1";
-        doc["plugin_dir"] = dir.string();
+        doc["plugin_dir"] = s.plugin_dir.string();
         doc["plugins"] = nlohmann::json::array();
-        for (const auto& p : plugins)
+        for (const auto& p : s.plugins)
             doc["plugins"].push_back({{"file", p.path.string()}, {"name", p.name}, {"version", p.version},
-                                      {"abi", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)},
-                                      {"trusted", p.usable()}, {"error", plugin::to_string(p.error)},
-                                      {"message", p.message}});
+                                      {"abi", p.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(abi_of(p))},
+                                      {"summary", p.summary}, {"trusted", p.usable()},
+                                      {"error", plugin::to_string(p.error)}, {"message", p.message}});
         doc["root"] = g.root;
+        doc["dockerd_choice"] = s.dockerd_choice ? nlohmann::json(*s.dockerd_choice) : nlohmann::json(nullptr);
         doc["trees"] = nlohmann::json::array();
-        for (const auto& t : trees)
-            doc["trees"].push_back({{"name", t.name}, {"nonempty", t.home_nonempty},
-                                    {"image_dir", t.has_image_dir},
-                                    {"active", chosen.ok() && chosen.value() == t.name}});
-        doc["selected"] = chosen.ok() ? nlohmann::json(chosen.value()) : nlohmann::json(nullptr);
-        if (!chosen.ok()) doc["selection_error"] = chosen.error().message;
+        for (const auto& t : s.trees)
+            doc["trees"].push_back({{"name", t.tree.name}, {"state", to_string(t.state)}, {"why", t.why},
+                                    {"nonempty", t.tree.home_nonempty}, {"image_dir", t.tree.has_image_dir},
+                                    {"third_party", t.third_party}, {"active", t.state == TreeState::active},
+                                    {"selected", is_selected(t.tree.name)}});
+        if (g.driver == "all") doc["selected"] = selected;
+        else doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json(selected.front());
+        if (!selection_error.empty()) doc["selection_error"] = selection_error;
         std::cout << doc.dump(2) << "\n";
         return kExitOk;
     }
-    std::cout << "Driver plugins in " << dir.string() << ":\n";
-    if (plugins.empty()) std::cout << "  (none)\n";
-    for (const auto& p : plugins) {
+
+    std::cout << "Driver plugins in " << s.plugin_dir.string() << ":\n";
+    if (s.plugins.empty()) std::cout << "  (none)\n";
+    for (const auto& p : s.plugins) {
         std::cout << "  " << (p.name.empty() ? p.file_name : p.name);
         if (!p.version.empty()) std::cout << " " << p.version;
-        if (p.abi_major || !p.name.empty()) std::cout << "  ABI " << p.abi_major << "." << p.abi_minor;
+        if (!p.name.empty()) std::cout << "  ABI " << abi_of(p);
         std::cout << "  " << p.path.string();
         if (p.usable())
             std::cout << "  trusted" << (p.summary.empty() ? "" : "  — " + p.summary) << "\n";
@@ -55,14 +87,18 @@ int run_drivers(const GlobalOptions& g) {
             std::cout << "  REFUSED (" << plugin::to_string(p.error) << "): " << p.message << "\n";
     }
     std::cout << "\nDriver trees under " << g.root << ":\n";
-    if (!root) std::cout << "  (cannot open the root)\n";
-    else if (trees.empty()) std::cout << "  (none)\n";
-    for (const auto& t : trees) {
-        const bool active = chosen.ok() && chosen.value() == t.name;
-        std::cout << "  " << t.name << (t.home_nonempty ? "" : " (empty)")
-                  << (active ? "  <- selected" : "") << "\n";
+    if (!s.root_opened) std::cout << "  (cannot open the root)\n";
+    else if (s.trees.empty()) std::cout << "  (none)\n";
+    for (const auto& t : s.trees) {
+        std::cout << "  " << t.tree.name << "  " << to_string(t.state);
+        if (t.third_party) std::cout << " (third-party)";
+        if (is_selected(t.tree.name)) std::cout << "  <- selected";
+        if (!t.why.empty()) std::cout << "\n      " << t.why;
+        std::cout << "\n";
     }
-    if (!chosen.ok() && root) std::cout << "\n  " << chosen.error().message << "\n";
+    if (s.root_opened && !s.dockerd_choice) std::cout << "\ndockerd's choice: none: " << s.choice_error << "\n";
+    if (!selection_error.empty() && s.root_opened && g.driver != "auto" && !g.driver.empty())
+        std::cout << "\n" << selection_error << "\n";
     return kExitOk;
 }
 

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
 
@@ -12,6 +13,10 @@
 namespace layergc::cli {
 
 bool make_request(const GlobalOptions& g, plan::PlanRequest& req, std::string& error) {
+    if (g.driver == "all") {  // plan and apply run one request per tree (cli/driver_all.hpp)
+        error = "--driver all works with plan and apply only; name one driver (see `layergc drivers`)";
+        return false;
+    }
     req.root = g.root;
     req.driver = g.driver;
     req.plugin_dir = g.plugin_dir;
@@ -28,6 +33,7 @@ bool make_request(const GlobalOptions& g, plan::PlanRequest& req, std::string& e
 }
 
 int run_plan(const GlobalOptions& g, const PlanOptions& o) {
+    if (g.driver == "all") return run_plan_all(g, o);
     // --metrics-file: written whatever the outcome, so a failing run shows as one in Prometheus.
     const metrics::RunRecorder recorder;
     auto record = [&](const plan::Plan* made, const std::string& driver, int rc) {

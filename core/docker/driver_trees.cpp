@@ -33,17 +33,22 @@ bool dir_nonempty(int root_fd, const std::string& name) {
 }
 } // namespace
 
+std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name) {
+    if (!sdk::is_safe_component(name)) return std::nullopt;
+    sdk::Fd image = sdk::open_dir_at(root_fd, "image");
+    DriverTree t;
+    t.name = name;
+    t.home_nonempty = dir_nonempty(root_fd, name);
+    const bool home_exists = static_cast<bool>(sdk::open_dir_at(root_fd, name));
+    t.has_image_dir = image && static_cast<bool>(sdk::open_dir_at(image.get(), name));
+    if (home_exists || t.has_image_dir) return t;
+    return std::nullopt;
+}
+
 std::vector<DriverTree> find_driver_trees(int root_fd) {
     std::vector<DriverTree> out;
-    sdk::Fd image = sdk::open_dir_at(root_fd, "image");
-    for (const char* name : kKnownDrivers) {
-        DriverTree t;
-        t.name = name;
-        t.home_nonempty = dir_nonempty(root_fd, name);
-        const bool home_exists = static_cast<bool>(sdk::open_dir_at(root_fd, name));
-        t.has_image_dir = image && static_cast<bool>(sdk::open_dir_at(image.get(), name));
-        if (home_exists || t.has_image_dir) out.push_back(t);
-    }
+    for (const char* name : kKnownDrivers)
+        if (auto t = find_driver_tree(root_fd, name)) out.push_back(std::move(*t));
     return out;
 }
 
@@ -91,8 +96,8 @@ Result<std::string> choose_driver(const std::string& requested, const std::vecto
                               : "no non-empty storage-driver tree under the root (found: " + listed +
                                     "); pass --driver NAME");
     return make_error("several storage-driver trees under the root (" + listed +
-                      "); choose one with --driver NAME (dockerd itself uses the one in daemon.json "
-                      "\"storage-driver\" or its -s flag)");
+                      "); choose one with --driver NAME, or collect each with --driver all (dockerd "
+                      "itself uses the one in daemon.json \"storage-driver\" or its -s flag)");
 }
 
 } // namespace layergc::docker

@@ -19,6 +19,10 @@ struct DriverTree {
 // Every known graph driver whose home or image/<name> exists under the root.
 std::vector<DriverTree> find_driver_trees(int root_fd);
 
+// The tree of one named driver (a third-party plugin's, say): nullopt unless its home or
+// image/<name> exists. `name` must be a safe path component (sdk::is_safe_component).
+std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name);
+
 // What daemon.json says for this root: its storage-driver, and whether the containerd image
 // store is switched on. Applies only when daemon.json's data-root (default /var/lib/docker) is
 // this root.

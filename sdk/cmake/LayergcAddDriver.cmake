@@ -17,8 +17,8 @@
 #                               libdir, because the binary looks for its plugins at
 #                               ../lib/layergc/drivers relative to itself. Install a third-party
 #                               driver with the same prefix as layergc (or copy the .so there).
-# Installed in the component "drivers". Every driver target is also appended to the global
-# property LAYERGC_DRIVER_TARGETS (the packaging test depends on all of them).
+# Installed in the component "drivers"; each installed driver's target is appended to the global
+# property LAYERGC_INSTALLED_DRIVER_TARGETS (the packaging test builds them all before it installs).
 function(layergc_add_driver name)
   cmake_parse_arguments(ARG "" "" "LIBRARIES" ${ARGN})
   if(NOT name MATCHES "^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -47,12 +47,12 @@ function(layergc_add_driver name)
   target_compile_definitions(${target} PRIVATE BOOST_DLL_USE_STD_FS)
   target_link_options(${target} PRIVATE "LINKER:-z,defs")
   target_link_libraries(${target} PRIVATE layergc::sdk ${ARG_LIBRARIES})
-  set_property(GLOBAL APPEND PROPERTY LAYERGC_DRIVER_TARGETS ${target})
   if(NOT LAYERGC_DRIVER_NO_INSTALL)
     if(NOT LAYERGC_DRIVER_INSTALL_DIR)
       set(LAYERGC_DRIVER_INSTALL_DIR "lib/layergc/drivers")
     endif()
     install(TARGETS ${target} LIBRARY DESTINATION "${LAYERGC_DRIVER_INSTALL_DIR}"
             COMPONENT drivers)
+    set_property(GLOBAL APPEND PROPERTY LAYERGC_INSTALLED_DRIVER_TARGETS ${target})
   endif()
 endfunction()
