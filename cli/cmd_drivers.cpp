@@ -56,7 +56,7 @@ int run_drivers(const GlobalOptions& g) {
         doc["plugins"] = nlohmann::json::array();
         for (const auto& p : s.plugins)
             doc["plugins"].push_back({{"file", p.path.string()}, {"name", p.name}, {"version", p.version},
-                                      {"abi", p.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(abi_of(p))},
+                                      {"abi", abi_of(p)},  // "0.0" when the descriptor could not be read
                                       {"summary", p.summary}, {"trusted", p.usable()},
                                       {"error", plugin::to_string(p.error)}, {"message", p.message}});
         doc["root"] = g.root;
@@ -67,7 +67,8 @@ int run_drivers(const GlobalOptions& g) {
                                     {"nonempty", t.tree.home_nonempty}, {"image_dir", t.tree.has_image_dir},
                                     {"third_party", t.third_party}, {"active", t.state == TreeState::active},
                                     {"selected", is_selected(t.tree.name)}});
-        if (g.driver == "all") doc["selected"] = selected;
+        // With --driver all, "all": each tree's "selected" says which ones.
+        if (g.driver == "all") doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json("all");
         else doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json(selected.front());
         if (!selection_error.empty()) doc["selection_error"] = selection_error;
         std::cout << doc.dump(2) << "\n";
