@@ -8,10 +8,10 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
-  btrfs-progs util-linux procps \
+  btrfs-progs util-linux procps time \
   prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev
 
-.PHONY: all deps build test demo clean unit integration e2e package
+.PHONY: all deps build test demo clean unit integration e2e package bench
 
 all: build
 
@@ -34,6 +34,15 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1 --timeout 1800
+
+# The benchmark of docs/performance.md (not part of test): generated roots, layergc against the
+# old script, du -sk and rm -rf, medians and ratios. BENCH_ARGS=--quick for a ~2-minute run.
+BENCH_BUILD ?= build-bench
+BENCH_ARGS  ?=
+bench: deps
+	[ -f $(BENCH_BUILD)/CMakeCache.txt ] || cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BENCH_BUILD) --target layergc layergc_driver_aufs layergc_fs_bench -j $(JOBS)
+	python3 bench/run_bench.py --build $(BENCH_BUILD) --out $(BENCH_BUILD)/bench.json $(BENCH_ARGS)
 
 unit integration e2e: build
 	cd $(BUILD) && ctest --output-on-failure -L '^$@$$'
