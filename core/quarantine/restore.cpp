@@ -95,11 +95,10 @@ Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const s
                 will_exist[st.to] = false;
                 will_exist[st.from] = true;
             } else if (*from) {
-                if (m.complete)
-                    return make_error("refusing to restore run " + run + ": " + st.to + " is missing from the quarantine "
-                                      "while " + st.from + " exists. Nothing was restored",
-                                      ENOENT);
-                out.notes.push_back(st.from + ": never moved (the run stopped before this step)");
+                // Nothing to move and nothing replaced: either the run stopped before this step or
+                // a stopped restore already put it back.
+                out.notes.push_back(st.from + (m.complete ? ": already back in place (a stopped restore put it back)"
+                                                          : ": never moved (the run stopped before this step)"));
             } else {
                 out.notes.push_back(st.from + ": absent when the run moved it, and absent now");
             }

@@ -21,9 +21,10 @@ struct RestoreOutcome {
 // other candidate of the run it may stand on (every group of a smaller depth), so no restored
 // record ever names a parent that is still in the quarantine.
 //
-// Refuses before moving anything when an original path exists again (dockerd or someone made it
-// since; restoring would have to replace it), when a quarantined path is missing from a complete
-// run, when an id is not in the run, or when the manifest is refused. A failure while moving
+// Refuses before moving anything when an original path exists again while its quarantined copy
+// is still there (dockerd or someone made it since; restoring would have to replace it), when an
+// id is not in the run, or when the manifest is refused. A step whose original is in place and
+// whose copy is gone is skipped with a note (a stopped restore, or a run stopped before it). A failure while moving
 // stops at that step; the manifest is left as it was, so running restore again continues.
 // When the whole run is back, its directory is removed and the directories it changed get their
 // mtimes back.
