@@ -4,6 +4,7 @@
 #include "core/docker/ids.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/reader_support.hpp"
+#include "core/docker/record_values.hpp"
 
 namespace layergc::docker {
 
@@ -28,15 +29,13 @@ std::optional<std::string> read_driver_id(int dirfd, const std::string& file,
                     kFixRecord);
         return std::nullopt;
     }
-    std::string id = sdk::trim(r.data);
-    if (!sdk::is_safe_component(id)) {
+    auto id = parse_driver_id_value(r.data);
+    if (!id) {
         add_problem(md.problems, Severity::blocking, "record-id-hostile", subject + "/" + file,
-                    file + " holds \"" + id.substr(0, 80) +
-                        "\", which is not a driver ID but a path (or empty): refusing it",
-                    kFixRecord);
+                    file + " holds " + id.error().message + ": refusing it", kFixRecord);
         return std::nullopt;
     }
-    return id;
+    return std::move(id.value());
 }
 
 // A "sha256:<hex>" reference (parent files). nullopt: absent (base layer). Unparsable: blocking,
@@ -45,8 +44,9 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
                                           const std::string& subject, Metadata& md, bool& bad) {
     auto r = sdk::read_small_file_at(dirfd, file, 4096);
     if (r.status == sdk::ReadStatus::missing) return std::nullopt;
-    const std::string v = r.status == sdk::ReadStatus::ok ? sdk::trim(r.data) : std::string();
-    if (r.status != sdk::ReadStatus::ok || !digest::is_sha256_digest(v)) {
+    auto ref = r.status == sdk::ReadStatus::ok ? parse_chain_ref_value(r.data)
+                                               : Result<std::string>(make_error("unreadable"));
+    if (!ref) {
         bad = true;
         add_problem(md.problems, Severity::blocking, "record-parent-unparsable",
                     subject + "/" + file,
@@ -57,7 +57,7 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
                     kFixRecord);
         return std::nullopt;
     }
-    return v.substr(7);
+    return std::move(ref.value());
 }
 
 void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
@@ -96,10 +96,8 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, true, md);
         bool bad_parent = false;
         rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent);
-        if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok) {
-            const std::string v = sdk::trim(d.data);
-            if (digest::is_sha256_digest(v)) rec.diff = v;
-        }
+        if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok)
+            if (auto v = parse_chain_ref_value(d.data)) rec.diff = "sha256:" + *v;
         if (rec.cache_id && classify_id(*rec.cache_id) == IdForm::unknown)
             add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
                         "cache-id \"" + *rec.cache_id +
