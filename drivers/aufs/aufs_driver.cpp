@@ -100,6 +100,25 @@ std::optional<std::string> owner_of_path(std::string_view home_path, std::string
 
 } // namespace
 
+AufsLayersFile parse_aufs_layers_file(std::string_view bytes) {
+    AufsLayersFile out;
+    size_t start = 0;
+    while (start <= bytes.size()) {
+        size_t nl = bytes.find('\n', start);
+        if (nl == std::string_view::npos) nl = bytes.size();
+        std::string line = sdk::trim(bytes.substr(start, nl - start));
+        start = nl + 1;
+        if (line.empty()) continue;
+        if (!sdk::is_safe_component(line)) {
+            out.parents.clear();
+            out.hostile_line = std::move(line);
+            return out;
+        }
+        out.parents.push_back(std::move(line));
+    }
+    return out;
+}
+
 lgc_probe_result AufsDriver::probe(int home_fd, const Sink& sink) {
     bool refused = false, present = false;
     for (const char* name : {"diff", "mnt", "layers"}) {
@@ -158,23 +177,15 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
                                  ". Layer '" + id + "' is not mapped; check the file system.");
                 continue;
             }
-            size_t start = 0;
-            while (start <= r.data.size() && !hostile) {
-                size_t nl = r.data.find('\n', start);
-                if (nl == std::string::npos) nl = r.data.size();
-                const std::string line = sdk::trim(std::string_view(r.data).substr(start, nl - start));
-                start = nl + 1;
-                if (line.empty()) continue;
-                if (!sdk::is_safe_component(line)) {
-                    sink.problem(LGC_SEV_BLOCKING, "layers-file-hostile", "layers/" + id,
-                                 "'layers/" + id + "' holds the line '" + line + "', not a layer "
-                                 "ID. Layer '" + id + "' is not mapped; inspect it by hand.");
-                    hostile = true;
-                    break;
-                }
-                entry.parents.push_back(line);
+            auto parsed = parse_aufs_layers_file(r.data);
+            if (parsed.hostile_line) {
+                sink.problem(LGC_SEV_BLOCKING, "layers-file-hostile", "layers/" + id,
+                             "'layers/" + id + "' holds the line '" + *parsed.hostile_line +
+                                 "', not a layer ID. Layer '" + id + "' is not mapped; inspect "
+                                 "it by hand.");
+                continue;
             }
-            if (hostile) continue;
+            entry.parents = std::move(parsed.parents);
             entry.parents_complete = true;
         } else if (diff_type) {
             sink.problem(LGC_SEV_WARNING, "layers-file-missing", "layers/" + id,

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace layergc::drivers {
 
@@ -36,5 +37,15 @@ public:
                           std::string_view fstype, std::string_view options,
                           const sdk::Sink& sink) override;
 };
+
+// The contents of layers/<id> (pure): one ancestor ID a line, direct parent first; lines are
+// trimmed and blank ones skipped. Ok: the IDs, each a safe path component. hostile_line: the
+// first line that is not (a path: '/', "." or ".."); then parents is empty and the layer is not
+// mapped.
+struct AufsLayersFile {
+    std::vector<std::string> parents;
+    std::optional<std::string> hostile_line;
+};
+AufsLayersFile parse_aufs_layers_file(std::string_view bytes);
 
 } // namespace layergc::drivers

@@ -192,6 +192,40 @@ std::optional<std::string> parse_overlay_link_target(std::string_view target) {
     return std::string(id);
 }
 
+OverlayLinkFile parse_overlay_link_file(std::string_view bytes) {
+    OverlayLinkFile out;
+    out.value = sdk::trim(bytes);
+    if (out.value.empty())
+        out.kind = OverlayLinkFile::Kind::empty;
+    else if (contains_path_syntax(out.value) || !sdk::is_safe_component(out.value))
+        out.kind = OverlayLinkFile::Kind::hostile;
+    else
+        out.kind = is_overlay_lid(out.value) ? OverlayLinkFile::Kind::lid
+                                             : OverlayLinkFile::Kind::malformed;
+    return out;
+}
+
+OverlayLowerFile parse_overlay_lower_file(std::string_view bytes) {
+    OverlayLowerFile out;
+    const std::string lower = sdk::trim(bytes);
+    if (lower.empty()) return out;
+    size_t start = 0;
+    while (start <= lower.size()) {
+        size_t colon = lower.find(':', start);
+        if (colon == std::string::npos) colon = lower.size();
+        std::string item = lower.substr(start, colon - start);
+        start = colon + 1;
+        std::string lid = item.rfind("l/", 0) == 0 ? item.substr(2) : std::string();
+        if (!sdk::is_safe_component(lid)) {
+            out.lids.clear();
+            out.hostile_item = std::move(item);
+            return out;
+        }
+        out.lids.push_back(std::move(lid));
+    }
+    return out;
+}
+
 OverlayHomeDriver::OverlayHomeDriver(std::string name, std::vector<std::string> mount_fstypes)
     : name_(std::move(name)), mount_fstypes_(std::move(mount_fstypes)) {}
 
@@ -248,42 +282,33 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
         if (!read_layer_metadata(lfd.get(), e.name, "link", kMaxLinkBytes, link, sink)) continue;
         if (!read_layer_metadata(lfd.get(), e.name, "lower", kMaxLowerBytes, lower, sink)) continue;
 
-        if (link && !link->empty()) {
-            if (contains_path_syntax(*link) || !sdk::is_safe_component(*link)) {
+        if (link) {
+            const auto parsed = parse_overlay_link_file(*link);
+            if (parsed.kind == OverlayLinkFile::Kind::hostile) {
                 sink.problem(LGC_SEV_BLOCKING, "link-hostile", e.name + "/link",
                              "'" + e.name + "/link' holds '" + *link + "', a path, not a short "
                              "link ID. Layer '" + e.name + "' is not mapped; inspect it by hand.");
                 continue;
             }
-            if (is_overlay_lid(*link)) {
-                layer.lid = *link;
-            } else {
+            if (parsed.kind == OverlayLinkFile::Kind::lid) {
+                layer.lid = parsed.value;
+            } else if (parsed.kind == OverlayLinkFile::Kind::malformed) {
                 sink.problem(LGC_SEV_WARNING, "link-malformed", e.name + "/link",
                              "'" + e.name + "/link' holds '" + *link + "', not a 26-character "
                              "short link ID as dockerd writes. It is ignored.");
             }
         }
-        bool hostile_lower = false;
-        if (lower && !lower->empty()) {
-            size_t start = 0;
-            while (start <= lower->size()) {
-                size_t colon = lower->find(':', start);
-                if (colon == std::string::npos) colon = lower->size();
-                const std::string item = lower->substr(start, colon - start);
-                start = colon + 1;
-                const std::string lid = item.rfind("l/", 0) == 0 ? item.substr(2) : std::string();
-                if (!sdk::is_safe_component(lid)) {
-                    sink.problem(LGC_SEV_BLOCKING, "lower-hostile", e.name + "/lower",
-                                 "'" + e.name + "/lower' holds the item '" + item + "', not "
-                                 "'l/<short link ID>'. Layer '" + e.name + "' is not mapped; "
-                                 "inspect it by hand.");
-                    hostile_lower = true;
-                    break;
-                }
-                layer.lower_lids.push_back(lid);
+        if (lower) {
+            auto parsed = parse_overlay_lower_file(*lower);
+            if (parsed.hostile_item) {
+                sink.problem(LGC_SEV_BLOCKING, "lower-hostile", e.name + "/lower",
+                             "'" + e.name + "/lower' holds the item '" + *parsed.hostile_item +
+                                 "', not 'l/<short link ID>'. Layer '" + e.name + "' is not "
+                                 "mapped; inspect it by hand.");
+                continue;
             }
+            layer.lower_lids = std::move(parsed.lids);
         }
-        if (hostile_lower) continue;
         layer_ids.insert(layer.id);
         layers.push_back(std::move(layer));
     }
@@ -379,6 +404,9 @@ std::optional<std::string> OverlayHomeDriver::owner_of_path(std::string_view hom
     const auto comps = components_below_home(home_path, path, allow_relative);
     if (!comps) return std::nullopt;
     const std::string& first = comps->front();
+    // A NUL (an option's "\000" escape) can name no directory, and would reach core as a
+    // truncated, possibly empty ID through the C ABI (found by tests/fuzz mountinfo).
+    if (!sdk::is_safe_component(first)) return std::nullopt;
     if (first == kLinkDir) {
         if (comps->size() < 2) return std::nullopt;
         auto id = resolve_lid(home_path, (*comps)[1]);
@@ -395,7 +423,7 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
     std::set<std::string> ids;
     // A mount at or below <home>/<id> (merged/ while a container runs, anything bound there).
     if (auto comps = components_below_home(home_path, mount_point, false);
-        comps && !is_overlay_home_special_name(comps->front()))
+        comps && sdk::is_safe_component(comps->front()) && !is_overlay_home_special_name(comps->front()))
         ids.insert(comps->front());
 
     if (std::find(mount_fstypes_.begin(), mount_fstypes_.end(), fstype) != mount_fstypes_.end()) {

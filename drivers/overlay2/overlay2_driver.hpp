@@ -78,4 +78,22 @@ bool is_overlay_lid(std::string_view s);
 // The <id> of an l/ symlink target "../<id>/diff", nullopt for any other target.
 std::optional<std::string> parse_overlay_link_target(std::string_view target);
 
+// The contents of <id>/link (pure; trimmed as dockerd's TrimSpace does). `empty`: nothing to
+// record; `lid`: value is a valid LID; `malformed`: not a LID but a plain name (ignored, a
+// warning); `hostile`: a path ('/', "..", NUL), the layer is not mapped.
+struct OverlayLinkFile {
+    enum class Kind { empty, lid, malformed, hostile } kind = Kind::empty;
+    std::string value;  // the trimmed contents
+};
+OverlayLinkFile parse_overlay_link_file(std::string_view bytes);
+
+// The contents of <id>/lower (pure): "l/<LID>:l/<LID>:…", nearest first, trimmed. Ok: the LIDs,
+// each a safe path component (empty contents: none). hostile_item: the first item that is not
+// "l/<safe component>" (then lids is empty and the layer is not mapped).
+struct OverlayLowerFile {
+    std::vector<std::string> lids;
+    std::optional<std::string> hostile_item;
+};
+OverlayLowerFile parse_overlay_lower_file(std::string_view bytes);
+
 } // namespace layergc::drivers
