@@ -9,9 +9,10 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
   btrfs-progs util-linux procps time \
-  prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev
+  prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
+  clang libclang-rt-14-dev
 
-.PHONY: all deps build test demo clean unit integration e2e package bench
+.PHONY: all deps build test demo clean unit integration e2e package fuzz asan bench
 
 all: build
 
@@ -34,6 +35,26 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1 --timeout 1800
+	$(MAKE) --no-print-directory fuzz asan
+
+# The parsers under libFuzzer (clang, ASan, UBSan): each target replays its kept findings, then
+# fuzzes its corpus for FUZZ_SECONDS (docs/fuzzing.md).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DLAYERGC_FUZZ=ON -DLAYERGC_WERROR=OFF
+	cmake -S . -B $(FUZZ_BUILD) -DLAYERGC_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build $(FUZZ_BUILD) --target layergc_fuzz_targets -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L '^fuzz$$'
+
+# Every test but e2e and packaging, built with ASan and UBSan (gcc, -DLAYERGC_SANITIZE=ON).
+ASAN_BUILD ?= build-asan
+asan: deps
+	[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLAYERGC_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 1 --timeout 1800 -LE 'e2e|packaging'
 
 # The benchmark of docs/performance.md (not part of test): generated roots, layergc against the
 # old script, du -sk and rm -rf, medians and ratios. BENCH_ARGS=--quick for a ~2-minute run.
