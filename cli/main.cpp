@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
     app.add_option("--root,--data-root", g.root, "Docker data root (dockerd's --data-root)")
         ->capture_default_str();
     app.add_option("--driver", g.driver,
-                   "storage driver tree to collect: a driver name, or auto (daemon.json's "
-                   "storage-driver, else the only non-empty tree). Drivers shipped: overlay2, "
+                   "storage driver tree to collect: a driver name, auto (daemon.json's "
+                   "storage-driver, else the only non-empty tree), or all (plan and apply: every "
+                   "tree with layers and a trusted plugin, each on its own). Drivers shipped: overlay2, "
                    "aufs, btrfs, vfs, overlay, fuse-overlayfs; zfs and devicemapper trees are "
                    "recognised and refused (use docker system prune with dockerd running)")
         ->capture_default_str();
