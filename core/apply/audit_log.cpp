@@ -11,7 +11,10 @@ namespace layergc::apply {
 
 Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
     std::error_code ec;
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    if (path.has_parent_path() && !std::filesystem::create_directories(path.parent_path(), ec) && ec)
+        return make_error("cannot make the directory of the audit log " + path.parent_path().string() + ": " +
+                              ec.message() + " (choose another place with --audit-log PATH)",
+                          ec.value());
     AuditLog log;
     log.path_ = path;
     log.fd_ = sdk::Fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -33,7 +36,11 @@ Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
         const ssize_t n = ::write(fd_.get(), line.data() + off, line.size() - off);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return make_error("cannot write the audit log " + path_.string() + ": " + std::strerror(errno), errno);
+            return make_error("cannot write the audit log " + path_.string() + ": " + std::strerror(errno) +
+                                  (errno == ENOSPC || errno == EDQUOT
+                                       ? " (its filesystem is full: choose another place with --audit-log PATH)"
+                                       : ""),
+                              errno);
         }
         off += static_cast<size_t>(n);
     }
