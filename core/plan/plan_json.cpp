@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <utility>
+
 namespace layergc::plan {
 
 using nlohmann::json;
@@ -34,6 +37,23 @@ std::optional<Severity> severity_from_string(const std::string& s) {
     for (Severity v : {Severity::info, Severity::warning, Severity::blocking})
         if (s == to_string(v)) return v;
     return std::nullopt;
+}
+
+// The numbers of a plan are integers. A float, or an integer out of the field's range, is
+// refused: converting it would be undefined behaviour (found by tests/fuzz plan_file).
+struct BadNumber {
+    std::string key;
+};
+template <class T>
+T integer_at(const json& j, const char* key, std::optional<T> fallback = std::nullopt) {
+    const auto it = j.find(key);
+    if (it == j.end() && fallback) return *fallback;
+    if (it != j.end() && it->is_number_unsigned()) {
+        if (const auto v = it->get<uint64_t>(); std::in_range<T>(v)) return static_cast<T>(v);
+    } else if (it != j.end() && it->is_number_integer()) {
+        if (const auto v = it->get<int64_t>(); std::in_range<T>(v)) return static_cast<T>(v);
+    }
+    throw BadNumber{key};
 }
 
 std::string join(const std::string& a, const std::string& b) {
@@ -162,13 +182,14 @@ Result<Plan> plan_from_json_text(const std::string& text) {
             if (!rk) return make_error("unknown record kind in plan: " + j.dump());
             c.record_kind = *rk;
             if (j.contains("record") && j["record"].is_string()) c.record = j["record"];
-            c.depth = j.value("depth", 0);
-            c.mtime_sec = j.value("mtime", int64_t{0});
-            c.bytes = j.value("bytes", uint64_t{0});
-            c.apparent_bytes = j.value("apparent_bytes", uint64_t{0});
+            c.depth = integer_at<int>(j, "depth", 0);
+            c.mtime_sec = integer_at<int64_t>(j, "mtime", 0);
+            c.bytes = integer_at<uint64_t>(j, "bytes", 0);
+            c.apparent_bytes = integer_at<uint64_t>(j, "apparent_bytes", 0);
             for (const auto& f : j.value("fingerprints", json::array()))
-                c.fingerprints.push_back({f.at("path"), f.at("exists"), f.at("ino"),
-                                          f.at("mtime_ns"), f.at("ctime_ns")});
+                c.fingerprints.push_back({f.at("path"), f.at("exists"), integer_at<uint64_t>(f, "ino"),
+                                          integer_at<int64_t>(f, "mtime_ns"),
+                                          integer_at<int64_t>(f, "ctime_ns")});
             p.candidates.push_back(std::move(c));
         }
         for (const auto& pr : doc.value("problems", json::array())) {
@@ -180,6 +201,9 @@ Result<Plan> plan_from_json_text(const std::string& text) {
         return p;
     } catch (const json::exception& e) {
         return make_error(std::string("the plan file is not a valid layergc.plan/v1 document: ") + e.what());
+    } catch (const BadNumber& e) {
+        return make_error("the plan file is not a valid layergc.plan/v1 document: \"" + e.key +
+                          "\" is missing or not an integer in range");
     }
 }
 
