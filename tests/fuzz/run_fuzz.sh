@@ -24,13 +24,19 @@ if [ -d "$regressions" ] && [ -n "$(find "$regressions" -type f ! -name README.m
   grep -c '^Executed' "$work/replay.log" | sed 's/^/   inputs replayed: /'
 fi
 
+# A dictionary of tokens for the target's format, when there is one (tests/fuzz/dict/).
+dict=""
+case "$name" in
+  fuzz_image_config|fuzz_plan_file) dict="-dict=$(dirname "$0")/dict/json.dict" ;;
+esac
+
 dirs="$corpus"
 [ -d "$regressions" ] && dirs="$dirs $regressions"
 echo "== $name: fuzzing for ${seconds}s from $dirs"
 # -timeout: one input taking 10 s is a finding (a parser must be fast on any input).
 # -rss_limit_mb: memory blow-ups are findings too. Leak checking stays on (ASan's default).
 # shellcheck disable=SC2086
-if ! "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+if ! "$fuzzer" $dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$work/artifacts/" "$work/corpus" $dirs > "$work/log" 2>&1; then
   tail -n 60 "$work/log"
   echo "== $name FOUND SOMETHING: $(ls "$work/artifacts")"
