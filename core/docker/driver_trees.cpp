@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
+
 namespace layergc::docker {
 
 namespace {
@@ -90,6 +92,10 @@ Result<std::string> choose_driver(const std::string& requested, const std::vecto
         if (t.home_nonempty) nonempty.push_back(t.name);
     }
     if (nonempty.size() == 1) return nonempty.front();
+    // dockerd never takes a vfs tree as prior state (graphdriver scanPriorDrivers skips it): with
+    // vfs and one other non-empty tree, it runs the other one and vfs is a leftover.
+    if (nonempty.size() == 2 && std::count(nonempty.begin(), nonempty.end(), "vfs") == 1)
+        return nonempty.front() == "vfs" ? nonempty.back() : nonempty.front();
     if (nonempty.empty())
         return make_error(trees.empty()
                               ? "no storage-driver tree found under the root (is it a Docker data root?)"

@@ -41,3 +41,24 @@ TEST(IdForm, ClassifiesDockersIdForms) {
     EXPECT_EQ(classify_id("../../etc"), IdForm::unknown);
     EXPECT_EQ(classify_id(hex + "-removing"), IdForm::unknown);
 }
+
+#include "core/docker/driver_trees.hpp"
+
+TEST(DriverChoice, FollowsDockerdsRules) {
+    auto tree = [](const char* n, bool full) { return DriverTree{n, full, full}; };
+    const DaemonJson none;
+    EXPECT_EQ(choose_driver("auto", {tree("overlay2", true), tree("aufs", false)}, none).value(), "overlay2");
+    EXPECT_EQ(choose_driver("aufs", {tree("overlay2", true)}, none).value(), "aufs");
+    // dockerd skips vfs as prior state: overlay2 + a leftover vfs tree means overlay2.
+    EXPECT_EQ(choose_driver("auto", {tree("overlay2", true), tree("vfs", true)}, none).value(), "overlay2");
+    EXPECT_EQ(choose_driver("auto", {tree("vfs", true)}, none).value(), "vfs");
+    const auto several = choose_driver("auto", {tree("overlay2", true), tree("aufs", true)}, none);
+    ASSERT_FALSE(several.ok());
+    EXPECT_NE(several.error().message.find("aufs"), std::string::npos);
+    DaemonJson dj;
+    dj.storage_driver = "aufs";
+    EXPECT_EQ(choose_driver("auto", {tree("overlay2", true), tree("aufs", true)}, dj).value(), "aufs");
+    dj.containerd_snapshotter = true;
+    dj.storage_driver.reset();
+    EXPECT_FALSE(choose_driver("auto", {tree("overlay2", true)}, dj).ok());
+}
