@@ -37,7 +37,7 @@ int run_check(const GlobalOptions& g) {
                   << p->stats.images << " images, " << p->stats.layer_records << " layer records, "
                   << p->stats.driver_entries << " driver dirs\n";
         if (p->problems.empty()) std::cout << "No problems found.\n";
-        render_problems(std::cout, p->problems);
+        render_problems(std::cout, p->problems, &p.value());
         if (!p->candidates.empty())
             std::cout << "\n" << p->candidates.size() << " garbage candidate(s): see `layergc plan`.\n";
     }

@@ -1,7 +1,12 @@
 #include "cli/render.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <unistd.h>
 
 namespace layergc::cli {
@@ -15,6 +20,15 @@ std::string human_bytes(uint64_t bytes) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
     return buf;
+}
+
+std::string human_age(int64_t then, int64_t now) {
+    if (then <= 0) return "-";
+    const int64_t d = now > then ? now - then : 0;
+    if (d < 120) return std::to_string(d) + "s";
+    if (d < 2 * 3600) return std::to_string(d / 60) + "m";
+    if (d < 2 * 86400) return std::to_string(d / 3600) + "h";
+    return std::to_string(d / 86400) + "d";
 }
 
 int64_t parse_duration(const std::string& s) {
@@ -31,65 +45,170 @@ int64_t parse_duration(const std::string& s) {
     return -1;
 }
 
+bool use_colour(const std::ostream& out) {
+    const char* no_colour = std::getenv("NO_COLOR");
+    if (no_colour && *no_colour) return false;
+    const char* term = std::getenv("TERM");
+    if (term && std::string(term) == "dumb") return false;
+    if (&out == &std::cout) return ::isatty(STDOUT_FILENO) == 1;
+    if (&out == &std::cerr) return ::isatty(STDERR_FILENO) == 1;
+    return false;  // a file or a string stream
+}
+
 namespace {
+
+// SGR sequences, or nothing when the stream is not to be coloured.
+struct Style {
+    bool on = false;
+    std::string operator()(const char* sgr, const std::string& s) const {
+        return on ? std::string("\033[") + sgr + "m" + s + "\033[0m" : s;
+    }
+    std::string bold(const std::string& s) const { return (*this)("1", s); }
+    std::string dim(const std::string& s) const { return (*this)("2", s); }
+    std::string severity(Severity sev, const std::string& s) const {
+        switch (sev) {
+            case Severity::blocking: return (*this)("1;31", s);
+            case Severity::warning: return (*this)("33", s);
+            case Severity::info: return (*this)("36", s);
+        }
+        return s;
+    }
+};
+
 void pad(std::ostream& out, const std::string& s, size_t w, bool right = false) {
     if (right && s.size() < w) out << std::string(w - s.size(), ' ');
     out << s;
     if (!right && s.size() < w) out << std::string(w - s.size(), ' ');
 }
+
+std::string short_id(std::string id) {
+    if (id.rfind("sha256:", 0) == 0) id = id.substr(7);
+    return id.substr(0, 12);
+}
+
+// A single-quoted shell word, for paths in printed commands.
+std::string shell_word(const std::string& s) {
+    bool plain = !s.empty();
+    for (char c : s)
+        if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '_' || c == ':'))
+            plain = false;
+    if (plain) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 } // namespace
 
-void render_problems(std::ostream& out, const Problems& problems) {
+std::string repair_command(const Problem& pr, const plan::Plan* ctx) {
+    // The image or container a missing layer breaks is named in the message (core/gc/mark.cpp:
+    // "used by image sha256:<id>" / "used by container <id>").
+    if (pr.code == "layer-dir-missing" || pr.code == "layer-record-missing") {
+        static const std::regex used_by(R"(used by (image|container) (?:sha256:)?([0-9a-f]{12,64}))");
+        std::smatch m;
+        if (std::regex_search(pr.message, m, used_by))
+            return m[1] == "image" ? "docker image rm -f " + short_id(m[2]) + "   (then pull or build it again)"
+                                   : "docker rm -f " + short_id(m[2]);
+        return "";
+    }
+    if (pr.code == "container-without-mount" && pr.subject.rfind("containers/", 0) == 0)
+        return "docker rm -f " + short_id(pr.subject.substr(11));
+    if (pr.code == "image-config-digest-mismatch" || pr.code == "image-config-unreadable") {
+        static const std::regex hex(R"([0-9a-f]{64})");
+        std::smatch m;
+        if (std::regex_search(pr.subject, m, hex)) return "docker image rm -f " + short_id(m[0]);
+        return "";
+    }
+    if (!ctx || ctx->driver_home.empty()) return "";
+    const std::string& home = ctx->driver_home;
+    if (pr.code == "lower-names-missing-link") {
+        // overlay2 links are relative: l/<LID> -> ../<id>/diff (docker-layout.md §5.1).
+        static const std::regex names(R"(names 'l/([A-Z2-7]+)')");
+        static const std::regex owner(R"(\(layer '([^'/]+)' has that link ID\))");
+        std::smatch lid, who;
+        if (std::regex_search(pr.message, lid, names) && std::regex_search(pr.message, who, owner))
+            return "ln -s ../" + who[1].str() + "/diff " + shell_word(home + "/l/" + lid[1].str());
+        return "";
+    }
+    if (pr.code == "unknown-id-form" && pr.subject.find('/') == std::string::npos && !pr.subject.empty() &&
+        pr.subject != "." && pr.subject != "..")
+        return "rm -rf -- " + shell_word(home + "/" + pr.subject) + "   (only if it is yours: layergc keeps it)";
+    return "";
+}
+
+void render_problems(std::ostream& out, const Problems& problems, const plan::Plan* ctx) {
     if (problems.empty()) return;
-    out << "\nProblems (" << problems.size() << "):\n";
+    const Style st{use_colour(out)};
+    std::map<Severity, size_t> n;
+    for (const auto& p : problems) n[p.severity]++;
+    out << "\n" << st.bold("Problems") << " (" << problems.size() << ": " << n[Severity::blocking]
+        << " blocking, " << n[Severity::warning] << " warning, " << n[Severity::info] << " info):\n";
     for (const auto& p : problems) {
-        out << "  [" << to_string(p.severity) << "] " << p.code;
+        out << "  " << st.severity(p.severity, "[" + std::string(to_string(p.severity)) + "]") << " "
+            << st.bold(p.code);
         if (!p.subject.empty()) out << "  " << p.subject;
         out << "\n      " << p.message << "\n";
         if (!p.hint.empty()) out << "      what to do: " << p.hint << "\n";
+        if (auto cmd = repair_command(p, ctx); !cmd.empty()) out << "      command:    " << cmd << "\n";
     }
+    if (n[Severity::blocking])
+        out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.") << "\n";
 }
 
 void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
-    out << "layergc plan for " << p.root << " (driver " << p.driver << ")\n";
+    const Style st{use_colour(out)};
+    const int64_t now = std::time(nullptr);
+    out << st.bold("layergc plan for " + p.root) << " (driver " << p.driver << ")\n";
     out << "  " << p.stats.images << " images, " << p.stats.layer_records << " layer records, "
         << p.stats.containers << " containers, " << p.stats.driver_entries << " driver dirs ("
         << p.stats.live_dirs << " live)\n";
     if (p.advisory) {
-        out << "\n  ADVISORY: a dockerd is using this root; this plan may already be out of date and "
+        out << "\n  " << st.severity(Severity::warning, "ADVISORY")
+            << ": a dockerd is using this root; this plan may already be out of date and "
                "`apply` will refuse to run:\n";
         for (const auto& r : p.advisory_reasons) out << "    - " << r << "\n";
     }
     struct Row { size_t count = 0; uint64_t bytes = 0; int64_t oldest = 0; };
     std::map<std::string, Row> rows;
+    int64_t oldest_all = 0;
     for (const auto& c : p.candidates) {
         auto& r = rows[plan::to_string(c.kind)];
         r.count++;
         r.bytes += c.bytes;
         if (c.mtime_sec && (r.oldest == 0 || c.mtime_sec < r.oldest)) r.oldest = c.mtime_sec;
+        if (c.mtime_sec && (oldest_all == 0 || c.mtime_sec < oldest_all)) oldest_all = c.mtime_sec;
     }
     out << "\n";
     if (p.candidates.empty()) {
         out << "Nothing to collect.\n";
     } else {
-        pad(out, "KIND", 24); pad(out, "COUNT", 7, true); pad(out, "SIZE", 12, true); out << "\n";
+        std::string header;
+        {
+            std::ostringstream h;
+            pad(h, "KIND", 24); pad(h, "COUNT", 7, true); pad(h, "SIZE", 12, true); pad(h, "OLDEST", 9, true);
+            header = h.str();
+        }
+        out << st.bold(header) << "\n";
         for (const auto& [kind, r] : rows) {
             pad(out, kind, 24);
             pad(out, std::to_string(r.count), 7, true);
             pad(out, human_bytes(r.bytes), 12, true);
+            pad(out, human_age(r.oldest, now), 9, true);
             out << "\n";
         }
-        pad(out, "TOTAL", 24);
-        pad(out, std::to_string(p.candidates.size()), 7, true);
-        pad(out, human_bytes(p.reclaimable_bytes()), 12, true);
-        out << "  reclaimable\n";
+        std::ostringstream total;
+        pad(total, "TOTAL", 24);
+        pad(total, std::to_string(p.candidates.size()), 7, true);
+        pad(total, human_bytes(p.reclaimable_bytes()), 12, true);
+        pad(total, human_age(oldest_all, now), 9, true);
+        out << st.bold(total.str()) << "  reclaimable\n";
     }
     if (verbose && !p.candidates.empty()) {
-        out << "\nCandidates (removal order: children first):\n";
+        out << "\n" << st.bold("Candidates") << " (removal order: children first):\n";
         for (const auto& c : p.candidates) {
             out << "  " << plan::to_string(c.kind) << "  " << c.id << "  " << human_bytes(c.bytes)
-                << "  (" << c.reason << ")\n";
-            for (const auto& e : c.evidence) out << "      " << e << "\n";
+                << "  " << human_age(c.mtime_sec, now) << " old  (" << c.reason << ")\n";
+            for (const auto& e : c.evidence) out << "      " << st.dim("why: ") << e << "\n";
             for (const auto& dp : c.driver_paths)
                 out << "      remove " << p.driver_home << "/" << dp.relpath << " (" << to_string(dp.removal) << ")\n";
             if (c.record_kind != plan::RecordKind::none)
@@ -100,7 +219,7 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     } else if (!p.candidates.empty()) {
         out << "(-v lists every candidate with its reason)\n";
     }
-    render_problems(out, p.problems);
+    render_problems(out, p.problems, &p);
 }
 
 } // namespace layergc::cli

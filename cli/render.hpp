@@ -1,4 +1,7 @@
-// Human output: sizes in binary units, the plan as a table per kind, problems with what to do.
+// Human output, readable in ten seconds: the plan as a table per kind (count, size, oldest) with
+// its total, every candidate's reason with -v, problems with what to do and (where one exists)
+// the command that repairs or removes what is damaged. Sizes in binary units. Colour only when
+// the stream is a terminal, TERM is not "dumb" and NO_COLOR is unset or empty (no-color.org).
 #pragma once
 
 #include "core/plan/plan.hpp"
@@ -11,9 +14,22 @@ namespace layergc::cli {
 
 std::string human_bytes(uint64_t bytes);  // "0 B", "4.0 KiB", "1.5 GiB"
 
+// How long ago `then` was, at `now` (Unix seconds): "45s", "12m", "5h", "3d"; "-" when unknown.
+std::string human_age(int64_t then, int64_t now);
+
 // verbose: list every candidate with its reason and evidence.
 void render_plan(std::ostream& out, const plan::Plan& p, bool verbose);
-void render_problems(std::ostream& out, const Problems& problems);
+
+// `context` (the plan the problems came from) gives the root and driver home that repair
+// commands name; without it only the commands that need neither are shown.
+void render_problems(std::ostream& out, const Problems& problems, const plan::Plan* context = nullptr);
+
+// The shell command that repairs or removes what a problem is about, "" when there is none to
+// give (the hint then says what to do). Docker commands need dockerd running.
+std::string repair_command(const Problem& problem, const plan::Plan* context);
+
+// Whether to colour `out` (std::cout or std::cerr): see the file comment.
+bool use_colour(const std::ostream& out);
 
 // Parse "90s", "15m", "2h", "7d" (or plain seconds). -1 on error.
 int64_t parse_duration(const std::string& s);
