@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian 12 machine:
 #   make demo   install what is missing, build, run layergc plan + apply on a generated root
-#   make test   the same set-up, then every test (unit, integration, e2e on a real dockerd)
+#   make test   the same set-up, then every test (unit, integration, e2e on a real dockerd), then
+#               the fuzz targets (make fuzz) and the suite under ASan and UBSan (make asan)
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
