@@ -2,16 +2,13 @@
 
 #include "drivers/aufs/aufs_mount_options.hpp"
 
+#include <layergc/home_layout.hpp>
+
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <map>
 #include <set>
 #include <tuple>
 #include <vector>
-
-#include <sys/stat.h>
 
 namespace layergc::drivers {
 
@@ -19,6 +16,7 @@ namespace {
 
 using sdk::Sink;
 
+constexpr std::string_view kDriverName = "aufs";  // as home_layout.hpp messages name it
 constexpr std::string_view kRemovingSuffix = "-removing";
 constexpr size_t kMaxLayersFileBytes = 1 << 20;
 
@@ -32,70 +30,22 @@ std::string without_removing_suffix(std::string_view name) {
                                               : name);
 }
 
-// One of diff/, mnt/, layers/: its descriptor and the names in it with their types.
-struct SubDir {
-    std::string name;
-    sdk::Fd fd;
-    std::map<std::string, unsigned char> names;  // sorted
-};
-
-// Opens and lists <home>/<name>. An absent subdir is an empty one. Returns false (after a
-// blocking problem) when it is not a directory or cannot be listed.
-bool open_subdir(int home_fd, const std::string& name, SubDir& out, const Sink& sink) {
-    out.name = name;
-    struct stat st{};
-    if (::fstatat(home_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return true;
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
-                     "cannot stat '" + name + "': " + std::strerror(errno) + ". Check the file system.");
-        return false;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-not-directory", name,
-                     "'" + name + "' is not a directory (dockerd's aufs driver makes it one; a "
-                     "symlink here is never followed). Nothing in it is mapped; inspect it by hand.");
-        return false;
-    }
-    out.fd = sdk::open_dir_at(home_fd, name);
-    std::vector<sdk::DirEntry> entries;
-    if (!out.fd || !sdk::list_dir(out.fd.get(), entries)) {
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
-                     "cannot list '" + name + "': " + std::strerror(errno) + ". Check the file system.");
-        return false;
-    }
-    for (auto& e : entries) out.names.emplace(std::move(e.name), e.type);
-    return true;
-}
-
-std::optional<unsigned char> type_in(const SubDir& sub, const std::string& id) {
+std::optional<unsigned char> type_in(const sdk::HomeSubdir& sub, const std::string& id) {
     auto it = sub.names.find(id);
     if (it == sub.names.end()) return std::nullopt;
     return it->second;
 }
 
-std::string normalized(std::string_view p) {
-    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return s;
-}
-
 // For an absolute path below <home>/diff/<id> or <home>/mnt/<id>: the id ("<x>-removing" → x).
 std::optional<std::string> owner_of_path(std::string_view home_path, std::string_view path) {
-    if (path.empty() || path.front() != '/') return std::nullopt;
-    const std::string home = normalized(home_path);
-    const std::string p = normalized(path);
-    if (home.empty() || home == "/" || p.size() <= home.size() + 1 ||
-        p.compare(0, home.size(), home) != 0 || p[home.size()] != '/')
-        return std::nullopt;
-    const std::string rest = p.substr(home.size() + 1);
-    const auto slash = rest.find('/');
-    if (slash == std::string::npos) return std::nullopt;
-    const std::string sub = rest.substr(0, slash);
-    if (sub != "diff" && sub != "mnt") return std::nullopt;
-    const std::string name = rest.substr(slash + 1, rest.find('/', slash + 1) - slash - 1);
-    std::string id = without_removing_suffix(name);
-    if (!sdk::is_safe_component(id)) return std::nullopt;
-    return id;
+    for (std::string_view sub : {"diff", "mnt"}) {
+        const auto name = sdk::entry_below_home_subdir(home_path, sub, path);
+        if (!name) continue;
+        std::string id = without_removing_suffix(*name);
+        if (!sdk::is_safe_component(id)) return std::nullopt;
+        return id;
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -122,8 +72,8 @@ AufsLayersFile parse_aufs_layers_file(std::string_view bytes) {
 lgc_probe_result AufsDriver::probe(int home_fd, const Sink& sink) {
     bool refused = false, present = false;
     for (const char* name : {"diff", "mnt", "layers"}) {
-        SubDir sub;
-        if (!open_subdir(home_fd, name, sub, sink)) {
+        sdk::HomeSubdir sub;
+        if (!sdk::open_home_subdir(home_fd, name, kDriverName, sub, sink)) {
             refused = true;
             continue;
         }
@@ -135,14 +85,14 @@ lgc_probe_result AufsDriver::probe(int home_fd, const Sink& sink) {
 }
 
 lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
-    SubDir diff, mnt, layers;
-    // A hostile subdir is reported and left out; the others are still mapped.
-    if (!open_subdir(home_fd, "diff", diff, sink)) diff.names.clear();
-    if (!open_subdir(home_fd, "mnt", mnt, sink)) mnt.names.clear();
-    if (!open_subdir(home_fd, "layers", layers, sink)) layers.names.clear();
+    sdk::HomeSubdir diff, mnt, layers;
+    // A hostile subdir is reported and left out (with no names); the others are still mapped.
+    sdk::open_home_subdir(home_fd, "diff", kDriverName, diff, sink);
+    sdk::open_home_subdir(home_fd, "mnt", kDriverName, mnt, sink);
+    sdk::open_home_subdir(home_fd, "layers", kDriverName, layers, sink);
 
     std::set<std::string> ids;
-    for (const SubDir* sub : {&diff, &mnt, &layers})
+    for (const sdk::HomeSubdir* sub : {&diff, &mnt, &layers})
         for (const auto& [n, type] : sub->names)
             if (!is_removing_name(n)) ids.insert(n);
 
@@ -203,7 +153,7 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
     }
 
     // Leftovers of atomicRemove: diff/<x>-removing, mnt/<x>-removing.
-    for (const SubDir* sub : {&diff, &mnt}) {
+    for (const sdk::HomeSubdir* sub : {&diff, &mnt}) {
         for (const auto& [n, type] : sub->names) {
             if (!is_removing_name(n)) continue;
             const std::string rel = sub->name + "/" + n;

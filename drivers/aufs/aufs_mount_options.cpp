@@ -1,28 +1,12 @@
 #include "drivers/aufs/aufs_mount_options.hpp"
 
+#include <layergc/sdk_io.hpp>
+
 #include <algorithm>
 
 namespace layergc::drivers {
 
 namespace {
-
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
-
-std::string decode_octal_escapes(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
-            is_octal(s[i + 3])) {
-            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
-                                            (s[i + 3] - '0')));
-            i += 3;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
 
 // "rw", "ro", "ro+wh", "rr+wh", "rw+nolwh", …: letters and '+' only.
 bool looks_like_permission(std::string_view s) {
@@ -53,7 +37,7 @@ std::vector<std::string> parse_aufs_branches(std::string_view options) {
         start = comma + 1;
         for (auto prefix : list_prefixes) {
             if (opt.substr(0, prefix.size()) != prefix) continue;
-            const std::string list = decode_octal_escapes(opt.substr(prefix.size()));
+            const std::string list = sdk::decode_octal_escapes(opt.substr(prefix.size()));
             size_t b = 0;
             while (b <= list.size()) {
                 size_t colon = list.find(':', b);
@@ -65,7 +49,7 @@ std::vector<std::string> parse_aufs_branches(std::string_view options) {
         }
         for (auto prefix : single_prefixes) {
             if (opt.substr(0, prefix.size()) != prefix) continue;
-            std::string branch = strip_permission(decode_octal_escapes(opt.substr(prefix.size())));
+            std::string branch = strip_permission(sdk::decode_octal_escapes(opt.substr(prefix.size())));
             if (!branch.empty()) branches.push_back(std::move(branch));
         }
     }

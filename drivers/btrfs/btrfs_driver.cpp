@@ -1,12 +1,9 @@
 #include "drivers/btrfs/btrfs_driver.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <map>
+#include <layergc/home_layout.hpp>
+
 #include <set>
 #include <string>
-#include <vector>
 
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -20,44 +17,10 @@ using sdk::Sink;
 
 constexpr const char* kSubvolumes = "subvolumes";
 constexpr const char* kQuotas = "quotas";
+constexpr std::string_view kDriverName = "btrfs";  // as home_layout.hpp messages name it
 // The root directory of every btrfs subvolume has this inode number (BTRFS_FIRST_FREE_OBJECTID,
 // <linux/btrfs_tree.h>); no other directory does.
 constexpr ino_t kSubvolumeRootIno = 256;
-
-// subvolumes/ or quotas/: its descriptor and the names in it with their types.
-struct SubDir {
-    std::string name;
-    sdk::Fd fd;
-    std::map<std::string, unsigned char> names;  // sorted
-};
-
-// Opens and lists <home>/<name>. Absent: empty (dockerd makes both on Init). Returns false
-// (after a blocking problem) when it is not a directory or cannot be listed.
-bool open_subdir(int home_fd, const std::string& name, SubDir& out, const Sink& sink) {
-    out.name = name;
-    struct stat st{};
-    if (::fstatat(home_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) return true;
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
-                     "cannot stat '" + name + "': " + std::strerror(errno) + ". Check the file system.");
-        return false;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-not-directory", name,
-                     "'" + name + "' is not a directory (dockerd's btrfs driver makes it one; a "
-                     "symlink here is never followed). Nothing in it is mapped; inspect it by hand.");
-        return false;
-    }
-    out.fd = sdk::open_dir_at(home_fd, name);
-    std::vector<sdk::DirEntry> entries;
-    if (!out.fd || !sdk::list_dir(out.fd.get(), entries)) {
-        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
-                     "cannot list '" + name + "': " + std::strerror(errno) + ". Check the file system.");
-        return false;
-    }
-    for (auto& e : entries) out.names.emplace(std::move(e.name), e.type);
-    return true;
-}
 
 // Is subvolumes/<id> (a directory) the root of a btrfs subvolume? Opened without following a
 // symlink; the inode number alone is not enough off btrfs (any filesystem can have inode 256).
@@ -70,19 +33,14 @@ bool is_subvolume(int subvolumes_fd, const std::string& id) {
            ::fstatfs(fd.get(), &sfs) == 0 && static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC;
 }
 
-std::string normalized(std::string_view p) {
-    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return s;
-}
-
 } // namespace
 
 lgc_probe_result BtrfsDriver::probe(int home_fd, const Sink& sink) {
     bool refused = false, present = false;
+    // Absent: empty (dockerd makes both on Init).
     for (const char* name : {kSubvolumes, kQuotas}) {
-        SubDir sub;
-        if (!open_subdir(home_fd, name, sub, sink)) {
+        sdk::HomeSubdir sub;
+        if (!sdk::open_home_subdir(home_fd, name, kDriverName, sub, sink)) {
             refused = true;
             continue;
         }
@@ -93,13 +51,13 @@ lgc_probe_result BtrfsDriver::probe(int home_fd, const Sink& sink) {
 }
 
 lgc_status BtrfsDriver::scan(int home_fd, const Sink& sink) {
-    SubDir subvolumes, quotas;
-    // A hostile subdir is reported and left out; the other is still mapped.
-    if (!open_subdir(home_fd, kSubvolumes, subvolumes, sink)) subvolumes.names.clear();
-    if (!open_subdir(home_fd, kQuotas, quotas, sink)) quotas.names.clear();
+    sdk::HomeSubdir subvolumes, quotas;
+    // A hostile subdir is reported and left out (with no names); the other is still mapped.
+    sdk::open_home_subdir(home_fd, kSubvolumes, kDriverName, subvolumes, sink);
+    sdk::open_home_subdir(home_fd, kQuotas, kDriverName, quotas, sink);
 
     std::set<std::string> ids;
-    for (const SubDir* sub : {&subvolumes, &quotas})
+    for (const sdk::HomeSubdir* sub : {&subvolumes, &quotas})
         for (const auto& [n, type] : sub->names) ids.insert(n);
 
     for (const auto& id : ids) {
@@ -156,15 +114,7 @@ lgc_status BtrfsDriver::scan(int home_fd, const Sink& sink) {
 lgc_status BtrfsDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
                                    std::string_view /*fstype*/, std::string_view /*options*/,
                                    const Sink& sink) {
-    if (mount_point.empty() || mount_point.front() != '/') return LGC_OK;
-    const std::string home = normalized(home_path);
-    const std::string prefix = home + "/" + kSubvolumes + "/";
-    const std::string p = normalized(mount_point);
-    if (home.empty() || home == "/" || p.size() <= prefix.size() || p.compare(0, prefix.size(), prefix) != 0)
-        return LGC_OK;
-    const std::string rest = p.substr(prefix.size());
-    const std::string id = rest.substr(0, rest.find('/'));
-    if (sdk::is_safe_component(id)) sink.layer_ref(id);
+    if (auto id = sdk::entry_below_home_subdir(home_path, kSubvolumes, mount_point)) sink.layer_ref(*id);
     return LGC_OK;
 }
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <set>
 #include <vector>
 
@@ -25,12 +24,6 @@ constexpr size_t kMaxLowerIdBytes = 4096;
 std::vector<sdk::DirEntry> sorted(std::vector<sdk::DirEntry> v) {
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return v;
-}
-
-std::string normalized(std::string_view p) {
-    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return s;
 }
 
 // What scan learnt about one layer directory.
@@ -97,16 +90,7 @@ bool is_overlay_tmproot_name(std::string_view name) {
 }
 
 std::optional<std::string> overlay_owner_of_path(std::string_view home_path, std::string_view path) {
-    if (path.empty() || path.front() != '/') return std::nullopt;
-    const std::string home = normalized(home_path);
-    const std::string p = normalized(path);
-    if (home.empty() || home == "/" || p.size() <= home.size() + 1 ||
-        p.compare(0, home.size(), home) != 0 || p[home.size()] != '/')
-        return std::nullopt;
-    const std::string rest = p.substr(home.size() + 1);
-    std::string id = rest.substr(0, rest.find('/'));
-    if (!sdk::is_safe_component(id)) return std::nullopt;
-    return id;
+    return sdk::first_component_below(home_path, path);
 }
 
 lgc_probe_result OverlayDriver::probe(int home_fd, const Sink& sink) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <utility>
 
 #include <sys/stat.h>
@@ -50,12 +49,6 @@ std::string path_of_fd(int fd) {
     return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string normalized(std::string_view p) {
-    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return s;
-}
-
 // The components of `path` below the home, or nullopt when it is not below the home (or is the
 // home itself). A relative path is taken relative to the home (dockerd's mountFrom chdirs there
 // when absolute options would not fit in a page).
@@ -63,26 +56,10 @@ std::optional<std::vector<std::string>> components_below_home(std::string_view h
                                                               std::string_view path,
                                                               bool allow_relative) {
     if (path.empty()) return std::nullopt;
-    const std::string p = normalized(path);
-    std::string rest;
-    if (p.front() == '/') {
-        const std::string home = normalized(home_path);
-        if (home.empty() || home == "/" || p.size() <= home.size() + 1 ||
-            p.compare(0, home.size(), home) != 0 || p[home.size()] != '/')
-            return std::nullopt;
-        rest = p.substr(home.size() + 1);
-    } else {
-        if (!allow_relative || p == "." || p == ".." || p.rfind("../", 0) == 0) return std::nullopt;
-        rest = p;
-    }
-    std::vector<std::string> comps;
-    size_t start = 0;
-    while (start <= rest.size()) {
-        size_t slash = rest.find('/', start);
-        if (slash == std::string::npos) slash = rest.size();
-        if (slash > start) comps.push_back(rest.substr(start, slash - start));
-        start = slash + 1;
-    }
+    if (path.front() == '/') return sdk::path_components_below(home_path, path);
+    const std::string p = sdk::normalized_path(path);
+    if (!allow_relative || p == "." || p == ".." || p.rfind("../", 0) == 0) return std::nullopt;
+    auto comps = sdk::path_components(p);
     if (comps.empty()) return std::nullopt;
     return comps;
 }
@@ -376,7 +353,7 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
         sink.leftover(left);
     }
 
-    scanned_home_ = normalized(path_of_fd(home_fd));
+    scanned_home_ = sdk::normalized_path(path_of_fd(home_fd));
     lid_to_id_ = std::move(lid_to_id);
     link_file_lid_to_id_ = std::move(link_file_lid_to_id);
     return LGC_OK;
@@ -384,13 +361,13 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
 
 std::optional<std::string> OverlayHomeDriver::resolve_lid(std::string_view home_path,
                                                           const std::string& lid) const {
-    if (!scanned_home_.empty() && scanned_home_ == normalized(home_path)) {
+    if (!scanned_home_.empty() && scanned_home_ == sdk::normalized_path(home_path)) {
         if (auto it = lid_to_id_.find(lid); it != lid_to_id_.end()) return it->second;
         if (auto it = link_file_lid_to_id_.find(lid); it != link_file_lid_to_id_.end())
             return it->second;
     }
     if (!sdk::is_safe_component(lid)) return std::nullopt;
-    const std::string link = normalized(home_path) + "/" + std::string(kLinkDir) + "/" + lid;
+    const std::string link = sdk::normalized_path(home_path) + "/" + std::string(kLinkDir) + "/" + lid;
     char buf[4096];
     const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
     if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
@@ -422,9 +399,9 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
                                          const Sink& sink) {
     std::set<std::string> ids;
     // A mount at or below <home>/<id> (merged/ while a container runs, anything bound there).
-    if (auto comps = components_below_home(home_path, mount_point, false);
-        comps && sdk::is_safe_component(comps->front()) && !is_overlay_home_special_name(comps->front()))
-        ids.insert(comps->front());
+    if (auto id = sdk::first_component_below(home_path, mount_point);
+        id && !is_overlay_home_special_name(*id))
+        ids.insert(*id);
 
     if (std::find(mount_fstypes_.begin(), mount_fstypes_.end(), fstype) != mount_fstypes_.end()) {
         const auto dirs = parse_overlay_mount_options(options);

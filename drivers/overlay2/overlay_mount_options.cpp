@@ -1,10 +1,10 @@
 #include "drivers/overlay2/overlay_mount_options.hpp"
 
+#include <layergc/sdk_io.hpp>
+
 namespace layergc::drivers {
 
 namespace {
-
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
 // Split a lowerdir value on ':' that is not escaped with '\'; "\x" becomes "x".
 std::vector<std::string> split_colon_list(std::string_view s) {
@@ -27,22 +27,6 @@ std::vector<std::string> split_colon_list(std::string_view s) {
 
 } // namespace
 
-std::string decode_mount_octal_escapes(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
-            is_octal(s[i + 3])) {
-            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
-                                            (s[i + 3] - '0')));
-            i += 3;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 OverlayMountDirs parse_overlay_mount_options(std::string_view options) {
     OverlayMountDirs dirs;
     size_t start = 0;
@@ -54,7 +38,7 @@ OverlayMountDirs parse_overlay_mount_options(std::string_view options) {
         const size_t eq = opt.find('=');
         if (eq == std::string_view::npos) continue;
         const std::string_view key = opt.substr(0, eq);
-        const std::string value = decode_mount_octal_escapes(opt.substr(eq + 1));
+        const std::string value = sdk::decode_octal_escapes(opt.substr(eq + 1));
         if (key == "lowerdir" || key == "lowerdir+" || key == "datadir+") {
             for (auto& item : split_colon_list(value)) dirs.lower.push_back(std::move(item));
         } else if (key == "upperdir") {

@@ -3,9 +3,10 @@
 // Input: the options as /proc/<pid>/mountinfo shows them, mount and super options comma-joined,
 // e.g. "rw,relatime,lowerdir=/d/overlay2/l/AB…:/d/overlay2/l/CD…,upperdir=/d/overlay2/<id>/diff,
 // workdir=/d/overlay2/<id>/work". The kernel escapes ',', '=', whitespace and '\' in option
-// values as octal (\054 …); they are decoded. Inside lowerdir a ':' is the separator unless
-// escaped as "\:". Newer kernels may show repeated "lowerdir+=" / "datadir+=" options and "::"
-// before data-only layers; both are accepted (empty items are skipped).
+// values as octal (\054 …); they are decoded (sdk::decode_octal_escapes). Inside lowerdir a ':'
+// is the separator unless escaped as "\:". Newer kernels may show repeated "lowerdir+=" /
+// "datadir+=" options and "::" before data-only layers; both are accepted (empty items are
+// skipped).
 #pragma once
 
 #include <optional>
@@ -22,8 +23,5 @@ struct OverlayMountDirs {
 };
 
 OverlayMountDirs parse_overlay_mount_options(std::string_view options);
-
-// Decode the kernel's octal escapes (\ooo) in one option value.
-std::string decode_mount_octal_escapes(std::string_view s);
 
 } // namespace layergc::drivers

@@ -42,11 +42,6 @@ TEST(OverlayMountOptions, NoOverlayOptionsGiveNothing) {
     EXPECT_TRUE(parse_overlay_mount_options("").lower.empty());
 }
 
-TEST(OverlayMountOptions, OctalDecoderLeavesShortEscapesAlone) {
-    EXPECT_EQ(decode_mount_octal_escapes("a\\05"), "a\\05");
-    EXPECT_EQ(decode_mount_octal_escapes("\\134x"), "\\x");
-}
-
 TEST(AufsMountOptions, ReadsBrListWithPermissions) {
     EXPECT_EQ(parse_aufs_branches("rw,relatime,br:/d/aufs/diff/a=rw:/d/aufs/diff/b=ro+wh:"
                                   "/d/aufs/diff/c=ro+wh,dio,xino=/dev/shm/aufs.xino"),

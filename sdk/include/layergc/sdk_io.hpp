@@ -1,8 +1,10 @@
-// Read-only file helpers shared by driver plugins and layergc's core.
+// Read-only file helpers shared by driver plugins and layergc's core, and the pure path and
+// mount-option helpers drivers need to map a mount onto their home.
 //
 // Every file is opened relative to a directory descriptor with O_NOFOLLOW, so a symlink planted
 // where a metadata file should be is reported, not followed. Header-only, no dependencies
-// beyond POSIX, so that third-party drivers get the same behaviour as ours.
+// beyond POSIX and the C++ standard library, so that third-party drivers get the same behaviour
+// as ours.
 #pragma once
 
 #include <dirent.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -144,6 +147,71 @@ inline bool is_safe_component(std::string_view s) {
     for (char c : s)
         if (c == '/' || c == '\0') return false;
     return true;
+}
+
+// Decodes the kernel's octal escapes (\ooo) in a mount-option value or mountinfo field: the
+// kernel shows ',', '=', whitespace and backslash in them as \054, \075, \040, \134 and so on.
+// A backslash not followed by three octal digits is kept as it is. Pure.
+inline std::string decode_octal_escapes(std::string_view s) {
+    const auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
+            is_octal(s[i + 3])) {
+            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
+                                            (s[i + 3] - '0')));
+            i += 3;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+// A path lexically normalised ("." and ".." folded, repeated '/' joined) without a trailing '/':
+// "/d//x/./y/../z/" is "/d/x/z". Lexical only: no symlink is resolved, nothing is read.
+inline std::string normalized_path(std::string_view p) {
+    std::string s = std::filesystem::path(std::string(p)).lexically_normal().generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+}
+
+// The '/'-separated components of a path, empty ones skipped: "a//b/" is {"a", "b"}.
+inline std::vector<std::string> path_components(std::string_view p) {
+    std::vector<std::string> comps;
+    size_t start = 0;
+    while (start <= p.size()) {
+        size_t slash = p.find('/', start);
+        if (slash == std::string_view::npos) slash = p.size();
+        if (slash > start) comps.emplace_back(p.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return comps;
+}
+
+// The components of the absolute `path` below the directory `dir`, both normalised first
+// (normalized_path): "/d/home/x/y" below "/d/home" is {"x", "y"}. nullopt when `path` is not
+// absolute, `dir` is empty or "/", or `path` is not strictly below `dir` (`dir` itself, a
+// sibling such as "/d/home2/x", a path that climbs out with ".."). Lexical, like
+// normalized_path; a component may still hold a NUL (check it with is_safe_component).
+inline std::optional<std::vector<std::string>> path_components_below(std::string_view dir,
+                                                                     std::string_view path) {
+    if (path.empty() || path.front() != '/') return std::nullopt;
+    const std::string d = normalized_path(dir);
+    const std::string p = normalized_path(path);
+    if (d.empty() || d == "/" || p.size() <= d.size() + 1 || p.compare(0, d.size(), d) != 0 ||
+        p[d.size()] != '/')
+        return std::nullopt;
+    return path_components(std::string_view(p).substr(d.size() + 1));
+}
+
+// The first component of the absolute `path` below `dir` (path_components_below), when it is a
+// safe component (is_safe_component): "/d/home/x/y" below "/d/home" is "x".
+inline std::optional<std::string> first_component_below(std::string_view dir, std::string_view path) {
+    auto comps = path_components_below(dir, path);
+    if (!comps || comps->empty() || !is_safe_component(comps->front())) return std::nullopt;
+    return std::move(comps->front());
 }
 
 } // namespace layergc::sdk

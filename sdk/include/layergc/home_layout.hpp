@@ -1,0 +1,82 @@
+// Helpers for a driver home laid out as fixed subdirectories of layer directories or files, the
+// way dockerd's aufs (diff/, mnt/, layers/), btrfs (subvolumes/, quotas/) and vfs (dir/) drivers
+// lay theirs out. Header-only over sdk_io.hpp and driver_sdk.hpp's Sink: no ABI of its own.
+#pragma once
+
+#include <layergc/driver_sdk.hpp>
+#include <layergc/sdk_io.hpp>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace layergc::sdk {
+
+// One subdirectory directly below the home: its name, its descriptor (not open when the
+// subdirectory is absent) and the names in it with their d_type (DT_DIR, DT_REG, DT_LNK, ...),
+// sorted by name.
+struct HomeSubdir {
+    std::string name;
+    Fd fd;
+    std::map<std::string, unsigned char> names;
+};
+
+// Opens and lists <home>/<name> without following a symlink.
+//  - absent: true, `out` empty (dockerd makes these subdirectories lazily: an empty home);
+//  - a directory: true, `out` filled in;
+//  - anything else: false, `out.names` empty, after one blocking problem with `name` as its
+//    subject: "home-subdir-not-directory" when it is not a directory (a symlink included; the
+//    message says that dockerd's <driver> driver makes it one, so `driver` is the driver's name
+//    as a person knows it, e.g. "aufs"), "home-subdir-unreadable" when it cannot be stat'ed,
+//    opened or listed (the message has strerror(errno)).
+// Nothing is mapped from a subdirectory that returned false; the driver decides whether the
+// others still are.
+inline bool open_home_subdir(int home_fd, const std::string& name, std::string_view driver,
+                             HomeSubdir& out, const Sink& sink) {
+    out.name = name;
+    out.names.clear();
+    struct stat st{};
+    if (::fstatat(home_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return true;
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
+                     "cannot stat '" + name + "': " + std::strerror(errno) + ". Check the file system.");
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-not-directory", name,
+                     "'" + name + "' is not a directory (dockerd's " + std::string(driver) +
+                         " driver makes it one; a symlink here is never followed). Nothing in it "
+                         "is mapped; inspect it by hand.");
+        return false;
+    }
+    out.fd = open_dir_at(home_fd, name);
+    std::vector<DirEntry> entries;
+    if (!out.fd || !list_dir(out.fd.get(), entries)) {
+        sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
+                     "cannot list '" + name + "': " + std::strerror(errno) + ". Check the file system.");
+        return false;
+    }
+    for (auto& e : entries) out.names.emplace(std::move(e.name), e.type);
+    return true;
+}
+
+// The name of the entry of <home>/<subdir>/ that an absolute path is at or below: for
+// "<home>/<subdir>/<name>[/...]", <name> when it is a safe component (is_safe_component).
+// nullopt for a relative path, <home>/<subdir> itself, anything else below or outside the home.
+// Lexical (normalized_path): a mount point is compared as the kernel shows it, nothing is read.
+inline std::optional<std::string> entry_below_home_subdir(std::string_view home_path,
+                                                          std::string_view subdir,
+                                                          std::string_view path) {
+    auto comps = path_components_below(home_path, path);
+    if (!comps || comps->size() < 2 || (*comps)[0] != subdir || !is_safe_component((*comps)[1]))
+        return std::nullopt;
+    return std::move((*comps)[1]);
+}
+
+} // namespace layergc::sdk
