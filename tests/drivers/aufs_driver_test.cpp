@@ -2,8 +2,7 @@
 // (docker-layout.md §5.2; aufs.go Create: mnt/<id>, diff/<id>, layers/<id> listing every
 // ancestor, direct parent first, one per line with '\n').
 #include "drivers/aufs/aufs_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,22 +38,8 @@ void add_observed_tree(const TempTree& t) {
     t.write("diff/" + kBase + "/bin/sh", "#!");
 }
 
-struct Aufs : ::testing::Test {
-    TempTree tree{"aufs"};
-    AufsDriver driver;
-    RecordingSink rec;
-
-    lgc_status scan() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.scan(fd.get(), rec.sink());
-    }
-    lgc_probe_result probe() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.probe(fd.get(), rec.sink());
-    }
-    std::string home() const { return tree.home().string(); }
+struct Aufs : DriverOnTempHome<AufsDriver> {
+    Aufs() : DriverOnTempHome("aufs") {}
 };
 
 TEST_F(Aufs, ProbeIsEmptyWithoutIdsAndPresentWithOne) {

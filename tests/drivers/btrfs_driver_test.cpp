@@ -2,15 +2,11 @@
 // a snapshot, quota files, a plain directory, hostile entries), the same layout on a filesystem
 // that is not btrfs, probe results, mount references, and the built btrfs.so through the C ABI.
 #include "drivers/btrfs/btrfs_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 #include "tests/fs/btrfs_loop_mount.hpp"
 #include "tests/fs/fs_test_support.hpp"
 
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
-#include <fcntl.h>
 
 #include <filesystem>
 #include <memory>
@@ -62,9 +58,7 @@ protected:
         btrfs.reset();
         tmp.reset();
     }
-    sdk::Fd open_home() const {
-        return sdk::Fd(::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    }
+    sdk::Fd open_home() const { return open_home_dir(home); }
 
     std::unique_ptr<fs::testing::TempDir> tmp;
     std::unique_ptr<BtrfsLoopMount> btrfs;
@@ -160,29 +154,19 @@ TEST(BtrfsMountRefs, MountPointsInOrBelowASubvolumeNameIt) {
 }
 
 TEST(BtrfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
-    void* handle = ::dlopen(LAYERGC_BTRFS_SO, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << ::dlerror();
-    auto* alias = static_cast<const void* const*>(::dlsym(handle, LGC_DRIVER_ALIAS_NAME));
-    ASSERT_NE(alias, nullptr);
-    const auto* d = static_cast<const lgc_driver_descriptor*>(*alias);
-    EXPECT_STREQ(d->name, "btrfs");
-    EXPECT_EQ(d->abi_major, static_cast<uint32_t>(LGC_ABI_MAJOR));
-    lgc_host_info host{sizeof(lgc_host_info), LGC_ABI_MAJOR, LGC_ABI_MINOR, "test"};
-    void* self = nullptr;
-    const lgc_driver_vtable* vt = nullptr;
-    char err[256] = {};
-    ASSERT_EQ(d->create(&host, &self, &vt, err, sizeof err), 0) << err;
+    const LoadedPlugin plugin(LAYERGC_BTRFS_SO);
+    ASSERT_TRUE(plugin.ok()) << plugin.error();
+    expect_descriptor(*plugin.descriptor(), "btrfs");
     TempTree tree("btrfs");
     tree.mkdirs("subvolumes/" + kBase + "/bin");
     tree.write("quotas/" + kBase, "1000");
     RecordingSink rec;
     const auto fd = tree.open_home();
-    EXPECT_EQ(vt->probe(self, fd.get(), rec.c_sink()), LGC_TREE_PRESENT);
-    EXPECT_EQ(vt->scan(self, fd.get(), rec.c_sink()), LGC_OK);
+    EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_PRESENT);
+    EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_OK);
     EXPECT_EQ(rec.entry_ids(), std::vector<std::string>{kBase});
     ASSERT_NE(rec.entry(kBase), nullptr);
     EXPECT_EQ(rec.entry(kBase)->paths.size(), 2u);
-    vt->destroy(self);
 }
 
 } // namespace

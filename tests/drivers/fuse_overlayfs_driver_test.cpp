@@ -3,12 +3,11 @@
 // home's name in messages, the fuse.fuse-overlayfs mount type (no lowerdir in mountinfo: the
 // mount point names the layer), and the built fuse-overlayfs.so through the C ABI.
 #include "drivers/fuse-overlayfs/fuse_overlayfs_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <dlfcn.h>
+#include <fcntl.h>
 
 namespace layergc::test {
 namespace {
@@ -39,16 +38,8 @@ void add_container_tree(const TempTree& t) {
     add_layer(t, kMount, kMountLid, "l/" + kInitLid + ":l/" + kBaseLid);
 }
 
-struct FuseOverlayfs : ::testing::Test {
-    TempTree tree{"fuse-overlayfs"};
-    FuseOverlayfsDriver driver;
-    RecordingSink rec;
-
-    lgc_status scan() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.scan(fd.get(), rec.sink());
-    }
+struct FuseOverlayfs : DriverOnTempHome<FuseOverlayfsDriver> {
+    FuseOverlayfs() : DriverOnTempHome("fuse-overlayfs") {}
 };
 
 TEST_F(FuseOverlayfs, MapsOverlay2sLayoutUnderItsOwnHome) {
@@ -100,26 +91,16 @@ TEST_F(FuseOverlayfs, AFuseMountNamesItsLayerByItsMountPoint) {
 }
 
 TEST(FuseOverlayfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
-    void* handle = ::dlopen(LAYERGC_FUSE_OVERLAYFS_SO, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << ::dlerror();
-    auto* alias = static_cast<const void* const*>(::dlsym(handle, LGC_DRIVER_ALIAS_NAME));
-    ASSERT_NE(alias, nullptr);
-    const auto* d = static_cast<const lgc_driver_descriptor*>(*alias);
-    EXPECT_STREQ(d->name, "fuse-overlayfs");
-    EXPECT_EQ(d->abi_major, static_cast<uint32_t>(LGC_ABI_MAJOR));
-    lgc_host_info host{sizeof(lgc_host_info), LGC_ABI_MAJOR, LGC_ABI_MINOR, "test"};
-    void* self = nullptr;
-    const lgc_driver_vtable* vt = nullptr;
-    char err[256] = {};
-    ASSERT_EQ(d->create(&host, &self, &vt, err, sizeof err), 0) << err;
+    const LoadedPlugin plugin(LAYERGC_FUSE_OVERLAYFS_SO);
+    ASSERT_TRUE(plugin.ok()) << plugin.error();
+    expect_descriptor(*plugin.descriptor(), "fuse-overlayfs");
     TempTree tree("fuse-overlayfs");
     add_container_tree(tree);
     RecordingSink rec;
     const auto fd = tree.open_home();
-    EXPECT_EQ(vt->probe(self, fd.get(), rec.c_sink()), LGC_TREE_PRESENT);
-    EXPECT_EQ(vt->scan(self, fd.get(), rec.c_sink()), LGC_OK);
+    EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_PRESENT);
+    EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_OK);
     EXPECT_EQ(rec.scan.entries.size(), 3u);
-    vt->destroy(self);
 }
 
 } // namespace

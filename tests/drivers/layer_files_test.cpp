@@ -3,7 +3,7 @@
 #include "drivers/aufs/aufs_driver.hpp"
 #include "drivers/overlay2/overlay2_driver.hpp"
 
-#include "tests/drivers/recording_sink.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
 

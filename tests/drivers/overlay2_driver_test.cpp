@@ -1,8 +1,7 @@
 // overlay2 driver on homes laid out as dockerd 20.10 lays them out (docker-layout.md §5.1, §9):
 // entries, ancestry, removal order, leftovers, every hostile case, mount references.
 #include "drivers/overlay2/overlay2_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,22 +54,8 @@ void add_observed_tree(const TempTree& t) {
     add_layer(t, kBkContext, kBkContextLid, {});
 }
 
-struct Overlay2 : ::testing::Test {
-    TempTree tree{"overlay2"};
-    Overlay2Driver driver;
-    RecordingSink rec;
-
-    lgc_status scan() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.scan(fd.get(), rec.sink());
-    }
-    lgc_probe_result probe() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.probe(fd.get(), rec.sink());
-    }
-    std::string home() const { return tree.home().string(); }
+struct Overlay2 : DriverOnTempHome<Overlay2Driver> {
+    Overlay2() : DriverOnTempHome("overlay2") {}
 };
 
 TEST_F(Overlay2, ProbeIsEmptyWithOnlyLinkDirAndBackingDeviceThenPresentWithALayer) {

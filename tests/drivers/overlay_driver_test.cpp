@@ -3,12 +3,9 @@
 // lower-id as their only on-disk parent, tmproot leftovers of an interrupted ApplyDiff, hostile
 // lower-id values, mount references, and the built overlay.so through the C ABI.
 #include "drivers/overlay/overlay_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
 
 namespace layergc::test {
 namespace {
@@ -21,21 +18,8 @@ const std::string kMount = "2dd72c121ba196c8b060bdfc0a7e4fa193e0002eee8c6f4c9b46
 const std::string kInit = kMount + "-init";
 const std::string kBk = "xo2fnvvcpzva943iqit97nk9p";
 
-struct Overlay : ::testing::Test {
-    TempTree tree{"overlay"};
-    OverlayDriver driver;
-    RecordingSink rec;
-
-    lgc_status scan() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.scan(fd.get(), rec.sink());
-    }
-    lgc_probe_result probe() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.probe(fd.get(), rec.sink());
-    }
+struct Overlay : DriverOnTempHome<OverlayDriver> {
+    Overlay() : DriverOnTempHome("overlay") {}
     // An image layer after ApplyDiff: root/ only (a full rootfs).
     void add_image_layer(const std::string& id) { tree.write(id + "/root/bin/sh", "sh\n"); }
     // Create() on a parent: upper/, work/, merged/ and lower-id (written with no newline).
@@ -211,29 +195,19 @@ TEST(OverlayHelpers, TmprootNamesAreTempDirsForm) {
 }
 
 TEST(OverlayPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
-    void* handle = ::dlopen(LAYERGC_OVERLAY_SO, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << ::dlerror();
-    auto* alias = static_cast<const void* const*>(::dlsym(handle, LGC_DRIVER_ALIAS_NAME));
-    ASSERT_NE(alias, nullptr);
-    const auto* d = static_cast<const lgc_driver_descriptor*>(*alias);
-    EXPECT_STREQ(d->name, "overlay");
-    EXPECT_EQ(d->abi_major, static_cast<uint32_t>(LGC_ABI_MAJOR));
-    lgc_host_info host{sizeof(lgc_host_info), LGC_ABI_MAJOR, LGC_ABI_MINOR, "test"};
-    void* self = nullptr;
-    const lgc_driver_vtable* vt = nullptr;
-    char err[256] = {};
-    ASSERT_EQ(d->create(&host, &self, &vt, err, sizeof err), 0) << err;
+    const LoadedPlugin plugin(LAYERGC_OVERLAY_SO);
+    ASSERT_TRUE(plugin.ok()) << plugin.error();
+    expect_descriptor(*plugin.descriptor(), "overlay");
     TempTree tree("overlay");
     tree.mkdirs(kBase + "/root");
     tree.mkdirs(kMount + "/upper");
     tree.write(kMount + "/lower-id", kBase);
     RecordingSink rec;
     const auto fd = tree.open_home();
-    EXPECT_EQ(vt->probe(self, fd.get(), rec.c_sink()), LGC_TREE_PRESENT);
-    EXPECT_EQ(vt->scan(self, fd.get(), rec.c_sink()), LGC_OK);
+    EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_PRESENT);
+    EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_OK);
     ASSERT_NE(rec.entry(kMount), nullptr);
     EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
-    vt->destroy(self);
 }
 
 } // namespace

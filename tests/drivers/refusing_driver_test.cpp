@@ -3,12 +3,9 @@
 // the built .so files do the same through the C ABI.
 #include "drivers/devicemapper/devicemapper_driver.hpp"
 #include "drivers/zfs/zfs_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
 
 #include <functional>
 #include <memory>
@@ -93,26 +90,17 @@ TEST_P(Refusing, ScanMapsNothingAndSaysUnsupported) {
 }
 
 TEST_P(Refusing, SoRefusesThroughTheVtable) {
-    void* handle = ::dlopen(c().so, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << ::dlerror();
-    auto* alias = static_cast<const void* const*>(::dlsym(handle, LGC_DRIVER_ALIAS_NAME));
-    ASSERT_NE(alias, nullptr);
-    const auto* d = static_cast<const lgc_driver_descriptor*>(*alias);
-    EXPECT_STREQ(d->name, c().name);
-    lgc_host_info host{sizeof(lgc_host_info), LGC_ABI_MAJOR, LGC_ABI_MINOR, "test"};
-    void* self = nullptr;
-    const lgc_driver_vtable* vt = nullptr;
-    char err[256] = {};
-    ASSERT_EQ(d->create(&host, &self, &vt, err, sizeof err), 0) << err;
+    const LoadedPlugin plugin(c().so);
+    ASSERT_TRUE(plugin.ok()) << plugin.error();
+    expect_descriptor(*plugin.descriptor(), c().name);
     TempTree tree(c().name);
     c().lay_out(tree);
     RecordingSink rec;
     const auto fd = tree.open_home();
-    EXPECT_EQ(vt->probe(self, fd.get(), rec.c_sink()), LGC_TREE_REFUSED);
-    EXPECT_EQ(vt->scan(self, fd.get(), rec.c_sink()), LGC_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_REFUSED);
+    EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_ERR_UNSUPPORTED);
     EXPECT_TRUE(rec.scan.entries.empty());
     EXPECT_EQ(rec.problems("driver-not-collected").size(), 2u);
-    vt->destroy(self);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Refusing, ::testing::Values(0u, 1u),

@@ -2,12 +2,10 @@
 // with no on-disk ancestry, what is ignored, hostile entries, mount references, and the built
 // vfs.so through the C ABI.
 #include "drivers/vfs/vfs_driver.hpp"
-#include "tests/drivers/recording_sink.hpp"
-#include "tests/drivers/temp_tree.hpp"
+#include "tests/drivers/driver_test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <dlfcn.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -21,21 +19,8 @@ const std::string kChild = "c13d4c10e3280a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d
 const std::string kInit = kChild + "-init";
 const std::string kBk = "xo2fnvvcpzva943iqit97nk9p";
 
-struct Vfs : ::testing::Test {
-    TempTree tree{"vfs"};
-    VfsDriver driver;
-    RecordingSink rec;
-
-    lgc_status scan() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.scan(fd.get(), rec.sink());
-    }
-    lgc_probe_result probe() {
-        const auto fd = tree.open_home();
-        EXPECT_TRUE(fd);
-        return driver.probe(fd.get(), rec.sink());
-    }
+struct Vfs : DriverOnTempHome<VfsDriver> {
+    Vfs() : DriverOnTempHome("vfs") {}
     // A layer as vfs Create + ApplyDiff leave it: a full copy of the parent plus its own files.
     void add_layer(const std::string& id, const std::vector<std::string>& files) {
         tree.mkdirs("dir/" + id);
@@ -116,26 +101,16 @@ TEST_F(Vfs, MountRefsNameTheLayerAMountSitsInOrBelow) {
 }
 
 TEST(VfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
-    void* handle = ::dlopen(LAYERGC_VFS_SO, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << ::dlerror();
-    auto* alias = static_cast<const void* const*>(::dlsym(handle, LGC_DRIVER_ALIAS_NAME));
-    ASSERT_NE(alias, nullptr);
-    const auto* d = static_cast<const lgc_driver_descriptor*>(*alias);
-    EXPECT_STREQ(d->name, "vfs");
-    EXPECT_EQ(d->abi_major, static_cast<uint32_t>(LGC_ABI_MAJOR));
-    lgc_host_info host{sizeof(lgc_host_info), LGC_ABI_MAJOR, LGC_ABI_MINOR, "test"};
-    void* self = nullptr;
-    const lgc_driver_vtable* vt = nullptr;
-    char err[256] = {};
-    ASSERT_EQ(d->create(&host, &self, &vt, err, sizeof err), 0) << err;
+    const LoadedPlugin plugin(LAYERGC_VFS_SO);
+    ASSERT_TRUE(plugin.ok()) << plugin.error();
+    expect_descriptor(*plugin.descriptor(), "vfs");
     TempTree tree("vfs");
     tree.mkdirs("dir/" + kBase + "/bin");
     RecordingSink rec;
     const auto fd = tree.open_home();
-    EXPECT_EQ(vt->probe(self, fd.get(), rec.c_sink()), LGC_TREE_PRESENT);
-    EXPECT_EQ(vt->scan(self, fd.get(), rec.c_sink()), LGC_OK);
+    EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_PRESENT);
+    EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_OK);
     EXPECT_EQ(rec.entry_ids(), std::vector<std::string>{kBase});
-    vt->destroy(self);
 }
 
 } // namespace
