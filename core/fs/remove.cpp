@@ -5,6 +5,7 @@
 
 #include "core/fs/confined.hpp"
 #include "core/fs/parallel_tree_walk.hpp"
+#include "core/fs/subvolume.hpp"
 #include "core/fs/tree_walk.hpp"
 
 #include <fcntl.h>
@@ -138,9 +139,6 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
                                     const RemoveOptions& opts) {
     const std::string rel(relpath);
     if (!is_safe_relpath(relpath)) return make_error("refusing unsafe relative path '" + rel + "'", EINVAL);
-    if (removal == Removal::subvolume)
-        return make_error("'" + rel + "': btrfs subvolume removal is not supported yet", ENOTSUP);
-
     RemoveStats stats;
     auto base_id = mount_identity(base_fd);
     if (!base_id) return base_id.error();
@@ -160,6 +158,9 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
     if (!kind_matches(removal, st.st_mode))
         return make_error("'" + rel + "' is " + kind_of(st.st_mode) + ", not the " + to_string(removal) +
                           " the driver reported; refusing to remove it", EINVAL);
+    // A subvolume has an st_dev of its own: remove_subvolume_confined accepts exactly a btrfs
+    // subvolume boundary on the base's mount and refuses everything else.
+    if (removal == Removal::subvolume) return remove_subvolume_confined(parent, name, *base_id, rel);
     auto id = mount_identity_at(parent, name);
     if (!id) return make_error("'" + rel + "': " + id.error().message, id.error().sys_errno);
     if (!(*id == *base_id))

@@ -15,11 +15,14 @@ namespace layergc::fs {
 struct RemoveStats {
     uint64_t files = 0;  // non-directories unlinked
     uint64_t dirs = 0;   // directories removed
+    uint64_t subvolumes = 0;  // btrfs subvolumes destroyed (Removal::subvolume)
     bool absent = false; // the path did not exist (nothing to do; not an error)
 };
 
 // Remove relpath (below base_fd) as `removal` says. The kind must match what is on disk: a
-// `file` that is a directory, or a `tree` that is a symlink, is refused.
+// `file` that is a directory, a `tree` that is a symlink, or a `subvolume` that is not a btrfs
+// subvolume root is refused. A `subvolume` is removed with remove_subvolume_confined
+// (core/fs/subvolume.hpp): its nested subvolumes are entered, emptied and destroyed first.
 Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal);
 
 // Removal is I/O-bound (the disk queue and the filesystem's per-directory locks, not one core, are

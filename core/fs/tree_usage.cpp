@@ -232,7 +232,8 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
                 // A subvolume is sized as removal would remove it: its nested subvolumes included
                 // (the sequential walk knows btrfs boundaries).
                 MeasuringVisitor visitor(*base_id, seen, usage[i], progress);
-                auto r = walk_tree(parent_fd, name, *base_id, path.relpath, visitor);
+                auto r = walk_tree(parent_fd, name, *base_id, path.relpath, visitor,
+                                   SubvolumePolicy::enter_btrfs);
                 if (!r) fail(i, r.error());
                 continue;
             }
