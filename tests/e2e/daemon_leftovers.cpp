@@ -63,7 +63,7 @@ bool process_gone(pid_t pid) {
 
 } // namespace
 
-std::vector<std::string> mounts_under(const fs::path& dir) {
+std::vector<std::string> mounts_under(const fs::path& dir, const std::set<int>& keep) {
     std::string base = dir.lexically_normal().string();
     while (base.size() > 1 && base.back() == '/') base.pop_back();
     std::ifstream in("/proc/self/mountinfo");
@@ -75,7 +75,8 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
         std::string id, parent, devno, root, mount_point;
         fields >> id >> parent >> devno >> root >> mount_point;
         mount_point = unescape_mountinfo(mount_point);
-        if (is_at_or_below(mount_point, base)) found.emplace_back(mount_point, order);
+        bool kept = !id.empty() && std::all_of(id.begin(), id.end(), ::isdigit) && keep.count(std::stoi(id)) != 0;
+        if (!kept && is_at_or_below(mount_point, base)) found.emplace_back(mount_point, order);
         ++order;
     }
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
@@ -86,6 +87,19 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
     std::vector<std::string> out;
     for (auto& [p, o] : found) out.push_back(p);
     return out;
+}
+
+int mount_id_at(const fs::path& mount_point) {
+    const std::string wanted = mount_point.lexically_normal().string();
+    std::ifstream in("/proc/self/mountinfo");
+    int found = -1;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, point;
+        fields >> id >> parent >> devno >> root >> point;
+        if (unescape_mountinfo(point) == wanted) found = std::stoi(id);  // later lines are newer
+    }
+    return found;
 }
 
 std::vector<std::string> kill_processes_naming(const fs::path& dir) {
@@ -153,10 +167,10 @@ std::vector<std::string> kill_processes_naming(const fs::path& dir) {
     return killed;
 }
 
-std::vector<std::string> unmount_everything_under(const fs::path& dir) {
+std::vector<std::string> unmount_everything_under(const fs::path& dir, const std::set<int>& keep) {
     std::vector<std::string> done;
     for (int pass = 0; pass < 10; ++pass) {
-        std::vector<std::string> mounts = mounts_under(dir);
+        std::vector<std::string> mounts = mounts_under(dir, keep);
         if (mounts.empty()) break;
         size_t before = done.size();
         for (const auto& m : mounts) {

@@ -6,14 +6,20 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace layergc::e2e {
 
 // Mount points at or below `dir` in this process's mount namespace, deepest (and, at equal
-// depth, most recently mounted) first.
-std::vector<std::string> mounts_under(const std::filesystem::path& dir);
+// depth, most recently mounted) first. Mounts whose mount ID (mountinfo's first field) is in
+// `keep` are left out: the btrfs image a test mounts as the data root is the test's own, and
+// outlives the daemons that run on it.
+std::vector<std::string> mounts_under(const std::filesystem::path& dir, const std::set<int>& keep = {});
+
+// The mount ID of the most recent mount whose mount point is exactly `mount_point`; -1 if none.
+int mount_id_at(const std::filesystem::path& mount_point);
 
 // SIGKILLs every process, other than this one, whose command line contains `dir` (containerd,
 // shims) or that lives in another mount namespace whose mounts name `dir` (the containers a
@@ -23,9 +29,11 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir);
 // ("pid 123: containerd --config …").
 std::vector<std::string> kill_processes_naming(const std::filesystem::path& dir);
 
-// Unmounts everything mounts_under(dir) lists (lazily if a plain unmount says busy), repeating
-// until nothing is left or no progress is made. Returns what it unmounted; what is still
-// mounted afterwards is mounts_under(dir).
-std::vector<std::string> unmount_everything_under(const std::filesystem::path& dir);
+// Unmounts everything mounts_under(dir, keep) lists (lazily if a plain unmount says busy),
+// repeating until nothing is left or no progress is made. Returns what it unmounted; what is
+// still mounted afterwards is mounts_under(dir, keep). A kept mount must be the lowest at its
+// mount point (mounted before the daemon started): umount(2) takes the topmost one off a stack,
+// which is then never the kept one.
+std::vector<std::string> unmount_everything_under(const std::filesystem::path& dir, const std::set<int>& keep = {});
 
 } // namespace layergc::e2e

@@ -17,16 +17,33 @@ void DockerdFixture::SetUp() {
 }
 
 DockerdInstance& DockerdFixture::start_daemon(const std::string& storage_driver) {
-    if (!daemon_) daemon_ = std::make_unique<DockerdInstance>(workdir_, storage_driver);
-    if (daemon_->storage_driver() != storage_driver)
-        throw std::logic_error("one daemon per test: started with " + daemon_->storage_driver());
-    daemon_->start();
-    return *daemon_;
+    for (auto& [driver, instance] : daemons_)
+        if (driver != storage_driver && instance->running())
+            throw std::logic_error("one daemon at a time: the " + driver + " daemon still runs");
+    if (storage_driver == "btrfs" && !btrfs_) {
+        // 2 GiB, sparse: the images of the fault-injection test with room to spare; what is
+        // written is what the layers hold (tens of MiB).
+        btrfs_ = std::make_unique<LoopBtrfsImage>(workdir_ / "btrfs.img", workdir_ / "root", "2G");
+    }
+    auto& slot = daemons_[storage_driver];
+    if (!slot) {
+        slot = std::make_unique<DockerdInstance>(workdir_, storage_driver);
+        if (btrfs_) slot->keep_mount(btrfs_->mount_id());
+    }
+    current_ = slot.get();
+    slot->start();
+    return *slot;
 }
 
 DockerdInstance& DockerdFixture::daemon() {
-    if (!daemon_) throw std::logic_error("start_daemon() was never called");
-    return *daemon_;
+    if (!current_) throw std::logic_error("start_daemon() was never called");
+    return *current_;
+}
+
+DockerdInstance& DockerdFixture::daemon(const std::string& storage_driver) {
+    auto it = daemons_.find(storage_driver);
+    if (it == daemons_.end()) throw std::logic_error("start_daemon(" + storage_driver + ") was never called");
+    return *it->second;
 }
 
 void DockerdFixture::stop_daemon_gracefully() {
@@ -38,15 +55,20 @@ void DockerdFixture::stop_daemon_gracefully() {
 void DockerdFixture::TearDown() {
     if (workdir_.empty()) return;
     std::string log;
-    if (daemon_) {
-        DaemonStop stop = daemon_->stop();
+    for (auto& [driver, instance] : daemons_) {
+        DaemonStop stop = instance->stop();
         if (!stop.killed.empty() || !stop.still_mounted.empty())
-            std::cerr << "[e2e teardown] " << stop.describe() << "\n";
-        log = daemon_->log_tail(8000);
-        daemon_.reset();
+            std::cerr << "[e2e teardown] " << driver << ": " << stop.describe() << "\n";
+        log = instance->log_tail(8000);  // one log file for every daemon of the test
     }
+    daemons_.clear();
+    current_ = nullptr;
     // Whatever a failed start or a thrown test left, by its own pid and mount point.
     for (const auto& k : kill_processes_naming(workdir_)) std::cerr << "[e2e teardown] killed " << k << "\n";
+    if (btrfs_) {
+        for (const auto& problem : btrfs_->release()) ADD_FAILURE() << "btrfs data root: " << problem;
+        btrfs_.reset();
+    }
     unmount_everything_under(workdir_);
     auto still = mounts_under(workdir_);
 

@@ -3,16 +3,25 @@
 // that always stops the daemon by its own pid, kills what it left, unmounts everything below
 // the directory and removes it, whether the test passed, failed or threw.
 //
-// A daemon that cannot start is a test FAILURE with the reason and its log, never a skip.
-// Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection, =always to keep
-// every test's (the daemon is stopped and everything unmounted either way).
+// The storage driver is a parameter of start_daemon(). For btrfs the data root (<dir>/root) is
+// first made a loop-mounted btrfs image (<dir>/btrfs.img, mkfs.btrfs); TearDown unmounts it,
+// detaches its loop device and deletes the image, always. A test may run several daemons on the
+// same root one after the other, one per storage driver (a host that switched drivers), never
+// two at once.
+//
+// A daemon or a loop mount that cannot be set up is a test FAILURE with the reason and the log,
+// never a skip. Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection,
+// =always to keep every test's (the daemon is stopped and everything unmounted either way; the
+// btrfs image is always deleted).
 #pragma once
 
 #include "dockerd_instance.hpp"
+#include "loop_btrfs_image.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,11 +32,16 @@ protected:
     void SetUp() override;
     void TearDown() override;
 
-    // Creates (once) and starts the daemon with the given storage driver. Throws on failure.
+    // Creates (once per driver) and starts a daemon with the given storage driver on the test's
+    // data root; btrfs gets its loop-mounted filesystem first. Throws on failure, and if another
+    // driver's daemon of this test is running.
     DockerdInstance& start_daemon(const std::string& storage_driver);
-    // The running or stopped daemon of this test (start_daemon must have been called).
+    // The daemon last started (start_daemon must have been called).
     DockerdInstance& daemon();
-    // Stops the daemon; fails the test unless dockerd exited on SIGTERM and left nothing behind.
+    // The daemon of that driver, started or not (start_daemon must have been called for it).
+    DockerdInstance& daemon(const std::string& storage_driver);
+    // Stops the daemon last started; fails the test unless dockerd exited on SIGTERM and left
+    // nothing behind.
     void stop_daemon_gracefully();
 
     // The test's private directory (/tmp/lge-XXXXXX); the daemon lives in it.
@@ -35,7 +49,9 @@ protected:
 
 private:
     std::filesystem::path workdir_;
-    std::unique_ptr<DockerdInstance> daemon_;
+    std::map<std::string, std::unique_ptr<DockerdInstance>> daemons_;  // by storage driver
+    DockerdInstance* current_ = nullptr;
+    std::unique_ptr<LoopBtrfsImage> btrfs_;
 };
 
 } // namespace layergc::e2e

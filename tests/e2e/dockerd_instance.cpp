@@ -168,8 +168,8 @@ DaemonStop DockerdInstance::stop(std::chrono::seconds timeout) {
     // A dockerd that exits cleanly has stopped its containerd and shims; these are the ones a
     // crash or SIGKILL leaves (DESIGN §5).
     report.killed = kill_processes_naming(base_);
-    report.unmounted = unmount_everything_under(base_);
-    report.still_mounted = mounts_under(base_);
+    report.unmounted = unmount_everything_under(base_, keep_mounts_);
+    report.still_mounted = mounts_under(base_, keep_mounts_);
     return report;
 }
 

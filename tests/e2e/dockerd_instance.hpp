@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -54,6 +55,11 @@ public:
     // Its containerd, shims, containers and mounts stay behind until stop() clears them.
     void kill_hard();
 
+    // A mount below base() that is not the daemon's (the loop-mounted btrfs data root): stop()
+    // and its sweep never undo it. It must have been mounted before the daemon started.
+    void keep_mount(int mount_id) { keep_mounts_.insert(mount_id); }
+    const std::set<int>& kept_mounts() const { return keep_mounts_; }
+
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
     const std::string& storage_driver() const { return driver_; }
@@ -85,6 +91,7 @@ private:
     std::filesystem::path base_;
     std::string driver_;
     pid_t pid_ = -1;
+    std::set<int> keep_mounts_;
 };
 
 } // namespace layergc::e2e

@@ -1,5 +1,7 @@
 #include "field_scenario.hpp"
 
+#include "driver_layout.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -59,15 +61,6 @@ std::string hex_of(const std::string& image_id) {
 
 std::string tar_of(const fs::path& dir) { return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."}); }
 
-// overlay2's link names: 26 characters of [A-Z2-7] (overlayutils.GenerateID, docker-layout §5.1).
-std::string overlay2_link_name() {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    std::string hex = random_hex(26);
-    std::string out;
-    for (size_t i = 0; i < 26; ++i) out.push_back(alphabet[std::stoi(hex.substr(2 * i, 2), nullptr, 16) % 32]);
-    return out;
-}
-
 ProcessOptions classic_builder() {
     ProcessOptions o;
     o.env.push_back("DOCKER_BUILDKIT=0");
@@ -82,22 +75,11 @@ FieldScenario::FieldScenario(DockerdInstance& daemon, fs::path workdir)
 fs::path FieldScenario::image_dir() const { return daemon_.data_root() / "image" / daemon_.storage_driver(); }
 
 fs::path FieldScenario::driver_dir(const std::string& id) const {
-    const std::string& drv = daemon_.storage_driver();
-    if (drv == "vfs") return daemon_.data_root() / "vfs" / "dir" / id;
-    if (drv == "btrfs") return daemon_.data_root() / "btrfs" / "subvolumes" / id;
-    return daemon_.data_root() / drv / id;
+    return driver_layer_dir(daemon_.data_root(), daemon_.storage_driver(), id);
 }
 
 std::set<std::string> FieldScenario::driver_dir_names() const {
-    std::set<std::string> names;
-    fs::path home = driver_dir("x").parent_path();
-    for (const auto& e : fs::directory_iterator(home)) {
-        if (!e.is_directory() || e.is_symlink()) continue;
-        std::string name = e.path().filename().string();
-        if (daemon_.storage_driver() == "overlay2" && name == "l") continue;
-        names.insert(name);
-    }
-    return names;
+    return driver_layer_dir_names(daemon_.data_root(), daemon_.storage_driver());
 }
 
 std::string FieldScenario::overlay2_link_of(const std::string& id) const {
@@ -236,24 +218,9 @@ void FieldScenario::interrupt_removal() {
 }
 
 void FieldScenario::make_stray_dir() {
-    stray_id = random_hex(32);
-    const std::string& drv = daemon_.storage_driver();
-    if (drv == "overlay2") {
-        // A layer a crashed pull left: dir, l/ link, link file, content; no record names it.
-        fs::path dir = driver_dir(stray_id);
-        fs::create_directories(dir / "diff/usr/share/stray");
-        write_text_file(dir / "diff/usr/share/stray/blob.bin", random_hex(32 * 1024));
-        stray_link = overlay2_link_name();
-        fs::create_directory_symlink("../" + stray_id + "/diff", daemon_.data_root() / "overlay2/l" / stray_link);
-        write_text_file(dir / "link", stray_link);
-    } else if (drv == "vfs") {
-        fs::path dir = driver_dir(stray_id);
-        fs::create_directories(dir / "usr/share/stray");
-        write_text_file(dir / "usr/share/stray/blob.bin", random_hex(32 * 1024));
-    } else {
-        throw std::runtime_error("FieldScenario: no stray-dir recipe for driver " + drv +
-                                 " yet (btrfs needs a subvolume: add it with the driver matrix)");
-    }
+    StrayLayerDir stray = make_stray_layer_dir(daemon_.data_root(), daemon_.storage_driver());
+    stray_id = stray.id;
+    stray_link = stray.overlay2_link;
 }
 
 std::set<CandidateKey> FieldScenario::expected_candidates() const {

@@ -18,7 +18,7 @@
 //   (c) unreferenced-layer    an untagged classic-built image whose config was deleted: its top
 //                             layer record and dir (its base layer stays, base:1 uses it)
 //   (d) stray-dir             a <hex64> dir in the driver home, with content and (overlay2) an l/
-//                             link, that no record names
+//                             link, (btrfs) a subvolume, that no record names (driver_layout.hpp)
 #pragma once
 
 #include "dockerd_instance.hpp"
@@ -66,6 +66,7 @@ public:
     std::vector<std::string> probe_mismatches() const;
 
     std::filesystem::path image_dir() const;  // <root>/image/<driver>
+    DockerdInstance& daemon() const { return daemon_; }
     std::filesystem::path classic_context() const { return workdir_ / "ctx" / "classic"; }
     std::filesystem::path buildkit_context() const { return workdir_ / "ctx" / "bk"; }
 

@@ -1,0 +1,101 @@
+#include "loop_btrfs_image.hpp"
+
+#include "daemon_leftovers.hpp"
+#include "subprocess.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/mount.h>
+
+namespace layergc::e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string run_or_throw(const std::vector<std::string>& argv) {
+    ProcessOptions o;
+    o.timeout = std::chrono::seconds(120);
+    return run_process_ok(argv, o);
+}
+
+// The source of the mount with this ID (mountinfo: the field after " - fstype ").
+std::string mount_source(int mount_id) {
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(std::to_string(mount_id) + " ", 0) != 0) continue;
+        size_t dash = line.find(" - ");
+        if (dash == std::string::npos) return {};
+        std::istringstream rest(line.substr(dash + 3));
+        std::string fstype, source;
+        rest >> fstype >> source;
+        return source;
+    }
+    return {};
+}
+
+// Loop devices still backed by `image`: `losetup -j IMAGE` prints "/dev/loopN: [...]: (IMAGE)".
+std::vector<std::string> loop_devices_of(const fs::path& image) {
+    std::vector<std::string> out;
+    ProcessResult r = run_process({"losetup", "-j", image.string()});
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        size_t colon = line.find(':');
+        if (colon != std::string::npos && line.rfind("/dev/loop", 0) == 0) out.push_back(line.substr(0, colon));
+    }
+    return out;
+}
+
+} // namespace
+
+LoopBtrfsImage::LoopBtrfsImage(fs::path image, fs::path mount_point, const std::string& size)
+    : image_(std::move(image)), mount_point_(std::move(mount_point)) {
+    try {
+        fs::create_directories(mount_point_);
+        run_or_throw({"truncate", "-s", size, image_.string()});
+        run_or_throw({"mkfs.btrfs", "-q", "-f", image_.string()});
+        run_or_throw({"mount", "-o", "loop", image_.string(), mount_point_.string()});
+        mounted_ = true;
+        mount_id_ = mount_id_at(mount_point_);
+        if (mount_id_ < 0) throw std::runtime_error("mount says it mounted " + mount_point_.string() + " but mountinfo does not list it");
+        loop_device_ = mount_source(mount_id_);
+        ProcessResult type = run_process({"stat", "-f", "-c", "%T", mount_point_.string()});
+        std::string fstype = type.out.substr(0, type.out.find_first_of(" \n"));
+        if (fstype != "btrfs")
+            throw std::runtime_error(mount_point_.string() + " is " + type.out + ", not btrfs, after mount -o loop");
+    } catch (const std::exception& e) {
+        std::string undo;
+        for (const auto& problem : release()) undo += "; " + problem;
+        throw std::runtime_error(std::string("cannot set up a loop-mounted btrfs data root: ") + e.what() + undo);
+    }
+}
+
+LoopBtrfsImage::~LoopBtrfsImage() { release(); }
+
+std::vector<std::string> LoopBtrfsImage::release() {
+    std::vector<std::string> problems;
+    if (mounted_) {
+        // Whatever is mounted on top of or below ours first (a daemon's leftovers), deepest first.
+        unmount_everything_under(mount_point_, {mount_id_});
+        if (::umount2(mount_point_.c_str(), 0) != 0) {
+            problems.push_back("umount " + mount_point_.string() + " was busy: detached lazily");
+            if (::umount2(mount_point_.c_str(), MNT_DETACH) != 0)
+                problems.push_back("lazy umount of " + mount_point_.string() + " failed too");
+        }
+        mounted_ = false;
+    }
+    std::error_code ec;
+    if (!image_.empty() && fs::exists(image_, ec)) {
+        for (const auto& dev : loop_devices_of(image_)) {
+            ProcessResult r = run_process({"losetup", "-d", dev});
+            if (!r.ok()) problems.push_back("losetup -d " + dev + ": " + r.describe());
+        }
+        for (const auto& dev : loop_devices_of(image_)) problems.push_back(dev + " is still attached to " + image_.string());
+        fs::remove(image_, ec);
+        if (ec) problems.push_back("cannot delete " + image_.string() + ": " + ec.message());
+    }
+    return problems;
+}
+
+} // namespace layergc::e2e
