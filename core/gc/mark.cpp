@@ -10,7 +10,7 @@ namespace {
 
 class Marker {
 public:
-    Marker(const CollectInput& in, LiveSet& live) : in_(in), live_(live) {
+    Marker(const CollectInput& in, LiveSet& live) : live_(live) {
         for (const auto& r : in.metadata->layers) {
             if (r.removing || r.odd_name) continue;
             records_[r.chain] = &r;
@@ -71,7 +71,6 @@ private:
         }
     }
 
-    const CollectInput& in_;
     LiveSet& live_;
     std::unordered_map<std::string, const docker::LayerRecord*> records_;
     std::unordered_map<std::string, std::string> cache_owner_;

@@ -88,7 +88,7 @@ std::set<std::string> snapshot_tree(const fs::path& root) {
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
         struct stat st{};
         if (::lstat(it->path().c_str(), &st) != 0) continue;
-        out.insert(fs::relative(it->path(), root).string() + " mode=" + std::to_string(st.st_mode) +
+        out.insert(it->path().lexically_relative(root).string() + " mode=" + std::to_string(st.st_mode) +
                    " size=" + std::to_string(S_ISDIR(st.st_mode) ? 0 : st.st_size) +
                    " mtime=" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec));
     }
