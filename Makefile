@@ -49,13 +49,13 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) --target layergc_fuzz_targets -j $(JOBS)
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -L '^fuzz$$'
 
-# Every test but e2e and packaging, built with ASan and UBSan (gcc, -DLAYERGC_SANITIZE=ON).
+# Every test but e2e, packaging and ops (which install packages), built with ASan and UBSan (gcc, -DLAYERGC_SANITIZE=ON).
 ASAN_BUILD ?= build-asan
 asan: deps
 	[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DLAYERGC_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j 1 --timeout 1800 -LE 'e2e|packaging'
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j 1 --timeout 1800 -LE 'e2e|packaging|ops'
 
 # The benchmark of docs/performance.md (not part of test): generated roots, layergc against the
 # old script, du -sk and rm -rf, medians and ratios. BENCH_ARGS=--quick for a ~2-minute run.
