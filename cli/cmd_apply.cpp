@@ -1,3 +1,4 @@
+#include "cli/apply_preamble.hpp"
 #include "cli/commands.hpp"
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
@@ -6,38 +7,15 @@
 
 #include "core/apply/executor.hpp"
 #include "core/apply/gates.hpp"
-#include "core/guard/daemon_guard.hpp"
 #include "core/quarantine/quarantine_run.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <ctime>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace layergc::cli {
-
-namespace {
-
-uint64_t free_bytes(const std::filesystem::path& p) {
-    struct statvfs sv{};
-    if (::statvfs(p.c_str(), &sv) != 0) return 0;
-    return uint64_t(sv.f_bavail) * sv.f_frsize;
-}
-
-bool confirm(std::ostream& prompt_out) {
-    prompt_out << "Remove these? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer)) return false;
-    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
-}
-
-} // namespace
 
 int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     // Every tree (docs/cli.md): asked for, or implied by a saved plan set.
@@ -56,11 +34,9 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
 
     std::optional<plan::Plan> saved;
     if (!o.plan_file.empty()) {
-        std::ifstream f(o.plan_file);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        if (!f) { spdlog::error("cannot read the plan file {}", o.plan_file); return kExitUsage; }
-        auto parsed = plan::plan_from_json_text(ss.str());
+        std::string text;
+        if (!read_plan_file(o.plan_file, text)) return kExitUsage;
+        auto parsed = plan::plan_from_json_text(text);
         if (!parsed) { spdlog::error("{}: {}", o.plan_file, parsed.error().message); return kExitUsage; }
         saved = std::move(parsed.value());
         if (g.driver == "auto") req.driver = saved->driver;
@@ -76,20 +52,8 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     }
 
     // DESIGN §1.2: never with a daemon on the root; then hold its locks so it cannot start.
-    if (auto ev = guard::detect_daemon(s.root); !ev.empty()) {
-        spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", s.root.string());
-        for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
-        return kExitRefused;
-    }
-    auto locks = guard::lock_root(s.root);
-    if (!locks) { spdlog::error("refusing: {}", locks.error().message); return kExitRefused; }
-    // Once more, now that it cannot start: it may have started between the check and the lock.
-    // (Our own locks now answer the bolt-lock probe, so only processes and pidfiles count.)
-    for (const auto& e : guard::detect_daemon(s.root)) {
-        if (e.kind == "bolt-lock") continue;
-        spdlog::error("refusing: a dockerd started on {} while layergc was locking it: {}", s.root.string(), e.detail);
-        return kExitRefused;
-    }
+    guard::RootLocks locks;
+    if (int rc = lock_root_without_daemon(s.root, locks)) return rc;
 
     req.own_locks_held = true;
     // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.
@@ -118,13 +82,7 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
             spdlog::error("refusing --quarantine: {}", same.error().message);
             return kExitRefused;
         }
-    if (!o.yes) {
-        if (!::isatty(STDIN_FILENO)) {
-            spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
-            return kExitRefused;
-        }
-        if (!confirm(out)) { out << "Nothing removed.\n"; return kExitRefused; }
-    }
+    if (int rc = confirm_removal(o.yes, out)) return rc;
 
     auto log = apply::AuditLog::open(o.audit_log);
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }

@@ -1,5 +1,6 @@
 #include "cli/driver_all.hpp"
 
+#include "cli/apply_preamble.hpp"
 #include "cli/commands.hpp"
 #include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
@@ -8,18 +9,13 @@
 
 #include "core/apply/executor.hpp"
 #include "core/apply/gates.hpp"
-#include "core/guard/daemon_guard.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 namespace layergc::cli {
 
@@ -49,19 +45,6 @@ int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, 
 
 void render_header(std::ostream& out, const plan::Plan& p, bool first) {
     out << (first ? "" : "\n") << "=== driver " << p.driver << " (" << p.driver_home << ") ===\n";
-}
-
-uint64_t free_bytes(const std::filesystem::path& p) {
-    struct statvfs sv{};
-    if (::statvfs(p.c_str(), &sv) != 0) return 0;
-    return uint64_t(sv.f_bavail) * sv.f_frsize;
-}
-
-bool confirm(std::ostream& prompt_out) {
-    prompt_out << "Remove these? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer)) return false;
-    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
 }
 
 } // namespace
@@ -102,15 +85,13 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     std::map<std::string, plan::Plan> saved;
     std::vector<std::string> drivers;
     if (!o.plan_file.empty()) {
-        std::ifstream f(o.plan_file);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        if (!f) { spdlog::error("cannot read the plan file {}", o.plan_file); return kExitUsage; }
-        if (!is_plan_set(ss.str())) {
+        std::string text;
+        if (!read_plan_file(o.plan_file, text)) return kExitUsage;
+        if (!is_plan_set(text)) {
             spdlog::error("{} is a single-driver plan; apply it without --driver all", o.plan_file);
             return kExitUsage;
         }
-        auto set = plan_set_from_json_text(ss.str());
+        auto set = plan_set_from_json_text(text);
         if (!set) { spdlog::error("{}: {}", o.plan_file, set.error().message); return kExitUsage; }
         for (auto& p : set.value()) {
             drivers.push_back(p.driver);
@@ -132,18 +113,8 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     const auto root = trees.front().session.root;
 
     // DESIGN §1.2, once for the root: never with a daemon on it; then hold its locks.
-    if (auto ev = guard::detect_daemon(root); !ev.empty()) {
-        spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", root.string());
-        for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
-        return kExitRefused;
-    }
-    auto locks = guard::lock_root(root);
-    if (!locks) { spdlog::error("refusing: {}", locks.error().message); return kExitRefused; }
-    for (const auto& e : guard::detect_daemon(root)) {
-        if (e.kind == "bolt-lock") continue;
-        spdlog::error("refusing: a dockerd started on {} while layergc was locking it: {}", root.string(), e.detail);
-        return kExitRefused;
-    }
+    guard::RootLocks locks;
+    if (int rc = lock_root_without_daemon(root, locks)) return rc;
 
     // DESIGN §1.7 per tree: a fresh plan; with a saved set, only what both agree on. Any tree
     // refused refuses the whole run, before anything is removed.
@@ -175,13 +146,7 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
             std::cout << nlohmann::json{{"schema", "layergc.apply-set/v1"}, {"results", results}}.dump(2) << "\n";
         return kExitOk;
     }
-    if (!o.yes) {
-        if (!::isatty(STDIN_FILENO)) {
-            spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
-            return kExitRefused;
-        }
-        if (!confirm(out)) { out << "Nothing removed.\n"; return kExitRefused; }
-    }
+    if (int rc = confirm_removal(o.yes, out)) return rc;
 
     auto log = apply::AuditLog::open(o.audit_log);
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
