@@ -29,12 +29,7 @@ std::vector<std::string> parse_aufs_branches(std::string_view options) {
     static constexpr std::string_view single_prefixes[] = {"append:", "append=", "prepend:",
                                                            "prepend="};
     std::vector<std::string> branches;
-    size_t start = 0;
-    while (start <= options.size()) {
-        size_t comma = options.find(',', start);
-        if (comma == std::string_view::npos) comma = options.size();
-        const std::string_view opt = options.substr(start, comma - start);
-        start = comma + 1;
+    for (const std::string_view opt : sdk::split_mount_options(options)) {
         for (auto prefix : list_prefixes) {
             if (opt.substr(0, prefix.size()) != prefix) continue;
             const std::string list = sdk::decode_octal_escapes(opt.substr(prefix.size()));

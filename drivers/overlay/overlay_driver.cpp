@@ -2,6 +2,8 @@
 
 #include "drivers/overlay2/overlay_mount_options.hpp"
 
+#include <layergc/home_layout.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -39,29 +41,12 @@ struct LayerDir {
 bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::string>& out,
                    bool& present, const Sink& sink) {
     const std::string subject = id + "/lower-id";
-    const auto r = sdk::read_small_file_at(layer_fd, "lower-id", kMaxLowerIdBytes);
-    switch (r.status) {
-    case sdk::ReadStatus::missing: return true;
-    case sdk::ReadStatus::ok: present = true; break;
-    case sdk::ReadStatus::not_regular:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
-                     "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
-                     "symlink is never followed). Layer '" + id + "' is not mapped. Inspect and "
-                     "repair it by hand.");
-        return false;
-    case sdk::ReadStatus::too_large:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
-                     "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
-                         "' is not mapped. Inspect it by hand.");
-        return false;
-    case sdk::ReadStatus::io_error:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
-                     "cannot read '" + subject + "': " + std::strerror(r.err) + ". Layer '" + id +
-                         "' is not mapped. Check the file system.");
-        return false;
-    }
-    // dockerd writes the parent's ID with no newline; Docker trims what it reads, so do we.
-    const std::string value = sdk::trim(r.data);
+    std::optional<std::string> text;
+    if (!sdk::read_layer_metadata(layer_fd, id, "lower-id", kMaxLowerIdBytes, text, sink)) return false;
+    if (!text) return true;
+    present = true;
+    // dockerd writes the parent's ID with no newline; read_layer_metadata trims it, as Docker does.
+    const std::string& value = *text;
     if (value.empty()) {
         // WriteFile truncates before it writes: a crash in between leaves an empty file.
         sink.problem(LGC_SEV_WARNING, "lower-id-empty", subject,

@@ -2,6 +2,8 @@
 
 #include "drivers/overlay2/overlay_mount_options.hpp"
 
+#include <layergc/home_layout.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -62,34 +64,6 @@ std::optional<std::vector<std::string>> components_below_home(std::string_view h
     auto comps = sdk::path_components(p);
     if (comps.empty()) return std::nullopt;
     return comps;
-}
-
-// Reads <id>/<file>. Missing: nullopt, true. Present and readable: the trimmed text, true.
-// Anything else (a symlink, a directory, too large, unreadable): a blocking problem, false.
-bool read_layer_metadata(int layer_fd, const std::string& id, const std::string& file,
-                         size_t max_bytes, std::optional<std::string>& out, const Sink& sink) {
-    const auto r = sdk::read_small_file_at(layer_fd, file, max_bytes);
-    const std::string subject = id + "/" + file;
-    switch (r.status) {
-    case sdk::ReadStatus::ok: out = sdk::trim(r.data); return true;
-    case sdk::ReadStatus::missing: out.reset(); return true;
-    case sdk::ReadStatus::not_regular:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
-                     "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
-                     "symlink is never followed). Layer '" + id + "' is not mapped. Inspect and "
-                     "repair it by hand.");
-        return false;
-    case sdk::ReadStatus::too_large:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
-                     "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
-                         "' is not mapped. Inspect it by hand.");
-        return false;
-    case sdk::ReadStatus::io_error: break;
-    }
-    sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
-                 "cannot read '" + subject + "': " + std::strerror(r.err) + ". Layer '" + id +
-                     "' is not mapped. Check the file system.");
-    return false;
 }
 
 bool contains_path_syntax(std::string_view s) {
@@ -256,8 +230,8 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
         }
         LayerDir layer{e.name, std::nullopt, {}, sdk::mtime_at(home_fd, e.name)};
         std::optional<std::string> link, lower;
-        if (!read_layer_metadata(lfd.get(), e.name, "link", kMaxLinkBytes, link, sink)) continue;
-        if (!read_layer_metadata(lfd.get(), e.name, "lower", kMaxLowerBytes, lower, sink)) continue;
+        if (!sdk::read_layer_metadata(lfd.get(), e.name, "link", kMaxLinkBytes, link, sink)) continue;
+        if (!sdk::read_layer_metadata(lfd.get(), e.name, "lower", kMaxLowerBytes, lower, sink)) continue;
 
         if (link) {
             const auto parsed = parse_overlay_link_file(*link);

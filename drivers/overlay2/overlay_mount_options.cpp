@@ -29,12 +29,7 @@ std::vector<std::string> split_colon_list(std::string_view s) {
 
 OverlayMountDirs parse_overlay_mount_options(std::string_view options) {
     OverlayMountDirs dirs;
-    size_t start = 0;
-    while (start <= options.size()) {
-        size_t comma = options.find(',', start);
-        if (comma == std::string_view::npos) comma = options.size();
-        const std::string_view opt = options.substr(start, comma - start);
-        start = comma + 1;
+    for (const std::string_view opt : sdk::split_mount_options(options)) {
         const size_t eq = opt.find('=');
         if (eq == std::string_view::npos) continue;
         const std::string_view key = opt.substr(0, eq);

@@ -84,6 +84,29 @@ TEST_F(HomeSubdir, ASubdirThatCannotBeStatedIsRefused) {
     EXPECT_EQ(p[0].message.rfind("cannot stat 'layers': ", 0), 0u) << p[0].message;
 }
 
+TEST_F(HomeSubdir, LayerMetadataIsReadTrimmedOrRefused) {
+    tree.write("abc/link", "WCETBIEFLVNN35UPEH5AHX4COL\n");
+    tree.symlink("/etc/hostname", "abc/lower");
+    tree.write("abc/big", std::string(100, 'x'));
+    const auto home = tree.open_home();
+    const sdk::Fd layer = sdk::open_dir_at(home.get(), "abc");
+    ASSERT_TRUE(layer);
+    std::optional<std::string> out = "stale";
+    EXPECT_TRUE(sdk::read_layer_metadata(layer.get(), "abc", "link", 4096, out, rec.sink()));
+    EXPECT_EQ(out, "WCETBIEFLVNN35UPEH5AHX4COL");
+    EXPECT_TRUE(sdk::read_layer_metadata(layer.get(), "abc", "lower-id", 4096, out, rec.sink()));
+    EXPECT_EQ(out, std::nullopt);  // missing
+    EXPECT_TRUE(rec.scan.problems.empty());
+    EXPECT_FALSE(sdk::read_layer_metadata(layer.get(), "abc", "lower", 4096, out, rec.sink()));
+    EXPECT_TRUE(rec.has_problem(Severity::blocking, "metadata-not-regular", "abc/lower"));
+    EXPECT_FALSE(sdk::read_layer_metadata(layer.get(), "abc", "big", 10, out, rec.sink()));
+    const auto p = rec.problems("metadata-unreadable");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].subject, "abc/big");
+    EXPECT_EQ(p[0].message, "'abc/big' is larger than dockerd ever writes it. Layer 'abc' is not "
+                            "mapped. Inspect it by hand.");
+}
+
 TEST(EntryBelowHomeSubdir, NamesTheEntryAPathIsAtOrBelow) {
     const std::string h = "/var/lib/docker/vfs";
     EXPECT_EQ(sdk::entry_below_home_subdir(h, "dir", h + "/dir/abc"), "abc");
@@ -111,6 +134,14 @@ TEST(PathsBelow, ComponentsAndTheFirstOne) {
     EXPECT_EQ(sdk::first_component_below("/d/home", "/d/home/x/y"), "x");
     EXPECT_EQ(sdk::first_component_below("/d/home", "/d/home"), std::nullopt);
     EXPECT_EQ(sdk::first_component_below("/d/home", "/d/home/a" + std::string(1, '\0')), std::nullopt);
+}
+
+TEST(MountOptions, SplitOnEveryCommaKeepingEmptyOnes) {
+    using Views = std::vector<std::string_view>;
+    EXPECT_EQ(sdk::split_mount_options("rw,lowerdir=/a\\054b,,x"),
+              (Views{"rw", "lowerdir=/a\\054b", "", "x"}));
+    EXPECT_EQ(sdk::split_mount_options(""), (Views{""}));
+    EXPECT_EQ(sdk::split_mount_options("a,"), (Views{"a", ""}));
 }
 
 TEST(OctalEscapes, DecodesThreeDigitEscapesOnly) {

@@ -1,6 +1,8 @@
-// Helpers for a driver home laid out as fixed subdirectories of layer directories or files, the
-// way dockerd's aufs (diff/, mnt/, layers/), btrfs (subvolumes/, quotas/) and vfs (dir/) drivers
-// lay theirs out. Header-only over sdk_io.hpp and driver_sdk.hpp's Sink: no ABI of its own.
+// Reading a driver home the way the in-tree drivers do, with the problems they report: its fixed
+// subdirectories (dockerd's aufs diff/, mnt/, layers/; btrfs subvolumes/, quotas/; vfs dir/), a
+// layer directory's small metadata files (overlay2's link and lower, overlay's lower-id), and the
+// entry a mount path names. Header-only over sdk_io.hpp and driver_sdk.hpp's Sink: no ABI of its
+// own.
 #pragma once
 
 #include <layergc/driver_sdk.hpp>
@@ -64,6 +66,39 @@ inline bool open_home_subdir(int home_fd, const std::string& name, std::string_v
     }
     for (auto& e : entries) out.names.emplace(std::move(e.name), e.type);
     return true;
+}
+
+// Reads the metadata file <id>/<file> of a layer directory (`layer_fd`), without following a
+// symlink, as dockerd writes it: small, plain, read back trimmed (Docker trims what it reads).
+//  - missing: true, `out` empty (nullopt);
+//  - a regular file of at most `max_bytes`: true, `out` the trimmed text;
+//  - anything else: false, after one blocking problem with subject "<id>/<file>" that says layer
+//    `id` is not mapped: "metadata-not-regular" (a symlink, a directory, a device) or
+//    "metadata-unreadable" (larger than `max_bytes`, an I/O error with its strerror).
+inline bool read_layer_metadata(int layer_fd, const std::string& id, const std::string& file,
+                                size_t max_bytes, std::optional<std::string>& out, const Sink& sink) {
+    const auto r = read_small_file_at(layer_fd, file, max_bytes);
+    const std::string subject = id + "/" + file;
+    switch (r.status) {
+    case ReadStatus::ok: out = trim(r.data); return true;
+    case ReadStatus::missing: out.reset(); return true;
+    case ReadStatus::not_regular:
+        sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
+                     "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
+                     "symlink is never followed). Layer '" + id + "' is not mapped. Inspect and "
+                     "repair it by hand.");
+        return false;
+    case ReadStatus::too_large:
+        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
+                     "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
+                         "' is not mapped. Inspect it by hand.");
+        return false;
+    case ReadStatus::io_error: break;
+    }
+    sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
+                 "cannot read '" + subject + "': " + std::strerror(r.err) + ". Layer '" + id +
+                     "' is not mapped. Check the file system.");
+    return false;
 }
 
 // The name of the entry of <home>/<subdir>/ that an absolute path is at or below: for

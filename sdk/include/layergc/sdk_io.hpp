@@ -169,6 +169,21 @@ inline std::string decode_octal_escapes(std::string_view s) {
     return out;
 }
 
+// The options of a comma-separated mount option string as mountinfo shows it
+// ("rw,relatime,lowerdir=/a"), in order, empty ones included ("a,,b" has three; "" has one).
+// Views into `options`; each value still carries the kernel's escapes (decode_octal_escapes).
+inline std::vector<std::string_view> split_mount_options(std::string_view options) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    while (start <= options.size()) {
+        size_t comma = options.find(',', start);
+        if (comma == std::string_view::npos) comma = options.size();
+        out.push_back(options.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
 // A path lexically normalised ("." and ".." folded, repeated '/' joined) without a trailing '/':
 // "/d//x/./y/../z/" is "/d/x/z". Lexical only: no symlink is resolved, nothing is read.
 inline std::string normalized_path(std::string_view p) {
