@@ -1,3 +1,4 @@
+#include "cli/apply_preamble.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
@@ -74,16 +75,8 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
 
     // Restoring changes what dockerd sees, exactly as apply does: never with it running.
     guard::RootLocks locks;
-    if (!o.list) {
-        if (auto ev = guard::detect_daemon(root); !ev.empty()) {
-            spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", root.string());
-            for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
-            return kExitRefused;
-        }
-        auto l = guard::lock_root(root);
-        if (!l) { spdlog::error("refusing: {}", l.error().message); return kExitRefused; }
-        locks = std::move(l.value());
-    }
+    if (!o.list)
+        if (int rc = lock_root_without_daemon(root, locks); rc != kExitOk) return rc;
 
     auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
     if (!store) {
