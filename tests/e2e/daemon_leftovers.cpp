@@ -61,6 +61,44 @@ bool process_gone(pid_t pid) {
     return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
 }
 
+// The 64-hex IDs a /proc/<pid>/cgroup text names: "…/docker/<id>…", "…/docker-<id>.scope".
+std::set<std::string> container_ids_in_cgroups(const std::string& cgroup_text) {
+    std::set<std::string> ids;
+    for (const std::string marker : {"docker/", "docker-"}) {
+        for (size_t pos = cgroup_text.find(marker); pos != std::string::npos; pos = cgroup_text.find(marker, pos + 1)) {
+            size_t start = pos + marker.size();
+            if (cgroup_text.compare(start, 9, "buildkit/") == 0) start += 9;
+            std::string id = cgroup_text.substr(start, 64);
+            if (id.size() == 64 && std::all_of(id.begin(), id.end(), ::isxdigit)) ids.insert(id);
+            // BuildKit's executor IDs are shorter (25 base32 characters): take the whole segment.
+            size_t end = cgroup_text.find_first_of("/\n.", start);
+            if (end != std::string::npos && end > start) ids.insert(cgroup_text.substr(start, end - start));
+        }
+    }
+    return ids;
+}
+
+// The containers of the daemon that runs in `dir` (<dir>/root data root, <dir>/exec exec root):
+// containers/<id>, the runc v2 shims' task dirs, BuildKit's executor dirs.
+std::set<std::string> container_ids_of_daemon_in(const fs::path& dir) {
+    std::set<std::string> ids;
+    for (const fs::path& sub : {dir / "root/containers", dir / "exec/containerd/daemon/io.containerd.runtime.v2.task/moby",
+                                dir / "root/buildkit/executor"}) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(sub, ec)) {
+            std::string name = e.path().filename().string();
+            if (name.size() >= 20) ids.insert(name);
+        }
+    }
+    return ids;
+}
+
+bool names_one_of(const std::set<std::string>& candidates, const std::set<std::string>& ours) {
+    for (const auto& c : candidates)
+        if (ours.count(c)) return true;
+    return false;
+}
+
 } // namespace
 
 std::vector<std::string> mounts_under(const fs::path& dir, const std::set<int>& keep) {
@@ -110,6 +148,7 @@ std::vector<std::string> kill_processes_naming(const fs::path& dir) {
     std::vector<std::string> killed;
     std::vector<pid_t> pids;
     std::vector<std::string> container_cgroups;
+    const std::set<std::string> our_ids = container_ids_of_daemon_in(dir);
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         std::string name = entry.path().filename().string();
@@ -120,16 +159,19 @@ std::vector<std::string> kill_processes_naming(const fs::path& dir) {
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
         bool names_dir = cmdline.find(base + "/") != std::string::npos ||
                          cmdline.find(base + " ") != std::string::npos;
-        // A container's processes name nothing of ours on their command line, and their root is
-        // "/" in their own mount namespace; what gives them away is that namespace's rootfs
-        // mount (overlay lowerdir/upperdir in our data root). Our own namespace lists our
-        // mounts for every process in it, so only other namespaces are looked at.
+        // A container's processes name nothing of ours on their command line. What gives them
+        // away is their cgroup, named by their container ID (/docker/<id> with the cgroupfs
+        // driver, docker-<id>.scope with systemd), and the ID being one of OUR daemon's: a
+        // containers/ dir in our data root, a runtime task dir in our exec root, a BuildKit
+        // executor dir. Only processes in another mount namespace are looked at. (Matching on
+        // a namespace's mountinfo naming our directory is wrong: a private namespace that any
+        // other process made by unshare copies our mounts too.)
         bool container = false;
         if (!names_dir) {
             std::error_code link_ec;
             fs::path mount_ns = fs::read_symlink(entry.path() / "ns/mnt", link_ec);
             container = !link_ec && mount_ns != own_mount_ns &&
-                        read_whole(entry.path() / "mountinfo").find(base + "/") != std::string::npos;
+                        names_one_of(container_ids_in_cgroups(read_whole(entry.path() / "cgroup")), our_ids);
         }
         if (!names_dir && !container) continue;
         if (process_gone(pid)) {

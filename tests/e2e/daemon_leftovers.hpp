@@ -22,8 +22,11 @@ std::vector<std::string> mounts_under(const std::filesystem::path& dir, const st
 int mount_id_at(const std::filesystem::path& mount_point);
 
 // SIGKILLs every process, other than this one, whose command line contains `dir` (containerd,
-// shims) or that lives in another mount namespace whose mounts name `dir` (the containers a
-// dead shim leaves running), waits up to 15 s until they (and any
+// shims) or that lives in another mount namespace and in the cgroup of one of the containers
+// of the daemon in `dir` (<dir>/root/containers/<id>, <dir>/exec/…/moby/<id>, BuildKit's
+// <dir>/root/buildkit/executor/<id>): the containers a dead shim leaves running. Processes of
+// other tests, even in private namespaces that copied our mounts, are never touched. Waits up
+// to 15 s until they (and any
 // already dead but unreaped one) are gone from /proc, and removes the now empty
 // /docker/<id> cgroups those containers were in. Returns one line per process it killed
 // ("pid 123: containerd --config …").

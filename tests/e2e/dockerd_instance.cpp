@@ -181,6 +181,20 @@ void DockerdInstance::kill_hard() {
     pid_ = -1;
 }
 
+DaemonStop DockerdInstance::power_cut() {
+    kill_hard();
+    DaemonStop report = stop();
+    report.graceful = false;
+    if (mounts_under(exec_root(), keep_mounts_).empty()) {
+        std::error_code ec;
+        fs::remove_all(exec_root(), ec);
+        if (ec) report.still_mounted.push_back("cannot empty " + exec_root().string() + ": " + ec.message());
+    } else {
+        report.still_mounted.push_back(exec_root().string() + " (not emptied: something is mounted below it)");
+    }
+    return report;
+}
+
 ProcessResult DockerdInstance::docker(const std::vector<std::string>& args, ProcessOptions options) const {
     std::vector<std::string> argv = {docker_binary};
     argv.insert(argv.end(), args.begin(), args.end());

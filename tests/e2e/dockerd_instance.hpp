@@ -55,6 +55,13 @@ public:
     // Its containerd, shims, containers and mounts stay behind until stop() clears them.
     void kill_hard();
 
+    // A power cut and the reboot after it: kill_hard(), then stop() kills what survived (shims,
+    // containers) and unmounts what they left, then the exec root is emptied, as a reboot
+    // empties /run (where dockerd's exec root lives, on tmpfs). Without that, dockerd 20.10
+    // cannot start a container whose old shim task dir is left ("failed to start shim: mkdir
+    // …/moby/<id>: file exists"). The data root is left exactly as the cut left it.
+    DaemonStop power_cut();
+
     // A mount below base() that is not the daemon's (the loop-mounted btrfs data root): stop()
     // and its sweep never undo it. It must have been mounted before the daemon started.
     void keep_mount(int mount_id) { keep_mounts_.insert(mount_id); }

@@ -1,5 +1,6 @@
 #include "layergc_cli.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace layergc::e2e {
@@ -37,11 +38,11 @@ std::string PlanDocument::problems_text() const {
     return s;
 }
 
-ProcessResult run_layergc(const fs::path& root, const std::string& driver, const std::vector<std::string>& args) {
+ProcessResult run_layergc(const fs::path& root, const std::string& driver, const std::vector<std::string>& args,
+                          ProcessOptions options) {
     std::vector<std::string> argv = {layergc_binary().string(), "--root", root.string(), "--driver", driver};
     argv.insert(argv.end(), args.begin(), args.end());
-    ProcessOptions options;
-    options.timeout = std::chrono::seconds(300);
+    options.timeout = std::min(options.timeout, std::chrono::seconds(300));
     return run_process(argv, options);
 }
 

@@ -34,9 +34,10 @@ struct PlanDocument {
     std::string problems_text() const;                   // every problem, one a line
 };
 
-// layergc --root ROOT --driver DRIVER <args…>
+// layergc --root ROOT --driver DRIVER <args…> (timeout 300 s unless `options` says less;
+// options.env and options.kill_after are passed on: fault points, random kills).
 ProcessResult run_layergc(const std::filesystem::path& root, const std::string& driver,
-                          const std::vector<std::string>& args);
+                          const std::vector<std::string>& args, ProcessOptions options = {});
 
 // `plan --format json`; throws std::runtime_error unless it exits 0 with one JSON document of
 // schema layergc.plan/v1 on stdout.

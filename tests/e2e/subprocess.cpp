@@ -91,9 +91,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
     int out_fd = out_pipe[0], err_fd = err_pipe[0];
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    const bool planned_kill = options.kill_after.count() > 0;
+    const auto kill_at = std::chrono::steady_clock::now() + options.kill_after;
+    if (planned_kill && kill_at < deadline) deadline = kill_at;
     signal(SIGPIPE, SIG_IGN);
 
     while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
+        if (planned_kill && std::chrono::steady_clock::now() >= kill_at) {
+            kill(-pid, SIGKILL);
+            break;
+        }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {

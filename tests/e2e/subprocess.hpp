@@ -13,6 +13,9 @@ struct ProcessOptions {
     std::string stdin_data;        // written to the child's stdin, which is then closed
     std::string cwd;               // empty: ours
     std::chrono::seconds timeout{600};
+    // When set, SIGKILL the child's process group this long after it started, as a power cut
+    // would stop it (fault injection); the result then says signal 9 unless it exited first.
+    std::chrono::milliseconds kill_after{0};
 };
 
 struct ProcessResult {
