@@ -176,8 +176,8 @@ std::string DaemonChaos::round(int r) {
         }
         line += op + 1 < op_count ? "," : ";";
     }
-    line += " killed " + std::to_string(power_cut.killed.size()) + " leftovers, unmounted " +
-            std::to_string(power_cut.unmounted.size());
+    line += " killed " + std::to_string(power_cut.killed.size()) + " leftovers; unmounted";
+    for (const auto& m : power_cut.unmounted) line += " " + fs::path(m).lexically_relative(d_.base()).string();
     if (!power_cut.still_mounted.empty()) throw std::runtime_error(line + "; still mounted: " + power_cut.still_mounted.front());
     d_.start();
     return line;
