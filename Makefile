@@ -49,8 +49,8 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) --target layergc_fuzz_targets -j $(JOBS)
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -L '^fuzz$$'
 
-# Every test but e2e, packaging and ops (which install packages), built with ASan (Debug: -O0
-# compiles about a third faster on 2 cores, and the sanitizers see the code as written) and UBSan (gcc, -DLAYERGC_SANITIZE=ON).
+# Every test but e2e, packaging and ops (which install packages), built with ASan and UBSan (gcc,
+# -DLAYERGC_SANITIZE=ON). Debug (-O0) compiles faster on 2 cores; the sanitizers check the same.
 ASAN_BUILD ?= build-asan
 asan: deps
 	[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
