@@ -93,7 +93,11 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
                         "remove it by hand after checking what it points at");
             continue;
         }
-        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, true, md);
+        // A -removing record may have lost its cache-id: deleteLayer (and layergc's own apply)
+        // removes the driver dir first and the record after it, so a crash during the record's
+        // removal leaves it without cache-id and with nothing left to protect. Only a layer
+        // record in use must have one.
+        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, !rec.removing, md);
         bool bad_parent = false;
         rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent);
         if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok)

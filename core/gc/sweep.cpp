@@ -95,8 +95,22 @@ private:
 
     void removing_records() {
         for (const auto& r : in_.metadata->layers) {
-            if (!r.removing || !r.cache_id) continue;
+            if (!r.removing) continue;
             Candidate c;
+            if (!r.cache_id) {
+                // Its cache-id is gone (layer_store.cpp): the record's own removal had begun,
+                // after its driver dir's. The record alone is left to remove.
+                c.id = r.dir_name;
+                c.kind = CandidateKind::interrupted_removal;
+                c.reason = "interrupted-removal-record";
+                c.evidence.push_back("its cache-id is already gone: the driver dir went first");
+                c.evidence.insert(c.evidence.begin(), "dockerd began removing layer sha256:" + r.chain +
+                                                          " (renamed its record to *-removing) and never finished");
+                c.record_kind = RecordKind::removing;
+                c.record = layerdb_ + "sha256/" + r.dir_name;
+                out_.push_back(std::move(c));
+                continue;
+            }
             const std::string& cache = *r.cache_id;
             if (const DriverEntry* e = take_entry(cache)) {
                 c = from_entry(*e, CandidateKind::interrupted_removal, "interrupted-removal");
