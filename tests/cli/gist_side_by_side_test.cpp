@@ -32,6 +32,8 @@ TEST(GistSideBySide, GistDeletesLiveLayersLayergcDoesNot) {
 
     const auto l = run_layergc("--root " + sh_quote(root) + " plan --format json");
     ASSERT_EQ(l.exit_code, 0) << l.err;
-    for (const auto& c : json::parse(l.out)["candidates"])
+    // Named: a range-for over a member of a temporary would outlive it.
+    json parsed_doc = json::parse(l.out);
+    for (const auto& c : parsed_doc["candidates"])
         EXPECT_FALSE(survivors.count(c["id"].get<std::string>())) << "layergc would delete live " << c.dump();
 }

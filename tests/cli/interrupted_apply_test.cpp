@@ -32,7 +32,9 @@ TEST_P(InterruptedApply, NextRunFinishesTheJob) {
     // The half-done root is consistent: nothing live names a missing directory.
     const auto check = run_layergc("--root " + root + " check --format json");
     ASSERT_NE(check.exit_code, 1) << check.err;
-    for (const auto& p : json::parse(check.out)["problems"]) {
+    // Named: a range-for over a member of a temporary would outlive it.
+    json parsed_doc = json::parse(check.out);
+    for (const auto& p : parsed_doc["problems"]) {
         EXPECT_NE(p["code"], "layer-dir-missing") << p.dump();
         EXPECT_NE(p["code"], "layer-record-missing") << p.dump();
         EXPECT_NE(p["severity"], "blocking") << p.dump();

@@ -136,7 +136,9 @@ TEST_F(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
     }
     ProcessResult empty_set = run_layergc(root, "all", {"plan", "--format", "json"});
     ASSERT_TRUE(empty_set.ok()) << empty_set.describe();
-    for (const auto& p : nlohmann::json::parse(empty_set.out).at("plans"))
+    // Named: a range-for over a member of a temporary would outlive it.
+    nlohmann::json parsed_doc = nlohmann::json::parse(empty_set.out);
+    for (const auto& p : parsed_doc.at("plans"))
         EXPECT_TRUE(p.at("candidates").empty()) << p.value("driver", "") << ": " << p.at("candidates").dump();
 
     // ---- dockerd on each driver in turn: that driver's images, containers and caches work

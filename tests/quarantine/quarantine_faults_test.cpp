@@ -22,7 +22,9 @@ class QuarantineInterrupted : public ::testing::TestWithParam<Case> {};
 void expect_consistent(const std::string& root) {
     const auto check = run_layergc("--root " + sh_quote(root) + " check --format json");
     ASSERT_NE(check.exit_code, 1) << check.err;
-    for (const auto& p : json::parse(check.out)["problems"]) {
+    // Named: a range-for over a member of a temporary would outlive it.
+    json parsed_doc = json::parse(check.out);
+    for (const auto& p : parsed_doc["problems"]) {
         EXPECT_NE(p["code"], "layer-dir-missing") << p.dump();
         EXPECT_NE(p["code"], "layer-record-missing") << p.dump();
         EXPECT_NE(p["severity"], "blocking") << p.dump();

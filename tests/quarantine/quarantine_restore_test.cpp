@@ -67,7 +67,9 @@ TEST_P(Quarantine, QuarantinedRootLooksCollectedAndRestoresByteIdentical) {
     EXPECT_EQ(r.verify(true).exit_code, 0) << r.verify(true).out;
     EXPECT_EQ(r.lgc("plan --exit-code").exit_code, 0) << "the quarantine shows up as garbage";
     const auto check = r.lgc("check --format json");
-    for (const auto& p : json::parse(check.out)["problems"]) EXPECT_NE(p["severity"], "blocking") << p.dump();
+    // Named: a range-for over a member of a temporary would outlive it.
+    json parsed_doc = json::parse(check.out);
+    for (const auto& p : parsed_doc["problems"]) EXPECT_NE(p["severity"], "blocking") << p.dump();
 
     // The manifest lists every candidate with its renames, in the crash-safe order.
     ASSERT_EQ(r.runs().size(), 1u);
@@ -142,7 +144,9 @@ TEST(QuarantineRestore, OneIdComesBackWithWhatItStandsOnThenTheRest) {
     // Restoring it again is an error: it is no longer in the quarantine.
     EXPECT_EQ(r.restore(id).exit_code, 2);
     // No record names a missing directory in between.
-    for (const auto& p : json::parse(r.lgc("check --format json").out)["problems"]) {
+    // Named: a range-for over a member of a temporary would outlive it.
+    json parsed_doc = json::parse(r.lgc("check --format json").out);
+    for (const auto& p : parsed_doc["problems"]) {
         EXPECT_NE(p["code"], "layer-dir-missing") << p.dump();
         EXPECT_NE(p["severity"], "blocking") << p.dump();
     }
