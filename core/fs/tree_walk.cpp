@@ -1,5 +1,6 @@
 #include "core/fs/tree_walk.hpp"
 
+#include "core/fs/dir_entries.hpp"
 #include "core/fs/subvolume.hpp"
 
 #include <dirent.h>
@@ -15,10 +16,7 @@ namespace layergc::fs {
 
 namespace {
 
-struct Entry {
-    std::string name;
-    unsigned char type = DT_UNKNOWN;
-};
+using Entry = DirEntry;  // read_dir_entries: all names read before anything changes
 
 struct Frame {
     Fd fd;
@@ -29,37 +27,6 @@ struct Frame {
     std::vector<Entry> entries;
     size_t next = 0;
 };
-
-// The kernel's linux_dirent64 record (glibc does not export it): d_ino u64, d_off s64,
-// d_reclen u16 at offset 16, d_type u8 at 18, the NUL-terminated d_name from 19.
-constexpr size_t kDirentReclenOffset = 16;
-constexpr size_t kDirentTypeOffset = 18;
-constexpr size_t kDirentNameOffset = 19;
-
-// All entries but "." and "..", read before anything in the directory is changed, so removal
-// while iterating cannot skip or repeat an entry.
-Result<std::vector<Entry>> read_entries(int dir_fd) {
-    std::vector<Entry> out;
-    alignas(8) char buf[32768];
-    for (;;) {
-        const long n = ::syscall(SYS_getdents64, dir_fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return make_error(std::string("cannot read directory: ") + std::strerror(errno), errno);
-        }
-        if (n == 0) return out;
-        for (long off = 0; off < n;) {
-            const char* rec = buf + off;
-            unsigned short reclen = 0;
-            std::memcpy(&reclen, rec + kDirentReclenOffset, sizeof reclen);
-            if (reclen == 0) return make_error("malformed directory record", EIO);
-            off += reclen;
-            const char* name = rec + kDirentNameOffset;
-            if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
-            out.push_back(Entry{name, static_cast<unsigned char>(rec[kDirentTypeOffset])});
-        }
-    }
-}
 
 Error at_path(const std::string& path, const Error& e) {
     return make_error("'" + path + "': " + e.message, e.sys_errno);
@@ -125,7 +92,7 @@ private:
         }
         struct stat st {};
         if (::fstat(fd.get(), &st) != 0) return sys_at_path(path, "cannot stat directory", errno);
-        auto entries = read_entries(fd.get());
+        auto entries = read_dir_entries(fd.get());
         if (!entries) return at_path(path, entries.error());
         auto entered = v_.enter_dir(fd.get(), st);
         if (!entered) return at_path(path, entered.error());
