@@ -291,3 +291,20 @@ TEST(FindIds, FindsIdsAnywhereInRawBytes) {
     const auto found = gc::find_ids_in_bytes(bytes, {"xo2fnvvcpzva943iqit97nk9p", chain, hex("absent")});
     EXPECT_EQ(found, (std::set<std::string>{"xo2fnvvcpzva943iqit97nk9p", chain}));
 }
+
+// Found by the e2e fault injection: a crash while a -removing record was itself being removed
+// (after its driver dir) leaves the record without cache-id; it is the record alone to finish.
+TEST(Sweep, RemovingRecordWithoutCacheIdIsARecordOnlyCandidate) {
+    World w;
+    docker::LayerRecord r;
+    r.chain = hex("c");
+    r.dir_name = r.chain + "-" + hex("rand") + "-removing";
+    r.removing = true;
+    w.md.layers.push_back(r);
+    const auto cs = w.collect();
+    ASSERT_EQ(cs.size(), 1u);
+    EXPECT_EQ(cs[0].id, r.dir_name);
+    EXPECT_EQ(cs[0].kind, CandidateKind::interrupted_removal);
+    EXPECT_TRUE(cs[0].driver_paths.empty());
+    EXPECT_EQ(cs[0].record_kind, plan::RecordKind::removing);
+}
