@@ -45,14 +45,9 @@ ParsedConfig parse_image_config(const std::string& bytes) {
 
 void read_images(int root_fd, const std::string& driver, Metadata& md) {
     const std::string rel = "image/" + driver + "/imagedb/content/sha256";
-    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
-    if (!dir) return;
+    sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
-    if (!sdk::list_dir(dir.get(), names)) {
-        add_problem(md.problems, Severity::blocking, "metadata-dir-unreadable", rel,
-                    "cannot list " + rel);
-        return;
-    }
+    if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
     for (const auto& e : names) {
         // dockerd's Walk skips names that are not digests (.tmp-* atomic-write leftovers).
         if (!digest::is_hex64(e.name)) continue;

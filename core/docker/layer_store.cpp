@@ -62,13 +62,9 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
 
 void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
     const std::string rel = "image/" + driver + "/layerdb/sha256";
-    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
-    if (!dir) return;
+    sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
-    if (!sdk::list_dir(dir.get(), names)) {
-        add_problem(md.problems, Severity::blocking, "metadata-dir-unreadable", rel, "cannot list " + rel);
-        return;
-    }
+    if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
     for (const auto& e : names) {
         const std::string subject = rel + "/" + e.name;
         LayerRecord rec;
@@ -112,13 +108,9 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
 
 void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
     const std::string rel = "image/" + driver + "/layerdb/mounts";
-    sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
-    if (!dir) return;
+    sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
-    if (!sdk::list_dir(dir.get(), names)) {
-        add_problem(md.problems, Severity::blocking, "metadata-dir-unreadable", rel, "cannot list " + rel);
-        return;
-    }
+    if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
     for (const auto& e : names) {
         const std::string subject = rel + "/" + e.name;
         sdk::Fd mdir = sdk::open_dir_at(dir.get(), e.name);

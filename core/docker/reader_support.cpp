@@ -17,6 +17,17 @@ sdk::Fd open_metadata_dir(int root_fd, const std::string& rel, Problems& problem
     return sdk::Fd();
 }
 
+bool list_metadata_dir(int root_fd, const std::string& rel, Problems& problems, sdk::Fd& dir,
+                       std::vector<sdk::DirEntry>& names) {
+    dir = open_metadata_dir(root_fd, rel, problems);
+    if (!dir) return false;
+    if (!sdk::list_dir(dir.get(), names)) {
+        add_problem(problems, Severity::blocking, "metadata-dir-unreadable", rel, "cannot list " + rel);
+        return false;
+    }
+    return true;
+}
+
 void add_problem(Problems& ps, Severity s, std::string code, std::string subject,
                  std::string message, std::string hint) {
     ps.push_back(Problem{s, std::move(code), std::move(subject), std::move(message), std::move(hint)});
