@@ -56,6 +56,22 @@ std::string inode_of(const fs::path& p) {
     return std::to_string(st.st_ino);
 }
 
+// Where a moved path is in a run: at its own relative place, except a layer record
+// (layerdb/sha256/<chain>), which is renamed <chain>-<hex64>-removing in place before it moves
+// (docs/quarantine.md, "Order and crash safety"). "" when it is in neither form.
+fs::path quarantined_copy(const fs::path& run_dir, const fs::path& rel) {
+    if (path_exists_no_follow(run_dir / rel)) return run_dir / rel;
+    const std::string name = rel.filename().string();
+    if (rel.parent_path().filename() != "sha256" || name.size() != 64) return {};
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(run_dir / rel.parent_path(), ec)) {
+        const std::string n = e.path().filename().string();
+        if (n.size() == 64 + 1 + 64 + 9 && n.rfind(name + "-", 0) == 0 && n.compare(n.size() - 9, 9, "-removing") == 0)
+            return e.path();
+    }
+    return {};
+}
+
 class DriverQuarantine : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
@@ -107,21 +123,14 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     const fs::path run_dir = root / "layergc-quarantine" / runs.front();
     for (const auto& rel : moved) {
         EXPECT_FALSE(path_exists_no_follow(root / rel)) << "still in place after the quarantine: " << rel;
-        EXPECT_TRUE(path_exists_no_follow(run_dir / rel)) << "not in the quarantine: " << rel;
+        const fs::path copy = quarantined_copy(run_dir, rel);
+        EXPECT_FALSE(copy.empty()) << "not in the quarantine: " << rel;
         auto was = before.find(rel.string());
         ASSERT_NE(was, before.end()) << rel << " was not in the snapshot";
-        EXPECT_EQ(inode_of(run_dir / rel), inode_in(was->second)) << rel << " was copied, not moved";
+        EXPECT_EQ(inode_of(copy), inode_in(was->second)) << rel << " was copied, not moved";
     }
-    // (c)'s record is renamed -removing in place first, then moved: it is in the run under that name.
-    bool unref_record_quarantined = false;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(run_dir / image_rel / "sha256", ec)) {
-        const std::string name = e.path().filename().string();
-        unref_record_quarantined = unref_record_quarantined ||
-                                   (name.rfind(field.unref_chain + "-", 0) == 0 && name.size() > 9 &&
-                                    name.compare(name.size() - 9, 9, "-removing") == 0);
-    }
-    EXPECT_TRUE(unref_record_quarantined) << "(c)'s layer record " << field.unref_chain << " is not in " << run_dir;
+    EXPECT_FALSE(quarantined_copy(run_dir, image_rel / "sha256" / field.unref_chain).empty())
+        << "(c)'s layer record " << field.unref_chain << " is not in " << run_dir;
     EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/sha256" / field.unref_chain));
     for (const auto& id : live) {
         EXPECT_TRUE(fs::is_directory(field.driver_dir(id))) << "live layer dir moved: " << id;
@@ -159,7 +168,7 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     const fs::path second_run = root / "layergc-quarantine" / runs.front();
     for (const auto& rel : moved) {
         EXPECT_FALSE(path_exists_no_follow(root / rel)) << "still in place after the second quarantine: " << rel;
-        EXPECT_TRUE(path_exists_no_follow(second_run / rel)) << "not in the second quarantine: " << rel;
+        EXPECT_FALSE(quarantined_copy(second_run, rel).empty()) << "not in the second quarantine: " << rel;
     }
 
     // ---- c. dockerd on the quarantined root: everything works, the quarantine is untouched
