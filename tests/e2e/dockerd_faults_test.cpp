@@ -12,8 +12,12 @@
 //     starts, every surviving BuildKit image builds again.
 //  3. Then layergc itself is SIGKILLed during `apply` of fresh garbage (many unreferenced layers,
 //     lost containers, a stray dir): at each fault point (LAYERGC_TEST_FAULT_POINT) and after
-//     random delays. After every kill the same invariants hold offline; the next run completes;
-//     dockerd starts on the result and the survivors still work.
+//     random delays. After every kill the same invariants hold offline. After the first kill,
+//     before any further apply, dockerd also starts on the half-collected root (one extra start):
+//     it lists exactly the protected images and containers and every one of them works, so an
+//     operator whose apply died may start the daemon at once; its graceful stop finishes some
+//     `-removing` records itself (printed), and the invariants are checked again after it. The
+//     next run completes; dockerd starts on the result and the survivors still work.
 //
 // Random choices come from one seed, printed at the start: LAYERGC_E2E_SEED=<n> replays them
 // (the moments are the same; what dockerd had done by then may differ a little).
@@ -30,6 +34,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <set>
 
 namespace layergc::e2e {
 namespace {
@@ -76,6 +81,44 @@ protected:
                 EXPECT_EQ(buildkit.find(id), std::string::npos) << when << ": plan would remove " << id << ", which a BuildKit database names";
             }
         }
+    }
+
+    // dockerd started on a root that a killed `apply` left half-collected (once, after the first
+    // kill): it starts, lists exactly the protected images and containers, and every one works.
+    // dockerd may change the root itself: its graceful stop finishes the `-removing` records
+    // that name a cache-id (layerStore.Cleanup: driver dir, then record). What it finished is
+    // printed; the offline invariants are checked again after it, and the next applies must
+    // still complete the job.
+    void expect_daemon_runs_interrupted_root(const std::string& what, DaemonChaos& chaos, const Survivors& protected_set) {
+        const std::string driver = GetParam();
+        const fs::path sha256 = daemon().data_root() / "image" / driver / "layerdb/sha256";
+        const size_t candidates_before = layergc_plan(daemon().data_root(), driver).candidate_keys().size();
+        const std::set<std::string> removing_before = removing_records(sha256);
+        start_daemon(driver);
+        const Survivors seen = chaos.survey();
+        EXPECT_EQ(seen.images, protected_set.images) << "dockerd on the root left by layergc " << what << " lists other images";
+        EXPECT_EQ(seen.containers, protected_set.containers) << "dockerd on the root left by layergc " << what << " lists other containers";
+        EXPECT_TRUE(seen.dead.empty()) << seen.describe();
+        for (const auto& f : chaos.survivor_failures(protected_set)) ADD_FAILURE() << "on the root left by layergc " << what << ": " << f;
+        stop_daemon_gracefully();
+        const std::set<std::string> removing_after = removing_records(sha256);
+        size_t finished = 0;
+        for (const auto& r : removing_before) finished += removing_after.count(r) == 0 ? 1 : 0;
+        std::cout << "[e2e] " << driver << " dockerd ran on the root left by layergc " << what << ": it finished " << finished
+                  << " of " << removing_before.size() << " -removing records (" << removing_after.size() << " left); candidates "
+                  << candidates_before << " before, " << layergc_plan(daemon().data_root(), driver).candidate_keys().size()
+                  << " after" << std::endl;
+        expect_survivors_protected("after dockerd ran on the root left by layergc " + what, protected_set);
+    }
+
+    static std::set<std::string> removing_records(const fs::path& sha256) {
+        std::set<std::string> out;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(sha256, ec)) {
+            const std::string n = e.path().filename().string();
+            if (n.size() > 9 && n.compare(n.size() - 9, 9, "-removing") == 0) out.insert(n);
+        }
+        return out;
     }
 };
 
@@ -192,6 +235,7 @@ TEST_P(FaultInjection, KilledDaemonAndKilledCollectorLeaveEverySurvivorWorking) 
         if (r.term_signal == 0) ASSERT_EQ(r.exit_code, exit_code::ok) << what << ": " << r.describe() << "\n" << r.out;
         else ++killed;
         expect_survivors_protected("after layergc " + what, protected_set);
+        if (killed == 1 && r.term_signal != 0) expect_daemon_runs_interrupted_root(what, chaos, protected_set);
     }
     EXPECT_GE(killed, 3) << "each fault point should have interrupted an apply";
     ProcessResult finished = run_layergc(root, driver, {"apply", "--yes", "--force", "--audit-log", (workdir() / "final.jsonl").string()});

@@ -181,7 +181,8 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
 
     // ---- d. purge: the quarantine goes, nothing else; dockerd still runs everything
     ProcessResult purged = run_layergc(root, driver, {"purge", "--yes", "--audit-log", audit.string()});
-    ASSERT_EQ(purged.exit_code, exit_code::ok) << purged.describe() << "\n" << purged.out;
+    // EXPECT, not ASSERT: a failed purge must still leave a root dockerd runs (checked below).
+    EXPECT_EQ(purged.exit_code, exit_code::ok) << purged.describe() << "\n" << purged.out;
     EXPECT_EQ(quarantine_runs(root), std::vector<std::string>{}) << "runs left after purge";
     for (const auto& rel : moved) EXPECT_FALSE(path_exists_no_follow(root / rel)) << "came back with purge: " << rel;
     for (const auto& id : live) EXPECT_TRUE(fs::is_directory(field.driver_dir(id))) << "purge took live layer dir " << id;
