@@ -30,6 +30,14 @@ void fault_point(const char* name) {
 
 namespace {
 
+// For tests only: LAYERGC_TEST_FAULT_POINT=rename-no-room makes the first rename of the process
+// fail with ENOSPC, as on a directory whose blocks are full, without filling a filesystem.
+bool inject_no_room_once() {
+    static std::atomic<bool> used{false};
+    const char* want = std::getenv("LAYERGC_TEST_FAULT_POINT");
+    return want && std::strcmp(want, "rename-no-room") == 0 && !used.exchange(true);
+}
+
 std::string random_hex64() {
     unsigned char b[32];
     size_t got = 0;
@@ -147,7 +155,35 @@ private:
         return true;
     }
 
-    void run_wave(const std::vector<Group*>& wave) {
+    // A wave runs its groups that need no rename first (their removals free blocks), then the
+    // rest. A rename that finds no room for the new directory entry (ENOSPC: the directory's
+    // blocks are full and the filesystem has no free block) leaves its group untouched and is
+    // tried again once the others have freed space; only when a whole pass frees nothing does it
+    // count as a failure, which stops the run before any parent is touched.
+    void run_wave(std::vector<Group*> wave) {
+        std::stable_partition(wave.begin(), wave.end(), [](const Group* g) {
+            return g->members.front()->record_kind != RecordKind::layer;
+        });
+        for (;;) {
+            const size_t removed_before = out_.removed.size();
+            run_groups(wave);
+            if (no_room_.empty()) return;
+            wave.swap(no_room_);
+            no_room_.clear();
+            if (out_.removed.size() == removed_before || !out_.failed.empty()) {
+                for (const Group* g : wave)
+                    fail(g->members.front()->id,
+                         "rename " + g->members.front()->record + ": " + std::strerror(ENOSPC) +
+                             " (its directory needs a new block and the filesystem has none left; nothing of it "
+                             "was removed: free a few MiB on that filesystem, or remove other candidates first, "
+                             "then run apply again)");
+                return;
+            }
+            audited("rename-retry", {{"groups", wave.size()}});
+        }
+    }
+
+    void run_groups(const std::vector<Group*>& wave) {
         std::atomic<size_t> next{0};
         auto worker = [&] {
             for (size_t i; (i = next++) < wave.size();) run_group(*wave[i]);
@@ -212,7 +248,14 @@ private:
             if (!parent) return fail(first.id, record + ": " + parent.error().message);
             const std::string& renamed = g.removing_name;
             if (!audited("rename-begin", {{"id", first.id}, {"path", record}, {"to", renamed}})) return;
-            auto r = fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
+            auto r = inject_no_room_once() ? Result<void>(make_error("injected: no room", ENOSPC))
+                                           : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
+            if (!r && r.error().sys_errno == ENOSPC) {
+                audited("rename-no-room", {{"id", first.id}, {"path", record}, {"error", r.error().message}});
+                std::lock_guard lock(mu_);
+                no_room_.push_back(&g);
+                return;
+            }
             if (!r) return fail(first.id, "rename " + record + ": " + r.error().message);
             record = record.substr(0, record.size() - parent->name.size()) + renamed;
             if (!audited("rename-end", {{"id", first.id}, {"path", record}})) return;
@@ -250,6 +293,7 @@ private:
     const ExecuteOptions& opts_;
     std::mutex mu_;
     Outcome out_;
+    std::vector<Group*> no_room_;  // groups whose rename found no room, to try again (run_wave)
 };
 
 } // namespace

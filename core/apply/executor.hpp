@@ -3,7 +3,9 @@
 //    are removed, then the renamed record;
 //  - a lost container mount: RW dir, init dir, then the record;
 //  - children before parents: candidates run in waves of decreasing depth, and a wave with a
-//    failure stops the run before any parent is touched.
+//    failure stops the run before any parent is touched;
+//  - within a wave, the groups that need no rename first: on a full filesystem their removals
+//    free the blocks a rename may need (a rename that finds no room is tried again after them).
 // An interrupted run leaves -removing records and orphans that the next run (or dockerd's own
 // shutdown cleanup) finishes; a live record never names a missing directory.
 //
@@ -44,7 +46,8 @@ Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates
 // names this point, the process kills itself with SIGKILL there (no cleanup, like a power cut).
 // Points: after-rename, after-driver-path, before-record (removal and quarantine);
 // quarantine-after-manifest, quarantine-after-record (quarantine); restore-after-step (restore);
-// purge-after-mark (purge).
+// purge-after-mark (purge). One point injects an error instead: rename-no-room (the first
+// rename of a layer record fails with ENOSPC, as on a full directory).
 void fault_point(const char* name);
 
 } // namespace layergc::apply
