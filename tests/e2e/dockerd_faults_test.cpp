@@ -94,6 +94,7 @@ protected:
         const fs::path sha256 = daemon().data_root() / "image" / driver / "layerdb/sha256";
         const size_t candidates_before = layergc_plan(daemon().data_root(), driver).candidate_keys().size();
         const std::set<std::string> removing_before = removing_records(sha256);
+        const auto began = Clock::now();
         start_daemon(driver);
         const Survivors seen = chaos.survey();
         EXPECT_EQ(seen.images, protected_set.images) << "dockerd on the root left by layergc " << what << " lists other images";
@@ -107,7 +108,8 @@ protected:
         std::cout << "[e2e] " << driver << " dockerd ran on the root left by layergc " << what << ": it finished " << finished
                   << " of " << removing_before.size() << " -removing records (" << removing_after.size() << " left); candidates "
                   << candidates_before << " before, " << layergc_plan(daemon().data_root(), driver).candidate_keys().size()
-                  << " after" << std::endl;
+                  << " after; the daemon and its checks took "
+                  << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - began).count() << " s" << std::endl;
         expect_survivors_protected("after dockerd ran on the root left by layergc " + what, protected_set);
     }
 

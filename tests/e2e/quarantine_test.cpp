@@ -114,6 +114,7 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
 
     // ---- a. apply --quarantine: the orphans move out of dockerd's directories, whole
     const auto before = layergc::testing::tree_state(root, /*with_root=*/true);
+    ASSERT_GT(before.size(), 500u) << "the snapshot of " << root << " misses most of the root";
     const fs::path audit = workdir() / "q.jsonl";
     const std::vector<std::string> quarantine = {"apply", "--yes", "--quarantine", "--audit-log", audit.string()};
     ProcessResult q = run_layergc(root, driver, quarantine);
