@@ -3,6 +3,8 @@
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/plan_set.hpp"
+#include "cli/progress_line.hpp"
+#include "cli/progress_phases.hpp"
 #include "cli/render.hpp"
 
 #include "core/apply/executor.hpp"
@@ -57,7 +59,8 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
 
     req.own_locks_held = true;
     // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.
-    auto fresh = plan::make_plan(s, req);
+    const bool show_progress = progress_wanted(g.format, g.verbosity);
+    auto fresh = make_plan_with_progress(s, req, show_progress);
     if (!fresh) { spdlog::error("{}", fresh.error().message); return kExitFailure; }
     if (auto why = apply::refusal(fresh.value(), o.force)) {
         render_problems(out, fresh->problems);
@@ -103,7 +106,7 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     apply::ExecuteOptions eo;
     eo.quarantine = qrun ? &*qrun : nullptr;
     eo.threads = req.threads ? req.threads : plan::default_threads();
-    const auto outcome = apply::execute(s, to_apply.candidates, log.value(), eo);
+    const auto outcome = execute_with_progress(s, to_apply.candidates, log.value(), eo, show_progress);
     const uint64_t after = free_bytes(s.home);
     const uint64_t freed = after > before ? after - before : 0;
     (void)log->write("apply-end", {{"removed", outcome.removed.size()}, {"failed", outcome.failed},

@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/progress_line.hpp"
+#include "cli/progress_phases.hpp"
 #include "cli/render.hpp"
 
 #include "core/metrics/plan_metrics.hpp"
@@ -49,7 +51,7 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
     auto session = plan::open_session(req);
     if (!session) { spdlog::error("{}", session.error().message); return record(nullptr, "", kExitUsage); }
-    auto p = plan::make_plan(session.value(), req);
+    auto p = make_plan_with_progress(session.value(), req, progress_wanted(g.format, g.verbosity));
     if (!p) { spdlog::error("{}", p.error().message); return record(nullptr, session->driver, kExitFailure); }
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);

@@ -5,6 +5,8 @@
 #include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/plan_set.hpp"
+#include "cli/progress_line.hpp"
+#include "cli/progress_phases.hpp"
 #include "cli/render.hpp"
 
 #include "core/apply/executor.hpp"
@@ -56,7 +58,7 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
     if (int rc = open_trees(g, drivers.value(), trees)) return rc;
     std::vector<plan::Plan> plans;
     for (auto& t : trees) {
-        auto p = plan::make_plan(t.session, t.req);
+        auto p = make_plan_with_progress(t.session, t.req, progress_wanted(g.format, g.verbosity));
         if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return kExitFailure; }
         plans.push_back(std::move(p.value()));
     }
@@ -121,7 +123,7 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     size_t total = 0;
     for (auto& t : trees) {
         t.req.own_locks_held = true;
-        auto fresh = plan::make_plan(t.session, t.req);
+        auto fresh = make_plan_with_progress(t.session, t.req, progress_wanted(g.format, g.verbosity));
         if (!fresh) { spdlog::error("{}: {}", t.session.driver, fresh.error().message); return kExitFailure; }
         if (auto why = apply::refusal(fresh.value(), o.force)) {
             render_problems(out, fresh->problems);
@@ -163,7 +165,8 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
         const uint64_t before = free_bytes(s.home);
         apply::ExecuteOptions eo;
         eo.threads = t.req.threads ? t.req.threads : plan::default_threads();
-        const auto outcome = apply::execute(s, t.plan.candidates, log.value(), eo);
+        const auto outcome =
+            execute_with_progress(s, t.plan.candidates, log.value(), eo, progress_wanted(g.format, g.verbosity));
         const uint64_t after = free_bytes(s.home);
         const uint64_t freed = after > before ? after - before : 0;
         (void)log->write("apply-end", {{"driver", s.driver}, {"removed", outcome.removed.size()},

@@ -228,7 +228,9 @@ private:
         if (!audited("remove-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", shown},
                                       {"removal", to_string(kind)}}))
             return false;
-        auto r = fs::remove_confined(base_fd, rel, kind);
+        fs::RemoveOptions ro;
+        ro.progress = opts_.progress;
+        auto r = fs::remove_confined(base_fd, rel, kind, ro);
         if (!r) {
             audited("remove-failed", {{"id", c.id}, {"path", shown}, {"error", r.error().message}});
             fail(c.id, shown + ": " + r.error().message);
@@ -284,6 +286,7 @@ private:
         for (const Candidate* c : g.members) {
             out_.removed.push_back(c->id);
             out_.bytes += c->bytes;
+            if (opts_.progress) opts_.progress->add(0, c->bytes);
             if (opts_.on_done) opts_.on_done(*c, true);
         }
     }

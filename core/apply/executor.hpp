@@ -15,6 +15,7 @@
 #pragma once
 
 #include "core/apply/audit_log.hpp"
+#include "core/fs/progress.hpp"
 #include "core/plan/planner.hpp"
 #include "core/quarantine/quarantine_run.hpp"
 
@@ -30,6 +31,8 @@ struct ExecuteOptions {
     std::function<void(const plan::Candidate&, bool ok)> on_done;
     // Set: move candidates into this quarantine run instead of removing them (one thread).
     quarantine::QuarantineRun* quarantine = nullptr;
+    // Given: removal adds each inode it removes, and each finished candidate's planned bytes.
+    fs::Progress* progress = nullptr;
 };
 
 struct Outcome {

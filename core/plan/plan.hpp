@@ -59,6 +59,7 @@ struct Candidate {
     int64_t mtime_sec = 0;
     uint64_t bytes = 0;                   // on disk (st_blocks), hard links counted once
     uint64_t apparent_bytes = 0;
+    uint64_t inodes = 0;                  // files, dirs and links below its paths (for progress)
     std::vector<Fingerprint> fingerprints;
 };
 

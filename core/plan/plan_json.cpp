@@ -123,6 +123,7 @@ std::string to_json_text(const Plan& p, bool pretty) {
         j["mtime"] = c.mtime_sec;
         j["bytes"] = c.bytes;
         j["apparent_bytes"] = c.apparent_bytes;
+        j["inodes"] = c.inodes;
         json fps = json::array();
         for (const auto& f : c.fingerprints)
             fps.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino},
@@ -186,6 +187,7 @@ Result<Plan> plan_from_json_text(const std::string& text) {
             c.mtime_sec = integer_at<int64_t>(j, "mtime", 0);
             c.bytes = integer_at<uint64_t>(j, "bytes", 0);
             c.apparent_bytes = integer_at<uint64_t>(j, "apparent_bytes", 0);
+            c.inodes = integer_at<uint64_t>(j, "inodes", 0);
             for (const auto& f : j.value("fingerprints", json::array()))
                 c.fingerprints.push_back({f.at("path"), f.at("exists"), integer_at<uint64_t>(f, "ino"),
                                           integer_at<int64_t>(f, "mtime_ns"),

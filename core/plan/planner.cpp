@@ -177,15 +177,15 @@ Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Pr
     return out;
 }
 
-void measure(Session& s, std::vector<Candidate>& cands, unsigned threads) {
+void measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress) {
     std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
     for (size_t i = 0; i < cands.size(); ++i) {
         driver_req[i].paths = cands[i].driver_paths;
         if (cands[i].record_kind != RecordKind::none)
             record_req[i].paths.push_back({cands[i].record, Removal::tree});
     }
-    auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads);
-    auto r = fs::measure_usage(s.root_fd.get(), record_req, threads);
+    auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads, progress);
+    auto r = fs::measure_usage(s.root_fd.get(), record_req, threads, progress);
     for (size_t i = 0; i < cands.size(); ++i) {
         for (const auto* res : {&d[i], &r[i]}) {
             if (!res->ok()) {
@@ -194,6 +194,7 @@ void measure(Session& s, std::vector<Candidate>& cands, unsigned threads) {
             }
             cands[i].bytes += res->value().bytes;
             cands[i].apparent_bytes += res->value().apparent_bytes;
+            cands[i].inodes += res->value().inodes;
         }
     }
 }
@@ -250,7 +251,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
         problems.insert(problems.end(), src->begin(), src->end());
     p.problems = std::move(problems);
 
-    if (req.with_sizes) measure(s, p.candidates, req.threads ? req.threads : default_threads());
+    if (req.with_sizes) measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 
     for (const auto& ev : guard::detect_daemon(s.root)) {

@@ -2,6 +2,7 @@
 // mount on the host and BuildKit's databases, mark, sweep, measure (DESIGN §2 "data flows one way").
 #pragma once
 
+#include "core/fs/progress.hpp"
 #include "core/plan/plan.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/result.hpp"
@@ -23,6 +24,7 @@ struct PlanRequest {
     bool with_sizes = true;
     unsigned threads = 0;                  // 0: one per core
     bool own_locks_held = false;           // apply holds the bolt locks: they are not dockerd's
+    fs::Progress* sizing_progress = nullptr;  // given: sizing adds inodes and bytes as it goes
 };
 
 // An opened data root with its driver tree and plugin.

@@ -23,12 +23,6 @@ std::string slurp(const fs::path& p) {
     return ss.str();
 }
 
-// Runs layergc on a pseudo-terminal (util-linux `script`), so stdout is a tty.
-CommandResult run_on_tty(const std::string& args, const std::string& env = {}) {
-    const std::string inner = env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args;
-    return run_command("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null");
-}
-
 const std::string kEsc = "\033[";
 
 } // namespace
@@ -96,14 +90,14 @@ TEST(HumanOutput, ColourOnlyOnATerminalAndNeverWithNoColor) {
     TempDir t;
     generate_root(t.path(), "overlay2", "--seed 21");
     const std::string args = "--root " + sh_quote((t.path() / "root").string()) + " plan";
-    const auto tty = run_on_tty(args);
+    const auto tty = run_layergc_on_tty(args);
     ASSERT_EQ(tty.exit_code, 0) << tty.out << tty.err;
     EXPECT_NE(tty.out.find(kEsc + "1m"), std::string::npos) << "no bold header on a terminal:\n" << tty.out;
-    const auto no_colour = run_on_tty(args, "NO_COLOR=1");
+    const auto no_colour = run_layergc_on_tty(args, "NO_COLOR=1");
     ASSERT_EQ(no_colour.exit_code, 0);
     EXPECT_EQ(no_colour.out.find(kEsc), std::string::npos) << no_colour.out;
     EXPECT_NE(no_colour.out.find("TOTAL"), std::string::npos) << no_colour.out;
-    const auto dumb = run_on_tty(args, "TERM=dumb");
+    const auto dumb = run_layergc_on_tty(args, "TERM=dumb");
     EXPECT_EQ(dumb.out.find(kEsc), std::string::npos) << dumb.out;
 }
 

@@ -61,6 +61,11 @@ CommandResult run_layergc(const std::string& args, const std::string& env) {
     return run_command(env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args);
 }
 
+CommandResult run_layergc_on_tty(const std::string& args, const std::string& env) {
+    const std::string inner = env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args;
+    return run_command("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null");
+}
+
 TempDir::TempDir() {
     char tmpl[] = "/tmp/lgc-test-XXXXXX";
     const char* dir = ::mkdtemp(tmpl);

@@ -27,6 +27,10 @@ std::filesystem::path source_dir();
 // `layergc <args>`; args are passed through the shell as given (quote paths with sh_quote).
 CommandResult run_layergc(const std::string& args, const std::string& env = {});
 
+// The same on a pseudo-terminal (util-linux `script`, TERM=xterm): stdout and stderr are a tty
+// and arrive together in `out`, with "\r\n" line ends.
+CommandResult run_layergc_on_tty(const std::string& args, const std::string& env = {});
+
 // A fresh directory under /tmp, removed (unmounting nothing) when the object dies.
 class TempDir {
 public:
