@@ -197,25 +197,32 @@ private:
         node->name = name;
         node->display = display;
         const int dir_fd = node->fd.get();
+        // The non-directories first, all at once (a batching visitor submits them together),
+        // then the subdirectories.
+        std::vector<const char*> leaf_names;
         for (auto& e : *entries) {
-            if (failed(root)) break;
             if (e.type == DT_UNKNOWN) {
                 struct stat est {};
                 if (::fstatat(dir_fd, e.name.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) {
                     if (errno == ENOENT) continue;
                     fail(root, sys_at_path(display + "/" + e.name, "cannot stat", errno));
-                    break;
+                    return release(node, root, w);
                 }
                 e.type = S_ISDIR(est.st_mode) ? DT_DIR : DT_REG;  // only "directory or not" matters
             }
-            if (e.type != DT_DIR) {
-                auto r = v_.leaf(w, root, dir_fd, e.name.c_str());
-                if (!r) {
-                    fail(root, at_path(display + "/" + e.name, r.error()));
-                    break;
-                }
-                continue;
+            if (e.type != DT_DIR) leaf_names.push_back(e.name.c_str());
+        }
+        if (!leaf_names.empty()) {
+            size_t bad = 0;
+            auto r = v_.leaves(w, root, dir_fd, leaf_names, &bad);
+            if (!r) {
+                fail(root, at_path(display + "/" + leaf_names[bad], r.error()));
+                return release(node, root, w);
             }
+        }
+        for (auto& e : *entries) {
+            if (failed(root)) break;
+            if (e.type != DT_DIR) continue;
             std::string child_display = display + "/" + e.name;
             if (depth + 1 >= kParallelSplitDepth) {
                 // Deep: the sequential walk with its bounded descriptor window, on this worker.

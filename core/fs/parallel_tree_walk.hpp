@@ -31,6 +31,20 @@ class ParallelTreeVisitor {
 public:
     virtual ~ParallelTreeVisitor() = default;
     virtual Result<void> leaf(unsigned worker, size_t root, int dir_fd, const char* name) = 0;
+    // Every non-directory entry of one directory at once (before its subdirectories are
+    // walked), for visitors that batch them (uring_batch.hpp). The default calls leaf() for each
+    // in order. On failure, *failed is the index of the entry the error is about.
+    virtual Result<void> leaves(unsigned worker, size_t root, int dir_fd, const std::vector<const char*>& names,
+                                size_t* failed) {
+        for (size_t i = 0; i < names.size(); ++i) {
+            auto r = leaf(worker, root, dir_fd, names[i]);
+            if (!r) {
+                *failed = i;
+                return r;
+            }
+        }
+        return {};
+    }
     virtual Result<void> enter_dir(unsigned worker, size_t root, int dir_fd, const struct stat& st) = 0;
     virtual Result<void> leave_dir(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
     virtual Result<void> mount_point(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
