@@ -9,7 +9,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
-  btrfs-progs util-linux procps time \
+  btrfs-progs util-linux procps time liburing-dev \
   prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
   clang libclang-rt-14-dev
 
