@@ -11,6 +11,7 @@
 
 #include "core/apply/executor.hpp"
 #include "core/apply/gates.hpp"
+#include "core/metrics/plan_metrics.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -52,14 +53,22 @@ void render_header(std::ostream& out, const plan::Plan& p, bool first) {
 } // namespace
 
 int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
+    // --metrics-file: one file for the root, written whatever the outcome (as run_plan does).
+    const metrics::RunRecorder recorder;
+    auto failed = [&](int rc) {
+        if (!o.metrics_file.empty())
+            if (auto w = recorder.write(o.metrics_file, nullptr, g.root, "all"); !w)
+                spdlog::error("cannot write the metrics file: {}", w.error().message);
+        return rc;
+    };
     auto drivers = trees_for_driver_all(g);
-    if (!drivers) { spdlog::error("{}", drivers.error().message); return kExitUsage; }
+    if (!drivers) { spdlog::error("{}", drivers.error().message); return failed(kExitUsage); }
     std::vector<TreeRun> trees;
-    if (int rc = open_trees(g, drivers.value(), trees)) return rc;
+    if (int rc = open_trees(g, drivers.value(), trees)) return failed(rc);
     std::vector<plan::Plan> plans;
     for (auto& t : trees) {
         auto p = make_plan_with_progress(t.session, t.req, progress_wanted(g.format, g.verbosity));
-        if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return kExitFailure; }
+        if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return failed(kExitFailure); }
         plans.push_back(std::move(p.value()));
     }
     const std::string set = plan_set_json_text(plans);
@@ -75,6 +84,13 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
         if (g.format == "json") continue;
         render_header(std::cout, plans[i], i == 0);
         render_plan(std::cout, plans[i], g.verbosity >= 1);
+    }
+    if (!o.metrics_file.empty()) {
+        const plan::Plan all = merged_for_metrics(plans);
+        if (auto w = recorder.write(o.metrics_file, &all, all.root, all.driver); !w) {
+            spdlog::error("cannot write the metrics file: {}", w.error().message);
+            return kExitFailure;
+        }
     }
     return o.exit_code && any ? kExitCandidates : kExitOk;
 }

@@ -46,4 +46,23 @@ Result<std::vector<plan::Plan>> plan_set_from_json_text(const std::string& text)
     return out;
 }
 
+plan::Plan merged_for_metrics(const std::vector<plan::Plan>& plans) {
+    plan::Plan all;
+    for (const auto& p : plans) {
+        if (all.root.empty()) all.root = p.root;
+        all.driver += (all.driver.empty() ? "" : "+") + p.driver;
+        all.advisory = all.advisory || p.advisory;
+        all.candidates.insert(all.candidates.end(), p.candidates.begin(), p.candidates.end());
+        all.problems.insert(all.problems.end(), p.problems.begin(), p.problems.end());
+        all.stats.images += p.stats.images;
+        all.stats.layer_records += p.stats.layer_records;
+        all.stats.mounts += p.stats.mounts;
+        all.stats.containers += p.stats.containers;
+        all.stats.driver_entries += p.stats.driver_entries;
+        all.stats.live_dirs += p.stats.live_dirs;
+        all.stats.live_layers += p.stats.live_layers;
+    }
+    return all;
+}
+
 } // namespace layergc::cli

@@ -24,4 +24,8 @@ bool file_is_plan_set(const std::string& path);
 // Every plan of a plan set, each checked as plan_from_json_text checks one; at most one per driver.
 Result<std::vector<plan::Plan>> plan_set_from_json_text(const std::string& text);
 
+// The plans of one root as one, for its metrics (one file and one `root` label per root): every
+// tree's candidates and problems, stats summed, advisory if any is; driver "aufs+overlay2".
+plan::Plan merged_for_metrics(const std::vector<plan::Plan>& plans);
+
 } // namespace layergc::cli

@@ -149,6 +149,30 @@ TEST_F(TwoTreeRoot, PlanAllListsEachTreesCandidatesAgainstItsOwnMetadata) {
     expect_verified(false);  // plan is read-only
 }
 
+// --metrics-file with --driver all: one file for the root, its counts those of both trees.
+TEST_F(TwoTreeRoot, PlanAllWritesOneMetricsFileForEveryTree) {
+    const fs::path prom = t_.path() / "textfile" / "layergc.prom";
+    auto r = layergc("--driver all plan --format json --metrics-file " + sh_quote(prom.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = json::parse(r.out);
+    size_t candidates = 0;
+    for (const auto& p : doc["plans"]) candidates += p["candidates"].size();
+    ASSERT_GT(candidates, 0u);
+    std::ifstream in(prom);
+    ASSERT_TRUE(in) << "no metrics file written";
+    double counted = 0;
+    bool info = false, success = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("layergc_candidates{", 0) == 0) counted += std::stod(line.substr(line.rfind(' ') + 1));
+        if (line.rfind("layergc_info{", 0) == 0)
+            info = line.find("aufs+overlay2") != std::string::npos || line.find("overlay2+aufs") != std::string::npos;
+        if (line.rfind("layergc_last_run_success{", 0) == 0) success = line.substr(line.rfind(' ') + 1) == "1";
+    }
+    EXPECT_EQ(counted, double(candidates));
+    EXPECT_TRUE(info) << "layergc_info does not name both trees";
+    EXPECT_TRUE(success);
+}
+
 TEST_F(TwoTreeRoot, ApplyAllRemovesEachTreesGarbageAndNothingEitherTreeUses) {
     const auto audit = t_.path() / "audit.jsonl";
     auto r = layergc("--driver all apply --yes --format json --audit-log " + sh_quote(audit.string()));
