@@ -4,8 +4,10 @@ same run, medians over several runs, ratios and peak RSS (wait4 rusage of each c
 
   bench/run_bench.py --build DIR [--quick] [--runs N] [--sizes NAME,...] [--work DIR] [--out FILE]
 
-Sizes (issue 5): s2k = 2,000 layers x 200 files (400,000 files), s20k = 20,000 layers x 4 files,
-m2m = 2,000 layers x 1,000 files (2,000,000 files). --quick: 200 layers x 100 files, 3 runs.
+Sizes (issue 5): s2k = 2,000 layers x 200 files (400,000 files), meta2k = 2,000 layers x 4 files and
+s20k = 20,000 layers x 4 files (plan time from 2,000 to 20,000 layers), m2m = 2,000 layers x 1,000
+files (2,000,000 files). In each, 30% of the bulk chains are unreferenced, so the candidates hold
+about a third of the files. --quick: 200 layers x 100 files, 3 runs.
 Everything is written under --work (default /tmp/layergc-bench) and removed at the end."""
 import argparse
 import json
@@ -24,9 +26,40 @@ GIST = os.path.join(SRC, "tests", "cli", "seed", "aufs-cleanup-gist.py")
 SIZES = {
     "quick": dict(layers=200, files=100, size=100),
     "s2k": dict(layers=2000, files=200, size=100),
+    "meta2k": dict(layers=2000, files=4, size=100),
     "s20k": dict(layers=20000, files=4, size=100),
     "m2m": dict(layers=2000, files=1000, size=100),
 }
+UNREFERENCED = 0.3  # share of bulk chains with no image: garbage to size and remove
+
+# The issue's targets, as (name, how to read it from the report, test, what it says).
+def targets(sizes):
+    out = []
+    def have(*names):
+        return all(n in sizes and "skipped" not in sizes[n] for n in names)
+    for n in ("s2k", "m2m", "quick"):
+        if not have(n):
+            continue
+        s = sizes[n]
+        out.append(dict(target="plan with sizes <= old script's dry run (%s)" % n,
+                        value=s["ratio_plan_over_gist"], met=s["ratio_plan_over_gist"] <= 1.0))
+        if "size_warm" in s:
+            for cache in ("warm", "cold"):
+                r = s["ratio_du_over_layergc_" + cache]
+                out.append(dict(target="sizing >= 1.5x faster than du -sk, %s (%s)" % (cache, n), value=r, met=r >= 1.5))
+            r = s["ratio_rm_over_layergc"]
+            out.append(dict(target="removal >= 2.5x faster than rm -rf (%s)" % n, value=r, met=r >= 2.5))
+    if have("m2m"):
+        s = sizes["m2m"]
+        peak = max(s["plan"]["rss_kib"], s.get("size_warm", {}).get("layergc", {}).get("rss_kib", 0),
+                   s.get("remove", {}).get("layergc", {}).get("rss_kib", 0))
+        out.append(dict(target="peak memory < 64 MiB at 2,000,000 files (plan, sizing, removal)",
+                        value=round(peak / 1024, 1), met=peak < 64 * 1024))
+    if have("meta2k", "s20k"):
+        growth = sizes["s20k"]["plan"]["seconds"] / sizes["meta2k"]["plan"]["seconds"]
+        out.append(dict(target="plan time linear from 2,000 to 20,000 layers (x10 layers: ratio of times / 10 <= 1.25)",
+                        value=round(growth / 10, 3), met=growth / 10 <= 1.25))
+    return out
 
 
 def log(*a):
@@ -85,7 +118,8 @@ def bench_size(name, cfg, a, layergc, fs_bench):
     log("[%s] generating %d layers x %d files ..." % (name, cfg["layers"], cfg["files"]))
     t0 = time.monotonic()
     subprocess.run([sys.executable, GEN, "--driver", "aufs", "--out", root, "--layers", str(cfg["layers"]),
-                    "--files-per-layer", str(cfg["files"]), "--file-size", str(cfg["size"]), "-q"], check=True)
+                    "--files-per-layer", str(cfg["files"]), "--file-size", str(cfg["size"]),
+                    "--bulk-unreferenced", str(UNREFERENCED), "-q"], check=True)
     res["generate_seconds"] = round(time.monotonic() - t0, 1)
     res["files_in_root"] = int(subprocess.run(["find", root, "-type", "f"], capture_output=True, check=True)
                                .stdout.count(b"\n"))
@@ -154,7 +188,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=0)
-    ap.add_argument("--sizes", default="s2k,s20k,m2m")
+    ap.add_argument("--sizes", default="s2k,meta2k,s20k,m2m")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--remove-threads", type=int, default=4)
     ap.add_argument("--inner-time", action="store_true", help="time layergc by its own clock (no exec)")
@@ -186,6 +220,9 @@ def main():
             if not a.keep:
                 shutil.rmtree(os.path.join(a.work, name), ignore_errors=True)
         log(json.dumps(report["sizes"][name]))
+    report["targets"] = targets(report["sizes"])
+    for t in report["targets"]:
+        log("%-4s %s: %s" % ("met" if t["met"] else "NOT", t["target"], t["value"]))
     report["total_seconds"] = round(time.monotonic() - t_all, 1)
     text = json.dumps(report, indent=2)
     print(text)

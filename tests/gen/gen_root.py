@@ -3,7 +3,8 @@
 garbage kind of DESIGN §3, live-but-tricky cases, optional hostile input and optional bulk.
 
   gen_root.py --driver overlay2|aufs|fuse-overlayfs|vfs|overlay|btrfs --out DIR [--seed N] [--layers N]
-              [--files-per-layer N] [--file-size N] [--hostile KIND]... [--no-garbage]
+              [--files-per-layer N] [--file-size N] [--bulk-unreferenced FRACTION]
+              [--hostile KIND]... [--no-garbage]
               [--manifest PATH]
 
 DIR is the data root (it must not exist). The only other path written is DIR.outside, for the
@@ -29,6 +30,8 @@ def parse_args(argv):
     p.add_argument("--layers", type=int, default=0, help="extra bulk image layers (benchmarks)")
     p.add_argument("--files-per-layer", type=int, default=4)
     p.add_argument("--file-size", type=int, default=256)
+    p.add_argument("--bulk-unreferenced", type=float, default=0.07, metavar="FRACTION",
+                   help="share of bulk chains that no image references (garbage; benchmarks raise it)")
     p.add_argument("--hostile", action="append", default=[], choices=sorted(hostile.KINDS))
     p.add_argument("--no-garbage", action="store_true", help="remove the garbage: a clean root")
     p.add_argument("--manifest", help="write the expected plan as JSON here")
@@ -39,6 +42,8 @@ def parse_args(argv):
             p.error("--hostile %s applies to %s only" % (kind, ", ".join(hostile.KINDS[kind])))
     if a.layers < 0 or a.files_per_layer < 0 or a.file_size < 0:
         p.error("--layers, --files-per-layer and --file-size must not be negative")
+    if not 0 <= a.bulk_unreferenced <= 1:
+        p.error("--bulk-unreferenced is a fraction between 0 and 1")
     return a
 
 
@@ -46,7 +51,7 @@ def build(args):
     b = ScenarioBuilder(args.seed, args.files_per_layer, args.file_size)
     b.build_baseline()
     if args.layers:
-        b.build_bulk(args.layers)
+        b.build_bulk(args.layers, args.bulk_unreferenced)
     for kind in args.hostile:
         hostile.inject(b, kind, args.driver, args.out)
     b.finish_buildkit()

@@ -298,9 +298,10 @@ class ScenarioBuilder:
         r.removing_leftovers.append(ids.hex64(self.rng))
         self.base = base
 
-    def build_bulk(self, layers: int):
+    def build_bulk(self, layers: int, unreferenced: float = 0.07):
         """Benchmark bulk: images of 1-4 new layers on a random earlier image (or a new base), a
-        few containers; about 7% of the chains get no image and a stray dir per 30 layers."""
+        few containers; a share `unreferenced` of the chains gets no image (default about 7%)
+        and a stray dir per 30 layers."""
         tops = [self.base]
         depth = {self.base.name: 1}
         made = 0
@@ -314,7 +315,7 @@ class ScenarioBuilder:
                 top = self.add_layer(top, self.content("bulk") if top else self.base_content())
                 depth[top.name] = depth.get(top.parent[7:], 0) + 1 if top.parent else 1
             made += k
-            if self.rng.random() < 0.07:
+            if self.rng.random() < unreferenced:
                 continue  # nobody references this chain: unreferenced-layer garbage
             img = self.add_image(top, "/bin/sh -c make bulk")
             tops.append(top)
