@@ -214,7 +214,10 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (!probe) return make_error("driver " + s.driver + " probe failed: " + probe.error().message);
     if (probe.value() == plugin::ProbeResult::refused) {
         std::string why;
-        for (const auto& pr : probe_problems) why += (why.empty() ? "" : "; ") + pr.message;
+        const std::string said_by = "driver " + s.driver + ": ";  // the plugin host's prefix, said once here
+        for (const auto& pr : probe_problems)
+            why += (why.empty() ? "" : "; ") +
+                   (pr.message.rfind(said_by, 0) == 0 ? pr.message.substr(said_by.size()) : pr.message);
         return make_error("driver " + s.driver + " refuses to collect this tree" +
                           (why.empty() ? "" : ": " + why));
     }

@@ -64,6 +64,8 @@ TEST_P(RefusedDriver, PlanAndApplyFailWithTheExplanationAndRemoveNothing) {
         const std::string said = r.out + r.err;
         EXPECT_NE(said.find("driver " + GetParam().driver + " refuses to collect this tree"), std::string::npos)
             << args << "\n" << said;
+        EXPECT_EQ(said.find("driver " + GetParam().driver + ": "), std::string::npos)
+            << args << ": the driver is named twice\n" << said;
         for (const auto& words : GetParam().must_say)
             EXPECT_NE(said.find(words), std::string::npos) << args << ": " << words << "\n" << said;
     }
