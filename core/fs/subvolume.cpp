@@ -130,14 +130,21 @@ BtrfsBoundary btrfs_boundary(int dir_fd, const MountIdentity& from, const MountI
     return BtrfsBoundary::none;
 }
 
+bool is_on_btrfs(int fd) { return on_btrfs(fd); }
+
 bool is_btrfs_subvolume_root(int dir_fd) {
     struct stat st {};
     return ::fstat(dir_fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == kBtrfsSubvolumeRootIno &&
            on_btrfs(dir_fd);
 }
 
-Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& name,
-                                              const MountIdentity& base, const std::string& display) {
+namespace {
+
+// The walk of both removals below, after `accept` has checked what `name` is (it gets the open
+// directory and its identity; an error refuses the removal with nothing touched).
+template <typename Accept>
+Result<RemoveStats> remove_walking_subvolumes(int parent_fd, const std::string& name, const MountIdentity& base,
+                                              const std::string& display, Accept accept) {
     RemoveStats stats;
     auto parent_id = mount_identity(parent_fd);
     if (!parent_id) return parent_id.error();
@@ -151,18 +158,33 @@ Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& 
         }
         auto id = mount_identity(fd.get());
         if (!id) return make_error("'" + display + "': " + id.error().message, id.error().sys_errno);
-        if (btrfs_boundary(fd.get(), base, *id) != BtrfsBoundary::subvolume_root) {
-            if (*id == base)
-                return make_error("'" + display + "' is not a btrfs subvolume, not the subvolume the driver "
-                                  "reported; refusing to remove it", EINVAL);
-            return make_error("'" + display + "' is a mount point (another filesystem or mount); not removed",
-                              EXDEV);
-        }
+        if (auto ok = accept(fd.get(), *id); !ok) return ok.error();
     }
     SubvolumeRemovingVisitor visitor(stats);
     auto r = walk_tree(parent_fd, name, base, display, visitor, SubvolumePolicy::enter_btrfs);
     if (!r) return r.error();
     return stats;
+}
+
+} // namespace
+
+Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& name,
+                                              const MountIdentity& base, const std::string& display) {
+    return remove_walking_subvolumes(parent_fd, name, base, display, [&](int fd, const MountIdentity& id) -> Result<void> {
+        if (btrfs_boundary(fd, base, id) == BtrfsBoundary::subvolume_root) return {};
+        if (id == base)
+            return make_error("'" + display + "' is not a btrfs subvolume, not the subvolume the driver "
+                              "reported; refusing to remove it", EINVAL);
+        return make_error("'" + display + "' is a mount point (another filesystem or mount); not removed", EXDEV);
+    });
+}
+
+Result<RemoveStats> remove_tree_with_subvolumes(int parent_fd, const std::string& name,
+                                                const MountIdentity& base, const std::string& display) {
+    return remove_walking_subvolumes(parent_fd, name, base, display, [&](int, const MountIdentity& id) -> Result<void> {
+        if (id == base) return {};
+        return make_error("'" + display + "' is a mount point or a subvolume; not removed", EXDEV);
+    });
 }
 
 } // namespace layergc::fs

@@ -39,6 +39,9 @@ BtrfsBoundary btrfs_boundary(int dir_fd, const MountIdentity& from, const MountI
 // Is the open directory the root directory of a btrfs subvolume (btrfs, inode 256)?
 bool is_btrfs_subvolume_root(int dir_fd);
 
+// Is fd on a btrfs filesystem (fstatfs)?
+bool is_on_btrfs(int fd);
+
 // Remove the subvolume `name` of parent_fd with everything in it. parent_fd must be on `base`
 // (the caller confined it), and `name` must be a subvolume boundary below it (checked: anything
 // else is refused and nothing is touched). The removal is the confined walk of remove_confined
@@ -50,5 +53,12 @@ bool is_btrfs_subvolume_root(int dir_fd);
 // in errors.
 Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& name,
                                               const MountIdentity& base, const std::string& display);
+
+// The same walk for `name` when it is a plain directory that may hold subvolumes (a quarantine
+// run on btrfs holds the moved layer subvolumes): every subvolume met inside is emptied and
+// destroyed instead of stopping the removal; any other mount point still stops it. `name` itself
+// must be a directory on `base` (not a mount, not a subvolume boundary).
+Result<RemoveStats> remove_tree_with_subvolumes(int parent_fd, const std::string& name,
+                                                const MountIdentity& base, const std::string& display);
 
 } // namespace layergc::fs

@@ -2,6 +2,7 @@
 
 #include "core/apply/executor.hpp"
 #include "core/fs/remove.hpp"
+#include "core/fs/subvolume.hpp"
 
 #include <algorithm>
 
@@ -9,6 +10,15 @@ namespace layergc::quarantine {
 
 namespace {
 constexpr std::string_view kPurgingSuffix = ".purging";
+
+// A run holds whatever apply --quarantine moved into it: on btrfs, layer subvolumes, which a
+// plain tree removal stops at (each has its own st_dev); there the walk destroys them instead.
+Result<fs::RemoveStats> remove_run(int store_fd, const std::string& name) {
+    if (!fs::is_on_btrfs(store_fd)) return fs::remove_confined(store_fd, name, Removal::tree);
+    auto base = fs::mount_identity(store_fd);
+    if (!base) return base.error();
+    return fs::remove_tree_with_subvolumes(store_fd, name, *base, std::string(kQuarantineDirName) + "/" + name);
+}
 }
 
 PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, apply::AuditLog& log) {
@@ -50,13 +60,13 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
             out.failed.push_back(run + ": cannot write the audit log");
             break;
         }
-        auto r = fs::remove_confined(store.fd(), name, Removal::tree);
+        auto r = remove_run(store.fd(), name);
         if (!r) {
             (void)log.write("purge-failed", {{"run", run}, {"error", r.error().message}});
             out.failed.push_back(run + ": " + r.error().message);
             continue;
         }
-        (void)log.write("purge-end", {{"run", run}, {"files", r->files}, {"dirs", r->dirs}});
+        (void)log.write("purge-end", {{"run", run}, {"files", r->files}, {"dirs", r->dirs}, {"subvolumes", r->subvolumes}});
         out.files += r->files;
         out.dirs += r->dirs;
         out.purged.push_back(run);

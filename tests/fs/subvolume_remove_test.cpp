@@ -142,6 +142,31 @@ TEST_F(SubvolumeRemoval, DestroysNestedSubvolumesFirstAndNothingOutside) {
     EXPECT_NE(subvols.find("subvolumes/src"), std::string::npos) << subvols;
 }
 
+// A quarantine run on btrfs: a plain directory holding layer subvolumes moved into it. The
+// tree removal that purge uses there destroys them, where a plain tree removal stops.
+TEST_F(SubvolumeRemoval, PlainTreeHoldingSubvolumesIsRemovedWithThem) {
+    namespace sfs = std::filesystem;
+    sfs::create_directories(*fs / "home/run/btrfs/subvolumes");
+    sfs::rename(L(), *fs / "home/run/btrfs/subvolumes/L");
+    write_file(*fs / "home/run/manifest.json", "{}");
+    auto plain = remove_confined(base.get(), "run", Removal::tree);
+    ASSERT_FALSE(plain.ok()) << "a plain tree removal entered a subvolume";
+    auto base_id = mount_identity(base.get());
+    ASSERT_TRUE(base_id.ok());
+    // Refused for a name that is itself a subvolume: that is remove_subvolume_confined's job.
+    auto sub = remove_tree_with_subvolumes(base.get(), "subvolumes/S", *base_id, "S");
+    EXPECT_FALSE(sub.ok());
+    EXPECT_EQ(inode_of(S()), kBtrfsSubvolumeRootIno);
+    auto r = remove_tree_with_subvolumes(base.get(), "run", *base_id, "run");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->subvolumes, 4u);  // L, nested, deeper, ro
+    EXPECT_FALSE(exists_nofollow(*fs / "home/run"));
+    expect_outside_intact();
+    EXPECT_EQ(read_file(S() + "/etc/os-release"), "ID=test\n");
+    const std::string subvols = testing::output_of("btrfs subvolume list -a " + fs->mount_point());
+    EXPECT_EQ(subvols.find("/L"), std::string::npos) << subvols;
+}
+
 TEST_F(SubvolumeRemoval, BindMountInsideANestedSubvolumeStopsRemoval) {
     TempDir elsewhere;
     write_file(elsewhere / "mounted-file", "mounted");
