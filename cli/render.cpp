@@ -101,14 +101,13 @@ std::string shell_word(const std::string& s) {
 } // namespace
 
 std::string repair_command(const Problem& pr, const plan::Plan* ctx) {
-    // The image or container a missing layer breaks is named in the message (core/gc/mark.cpp:
-    // "used by image sha256:<id>" / "used by container <id>").
+    // The image or container a missing layer breaks (core/gc/mark.cpp sets them).
     if (pr.code == "layer-dir-missing" || pr.code == "layer-record-missing") {
-        static const std::regex used_by(R"(used by (image|container) (?:sha256:)?([0-9a-f]{12,64}))");
-        std::smatch m;
-        if (std::regex_search(pr.message, m, used_by))
-            return m[1] == "image" ? "docker image rm -f " + short_id(m[2]) + "   (then pull or build it again)"
-                                   : "docker rm -f " + short_id(m[2]);
+        std::string id = pr.used_by_id;
+        if (id.rfind("sha256:", 0) == 0) id = id.substr(7);
+        if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+        if (pr.used_by_kind == "image") return "docker image rm -f " + short_id(id) + "   (then pull or build it again)";
+        if (pr.used_by_kind == "container") return "docker rm -f " + short_id(id);
         return "";
     }
     if (pr.code == "container-without-mount" && pr.subject.rfind("containers/", 0) == 0)

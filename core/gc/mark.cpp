@@ -53,7 +53,8 @@ private:
                          "layer sha256:" + it.key + " is used by " + it.why.root_kind + " " +
                              it.why.root + " but has no record in layerdb (dockerd will not "
                              "load what uses it)",
-                         "run `layergc check` and remove the broken image or container with dockerd"});
+                         "run `layergc check` and remove the broken image or container with dockerd",
+                         it.why.root_kind, it.why.root});
                     continue;
                 }
                 if (r->second->cache_id) {
@@ -63,7 +64,8 @@ private:
                              "layer sha256:" + it.key + " (used by " + it.why.root_kind + " " + it.why.root +
                                  ") names driver dir " + *r->second->cache_id + ", which does not exist",
                              "remove what uses it with dockerd running (docker rmi / docker rm) and pull or "
-                             "build it again"});
+                             "build it again",
+                             it.why.root_kind, it.why.root});
                     push(true, *r->second->cache_id, it.why);
                 }
                 if (r->second->parent) push(false, *r->second->parent, it.why);

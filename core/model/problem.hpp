@@ -15,6 +15,9 @@ struct Problem {
     std::string subject;  // what it is about: an ID or a path relative to the data root
     std::string message;  // what is wrong
     std::string hint;     // what to do about it (may be empty)
+    // For a live layer found broken: the image ("image", "sha256:<hex>") or container
+    // ("container", "<id>") that needs it, so `check` can name the command that removes it.
+    std::string used_by_kind, used_by_id;
 };
 
 using Problems = std::vector<Problem>;
