@@ -1,5 +1,7 @@
 #include "core/fs/uring_batch.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -138,9 +140,41 @@ UringPerWorker::UringPerWorker(unsigned workers, bool by_default)
       use_(policy_ == UringPolicy::required || (policy_ == UringPolicy::automatic && by_default)),
       rings_(workers == 0 ? 1 : workers), plain_(rings_.size(), !use_) {}
 
+namespace {
+
+// The mount namespace of the calling thread (the inode of /proc/thread-self/ns/mnt), 0 if unknown.
+ino_t thread_mount_namespace() {
+    struct stat st {};
+    if (::stat("/proc/thread-self/ns/mnt", &st) != 0) return 0;
+    return st.st_ino;
+}
+
+// A thread's io-wq workers are made when it first submits, and an idle one keeps the mount
+// namespace it was made in: after unshare(CLONE_NEWNS) or setns, an unlinkat it runs would not see
+// a file mount point of the new namespace as one (no EBUSY: the entry is unlinked and the mount
+// detached). So a thread uses io_uring only while it is in the namespace it first used it in.
+bool thread_namespace_unchanged() {
+    thread_local ino_t first = 0;
+    const ino_t now = thread_mount_namespace();
+    if (now == 0) return false;
+    if (first == 0) first = now;
+    return first == now;
+}
+
+} // namespace
+
 Result<UringBatch*> UringPerWorker::ring(unsigned worker) {
     if (plain_[worker]) return nullptr;
     if (!rings_[worker]) {
+        // Checked once per worker and walk: a worker is one thread for the whole walk.
+        if (!thread_namespace_unchanged()) {
+            if (required())
+                return make_error("LAYERGC_FS_URING=1: this thread's mount namespace changed since it first "
+                                  "used io_uring (or is unknown); its io-wq workers would act in the old one",
+                                  EXDEV);
+            plain_[worker] = true;
+            return nullptr;
+        }
         auto made = UringBatch::create(kUringDepth);
         if (!made) {
             if (required()) return make_error("LAYERGC_FS_URING=1: " + made.error().message, made.error().sys_errno);

@@ -6,7 +6,9 @@
 // Why: both ops always run on the kernel's io-wq workers, so one walker keeps many of them in
 // flight; with a cold cache that overlaps the inode reads a plain walker does one at a time.
 // Measured in docs/performance.md ("io_uring"), which also says where it is slower and so not
-// used. Compiled only when liburing is found (LAYERGC_HAVE_LIBURING); otherwise create() fails
+// used. The ops run on the submitting thread's io-wq workers, which keep the mount namespace they
+// were made in, so a thread whose mount namespace changed since it first used io_uring takes the
+// plain calls (UringPerWorker). Compiled only when liburing is found (LAYERGC_HAVE_LIBURING); otherwise create() fails
 // and the callers use the plain calls.
 #pragma once
 
@@ -86,8 +88,9 @@ public:
     UringPerWorker(unsigned workers, bool by_default);
 
     // The worker's ring; nullptr means the plain calls (policy plain, not this operation's
-    // default, or, automatic, the ring could not be set up or the kernel refused an op). An
-    // Error only under the required policy, when no ring can be had.
+    // default, or, automatic, the ring could not be set up, the kernel refused an op, or the
+    // calling thread is no longer in the mount namespace it first used io_uring in). An Error
+    // only under the required policy, when no ring can be had.
     Result<UringBatch*> ring(unsigned worker);
 
     // The kernel refused an op: plain calls from now on for this worker. Under the required

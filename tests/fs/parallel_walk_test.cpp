@@ -19,6 +19,14 @@ namespace {
 
 using testing::TempDir;
 
+// Once per process: a second unshare would leave the first test's io-wq workers (io_uring
+// removal) in the old namespace, where removal refuses to use them (core/fs/uring_batch.hpp).
+void enter_namespace_once() {
+    static bool entered = false;
+    if (!entered) testing::enter_private_mount_namespace();
+    entered = true;
+}
+
 Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
 
 // 6 top dirs x 5 subdirs x 4 files, plus a chain 40 levels deep (past kParallelSplitDepth, so
@@ -45,7 +53,7 @@ uint64_t make_tree(const std::string& top) {
 }
 
 TEST(ParallelWalk, MeasuresAndRemovesExactlyForAnyWorkerCount) {
-    testing::enter_private_mount_namespace();
+    enter_namespace_once();
     for (unsigned threads : {1u, 2u, 3u, 8u}) {
         TempDir tmp;
         const uint64_t inodes = make_tree(tmp / "t");
@@ -63,7 +71,7 @@ TEST(ParallelWalk, MeasuresAndRemovesExactlyForAnyWorkerCount) {
 }
 
 TEST(ParallelWalk, MountDeepInsideStopsRemovalAndKeepsItsAncestors) {
-    testing::enter_private_mount_namespace();
+    enter_namespace_once();
     TempDir tmp;
     make_tree(tmp / "t");
     ::mkdir((tmp / "outside").c_str(), 0755);

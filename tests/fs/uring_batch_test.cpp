@@ -1,6 +1,6 @@
 // The io_uring batches (core/fs/uring_batch.hpp) on their own: unlinkat and statx relative to a
 // directory descriptor, a symlink unlinked or stat'ed itself and never followed, each entry's own
-// errno; and the fallback: with io_uring_setup refused by a seccomp filter (as a container
+// errno; a file mounted over an entry stops removal; and the fallback: with io_uring_setup refused by a seccomp filter (as a container
 // runtime's profile does), removal and sizing still work on the plain calls.
 // Registered only when liburing is compiled in; the fs confinement suites also run with
 // LAYERGC_FS_URING=1 (tests/fs/CMakeLists.txt).
@@ -34,9 +34,20 @@ using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
 
+// Every test runs in one private mount namespace, entered before any ring is used: io-wq workers
+// keep the namespace they were made in (see UringNamespaceChange below).
+class UringBatchTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        static bool entered = false;
+        if (!entered) testing::enter_private_mount_namespace();
+        entered = true;
+    }
+};
+
 Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
 
-TEST(UringBatch, UnlinksRelativeToTheDirectoryAndReportsEachEntry) {
+TEST_F(UringBatchTest, UnlinksRelativeToTheDirectoryAndReportsEachEntry) {
     ASSERT_TRUE(uring_compiled_in());
     TempDir tmp;
     ::mkdir((tmp / "d").c_str(), 0755);
@@ -67,7 +78,7 @@ TEST(UringBatch, UnlinksRelativeToTheDirectoryAndReportsEachEntry) {
     EXPECT_EQ(read_file(tmp / "outside/keep"), "keep") << "the symlink's target is untouched";
 }
 
-TEST(UringBatch, StatxMatchesThePlainCallAndNeverFollowsSymlinks) {
+TEST_F(UringBatchTest, StatxMatchesThePlainCallAndNeverFollowsSymlinks) {
     TempDir tmp;
     ::mkdir((tmp / "d").c_str(), 0755);
     write_file(tmp / "d/small", "abc");
@@ -95,6 +106,26 @@ TEST(UringBatch, StatxMatchesThePlainCallAndNeverFollowsSymlinks) {
     EXPECT_EQ(errs[3], ENOENT);
 }
 
+// A file bind-mounted over a non-directory entry: the batched unlinkat gets EBUSY like the plain
+// one, so removal stops there, the mounted file (outside the tree) is untouched and the
+// directory holding the mount point stays.
+TEST_F(UringBatchTest, FileMountedOverAnEntryStopsRemoval) {
+    TempDir tmp;
+    ::mkdir((tmp / "t").c_str(), 0755);
+    ::mkdir((tmp / "t/d").c_str(), 0755);
+    for (int f = 0; f < 20; ++f) write_file(tmp / ("t/d/f" + std::to_string(f)), "z");
+    write_file(tmp / "secret", "outside");
+    testing::BindMount mount(tmp / "secret", tmp / "t/d/f7");
+    Fd base = open_dir(tmp.path());
+    auto r = remove_confined(base.get(), "t", Removal::tree, RemoveOptions{2, nullptr});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("t/d/f7"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("mount point"), std::string::npos) << r.error().message;
+    EXPECT_EQ(read_file(tmp / "secret"), "outside");
+    EXPECT_EQ(read_file(tmp / "t/d/f7"), "outside") << "still mounted";
+    EXPECT_TRUE(exists_nofollow(tmp / "t/d"));
+}
+
 // A filter that makes io_uring_setup fail with ENOSYS, as seccomp profiles that block io_uring do.
 void refuse_io_uring_setup() {
     struct sock_filter filter[] = {
@@ -108,7 +139,7 @@ void refuse_io_uring_setup() {
     if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) ::_exit(11);
 }
 
-TEST(UringBatch, RemovalAndSizingFallBackToThePlainCallsWhenTheRingIsRefused) {
+TEST_F(UringBatchTest, RemovalAndSizingFallBackToThePlainCallsWhenTheRingIsRefused) {
     TempDir tmp;
     for (int a = 0; a < 3; ++a) {
         ::mkdir((tmp / ("t" + std::to_string(a))).c_str(), 0755);
@@ -138,6 +169,35 @@ TEST(UringBatch, RemovalAndSizingFallBackToThePlainCallsWhenTheRingIsRefused) {
     ASSERT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 0) << "child failed at step " << WEXITSTATUS(status);
     EXPECT_TRUE(exists_nofollow(tmp / "t2/s/f49")) << "only t1 was to be removed";
+}
+
+// A thread that used io_uring and then moved to another mount namespace: its idle io-wq workers
+// are still in the old one, where a file mounted in the new one is no mount point. Removal must
+// then take the plain calls (automatic) or refuse (LAYERGC_FS_URING=1), never unlink the entry.
+TEST(UringNamespaceChange, ThreadThatChangedNamespaceDoesNotUseItsOldWorkers) {
+    TempDir tmp;  // removed by the parent; the child's mounts die with its namespace
+    const pid_t pid = ::fork();  // the namespace change stays in the child
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::mkdir((tmp / "warm").c_str(), 0755);
+        for (int f = 0; f < 20; ++f) write_file(tmp / ("warm/f" + std::to_string(f)), "z");
+        Fd base = open_dir(tmp.path());
+        // Worker 0 is this thread: it uses io_uring (when the policy does) in this namespace.
+        if (!remove_confined(base.get(), "warm", Removal::tree, RemoveOptions{1, nullptr}).ok()) ::_exit(30);
+        testing::enter_private_mount_namespace();
+        ::mkdir((tmp / "t").c_str(), 0755);
+        for (int f = 0; f < 20; ++f) write_file(tmp / ("t/f" + std::to_string(f)), "z");
+        write_file(tmp / "secret", "outside");
+        testing::BindMount mount(tmp / "secret", tmp / "t/f7");
+        auto r = remove_confined(base.get(), "t", Removal::tree, RemoveOptions{1, nullptr});
+        if (r.ok()) ::_exit(31);
+        if (read_file(tmp / "t/f7") != "outside") ::_exit(32);  // still mounted: the entry is there
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "child failed at step " << WEXITSTATUS(status);
 }
 
 } // namespace
