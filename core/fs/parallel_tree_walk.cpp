@@ -87,11 +87,15 @@ public:
             for (size_t i = 0; i < roots_.size(); ++i)
                 queue_.push_back(Task{nullptr, roots_[i].parent_fd, roots_[i].name, roots_[i].display, i, 0});
             queued_ = queue_.size();
+            // Several roots are work for several workers from the start (sizing every candidate).
+            const size_t start = std::min<size_t>(threads_ - 1, roots_.size() > 0 ? roots_.size() - 1 : 0);
+            for (size_t w = 1; w <= start; ++w)
+                pool_.emplace_back([this, w] { work(static_cast<unsigned>(w)); });
         }
-        std::vector<std::thread> pool;
-        for (unsigned w = 1; w < threads_; ++w) pool.emplace_back([this, w] { work(w); });
         work(0);
-        for (auto& t : pool) t.join();
+        // No push can happen once work(0) returned (the queue is empty and nothing is active),
+        // so pool_ is complete here.
+        for (auto& t : pool_) t.join();
         return std::move(results_);
     }
 
@@ -120,13 +124,24 @@ private:
         }
     }
 
-    bool hungry() const { return queued_.load(std::memory_order_relaxed) < threads_ && threads_ > 1; }
+    // Work is handed out only once the walk has read kEntriesBeforeSplitting entries: a small
+    // tree (most layers of a many-layer host) is walked by the calling thread alone, with no
+    // thread started for it.
+    bool hungry() const {
+        return threads_ > 1 && seen_.load(std::memory_order_relaxed) >= kEntriesBeforeSplitting &&
+               queued_.load(std::memory_order_relaxed) < threads_;
+    }
 
     void push(Task t) {
         {
             std::lock_guard lock(mu_);
             queue_.push_back(std::move(t));
             queued_ = queue_.size();
+            // Workers start when there is first work for them, not with the walk.
+            if (pool_.size() + 1 < threads_) {
+                const unsigned w = static_cast<unsigned>(pool_.size()) + 1;
+                pool_.emplace_back([this, w] { work(w); });
+            }
         }
         cv_.notify_one();
     }
@@ -185,6 +200,7 @@ private:
             fail(root, at_path(display, entries.error()));
             return release(parent, root, w);
         }
+        seen_.fetch_add(entries->size(), std::memory_order_relaxed);
         auto entered = v_.enter_dir(w, root, fd.get(), st);
         if (!entered) {
             fail(root, at_path(display, entered.error()));
@@ -255,6 +271,8 @@ private:
     std::deque<Task> queue_;
     std::atomic<size_t> queued_{0};
     size_t active_ = 0;
+    std::vector<std::thread> pool_;   // workers 1..threads-1, started by push() (under mu_)
+    std::atomic<uint64_t> seen_{0};   // entries read so far, by every worker
 };
 
 } // namespace

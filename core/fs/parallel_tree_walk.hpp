@@ -6,8 +6,10 @@
 // another mount is reported and never entered, and a directory is left only after every entry
 // below it was visited (children before parents), whichever thread visited them.
 //
-// How it splits: a worker reading a directory hands each subdirectory to the shared queue while
-// the queue holds fewer tasks than there are workers, and walks it itself otherwise. Below
+// How it splits: several roots start a worker each (up to `threads`); inside a tree, once
+// kEntriesBeforeSplitting entries were read, a worker reading a directory
+// hands each subdirectory to the shared queue while the queue holds fewer tasks than there are
+// workers (starting a worker for it if not all are running), and walks it itself otherwise. Below
 // kParallelSplitDepth levels it walks the rest sequentially with walk_tree (and its bounded
 // descriptor window), so the descriptors held stay bounded by threads * kParallelSplitDepth plus
 // the sequential windows.
@@ -18,12 +20,17 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace layergc::fs {
 
 inline constexpr unsigned kParallelSplitDepth = 16;
+
+// Entries a walk reads on the calling thread alone before it hands subdirectories to other
+// workers (started only then): below this a tree is cheaper to walk than to split.
+inline constexpr uint64_t kEntriesBeforeSplitting = 256;
 
 // TreeVisitor's contract, told which worker (0..threads-1) and which root an event is about.
 // Calls with the same worker are never concurrent; calls with different workers are.

@@ -65,6 +65,9 @@ private:
     RemoveStats& stats_;
 };
 
+// Fewer non-directories than this in a directory are unlinked with plain calls (removal).
+constexpr size_t kMinUringBatch = 16;
+
 // The parallel removal: each worker counts into its own slot; progress once per directory.
 class ParallelRemovingVisitor : public ParallelTreeVisitor {
 public:
@@ -85,6 +88,10 @@ public:
     // the worker has a ring; anything the ring did not do is done by leaf().
     Result<void> leaves(unsigned w, size_t root, int dir_fd, const std::vector<const char*>& names,
                         size_t* failed) override {
+        // A few entries cost less as plain calls than as a round trip through the ring (and a
+        // ring is never set up for a tree of small directories). LAYERGC_FS_URING=1 batches all.
+        if (names.size() < kMinUringBatch && !rings_.required())
+            return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
         auto ring = rings_.ring(w);
         if (!ring) return ring.error();
         if (*ring == nullptr) return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
