@@ -32,6 +32,10 @@ void read_containers(int root_fd, const std::string& driver, Metadata& md) {
         if (doc.is_discarded() || !doc.is_object()) continue;
         const std::string d = doc.value("Driver", std::string());
         if (d == driver || (d.empty() && driver == "aufs")) md.containers_of_driver.push_back(e.name);
+        // cleanupContainer()@v20.10.24 saves State.Dead before it releases the RW layer.
+        const auto state = doc.find("State");
+        if (state != doc.end() && state->is_object() && state->value("Dead", false) == true)
+            md.dead_containers.push_back(e.name);
     }
 }
 

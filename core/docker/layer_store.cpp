@@ -6,6 +6,11 @@
 #include "core/docker/reader_support.hpp"
 #include "core/docker/record_values.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace layergc::docker {
 
 using detail::add_problem;
@@ -122,7 +127,10 @@ void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
         }
         MountRecord m;
         m.name = e.name;
-        m.mount_id = read_driver_id(mdir.get(), "mount-id", subject, true, md);
+        // A missing mount-id is judged in read_metadata, once the containers are known.
+        m.mount_id = read_driver_id(mdir.get(), "mount-id", subject, false, md);
+        m.mount_id_missing = !m.mount_id && ::faccessat(mdir.get(), "mount-id", F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+                             errno == ENOENT;
         m.init_id = read_driver_id(mdir.get(), "init-id", subject, false, md);
         // dockerd itself refuses mount IDs outside ^[a-f0-9]{64}(-init)?$ (layer_store.go loadMount).
         if (m.mount_id && classify_id(*m.mount_id) != IdForm::hex64 &&

@@ -13,12 +13,40 @@ void read_layerdb(int root_fd, const std::string& driver, Metadata& md);
 void read_containers(int root_fd, const std::string& driver, Metadata& md);
 void read_buildkit(int root_fd, Metadata& md);
 
+namespace {
+
+// A mount record without mount-id names no directory we could protect: blocking, unless its
+// container is dead. dockerd's removal of a container (cleanupContainer, then ReleaseRWLayer
+// @v20.10.24) saves State.Dead, removes the RW dir and the init dir, and only then deletes the
+// mount record file by file; a power cut in that last step leaves exactly this, with both dirs
+// already gone, and `docker rm` finishes it. The record is kept either way (its container is there).
+void judge_missing_mount_ids(const std::string& driver, Metadata& md) {
+    const std::set<std::string> dead(md.dead_containers.begin(), md.dead_containers.end());
+    for (const auto& m : md.mounts) {
+        if (!m.mount_id_missing) continue;
+        const std::string subject = "image/" + driver + "/layerdb/mounts/" + m.name;
+        if (dead.count(m.name))
+            md.problems.push_back({Severity::warning, "mount-record-removal-interrupted", subject,
+                                   "container " + m.name + " is dead (dockerd was removing it) and its mount record "
+                                   "has lost mount-id: dockerd had removed its RW and init dirs before the record",
+                                   "run `docker rm " + m.name.substr(0, 12) + "` with dockerd running to finish it"});
+        else
+            md.problems.push_back({Severity::blocking, "record-file-unreadable", subject + "/mount-id",
+                                   "mount-id is missing: the driver directory it names cannot be protected",
+                                   "restore the file from a backup, or remove the record's container with dockerd "
+                                   "running; layergc will not guess"});
+    }
+}
+
+} // namespace
+
 Metadata read_metadata(int root_fd, const std::string& driver) {
     Metadata md;
     read_images(root_fd, driver, md);
     read_layerdb(root_fd, driver, md);
     read_containers(root_fd, driver, md);
     read_buildkit(root_fd, md);
+    judge_missing_mount_ids(driver, md);
     return md;
 }
 

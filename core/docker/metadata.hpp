@@ -37,6 +37,7 @@ struct MountRecord {
     std::optional<std::string> mount_id;   // RW layer driver ID
     std::optional<std::string> init_id;    // "<mount-id>-init"
     std::optional<std::string> parent;     // chain hex of the image's top layer
+    bool mount_id_missing = false;         // no mount-id file at all (see read_metadata)
 };
 
 struct BuildkitDbs {
@@ -51,6 +52,7 @@ struct Metadata {
     std::vector<MountRecord> mounts;
     std::vector<std::string> containers;   // names of containers/<id> directories
     std::vector<std::string> containers_of_driver;  // those whose config.v2.json names this driver
+    std::vector<std::string> dead_containers;       // config.v2.json State.Dead: dockerd was removing them
     std::vector<std::string> tmp_writes;   // layerdb/tmp/write-set-* names
     BuildkitDbs buildkit;
     Problems problems;
