@@ -5,13 +5,16 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# ccache hits across clones and build trees: paths below the source dir are hashed relative to it.
+export CCACHE_BASEDIR  ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 # Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
   btrfs-progs util-linux procps time liburing-dev \
   prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev ccache
 
 .PHONY: all deps build test demo clean unit integration e2e package fuzz asan bench
 
