@@ -1,6 +1,7 @@
 #include "cli/apply_preamble.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "core/docker/driver_trees.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -25,7 +26,8 @@ bool read_plan_file(const std::string& path, std::string& text) {
     return true;
 }
 
-int lock_root_without_daemon(const std::filesystem::path& root, guard::RootLocks& locks) {
+int lock_root_without_daemon(const std::filesystem::path& root, const std::string& daemon_json,
+                             guard::RootLocks& locks) {
     if (auto ev = guard::detect_daemon(root); !ev.empty()) {
         spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", root.string());
         for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
@@ -34,6 +36,10 @@ int lock_root_without_daemon(const std::filesystem::path& root, guard::RootLocks
     auto held = guard::lock_root(root);
     if (!held) { spdlog::error("refusing: {}", held.error().message); return kExitRefused; }
     locks = std::move(held.value());
+    const auto dj = docker::read_daemon_json(daemon_json, root);
+    auto claim = guard::claim_pidfiles(guard::dockerd_pidfiles(dj.pidfile));
+    if (!claim) { spdlog::error("refusing: {}", claim.error().message); return kExitRefused; }
+    locks.hold_pidfiles(std::move(claim.value()));
     for (const auto& e : guard::detect_daemon(root)) {
         if (e.kind == "bolt-lock") continue;
         spdlog::error("refusing: a dockerd started on {} while layergc was locking it: {}", root.string(), e.detail);

@@ -21,7 +21,10 @@ bool read_plan_file(const std::string& path, std::string& text);
 // looks once more, since one may have started between the check and the lock (our own locks now
 // answer the bolt-lock probe, so only processes and pidfiles count). kExitOk, or kExitRefused
 // after error messages.
-int lock_root_without_daemon(const std::filesystem::path& root, guard::RootLocks& locks);
+// It also claims dockerd's pidfiles (the default, and daemon_json's "pidfile" when that
+// daemon.json is this root's), so a dockerd started mid-run refuses before its graph driver runs.
+int lock_root_without_daemon(const std::filesystem::path& root, const std::string& daemon_json,
+                             guard::RootLocks& locks);
 
 // Unless `yes`: asks "Remove these? [y/N]" on `prompt_out` and reads the answer from stdin.
 // kExitOk to go on; kExitRefused when stdin is not a terminal (after an error naming --yes) or

@@ -55,7 +55,7 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
 
     // DESIGN §1.2: never with a daemon on the root; then hold its locks so it cannot start.
     guard::RootLocks locks;
-    if (int rc = lock_root_without_daemon(s.root, locks)) return rc;
+    if (int rc = lock_root_without_daemon(s.root, g.daemon_json, locks)) return rc;
 
     req.own_locks_held = true;
     // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.

@@ -76,7 +76,7 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
     // Restoring changes what dockerd sees, exactly as apply does: never with it running.
     guard::RootLocks locks;
     if (!o.list)
-        if (int rc = lock_root_without_daemon(root, locks); rc != kExitOk) return rc;
+        if (int rc = lock_root_without_daemon(root, g.daemon_json, locks); rc != kExitOk) return rc;
 
     auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
     if (!store) {

@@ -132,7 +132,7 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
 
     // DESIGN §1.2, once for the root: never with a daemon on it; then hold its locks.
     guard::RootLocks locks;
-    if (int rc = lock_root_without_daemon(root, locks)) return rc;
+    if (int rc = lock_root_without_daemon(root, g.daemon_json, locks)) return rc;
 
     // DESIGN §1.7 per tree: a fresh plan; with a saved set, only what both agree on. Any tree
     // refused refuses the whole run, before anything is removed.

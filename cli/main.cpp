@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <optional>
+#include <string>
 
 using namespace layergc::cli;
 
@@ -28,6 +30,29 @@ const char* kFooter =
     "  layergc --root /data/docker --driver aufs check\n"
     "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 plan --exit-code found garbage,\n"
     "            4 apply refused (dockerd running, blocking problems, sanity gate, declined), 5 check found problems.\n";
+
+struct Commands {
+    bool apply = false, restore = false, purge = false;
+};
+
+// The reason a command line contradicts itself, if it does.
+std::optional<std::string> contradiction(bool dry_run, bool yes, bool verbose, bool quiet, bool debug,
+                                         const RestoreOptions& ro, Commands c) {
+    if (dry_run && c.apply)
+        return "--dry-run with apply: a dry run removes nothing, apply removes; run `layergc plan` "
+               "for the dry run, or apply without --dry-run";
+    if (dry_run && (c.restore || c.purge))
+        return std::string("--dry-run with ") + (c.restore ? "restore" : "purge") +
+               ": there is no dry run of it; `restore --list` shows what a quarantine holds";
+    if (dry_run && yes)
+        return "--dry-run and --yes contradict each other: --dry-run is `plan` (removes nothing), "
+               "--yes is `apply` without asking";
+    if (quiet && (verbose || debug))
+        return std::string("-q and ") + (verbose ? "-v" : "-d") + " contradict each other: choose one";
+    if (ro.list && (ro.all || !ro.args.empty()))
+        return "restore --list lists the quarantine and restores nothing: give it no ID, RUN or --all";
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -122,6 +147,14 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
+    }
+
+    // Flags that contradict the command are usage errors, decided before anything is read: a
+    // dry-run flag must never end in a removal, whatever else the line says.
+    if (auto why = contradiction(dry_run, ao.yes, verbose, quiet, debug, ro,
+                                 {apply->parsed(), restore->parsed(), purge->parsed()})) {
+        std::cerr << "layergc: " << *why << "\n";
+        return kExitUsage;
     }
 
     auto logger = spdlog::stderr_color_mt("layergc");

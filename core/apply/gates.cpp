@@ -14,19 +14,20 @@ std::optional<std::string> refusal(const plan::Plan& fresh, bool force) {
                " blocking problem(s) in the data root: layergc cannot prove what is garbage, so it "
                "will not remove anything (see the problems above; `layergc check` explains each)";
     if (force) return std::nullopt;
-    // A plan that would remove most of the layers while images exist means our model of the
-    // root is wrong far more often than it means the root is mostly garbage.
+    // A plan that would remove most of the layers means our model of the root is wrong far more
+    // often than it means the root is mostly garbage; with no image at all even more so (a lost
+    // imagedb looks exactly like that), so the gate does not wait for images to exist.
     size_t layer_dirs = 0;
     for (const auto& c : fresh.candidates)
         layer_dirs += (c.kind == CandidateKind::unreferenced_layer || c.kind == CandidateKind::stray_dir ||
                        c.kind == CandidateKind::lost_container_mount) &&
                       !c.driver_paths.empty();
-    if (fresh.stats.images > 0 && fresh.stats.driver_entries > 0 &&
-        layer_dirs * 2 > fresh.stats.driver_entries)
+    if (fresh.stats.driver_entries > 0 && layer_dirs * 2 > fresh.stats.driver_entries)
         return "sanity gate: the plan would remove " + std::to_string(layer_dirs) + " of " +
                std::to_string(fresh.stats.driver_entries) + " layer directories while " +
-               std::to_string(fresh.stats.images) +
-               " image(s) exist; check the plan, then pass --force if it is right";
+               (fresh.stats.images ? std::to_string(fresh.stats.images) + " image(s) exist"
+                                   : std::string("no image exists")) +
+               "; check the plan, then pass --force if it is right";
     if (fresh.stats.images > 0 && fresh.stats.live_dirs == 0 && fresh.stats.driver_entries > 0)
         return "sanity gate: images exist but no layer directory is live; pass --force if that is right";
     return std::nullopt;

@@ -62,7 +62,9 @@ DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
     if (r.status != sdk::ReadStatus::ok) return out;
     const auto doc = nlohmann::json::parse(r.data, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return out;
+    // "graph" is data-root's name before Docker 17.05, still read by dockerd 20.10.
     std::string data_root = "/var/lib/docker";
+    if (auto it = doc.find("graph"); it != doc.end() && it->is_string()) data_root = *it;
     if (auto it = doc.find("data-root"); it != doc.end() && it->is_string()) data_root = *it;
     std::error_code ec;
     const auto a = std::filesystem::weakly_canonical(data_root, ec);
@@ -70,6 +72,8 @@ DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
     if (a != b) return out;
     if (auto it = doc.find("storage-driver"); it != doc.end() && it->is_string())
         out.storage_driver = it->get<std::string>();
+    if (auto it = doc.find("pidfile"); it != doc.end() && it->is_string() && !it->get<std::string>().empty())
+        out.pidfile = it->get<std::string>();
     if (auto f = doc.find("features"); f != doc.end() && f->is_object())
         if (auto c = f->find("containerd-snapshotter"); c != f->end() && c->is_boolean())
             out.containerd_snapshotter = c->get<bool>();

@@ -29,6 +29,7 @@ std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name)
 struct DaemonJson {
     std::optional<std::string> storage_driver;
     bool containerd_snapshotter = false;
+    std::optional<std::string> pidfile;  // "pidfile": where that dockerd writes its pid
     std::string path;
 };
 DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,

@@ -3,6 +3,9 @@
 
 #include "core/digest/sha256.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <set>
 
 namespace layergc::docker {
@@ -38,16 +41,61 @@ void judge_missing_mount_ids(const std::string& driver, Metadata& md) {
     }
 }
 
+bool is_dir_at(int root_fd, const std::string& rel) {
+    struct stat st{};
+    return ::fstatat(root_fd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 } // namespace
 
 Metadata read_metadata(int root_fd, const std::string& driver) {
     Metadata md;
+    const std::string image = "image/" + driver;
+    md.present = {is_dir_at(root_fd, image), is_dir_at(root_fd, image + "/imagedb"),
+                  is_dir_at(root_fd, image + "/layerdb"), is_dir_at(root_fd, "containers")};
     read_images(root_fd, driver, md);
     read_layerdb(root_fd, driver, md);
     read_containers(root_fd, driver, md);
     read_buildkit(root_fd, md);
     judge_missing_mount_ids(driver, md);
     return md;
+}
+
+Problems absence_problems(const Metadata& md, const std::string& driver, size_t driver_entries) {
+    Problems out;
+    const std::string image = "image/" + driver;
+    const std::pair<bool, std::string> dirs[] = {{md.present.image_dir, image},
+                                                 {md.present.imagedb, image + "/imagedb"},
+                                                 {md.present.layerdb, image + "/layerdb"},
+                                                 {md.present.containers, "containers"}};
+    if (driver_entries > 0)
+        for (const auto& [present, rel] : dirs) {
+            if (present) continue;
+            out.push_back({Severity::blocking, "metadata-dir-missing", rel,
+                           rel + "/ is missing while " + std::to_string(driver_entries) + " " + driver +
+                               " dirs exist: dockerd creates it at start-up, so it was lost, and what "
+                               "it named cannot be known",
+                           "restore it from a backup, or check that --root and --driver name the right "
+                           "tree; layergc removes nothing while it is missing"});
+            if (rel == image) break;  // its subdirectories are then missing too: said once
+        }
+    std::set<std::string> mounts, dead(md.dead_containers.begin(), md.dead_containers.end());
+    for (const auto& m : md.mounts) mounts.insert(m.name);
+    for (const auto& c : md.containers_of_driver) {
+        if (mounts.count(c)) continue;
+        if (dead.count(c))
+            out.push_back({Severity::warning, "container-without-mount", "containers/" + c,
+                           "the container is dead (dockerd was removing it) and has no mount record in " +
+                               image + "/layerdb/mounts: its RW and init dirs went before the record",
+                           "run `docker rm " + c.substr(0, 12) + "` with dockerd running to finish it"});
+        else
+            out.push_back({Severity::blocking, "container-without-mount", "containers/" + c,
+                           "the container's config names driver " + driver + " but it has no mount record in " +
+                               image + "/layerdb/mounts: which dirs are its RW and init layers cannot be known",
+                           "restore the mount record from a backup, or remove the container with `docker rm -f " +
+                               c.substr(0, 12) + "` with dockerd running"});
+    }
+    return out;
 }
 
 Problems verify_metadata(const Metadata& md, const std::string& driver) {
@@ -70,14 +118,6 @@ Problems verify_metadata(const Metadata& md, const std::string& driver) {
                            "and everything above it",
                            "remove the images that use it with dockerd running"});
     }
-    std::set<std::string> mounts;
-    for (const auto& m : md.mounts) mounts.insert(m.name);
-    for (const auto& c : md.containers_of_driver)
-        if (!mounts.count(c))
-            out.push_back({Severity::warning, "container-without-mount", "containers/" + c,
-                           "the container has no mount record in image/" + driver +
-                               "/layerdb/mounts: dockerd fails to load it (\"failed to load container mount\")",
-                           "remove it with `docker rm -f " + c.substr(0, 12) + "` with dockerd running"});
     return out;
 }
 

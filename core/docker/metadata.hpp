@@ -46,7 +46,18 @@ struct BuildkitDbs {
     std::string bytes;                     // every *.db concatenated, searched raw (§6)
 };
 
+// Which of the directories dockerd creates at start-up are there (as directories; a symlink or
+// a file is reported by the readers). Their absence beside driver dirs is damage, never proof
+// that nothing is live.
+struct Presence {
+    bool image_dir = false;   // image/<driver>/
+    bool imagedb = false;     // image/<driver>/imagedb/
+    bool layerdb = false;     // image/<driver>/layerdb/
+    bool containers = false;  // containers/
+};
+
 struct Metadata {
+    Presence present;
     std::vector<Image> images;
     std::vector<LayerRecord> layers;       // includes -removing records
     std::vector<MountRecord> mounts;
@@ -60,6 +71,12 @@ struct Metadata {
 
 // Read everything for `driver` below the data root open as root_fd.
 Metadata read_metadata(int root_fd, const std::string& driver);
+
+// Blocking problems when driver dirs exist but what would name them is missing: image/<driver>/,
+// its imagedb/ or layerdb/, containers/ (dockerd creates each at start-up, so a root without one
+// has lost it), and a container whose config names this driver but has no mount record (unless
+// dockerd was removing it: State.Dead, whose RW and init dirs went before the record).
+Problems absence_problems(const Metadata& md, const std::string& driver, size_t driver_entries);
 
 // Integrity checks over what was read (for `check`, and reported by `plan`): every record's name
 // is the chain ID of its parent and diff (docker-layout.md §2.3); every container of this driver

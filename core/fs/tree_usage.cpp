@@ -72,6 +72,7 @@ Result<void> count_leaf(const struct statx& stx, const MountIdentity& base, Seen
         usage.crossed_mount = true;
         return {};
     }
+    usage.newest_change_sec = std::max<int64_t>({usage.newest_change_sec, stx.stx_mtime.tv_sec, stx.stx_ctime.tv_sec});
     if (stx.stx_nlink > 1 && !seen.first_time(dev, stx.stx_ino)) return {};
     usage.bytes += stx.stx_blocks * 512;
     usage.apparent_bytes += stx.stx_size;
@@ -80,6 +81,7 @@ Result<void> count_leaf(const struct statx& stx, const MountIdentity& base, Seen
 }
 
 void add_dir(Usage& usage, const struct stat& st) {
+    usage.newest_change_sec = std::max<int64_t>({usage.newest_change_sec, st.st_mtim.tv_sec, st.st_ctim.tv_sec});
     usage.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
     usage.apparent_bytes += static_cast<uint64_t>(st.st_size);
     ++usage.inodes;
@@ -188,6 +190,7 @@ public:
             sum.apparent_bytes += u.apparent_bytes;
             sum.inodes += u.inodes;
             sum.crossed_mount = sum.crossed_mount || u.crossed_mount;
+            sum.newest_change_sec = std::max(sum.newest_change_sec, u.newest_change_sec);
         }
         return sum;
     }
@@ -213,6 +216,7 @@ void merge(Usage& into, const Usage& u) {
     into.apparent_bytes += u.apparent_bytes;
     into.inodes += u.inodes;
     into.crossed_mount = into.crossed_mount || u.crossed_mount;
+    into.newest_change_sec = std::max(into.newest_change_sec, u.newest_change_sec);
 }
 
 } // namespace

@@ -18,6 +18,10 @@ struct Usage {
     uint64_t apparent_bytes = 0;  // st_size sum
     uint64_t inodes = 0;
     bool crossed_mount = false;   // a mount point was found below (and not entered)
+    // The newest change of any inode measured: max(mtime, ctime), seconds since the epoch. ctime
+    // because an extraction restores old mtimes from the archive while it writes (a pull in flight
+    // looks old by mtime alone); --min-age judges a candidate by this.
+    int64_t newest_change_sec = 0;
 };
 
 struct UsageRequest {

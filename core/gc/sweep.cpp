@@ -135,6 +135,13 @@ private:
             if (containers.count(m.name) || !m.mount_id) continue;
             const std::string record = layerdb_ + "mounts/" + m.name;
             const std::string why = "mount record " + record + " has no containers/" + m.name;
+            // A dir of it that is still on disk and live (mounted, younger than --min-age, named
+            // by BuildKit) keeps the whole mount: its other dir, and the record that says whose
+            // it is. The record alone goes only when both dirs are truly gone.
+            bool live_part = false;
+            for (const auto* id : {&m.mount_id, &m.init_id})
+                live_part = live_part || (*id && entries_.count(**id) && live_dir(**id));
+            if (live_part) continue;
             bool any = false;
             // RW dir, then init dir, then the record (docker-layout.md §3.2 ReleaseRWLayer).
             for (const auto* id : {&m.mount_id, &m.init_id}) {
@@ -157,7 +164,10 @@ private:
                 c.id = m.name;
                 c.kind = CandidateKind::lost_container_mount;
                 c.reason = "lost-mount-record";
-                c.evidence = {why, "its RW and init dirs are already gone"};
+                bool on_disk = false;
+                for (const auto* id : {&m.mount_id, &m.init_id}) on_disk = on_disk || (*id && entries_.count(**id));
+                c.evidence = {why, on_disk ? "its dirs are removed as candidates of their own"
+                                           : "its RW and init dirs are already gone"};
                 c.record_kind = RecordKind::mount;
                 c.record = record;
                 out_.push_back(std::move(c));

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -378,6 +379,101 @@ Result<RootLocks> lock_root(const fsys::path& root) {
         locks.fds_.push_back(std::move(f.fd));
     }
     return locks;
+}
+
+} // namespace layergc::guard
+
+namespace layergc::guard {
+
+namespace {
+
+std::optional<std::string> read_pidfile(const fsys::path& p) {
+    auto r = sdk::read_small_file_at(AT_FDCWD, p.string(), 4096);
+    if (r.status != sdk::ReadStatus::ok) return std::nullopt;
+    return r.data;
+}
+
+bool pid_alive(const std::string& text) {
+    const std::string t = sdk::trim(text);
+    int pid = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), pid);
+    if (ec != std::errc() || end != t.data() + t.size() || pid <= 0) return false;
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+// Replace the file's content at once (a temporary beside it, renamed over it), as a reader that
+// races us sees either the old pid or ours, never an empty file.
+Result<void> write_atomically(const fsys::path& p, const std::string& text) {
+    const fsys::path tmp = p.string() + ".layergc-" + std::to_string(::getpid());
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd) return make_error("cannot write " + tmp.string() + ": " + std::strerror(errno), errno);
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd.get()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return make_error("cannot write " + tmp.string() + ": " + std::strerror(err), err);
+    }
+    if (::rename(tmp.c_str(), p.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return make_error("cannot replace " + p.string() + ": " + std::strerror(err), err);
+    }
+    return {};
+}
+
+} // namespace
+
+std::vector<fsys::path> dockerd_pidfiles(const std::optional<std::string>& daemon_json_pidfile) {
+    std::vector<fsys::path> out{"/var/run/docker.pid"};
+    if (daemon_json_pidfile) out.emplace_back(*daemon_json_pidfile);
+    return out;
+}
+
+Result<PidfileClaim> claim_pidfiles(const std::vector<fsys::path>& paths) {
+    PidfileClaim claim;
+    const std::string ours = std::to_string(::getpid());
+    std::set<fsys::path> seen;
+    for (const auto& p : paths) {
+        std::error_code ec;
+        // /var/run is /run's symlink on every current distribution: one file, claimed once.
+        const fsys::path real = fsys::weakly_canonical(p, ec);
+        if (ec || !seen.insert(real).second) continue;
+        const auto previous = read_pidfile(real);
+        if (previous && sdk::trim(*previous) != ours && pid_alive(*previous)) continue;
+        fsys::create_directories(real.parent_path(), ec);  // dockerd does MkdirAll too
+        if (auto w = write_atomically(real, ours); !w)
+            return make_error("cannot hold dockerd's pidfile " + real.string() + " (it keeps a dockerd from "
+                              "starting during apply): " + w.error().message, w.error().sys_errno);
+        claim.claimed_.push_back({real, previous.has_value(), previous.value_or("")});
+    }
+    return claim;
+}
+
+PidfileClaim& PidfileClaim::operator=(PidfileClaim&& o) noexcept {
+    if (this != &o) {
+        release();
+        claimed_ = std::move(o.claimed_);
+        o.claimed_.clear();
+    }
+    return *this;
+}
+
+void PidfileClaim::release() {
+    const std::string ours = std::to_string(::getpid());
+    for (auto it = claimed_.rbegin(); it != claimed_.rend(); ++it) {
+        const auto now = read_pidfile(it->path);
+        if (!now || sdk::trim(*now) != ours) continue;  // not ours any more: leave it
+        if (it->existed)
+            (void)write_atomically(it->path, it->previous);
+        else
+            ::unlink(it->path.c_str());
+    }
+    claimed_.clear();
+}
+
+std::vector<std::string> PidfileClaim::held() const {
+    std::vector<std::string> out;
+    for (const auto& c : claimed_) out.push_back(c.path.string());
+    return out;
 }
 
 } // namespace layergc::guard

@@ -7,6 +7,7 @@
 #include <layergc/sdk_io.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,34 @@ struct DaemonProbe {
 };
 std::vector<DaemonEvidence> detect_daemon(const std::filesystem::path& root, const DaemonProbe& probe);
 
+// dockerd's pidfiles, held with our own pid for the duration of `apply` (issue "fail closed,
+// proven", item 6). dockerd writes its pidfile first thing at start-up, before its graph driver's
+// Init (which on aufs deletes *-removing dirs and on btrfs mounts), and refuses to start while the
+// file names a live process (pidfile.New@v20.10, pidfile.Write@v26). The bolt locks above are met
+// only after the graph driver, so they cannot be the whole lock-out. A pidfile that names another
+// live process is left alone (it belongs to a daemon on another root, and already keeps a new
+// one out); the destructor puts back what each file held, or removes the file it created.
+class PidfileClaim {
+public:
+    PidfileClaim() = default;
+    PidfileClaim(PidfileClaim&& o) noexcept : claimed_(std::move(o.claimed_)) { o.claimed_.clear(); }
+    PidfileClaim& operator=(PidfileClaim&& o) noexcept;
+    PidfileClaim(const PidfileClaim&) = delete;
+    PidfileClaim& operator=(const PidfileClaim&) = delete;
+    ~PidfileClaim() { release(); }
+    void release();
+    std::vector<std::string> held() const;
+
+private:
+    friend Result<PidfileClaim> claim_pidfiles(const std::vector<std::filesystem::path>& paths);
+    struct Claimed {
+        std::filesystem::path path;
+        bool existed = false;
+        std::string previous;  // what it held before
+    };
+    std::vector<Claimed> claimed_;
+};
+
 // Locks held for the duration of `apply`: LOCK_EX on the bbolt files dockerd needs at start-up
 // (so it cannot start mid-run) and on the data root directory itself (so two collectors never
 // run on one root). Nothing is created: files that do not exist are not locked.
@@ -45,14 +74,23 @@ public:
     RootLocks(RootLocks&&) = default;
     RootLocks& operator=(RootLocks&&) = default;
     const std::vector<std::string>& held() const { return held_; }
+    // Keeps dockerd's pidfiles claimed for as long as the locks are held.
+    void hold_pidfiles(PidfileClaim claim) { pidfiles_ = std::move(claim); }
 
 private:
     friend Result<RootLocks> lock_root(const std::filesystem::path& root);
     std::vector<sdk::Fd> fds_;
     std::vector<std::string> held_;
+    PidfileClaim pidfiles_;  // released before the locks (declared after them)
 };
 
 // Fails (with a message naming the holder's file) if any lock is already held.
 Result<RootLocks> lock_root(const std::filesystem::path& root);
+
+// The pidfiles a dockerd for this root would write: dockerd's default (/var/run/docker.pid) and
+// daemon.json's "pidfile" (give it only when that daemon.json is this root's).
+std::vector<std::filesystem::path> dockerd_pidfiles(const std::optional<std::string>& daemon_json_pidfile);
+
+Result<PidfileClaim> claim_pidfiles(const std::vector<std::filesystem::path>& paths);
 
 } // namespace layergc::guard

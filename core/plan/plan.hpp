@@ -63,6 +63,15 @@ struct Candidate {
     std::vector<Fingerprint> fingerprints;
 };
 
+// A candidate that sweep found but that is kept: too young for --min-age, or named by a metadata
+// file that survives (the second witness, core/gc/hold_back.hpp), or named by another held-back
+// candidate's files.
+struct HeldBack {
+    Candidate candidate;
+    std::string reason;  // "younger-than-min-age", "named-by-metadata", "named-by-kept-candidate"
+    std::string detail;  // which file named it, or how old it is
+};
+
 struct Stats {
     size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0,
            live_dirs = 0, live_layers = 0;
@@ -78,6 +87,7 @@ struct Plan {
     std::string generated_at; // RFC 3339 UTC
     std::string layergc_version;
     std::vector<Candidate> candidates;
+    std::vector<HeldBack> held_back;  // kept, with why; never removed
     Problems problems;
     Stats stats;
 

@@ -135,6 +135,13 @@ std::string to_json_text(const Plan& p, bool pretty) {
         k.second += c.bytes;
     }
     doc["candidates"] = cands;
+    json held = json::array();
+    for (const auto& h : p.held_back)
+        held.push_back({{"id", h.candidate.id}, {"kind", to_string(h.candidate.kind)},
+                        {"reason", h.reason}, {"detail", h.detail}, {"bytes", h.candidate.bytes},
+                        {"record", h.candidate.record_kind == RecordKind::none ? json(nullptr)
+                                                                                : json(h.candidate.record)}});
+    doc["held_back"] = held;
     json kinds = json::object();
     for (const auto& [k, v] : by_kind) kinds[k] = {{"count", v.first}, {"bytes", v.second}};
     doc["summary"] = {{"candidates", p.candidates.size()},
@@ -193,6 +200,16 @@ Result<Plan> plan_from_json_text(const std::string& text) {
                                           integer_at<int64_t>(f, "mtime_ns"),
                                           integer_at<int64_t>(f, "ctime_ns")});
             p.candidates.push_back(std::move(c));
+        }
+        // Held back candidates are reported, never applied: only what identifies them is read back.
+        for (const auto& h : doc.value("held_back", json::array())) {
+            HeldBack hb;
+            hb.candidate.id = h.at("id").get<std::string>();
+            if (auto kind = kind_from_string(h.value("kind", ""))) hb.candidate.kind = *kind;
+            hb.reason = h.value("reason", "");
+            hb.detail = h.value("detail", "");
+            hb.candidate.bytes = integer_at<uint64_t>(h, "bytes", 0);
+            p.held_back.push_back(std::move(hb));
         }
         for (const auto& pr : doc.value("problems", json::array())) {
             auto sev = severity_from_string(pr.value("severity", "warning"));

@@ -5,12 +5,15 @@
 #include "core/fs/confined.hpp"
 #include "core/fs/mountinfo.hpp"
 #include "core/fs/tree_usage.hpp"
+#include "core/docker/witness_corpus.hpp"
 #include "core/gc/collect.hpp"
+#include "core/gc/hold_back.hpp"
 #include "core/guard/daemon_guard.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <thread>
@@ -177,7 +180,8 @@ Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Pr
     return out;
 }
 
-void measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress) {
+// Sizes each candidate; returns each one's newest change (max mtime/ctime of anything it removes).
+std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress) {
     std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
     for (size_t i = 0; i < cands.size(); ++i) {
         driver_req[i].paths = cands[i].driver_paths;
@@ -186,17 +190,23 @@ void measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Pr
     }
     auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads, progress);
     auto r = fs::measure_usage(s.root_fd.get(), record_req, threads, progress);
+    std::vector<int64_t> newest(cands.size(), 0);
     for (size_t i = 0; i < cands.size(); ++i) {
+        bool unknown = false;
         for (const auto* res : {&d[i], &r[i]}) {
             if (!res->ok()) {
                 cands[i].evidence.push_back("size unknown: " + res->error().message);
+                unknown = true;
                 continue;
             }
             cands[i].bytes += res->value().bytes;
             cands[i].apparent_bytes += res->value().apparent_bytes;
             cands[i].inodes += res->value().inodes;
+            newest[i] = std::max(newest[i], res->value().newest_change_sec);
         }
+        if (unknown) newest[i] = 0;  // an age not read is no age: --min-age keeps it
     }
+    return newest;
 }
 
 } // namespace
@@ -250,11 +260,31 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     p.candidates = gc::sweep(in, live);
 
     Problems integrity = docker::verify_metadata(md, s.driver);
-    for (auto* src : {&scan.problems, &md.problems, &live.problems, &integrity})
+    Problems absences = docker::absence_problems(md, s.driver, scan.entries.size());
+    for (auto* src : {&scan.problems, &md.problems, &live.problems, &integrity, &absences})
         problems.insert(problems.end(), src->begin(), src->end());
     p.problems = std::move(problems);
 
-    if (req.with_sizes) measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
+    // --min-age judges every candidate by the newest change of anything it removes, so it needs
+    // the walk that sizing does.
+    std::vector<int64_t> newest;
+    if (req.with_sizes || req.min_age_sec > 0)
+        newest = measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
+
+    // The second witness and the age gate (core/gc/hold_back.hpp).
+    gc::HoldBackInput hb;
+    hb.files = docker::read_witness_corpus(s.root_fd.get(), s.home_fd.get(), s.driver, md, scan, p.problems);
+    hb.names = gc::witness_names(p.candidates, md);
+    hb.candidates = std::move(p.candidates);
+    hb.newest_change_sec = std::move(newest);
+    hb.driver = s.driver;
+    hb.now_sec = in.now_sec;
+    hb.min_age_sec = req.min_age_sec;
+    auto held = gc::hold_back(std::move(hb));
+    p.candidates = std::move(held.candidates);
+    p.held_back = std::move(held.held_back);
+    p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());
+
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 
     for (const auto& ev : guard::detect_daemon(s.root)) {

@@ -126,3 +126,37 @@ TEST(CliUsage, DriversListsPluginsAndTrees) {
     EXPECT_TRUE(names.count("aufs") && names.count("overlay2"));
     EXPECT_EQ(doc["selected"], "aufs");
 }
+
+// Issue 14: `--dry-run apply --yes` and `apply --dry-run --yes` deleted. A dry-run flag beside a
+// command that removes, and flags that contradict each other, are usage errors decided before
+// anything is read, and nothing changes.
+TEST(CliUsage, ContradictoryFlagsAreUsageErrorsAndRemoveNothing) {
+    TempDir t;
+    generate_root(t.path(), "overlay2");
+    const auto root = sh_quote((t.path() / "root").string());
+    const auto log = " --audit-log " + sh_quote((t.path() / "a.jsonl").string());
+    const auto before = snapshot_tree(t.path() / "root");
+    struct Line { std::string args; std::string says; };
+    for (const Line& l : {Line{"--dry-run apply --yes" + log, "--dry-run with apply"},
+                          Line{"apply --dry-run --yes" + log, "--dry-run with apply"},
+                          Line{"apply -r -y" + log, "--dry-run with apply"},
+                          Line{"-r apply --quarantine --yes" + log, "--dry-run with apply"},
+                          Line{"-r -y", "--dry-run and --yes"},
+                          Line{"--dry-run --yes", "--dry-run and --yes"},
+                          Line{"-r restore --all" + log, "--dry-run with restore"},
+                          Line{"purge --dry-run --yes" + log, "--dry-run with purge"},
+                          Line{"-v -q plan", "-q and -v"},
+                          Line{"-d -q plan", "-q and -d"},
+                          Line{"restore --all --list", "restore --list"},
+                          Line{"restore --list SOMEID", "restore --list"}}) {
+        const auto r = run_layergc("--root " + root + " " + l.args);
+        EXPECT_EQ(r.exit_code, 2) << l.args << "\n" << r.out << r.err;
+        EXPECT_NE(r.err.find("layergc: " + l.says), std::string::npos) << l.args << ": " << r.err;
+        EXPECT_EQ(r.out.find("Removed"), std::string::npos) << l.args << ": " << r.out;
+    }
+    EXPECT_EQ(snapshot_tree(t.path() / "root"), before) << "a contradictory command line changed the root";
+    // The dry-run flag alone still is `plan`, and removes nothing.
+    const auto p = run_layergc("--root " + root + " --dry-run");
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
+}

@@ -1,0 +1,160 @@
+#include "core/docker/witness_corpus.hpp"
+
+#include "core/fs/confined.hpp"
+
+#include <layergc/sdk_io.hpp>
+
+#include <fcntl.h>
+
+#include <unordered_map>
+
+namespace layergc::docker {
+
+namespace {
+
+constexpr size_t kMaxMetadataFile = 64u << 20;  // an image config's limit in image_store.cpp
+constexpr size_t kMaxDriverFile = 64u << 10;    // overlay2 lower, aufs layers/<id>
+constexpr int kMaxDepth = 8;                    // image/<driver>/layerdb/sha256/<chain>/<file> is 4
+
+class CorpusReader {
+public:
+    CorpusReader(std::vector<MetadataFile>& out, Problems& problems) : out_(out), problems_(problems) {}
+
+    // Adds the entry `name` of dirfd, a regular file or a symlink; a directory is walked when
+    // depth allows. `path` is its path relative to the data root.
+    void entry(int dirfd, const sdk::DirEntry& e, const std::string& path, int depth, size_t max_bytes) {
+        if (e.type == DT_LNK) {
+            if (auto target = sdk::read_link_at(dirfd, e.name)) out_.push_back({path, *target, {}});
+            return;
+        }
+        if (e.type == DT_DIR) {
+            if (depth > 0) walk(dirfd, e.name, path, depth - 1, max_bytes);
+            return;
+        }
+        if (e.type != DT_REG) return;  // a FIFO or a device holds no bytes to name anything with
+        file(dirfd, e.name, path, max_bytes);
+    }
+
+    void file(int dirfd, const std::string& name, const std::string& path, size_t max_bytes) {
+        auto r = sdk::read_small_file_at(dirfd, name, max_bytes);
+        if (r.status == sdk::ReadStatus::ok) {
+            out_.push_back({path, std::move(r.data), {}});
+        } else if (r.status == sdk::ReadStatus::too_large || r.status == sdk::ReadStatus::io_error) {
+            problems_.push_back({Severity::blocking, "witness-file-unreadable", path,
+                                 std::string("cannot read ") + path +
+                                     (r.status == sdk::ReadStatus::too_large ? " (too large)" : "") +
+                                     " to check that it names nothing layergc would remove",
+                                 "check the file; layergc removes nothing it cannot check"});
+        }
+    }
+
+    void walk(int parent_fd, const std::string& name, const std::string& path, int depth, size_t max_bytes) {
+        sdk::Fd dir = sdk::open_dir_at(parent_fd, name);
+        if (!dir) return;
+        list(dir.get(), path, depth, max_bytes);
+    }
+
+    void list(int dirfd, const std::string& path, int depth, size_t max_bytes) {
+        std::vector<sdk::DirEntry> names;
+        if (!sdk::list_dir(dirfd, names)) {
+            problems_.push_back({Severity::blocking, "witness-file-unreadable", path,
+                                 "cannot list " + path + " to check that it names nothing layergc would remove",
+                                 "check the directory; layergc removes nothing it cannot check"});
+            return;
+        }
+        for (const auto& e : names) {
+            if (e.name == "tar-split.json.gz") continue;  // compressed: IDs never appear in it
+            entry(dirfd, e, path + "/" + e.name, depth, max_bytes);
+        }
+    }
+
+private:
+    std::vector<MetadataFile>& out_;
+    Problems& problems_;
+};
+
+void read_image_tree(int root_fd, const std::string& driver, CorpusReader& reader) {
+    const std::string rel = "image/" + driver;
+    auto dir = fs::open_dir_confined(root_fd, rel);
+    if (!dir) return;  // read_metadata reports a missing or unreadable image/<driver>/
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(dir.value().get(), names)) return;
+    for (const auto& e : names) {
+        // distribution/ maps registry digests to diff IDs to skip downloads: a cache that keeps
+        // naming layers after every image using them is gone, never a reference dockerd loads.
+        if (e.name == "distribution") continue;
+        reader.entry(dir.value().get(), e, rel + "/" + e.name, kMaxDepth, kMaxMetadataFile);
+    }
+}
+
+void read_container_configs(int root_fd, CorpusReader& reader) {
+    auto dir = fs::open_dir_confined(root_fd, "containers");
+    if (!dir) return;
+    std::vector<sdk::DirEntry> names;
+    if (!sdk::list_dir(dir.value().get(), names)) return;
+    for (const auto& e : names) {
+        // dockerd follows a symlinked containers/<id>; reading through it is harmless.
+        sdk::Fd cdir(::openat(dir.value().get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!cdir) continue;
+        std::vector<sdk::DirEntry> files;
+        if (!sdk::list_dir(cdir.get(), files)) continue;
+        for (const auto& f : files)
+            if (f.type == DT_REG && f.name.ends_with(".json"))
+                reader.file(cdir.get(), f.name, "containers/" + e.name + "/" + f.name, kMaxMetadataFile);
+    }
+}
+
+void read_driver_files(int home_fd, const std::string& driver, const DriverScan& scan, CorpusReader& reader) {
+    auto one = [&](const OwnedPath& p) {
+        if (!fs::is_safe_relpath(p.relpath)) return;
+        auto pn = fs::open_parent_confined(home_fd, p.relpath);
+        if (!pn) return;
+        const std::string path = driver + "/" + p.relpath;
+        sdk::DirEntry self{pn->name, DT_UNKNOWN};
+        switch (p.removal) {
+        case Removal::symlink: self.type = DT_LNK; break;
+        case Removal::file: self.type = DT_REG; break;
+        case Removal::tree:
+        case Removal::subvolume: {
+            // Only the files directly inside: the driver's metadata (overlay2 link, lower), never
+            // the layer's content below diff/.
+            sdk::Fd d = sdk::open_dir_at(pn->parent.get(), pn->name);
+            if (d) reader.list(d.get(), path, 0, kMaxDriverFile);
+            return;
+        }
+        }
+        reader.entry(pn->parent.get(), self, path, 0, kMaxDriverFile);
+    };
+    for (const auto& e : scan.entries)
+        for (const auto& p : e.paths) one(p);
+    for (const auto& l : scan.leftovers)
+        for (const auto& p : l.paths) one(p);
+}
+
+} // namespace
+
+std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
+                                              const Metadata& md, const DriverScan& scan,
+                                              Problems& problems) {
+    std::vector<MetadataFile> out;
+    CorpusReader reader(out, problems);
+    read_image_tree(root_fd, driver, reader);
+    read_container_configs(root_fd, reader);
+    read_driver_files(home_fd, driver, scan, reader);
+    if (!md.buildkit.bytes.empty()) out.push_back({"buildkit/*.db", md.buildkit.bytes, {}});
+
+    // An image config's own structured reading explains the diff IDs it lists.
+    const std::string configs = "image/" + driver + "/imagedb/content/sha256/";
+    std::unordered_map<std::string, const Image*> images;
+    for (const auto& img : md.images) images[configs + img.id] = &img;
+    for (auto& f : out) {
+        if (f.path.rfind(configs, 0) == 0) f.image_config = true;
+        auto it = images.find(f.path);
+        if (it == images.end()) continue;
+        for (const auto& d : it->second->diff_ids)
+            if (d.size() > 7) f.explained_diff_ids.insert(d.substr(7));
+    }
+    return out;
+}
+
+} // namespace layergc::docker

@@ -1,0 +1,42 @@
+// The second witness's corpus (core/gc/hold_back.hpp): every metadata file under the data root
+// that could name a layer, read as raw bytes, whatever the structured readers made of it.
+#pragma once
+
+#include "core/docker/metadata.hpp"
+#include "core/model/driver_scan.hpp"
+#include "core/model/problem.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace layergc::docker {
+
+// One metadata file as read for the witness: a file's bytes, or a symlink's target.
+struct MetadataFile {
+    std::string path;   // relative to the data root ("overlay2/<id>/lower", ...)
+    std::string bytes;
+    // Diff IDs (hex) the structured reading of this file found, e.g. an image config's
+    // rootfs.diff_ids: a diff ID is a content address that several layer records share, so a
+    // config that lists it names no record in particular. Only diff IDs are ever explained.
+    std::set<std::string> explained_diff_ids;
+    // Only an image config refers to layers by diff ID; elsewhere (a record's own diff file) a
+    // diff ID is content, shared by every record of the same diff, and names no candidate.
+    bool image_config = false;
+};
+
+// Reads, below the data root (root_fd) and the driver home (home_fd, "<driver>/" in paths):
+// - every file and symlink below image/<driver>/ (image configs and their metadata, layer and
+//   mount records, tmp write sets), except distribution/ (a pull cache of digests, which names
+//   the diff IDs of layers nobody uses) and the compressed tar-split.json.gz;
+// - every *.json directly in containers/<id>/ (config.v2.json, hostconfig.json), following a
+//   symlinked container dir as dockerd does;
+// - BuildKit's databases (already read into md.buildkit);
+// - the small files and symlinks directly inside each driver path the scan reported (overlay2's
+//   link and lower, aufs layers/<id>, l/ links): the driver's own parent lists.
+// What cannot be read is a warning (the structured readers already report what they needed).
+std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
+                                              const Metadata& md, const DriverScan& scan,
+                                              Problems& problems);
+
+} // namespace layergc::docker

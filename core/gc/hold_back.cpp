@@ -1,0 +1,210 @@
+#include "core/gc/hold_back.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <unordered_set>
+
+namespace layergc::gc {
+
+namespace {
+
+constexpr size_t kPrefilterBits = size_t(1) << 16;
+
+uint32_t first_four(const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+size_t prefilter_bit(uint32_t v) { return (v * 2654435761u) >> 16; }
+
+} // namespace
+
+NameMatcher::NameMatcher(const std::vector<std::string>& names)
+    : names_(names), prefilter_(kPrefilterBits / 64, 0) {
+    std::map<size_t, std::unordered_map<std::string_view, std::vector<size_t>>> by_len;
+    for (size_t i = 0; i < names_.size(); ++i) {
+        const std::string& n = names_[i];
+        if (n.size() < 4) continue;  // never: callers keep names of kMinWitnessNameLength and more
+        by_len[n.size()][n].push_back(i);
+        const size_t bit = prefilter_bit(first_four(n.data()));
+        prefilter_[bit / 64] |= uint64_t(1) << (bit % 64);
+    }
+    for (auto& [len, table] : by_len) by_length_.emplace_back(len, std::move(table));
+}
+
+std::vector<size_t> NameMatcher::find(std::string_view bytes) const {
+    std::vector<size_t> found;
+    if (by_length_.empty() || bytes.size() < by_length_.front().first) return found;
+    const size_t shortest = by_length_.front().first;
+    for (size_t i = 0; i + shortest <= bytes.size(); ++i) {
+        const size_t bit = prefilter_bit(first_four(bytes.data() + i));
+        if (!(prefilter_[bit / 64] & (uint64_t(1) << (bit % 64)))) continue;
+        for (const auto& [len, table] : by_length_) {
+            if (i + len > bytes.size()) break;
+            auto it = table.find(bytes.substr(i, len));
+            if (it != table.end()) found.insert(found.end(), it->second.begin(), it->second.end());
+        }
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    return found;
+}
+
+namespace {
+
+// Which candidates own a path (relative to the data root): their record, or anything below one
+// of their driver paths. Two candidates may share a record (a lost container's RW and init dirs).
+class Ownership {
+public:
+    Ownership(const std::vector<plan::Candidate>& cands, const std::string& driver) {
+        for (size_t i = 0; i < cands.size(); ++i) {
+            if (!cands[i].record.empty()) owners_[cands[i].record].push_back(i);
+            for (const auto& p : cands[i].driver_paths) owners_[driver + "/" + p.relpath].push_back(i);
+        }
+    }
+
+    std::vector<size_t> of(const std::string& path) const {
+        std::vector<size_t> out;
+        for (size_t end = path.find('/'); ; end = path.find('/', end + 1)) {
+            auto it = owners_.find(path.substr(0, end));
+            if (it != owners_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+            if (end == std::string::npos) break;
+        }
+        return out;
+    }
+
+private:
+    std::unordered_map<std::string, std::vector<size_t>> owners_;
+};
+
+std::string describe_age(int64_t now, int64_t newest, int64_t min_age) {
+    if (newest <= 0) return "its age could not be read, and --min-age keeps what it cannot date";
+    return "changed " + std::to_string(now - newest) + " s ago, within --min-age (" +
+           std::to_string(min_age) + " s)";
+}
+
+} // namespace
+
+HoldBackResult hold_back(HoldBackInput in) {
+    const size_t n = in.candidates.size();
+    // Every searchable name, flattened: name index -> (candidate, is a diff ID).
+    std::vector<std::string> texts;
+    std::vector<std::pair<size_t, bool>> name_owner;
+    for (size_t i = 0; i < n && i < in.names.size(); ++i)
+        for (const auto& nm : in.names[i]) {
+            if (nm.text.size() < kMinWitnessNameLength) continue;
+            texts.push_back(nm.text);
+            name_owner.emplace_back(i, nm.diff_id);
+        }
+    const NameMatcher matcher(texts);
+    const Ownership ownership(in.candidates, in.driver);
+
+    std::vector<int> kept(n, 0);
+    std::vector<std::string> reason(n), detail(n);
+    std::deque<size_t> work;
+    auto keep = [&](size_t i, std::string why, std::string what) {
+        if (kept[i]) return;
+        kept[i] = 1;
+        reason[i] = std::move(why);
+        detail[i] = std::move(what);
+        work.push_back(i);
+    };
+
+    HoldBackResult out;
+    for (size_t i = 0; i < n; ++i) {
+        if (in.min_age_sec <= 0) break;
+        const int64_t newest = i < in.newest_change_sec.size() ? in.newest_change_sec[i] : 0;
+        if (newest <= 0 || in.now_sec - newest < in.min_age_sec)
+            keep(i, "younger-than-min-age", describe_age(in.now_sec, newest, in.min_age_sec));
+    }
+
+    // edges[o]: candidates that a file of candidate o names (kept when o is kept).
+    std::vector<std::vector<std::pair<size_t, std::string>>> edges(n);
+    for (const auto& f : in.files) {
+        const auto hits = matcher.find(f.bytes);
+        if (hits.empty()) continue;
+        const auto owners = ownership.of(f.path);
+        for (size_t h : hits) {
+            const auto [c, is_diff] = name_owner[h];
+            if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
+            if (is_diff && (!f.image_config || f.explained_diff_ids.count(texts[h]))) continue;
+            if (owners.empty()) {
+                if (!kept[c])
+                    out.problems.push_back(
+                        {Severity::warning, "candidate-named-by-metadata", f.path,
+                         f.path + " names " + texts[h] + " of " + plan::to_string(in.candidates[c].kind) +
+                             " candidate " + in.candidates[c].id +
+                             ", which the structured reading found unreferenced: the two readings "
+                             "disagree, so it is kept",
+                         "run `layergc check`; if the file is valid Docker metadata, report it to "
+                         "layergc's developers with the file attached"});
+                keep(c, "named-by-metadata", f.path + " names " + texts[h]);
+            } else {
+                for (size_t o : owners) edges[o].emplace_back(c, f.path + " names " + texts[h]);
+            }
+        }
+    }
+    // Candidates that share a record (a lost container's RW and init dirs) stand or fall together:
+    // the record goes with the last of them, so keeping one keeps the record and the others.
+    std::unordered_map<std::string, std::vector<size_t>> by_record;
+    for (size_t i = 0; i < n; ++i)
+        if (!in.candidates[i].record.empty()) by_record[in.candidates[i].record].push_back(i);
+    for (const auto& [record, group] : by_record)
+        for (size_t a : group)
+            for (size_t b : group)
+                if (a != b) edges[a].emplace_back(b, "it shares the record " + record);
+    while (!work.empty()) {
+        const size_t o = work.front();
+        work.pop_front();
+        for (const auto& [c, what] : edges[o])
+            keep(c, "named-by-kept-candidate", what + ", and " + in.candidates[o].id + " is kept");
+    }
+
+    for (size_t i = 0; i < n; ++i) {
+        if (kept[i])
+            out.held_back.push_back({std::move(in.candidates[i]), reason[i], detail[i]});
+        else
+            out.candidates.push_back(std::move(in.candidates[i]));
+    }
+    return out;
+}
+
+std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Candidate>& cands,
+                                                    const docker::Metadata& md) {
+    std::unordered_map<std::string_view, std::string_view> diff_of;  // record name -> diff hex
+    std::unordered_set<std::string_view> record_chains;              // chains with a record in use
+    for (const auto& r : md.layers) {
+        if (r.diff && r.diff->size() > 7) diff_of.emplace(r.dir_name, std::string_view(*r.diff).substr(7));
+        if (!r.removing) record_chains.insert(r.chain);
+    }
+    auto last = [](std::string_view p) { return p.substr(p.rfind('/') + 1); };
+    std::vector<std::vector<WitnessName>> all;
+    all.reserve(cands.size());
+    for (const auto& c : cands) {
+        auto& out = all.emplace_back();
+        auto add = [&](std::string_view text, bool diff) {
+            if (text.size() < kMinWitnessNameLength) return;
+            for (const auto& n : out)
+                if (n.text == text) return;
+            out.push_back({std::string(text), diff});
+        };
+        add(c.id, false);
+        for (const auto& p : c.driver_paths) add(last(p.relpath), false);
+        if (c.record_kind == plan::RecordKind::none) continue;
+        const std::string_view name = last(c.record);
+        add(name, false);
+        if (c.record_kind == plan::RecordKind::layer || c.record_kind == plan::RecordKind::removing) {
+            // The chain ID of a *-removing record, unless a record in use has that chain (an image
+            // pulled again after an interrupted removal): a file naming the chain names that one.
+            if (c.record_kind == plan::RecordKind::layer || !record_chains.count(name.substr(0, 64)))
+                add(name.substr(0, 64), false);
+            if (auto d = diff_of.find(name); d != diff_of.end()) add(d->second, true);
+        }
+    }
+    return all;
+}
+
+} // namespace layergc::gc

@@ -1,0 +1,83 @@
+// The last word before a candidate reaches the plan (DESIGN §1.1, issue "fail closed, proven").
+//
+// Mark and sweep decide from the structured reading of the metadata. Two things can still make a
+// candidate unsafe to remove, and this pass keeps it whole when either holds:
+//
+// - a second witness: the candidate's IDs (driver ID, chain ID, diff ID, mount ID, link names) are
+//   searched as raw bytes in every metadata file that survives the collection (image configs,
+//   layer and mount records, container configs, BuildKit databases, the driver's own parent lists
+//   and links). A surviving file that names a candidate is a reading that differs from ours: the
+//   candidate is kept, with a problem that names the file. The search errs on the side of keeping.
+// - its age: with --min-age, a candidate any of whose parts changed within min_age (the newest
+//   mtime or ctime of anything it removes) is kept.
+//
+// A kept candidate's own files survive too, so whatever they name is kept with it (a young layer
+// keeps the parent its record names): the pass is a closure, like mark.
+#pragma once
+
+#include "core/docker/witness_corpus.hpp"
+#include "core/model/problem.hpp"
+#include "core/plan/plan.hpp"
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace layergc::gc {
+
+using docker::MetadataFile;
+
+// A name of a candidate that a surviving file could hold.
+struct WitnessName {
+    std::string text;
+    bool diff_id = false;  // explained where the file's structured reading listed it
+};
+
+struct HoldBackInput {
+    std::vector<plan::Candidate> candidates;
+    std::vector<std::vector<WitnessName>> names;  // per candidate
+    std::vector<int64_t> newest_change_sec;       // per candidate; 0 = unknown
+    std::vector<MetadataFile> files;
+    std::string driver;                           // driver paths are "<driver>/<relpath>" in files
+    int64_t now_sec = 0;
+    int64_t min_age_sec = 0;                      // 0: no age gate
+};
+
+struct HoldBackResult {
+    std::vector<plan::Candidate> candidates;  // what may still be removed, in the input's order
+    std::vector<plan::HeldBack> held_back;
+    Problems problems;                        // one per candidate a surviving file named
+};
+
+HoldBackResult hold_back(HoldBackInput in);
+
+// What a surviving file could call a candidate by: its ID, the last component of each path it
+// removes (overlay2's l/ link names, aufs diff/<id>), its record's name (chain ID, container ID)
+// and, for a layer record, its diff ID.
+// One list per candidate.
+std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Candidate>& cands,
+                                                    const docker::Metadata& md);
+
+// Names shorter than this are never searched: they would match by chance.
+inline constexpr size_t kMinWitnessNameLength = 20;
+
+// Finds which of a fixed set of names occur in byte strings: one pass over the bytes per
+// distinct name length, with a prefilter on each window's first four bytes, so the cost is
+// linear in the bytes searched whatever the number of names.
+class NameMatcher {
+public:
+    explicit NameMatcher(const std::vector<std::string>& names);
+    // Indices (into the constructor's names) found in bytes, each once, ascending.
+    std::vector<size_t> find(std::string_view bytes) const;
+
+private:
+    std::vector<std::string> names_;
+    // Per distinct length (ascending): the names of that length, by text.
+    std::vector<std::pair<size_t, std::unordered_map<std::string_view, std::vector<size_t>>>> by_length_;
+    std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first four bytes
+};
+
+} // namespace layergc::gc

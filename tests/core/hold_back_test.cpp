@@ -1,0 +1,207 @@
+// The second witness and the age gate (core/gc/hold_back.hpp), on in-memory candidates and files.
+#include "core/digest/sha256.hpp"
+#include "core/gc/hold_back.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace layergc;
+using plan::Candidate;
+using plan::CandidateKind;
+using plan::RecordKind;
+
+namespace {
+
+std::string hex(const std::string& seed) { return digest::sha256_hex(seed); }
+
+Candidate layer(const std::string& chain, const std::string& cache) {
+    Candidate c;
+    c.id = cache;
+    c.kind = CandidateKind::unreferenced_layer;
+    c.driver_paths = {{cache, Removal::tree}, {"l/" + hex(cache).substr(0, 26), Removal::symlink}};
+    c.record_kind = RecordKind::layer;
+    c.record = "image/overlay2/layerdb/sha256/" + chain;
+    return c;
+}
+
+std::vector<std::string> ids(const std::vector<Candidate>& cs) {
+    std::vector<std::string> out;
+    for (const auto& c : cs) out.push_back(c.id);
+    return out;
+}
+
+struct Case {
+    gc::HoldBackInput in;
+    docker::Metadata md;
+    Case() {
+        in.driver = "overlay2";
+        in.now_sec = 1'000'000;
+    }
+    gc::HoldBackResult run() {
+        in.names = gc::witness_names(in.candidates, md);
+        return gc::hold_back(in);
+    }
+};
+
+} // namespace
+
+TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
+    const std::vector<std::string> names{hex("a"), hex("b") + "-init", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", hex("c")};
+    gc::NameMatcher m(names);
+    EXPECT_EQ(m.find("nothing here"), std::vector<size_t>{});
+    EXPECT_EQ(m.find("x" + names[0] + "y" + names[2]), (std::vector<size_t>{0, 2}));
+    // hex("b") alone is not a name; its -init form is.
+    EXPECT_EQ(m.find(hex("b")), std::vector<size_t>{});
+    EXPECT_EQ(m.find(names[1] + names[1]), std::vector<size_t>{1});
+    EXPECT_EQ(m.find(names[3]), std::vector<size_t>{3});            // at the very end
+    EXPECT_EQ(m.find(names[3].substr(0, 63)), std::vector<size_t>{});  // one byte short
+}
+
+TEST(HoldBack, NothingNamesThemAllGo) {
+    Case t;
+    t.in.candidates = {layer(hex("c1"), hex("d1")), layer(hex("c2"), hex("d2"))};
+    t.in.files = {{"image/overlay2/imagedb/content/sha256/" + hex("img"), "{\"rootfs\":{}}", {}, true}};
+    auto r = t.run();
+    EXPECT_EQ(ids(r.candidates), (std::vector<std::string>{hex("d1"), hex("d2")}));
+    EXPECT_TRUE(r.held_back.empty());
+    EXPECT_TRUE(r.problems.empty());
+}
+
+// A surviving file that names a candidate by any of its IDs is a reading that differs from the
+// structured one: kept, and the problem names the file.
+TEST(HoldBack, ASurvivingFileNamingACandidateKeepsIt) {
+    const std::string chain = hex("c1"), cache = hex("d1");
+    for (const std::string& named : {chain, cache, hex(cache).substr(0, 26)}) {
+        Case t;
+        t.in.candidates = {layer(chain, cache), layer(hex("c2"), hex("d2"))};
+        t.in.files = {{"containers/" + hex("ctr") + "/hostconfig.json", "{\"x\":\"" + named + "\"}", {}, false}};
+        auto r = t.run();
+        EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d2")}) << named;
+        ASSERT_EQ(r.held_back.size(), 1u);
+        EXPECT_EQ(r.held_back[0].candidate.id, cache);
+        EXPECT_EQ(r.held_back[0].reason, "named-by-metadata");
+        ASSERT_EQ(r.problems.size(), 1u);
+        EXPECT_EQ(r.problems[0].code, "candidate-named-by-metadata");
+        EXPECT_EQ(r.problems[0].subject, "containers/" + hex("ctr") + "/hostconfig.json");
+        EXPECT_EQ(r.problems[0].severity, Severity::warning);
+    }
+}
+
+TEST(HoldBack, ACandidatesOwnFilesDoNotKeepIt) {
+    Case t;
+    const std::string chain = hex("c1"), cache = hex("d1");
+    t.in.candidates = {layer(chain, cache)};
+    t.in.files = {{"image/overlay2/layerdb/sha256/" + chain + "/cache-id", cache, {}, false},
+                  {"overlay2/l/" + hex(cache).substr(0, 26), "../" + cache + "/diff", {}, false},
+                  {"overlay2/" + cache + "/link", hex(cache).substr(0, 26), {}, false}};
+    auto r = t.run();
+    EXPECT_EQ(ids(r.candidates), std::vector<std::string>{cache});
+    EXPECT_TRUE(r.problems.empty());
+}
+
+// A diff ID is a content address: an image config that lists it (its structured reading found it)
+// names no record in particular; a config that holds it where the structured reading did not look
+// (a "RootFS" key read case-sensitively) keeps the layer. Elsewhere a diff ID names nothing.
+TEST(HoldBack, DiffIdsCountOnlyInImageConfigsThatDidNotExplainThem) {
+    const std::string chain = hex("c1"), cache = hex("d1"), diff = hex("diff1");
+    auto make = [&](bool image_config, bool explained) {
+        Case t;
+        docker::LayerRecord rec;
+        rec.dir_name = rec.chain = chain;
+        rec.cache_id = cache;
+        rec.diff = "sha256:" + diff;
+        t.md.layers.push_back(rec);
+        t.in.candidates = {layer(chain, cache)};
+        docker::MetadataFile f{image_config ? "image/overlay2/imagedb/content/sha256/" + hex("img")
+                                            : "image/overlay2/layerdb/sha256/" + hex("other") + "/diff",
+                               "sha256:" + diff, {}, image_config};
+        if (explained) f.explained_diff_ids.insert(diff);
+        t.in.files = {f};
+        return t.run();
+    };
+    EXPECT_EQ(make(true, true).candidates.size(), 1u);
+    EXPECT_EQ(make(false, false).candidates.size(), 1u);
+    auto r = make(true, false);
+    EXPECT_TRUE(r.candidates.empty());
+    ASSERT_EQ(r.held_back.size(), 1u);
+    EXPECT_EQ(r.held_back[0].reason, "named-by-metadata");
+}
+
+// A kept candidate's files survive, so what they name is kept too: a young child layer keeps the
+// parent its record names, transitively, and a record shared by a lost container's RW and init
+// candidates keeps both.
+TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
+    Case t;
+    const std::string c1 = hex("c1"), c2 = hex("c2"), c3 = hex("c3");
+    t.in.candidates = {layer(c3, hex("d3")), layer(c2, hex("d2")), layer(c1, hex("d1")), layer(hex("c9"), hex("d9"))};
+    t.in.files = {{"image/overlay2/layerdb/sha256/" + c3 + "/parent", "sha256:" + c2, {}, false},
+                  {"image/overlay2/layerdb/sha256/" + c2 + "/parent", "sha256:" + c1, {}, false}};
+    t.in.min_age_sec = 3600;
+    t.in.newest_change_sec = {t.in.now_sec - 10, t.in.now_sec - 7200, t.in.now_sec - 7200, t.in.now_sec - 7200};
+    auto r = t.run();
+    EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d9")});
+    ASSERT_EQ(r.held_back.size(), 3u);
+    EXPECT_EQ(r.held_back[0].reason, "younger-than-min-age");
+    EXPECT_EQ(r.held_back[1].reason, "named-by-kept-candidate");
+    EXPECT_EQ(r.held_back[2].reason, "named-by-kept-candidate");
+    EXPECT_NE(r.held_back[2].detail.find(c2 + "/parent"), std::string::npos) << r.held_back[2].detail;
+    EXPECT_TRUE(r.problems.empty()) << "a young layer is not a disagreement between readings";
+
+    Case m;
+    const std::string rw = hex("rw"), ctr = hex("ctr");
+    Candidate a, b;
+    a.id = rw;
+    b.id = rw + "-init";
+    for (auto* c : {&a, &b}) {
+        c->kind = CandidateKind::lost_container_mount;
+        c->driver_paths = {{c->id, Removal::tree}};
+        c->record_kind = RecordKind::mount;
+        c->record = "image/overlay2/layerdb/mounts/" + ctr;
+    }
+    m.in.candidates = {a, b};
+    m.in.files = {{"image/overlay2/layerdb/mounts/" + ctr + "/init-id", rw + "-init", {}, false},
+                  {"image/overlay2/layerdb/mounts/" + ctr + "/mount-id", rw, {}, false}};
+    m.in.min_age_sec = 3600;
+    m.in.newest_change_sec = {m.in.now_sec - 5, m.in.now_sec - 7200};
+    auto mr = m.run();
+    EXPECT_TRUE(mr.candidates.empty()) << "the young RW dir's record names its init dir";
+}
+
+// --min-age keeps what it cannot date.
+TEST(HoldBack, MinAgeKeepsWhatItCannotDate) {
+    Case t;
+    t.in.candidates = {layer(hex("c1"), hex("d1")), layer(hex("c2"), hex("d2"))};
+    t.in.min_age_sec = 60;
+    t.in.newest_change_sec = {0, t.in.now_sec - 61};
+    auto r = t.run();
+    EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d2")});
+    ASSERT_EQ(r.held_back.size(), 1u);
+    EXPECT_NE(r.held_back[0].detail.find("could not be read"), std::string::npos);
+}
+
+// A *-removing record's chain is also the name of a record in use after the image was pulled
+// again: a file naming the chain names that record, not the interrupted removal.
+TEST(HoldBack, ARemovingRecordIsNotKeptByItsLiveTwinsChildren) {
+    Case t;
+    const std::string chain = hex("c1"), removing = chain + "-" + hex("rand") + "-removing";
+    docker::LayerRecord live, gone;
+    live.dir_name = live.chain = chain;
+    gone.dir_name = removing;
+    gone.chain = chain;
+    gone.removing = true;
+    t.md.layers = {live, gone};
+    Candidate c;
+    c.id = removing;
+    c.kind = CandidateKind::interrupted_removal;
+    c.record_kind = RecordKind::removing;
+    c.record = "image/overlay2/layerdb/sha256/" + removing;
+    t.in.candidates = {c};
+    t.in.files = {{"image/overlay2/layerdb/sha256/" + hex("child") + "/parent", "sha256:" + chain, {}, false}};
+    auto r = t.run();
+    EXPECT_EQ(r.candidates.size(), 1u);
+    // Without the live twin, the child's parent file names the removing record's chain: kept.
+    t.md.layers = {gone};
+    t.in.candidates = {c};
+    EXPECT_TRUE(t.run().candidates.empty());
+}
