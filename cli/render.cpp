@@ -154,6 +154,32 @@ void render_problems(std::ostream& out, const Problems& problems, const plan::Pl
         out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.") << "\n";
 }
 
+// What sweep found but the last checks keep (core/gc/hold_back.hpp): a count and size per reason,
+// each one with -v.
+static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbose, const Style& st) {
+    if (p.held_back.empty()) return;
+    std::map<std::string, std::pair<size_t, uint64_t>> by_reason;
+    for (const auto& h : p.held_back) {
+        auto& r = by_reason[h.reason];
+        r.first++;
+        r.second += h.candidate.bytes;
+    }
+    out << "\n" << st.bold("Held back") << " (found unreferenced, kept):\n";
+    const std::map<std::string, std::string> says{
+        {"younger-than-min-age", "changed within --min-age"},
+        {"named-by-metadata", "named by a metadata file that stays (see the problems)"},
+        {"named-by-kept-candidate", "named by the files of another held-back candidate"}};
+    for (const auto& [reason, r] : by_reason) {
+        auto it = says.find(reason);
+        out << "  " << r.first << " candidate(s), " << human_bytes(r.second) << ": "
+            << (it == says.end() ? reason : it->second) << "\n";
+    }
+    if (!verbose) return;
+    for (const auto& h : p.held_back)
+        out << "  " << plan::to_string(h.candidate.kind) << "  " << h.candidate.id << "  " << st.dim("kept: ")
+            << h.detail << "\n";
+}
+
 void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     const Style st{use_colour(out)};
     const int64_t now = std::time(nullptr);
@@ -218,6 +244,7 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     } else if (!p.candidates.empty()) {
         out << "(-v lists every candidate with its reason)\n";
     }
+    render_held_back(out, p, verbose, st);
     render_problems(out, p.problems, &p);
 }
 

@@ -94,6 +94,33 @@ TEST(Gates, SanityGateRefusesRemovingMostLayersUnlessForced) {
     EXPECT_FALSE(apply::refusal(p, true).has_value());
 }
 
+// The gate used to wait for images to exist: a lost imagedb made every layer look like garbage.
+TEST(Gates, SanityGateAlsoCoversRootsWithoutImages) {
+    Plan p = sample();
+    p.stats.images = 0;
+    p.stats.driver_entries = 1;
+    const auto why = apply::refusal(p, false);
+    ASSERT_TRUE(why.has_value());
+    EXPECT_NE(why->find("no image exists"), std::string::npos) << *why;
+    EXPECT_FALSE(apply::refusal(p, true).has_value());
+}
+
+// A plan's held-back candidates go into its JSON and come back as what they are: never candidates.
+TEST(PlanJson, HeldBackRoundTripsAndIsNeverACandidate) {
+    Plan p = sample();
+    HeldBack h;
+    h.candidate = p.candidates.front();
+    h.reason = "younger-than-min-age";
+    h.detail = "changed 5 s ago";
+    p.held_back.push_back(h);
+    const auto back = plan_from_json_text(to_json_text(p));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    ASSERT_EQ(back->held_back.size(), 1u);
+    EXPECT_EQ(back->held_back[0].candidate.id, h.candidate.id);
+    EXPECT_EQ(back->held_back[0].reason, "younger-than-min-age");
+    EXPECT_EQ(back->candidates.size(), p.candidates.size());
+}
+
 TEST(Gates, SavedPlanAgreementDropsWhatChanged) {
     const Plan saved = sample();
     Plan fresh = sample();

@@ -83,6 +83,31 @@ TEST_F(MeasureUsage, HardLinkInsideOneRequestCountsOnce) {
     EXPECT_EQ(results[0]->inodes, a.inodes + b.inodes);
 }
 
+// --min-age reads a candidate's age from here: the newest mtime or ctime of anything below it.
+// An extraction in flight sets old mtimes from its archive, deep inside; its ctimes are new.
+TEST_F(MeasureUsage, NewestChangeSeesADeepCtimeBehindOldMtimes) {
+    TempDir t;
+    const std::string layer = t / "layer";
+    ::mkdir(layer.c_str(), 0755);
+    ::mkdir((layer + "/a").c_str(), 0755);
+    ::mkdir((layer + "/a/b").c_str(), 0755);
+    const std::string deep = layer + "/a/b/file";
+    ::close(::open(deep.c_str(), O_CREAT | O_WRONLY, 0644));
+    const struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};  // 2001
+    for (const std::string& p : {deep, layer + "/a/b", layer + "/a", layer})
+        ASSERT_EQ(::utimensat(AT_FDCWD, p.c_str(), old, AT_SYMLINK_NOFOLLOW), 0) << p;
+    Fd base = open_dir(t.path());
+    for (unsigned threads : {1u, 2u}) {
+        std::vector<UsageRequest> reqs{{{{"layer", Removal::tree}}}, {{{"layer/a/b/file", Removal::file}}}};
+        auto results = measure_usage(base.get(), reqs, threads);
+        for (auto& r : results) {
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            EXPECT_GE(r->newest_change_sec, static_cast<int64_t>(::time(nullptr)) - 600)
+                << "the ctimes are minutes old at most; the mtimes say 2001";
+        }
+    }
+}
+
 TEST_F(MeasureUsage, SymlinkCountsItselfOnly) {
     HostileLayer h;
     Fd base = open_dir(h.root);
