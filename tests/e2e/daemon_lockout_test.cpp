@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -45,14 +46,24 @@ TEST_F(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     // directory vanished leaves its RW and init layers behind.
     fs::remove_all(d.data_root() / "containers" / lost);
 
-    const fs::path dj = workdir() / "daemon.json";
+    // A daemon that fails to start makes the fixture kill every process whose command line names
+    // the test's directory: layergc's names only a symlink to the root, from a directory of its own.
+    char tmpl[] = "/tmp/lgc-lockout-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const fs::path own = tmpl;
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() { std::error_code ec; fs::remove_all(p, ec); }
+    } cleanup{own};
+    fs::create_directory_symlink(d.data_root(), own / "root");
+    const fs::path dj = own / "daemon.json";
     write_text_file(dj, "{\"data-root\": \"" + d.data_root().string() + "\", \"pidfile\": \"" +
                             d.pidfile().string() + "\"}");
-    const std::string inner = sh_quote(layergc_binary().string()) + " --root " + sh_quote(d.data_root().string()) +
+    const std::string inner = sh_quote(layergc_binary().string()) + " --root " + sh_quote((own / "root").string()) +
                               " --daemon-json " + sh_quote(dj.string()) + " apply --audit-log " +
-                              sh_quote((workdir() / "audit.jsonl").string());
+                              sh_quote((own / "audit.jsonl").string());
     FILE* p = ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >" +
-                       sh_quote((workdir() / "apply.out").string()) + " 2>&1").c_str(), "w");
+                       sh_quote((own / "apply.out").string()) + " 2>&1").c_str(), "w");
     ASSERT_NE(p, nullptr);
     std::string held;
     for (int i = 0; i < 1200 && held.empty(); ++i) {
@@ -78,6 +89,8 @@ TEST_F(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     std::fputs("n\n", p);
     std::fflush(p);
     ::pclose(p);
+    EXPECT_NE(read_text_file(own / "apply.out").find("Nothing removed"), std::string::npos)
+        << read_text_file(own / "apply.out");
 
     // Declined: nothing removed, the pidfile given back, and the daemon starts and runs the image.
     EXPECT_FALSE(fs::exists(d.pidfile())) << "the pidfile apply created is still there";
