@@ -9,7 +9,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,6 +59,30 @@ struct ReadResult {
     int err = 0;
 };
 
+namespace detail {
+
+// Read the regular file open as fd (st is its fstat) into r.
+inline void read_open_file(int fd, const struct stat& st, size_t max_bytes, ReadResult& r) {
+    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return; }
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) { if (errno == EINTR) continue; r.err = errno; return; }
+        if (n == 0) break;
+        r.data.append(buf, static_cast<size_t>(n));
+        if (r.data.size() > max_bytes) { r.status = ReadStatus::too_large; return; }
+    }
+    r.status = ReadStatus::ok;
+}
+
+inline ReadStatus open_failure(int err) {
+    return (err == ENOENT || err == ENOTDIR) ? ReadStatus::missing
+           : err == ELOOP                    ? ReadStatus::not_regular
+                                             : ReadStatus::io_error;
+}
+
+} // namespace detail
+
 // Read a small regular file below dirfd (name may hold '/', each component resolved by the
 // kernel without following a symlink at the last component). Larger than max_bytes: too_large.
 inline ReadResult read_small_file_at(int dirfd, const std::string& name, size_t max_bytes = 1 << 20) {
@@ -64,24 +90,51 @@ inline ReadResult read_small_file_at(int dirfd, const std::string& name, size_t 
     Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (!fd) {
         r.err = errno;
-        r.status = (errno == ENOENT || errno == ENOTDIR) ? ReadStatus::missing
-                   : errno == ELOOP                      ? ReadStatus::not_regular
-                                                         : ReadStatus::io_error;
+        r.status = detail::open_failure(r.err);
         return r;
     }
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) { r.err = errno; return r; }
     if (!S_ISREG(st.st_mode)) { r.status = ReadStatus::not_regular; return r; }
-    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return r; }
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) { if (errno == EINTR) continue; r.err = errno; return r; }
-        if (n == 0) break;
-        r.data.append(buf, static_cast<size_t>(n));
-        if (r.data.size() > max_bytes) { r.status = ReadStatus::too_large; return r; }
+    detail::read_open_file(fd.get(), st, max_bytes, r);
+    return r;
+}
+
+// Read a small regular file below dirfd, following symlinks (the last component too) the way Go's
+// symlink.FollowSymlinkInScope(dir/name, dir) does, which dockerd uses for a container's files
+// (container.GetRootResourcePath@v20.10.24): every symlink is resolved as if dirfd were "/", so
+// neither ".." nor an absolute target leaves dirfd (openat2 RESOLVE_IN_ROOT, no /proc magic
+// links). What the name resolves to is opened with O_PATH and inspected first; only a regular
+// file is then opened for reading (through /proc/self/fd, the same inode), so a FIFO, a socket or
+// a device is never opened: no hang, no side effect of opening a device. A kernel without openat2
+// (or a seccomp filter refusing it) gets read_small_file_at: the last component is not followed.
+// Without /proc the file is not read (io_error).
+inline ReadResult read_small_file_in_scope_at(int dirfd, const std::string& name, size_t max_bytes = 1 << 20) {
+    ReadResult r;
+    struct open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    Fd path(static_cast<int>(::syscall(SYS_openat2, dirfd, name.c_str(), &how, sizeof how)));
+    if (!path) {
+        r.err = errno;
+        if (r.err == ENOSYS || r.err == EPERM) return read_small_file_at(dirfd, name, max_bytes);
+        r.status = detail::open_failure(r.err);
+        return r;
     }
-    r.status = ReadStatus::ok;
+    struct stat st{};
+    if (::fstat(path.get(), &st) != 0) { r.err = errno; return r; }
+    if (!S_ISREG(st.st_mode)) { r.status = ReadStatus::not_regular; return r; }
+    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return r; }
+    const std::string self = "/proc/self/fd/" + std::to_string(path.get());
+    Fd fd(::open(self.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) { r.err = errno; return r; }
+    struct stat again{};
+    if (::fstat(fd.get(), &again) != 0) { r.err = errno; return r; }
+    if (again.st_dev != st.st_dev || again.st_ino != st.st_ino || !S_ISREG(again.st_mode)) {
+        r.err = ESTALE;
+        return r;
+    }
+    detail::read_open_file(fd.get(), again, max_bytes, r);
     return r;
 }
 
