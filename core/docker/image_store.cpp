@@ -1,43 +1,97 @@
 // imagedb/content/sha256/<hex>: image configs (docker-layout.md §1.1).
 #include "core/digest/sha256.hpp"
+#include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/reader_support.hpp"
 
-#include <nlohmann/json.hpp>
+#include <set>
 
 namespace layergc::docker {
 
 using detail::add_problem;
 
+namespace {
+
+// One "diff_ids" value: false (with `error`) when it is neither null nor an array of sha256
+// digests. An array's digests go to `out`.
+bool read_diff_ids(const GoJson& doc, GoJson::Index v, std::optional<std::vector<std::string>>& out,
+                   std::string& error) {
+    if (doc.kind(v) == JsonKind::null) return true;
+    if (doc.kind(v) != JsonKind::array) {
+        error = "\"rootfs.diff_ids\" is not an array";
+        return false;
+    }
+    std::vector<std::string> ids;
+    for (auto d = doc.first(v); d != GoJson::none; d = doc.next(d)) {
+        if (doc.kind(d) != JsonKind::string || !digest::is_sha256_digest(doc.text(d))) {
+            error = "\"rootfs.diff_ids\" holds something that is not a sha256 digest";
+            return false;
+        }
+        ids.emplace_back(doc.text(d));
+    }
+    out = std::move(ids);
+    return true;
+}
+
+void add_reading(ParsedConfig& out, const std::vector<std::string>& r) {
+    for (const auto& seen : out.readings)
+        if (seen == r) return;
+    out.readings.push_back(r);
+}
+
+} // namespace
+
 ParsedConfig parse_image_config(const std::string& bytes) {
     ParsedConfig out;
-    const auto doc = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
+    auto parsed = parse_go_json(bytes, GoJsonMode::unmarshal);  // json.Unmarshal: NewFromJSON@v20.10.24
+    if (!parsed) {
+        out.error = "not valid JSON: " + parsed.error().message;
+        return out;
+    }
+    const GoJson& doc = parsed.value();
+    if (doc.kind(doc.root()) != JsonKind::object) {
         out.error = "not a JSON object";
         return out;
     }
+    // Go's decoding, member by member: `rootfs` is image.Image's *RootFS (nil at first), `diffs`
+    // its DiffIDs. Every well-typed diff_ids array is a reading as well.
+    std::optional<std::optional<std::vector<std::string>>> rootfs;  // outer: pointer; inner: DiffIDs
+    bool any_rootfs_object = false;
+    std::vector<std::vector<std::string>> occurrences;
+    for (auto m = doc.first(doc.root()); m != GoJson::none; m = doc.next(m)) {
+        if (!go_json_key_matches(doc.key(m), "rootfs")) continue;
+        if (doc.kind(m) == JsonKind::null) {  // sets the pointer to nil
+            rootfs.reset();
+            continue;
+        }
+        if (doc.kind(m) != JsonKind::object) {
+            out.error = "\"rootfs\" is not an object";
+            return out;
+        }
+        any_rootfs_object = true;
+        if (!rootfs) rootfs.emplace();  // a nil pointer gets a new, empty RootFS
+        for (auto f = doc.first(m); f != GoJson::none; f = doc.next(f)) {
+            if (!go_json_key_matches(doc.key(f), "diff_ids")) continue;
+            std::optional<std::vector<std::string>> ids;
+            if (!read_diff_ids(doc, f, ids, out.error)) return out;
+            *rootfs = ids;  // an array replaces the list; null makes it nil
+            if (ids) occurrences.push_back(std::move(*ids));
+        }
+    }
     // dockerd refuses a config without "rootfs" ("invalid image JSON, no RootFS key").
-    const auto rootfs = doc.find("rootfs");
-    if (rootfs == doc.end() || !rootfs->is_object()) {
+    if (!any_rootfs_object) {
         out.error = "no \"rootfs\" object";
         return out;
     }
-    const auto diffs = rootfs->find("diff_ids");
-    if (diffs == rootfs->end() || diffs->is_null()) {
-        out.ok = true;  // an image without layers
-        return out;
-    }
-    if (!diffs->is_array()) {
-        out.error = "\"rootfs.diff_ids\" is not an array";
-        return out;
-    }
-    for (const auto& d : *diffs) {
-        if (!d.is_string() || !digest::is_sha256_digest(d.get<std::string>())) {
-            out.error = "\"rootfs.diff_ids\" holds something that is not a sha256 digest";
-            out.diff_ids.clear();
-            return out;
-        }
-        out.diff_ids.push_back(d.get<std::string>());
+    if (rootfs) out.go_reading = rootfs->value_or(std::vector<std::string>{});
+    if (out.go_reading) add_reading(out, *out.go_reading);
+    for (const auto& o : occurrences) add_reading(out, o);
+    std::set<std::string> seen_diffs, seen_chains;
+    for (const auto& r : out.readings) {
+        for (const auto& d : r)
+            if (seen_diffs.insert(d).second) out.diff_ids.push_back(d);
+        for (const auto& c : digest::chain_ids(r))
+            if (seen_chains.insert(c).second) out.chains.push_back(c.substr(7));
     }
     out.ok = true;
     return out;
@@ -76,8 +130,9 @@ void read_images(int root_fd, const std::string& driver, Metadata& md) {
                         "the sha256 of the config does not match its name (dockerd will not load "
                         "this image); its layers are kept",
                         "remove the image with `docker rmi` or restore the config");
+        img.readings = parsed.readings;
         img.diff_ids = parsed.diff_ids;
-        if (auto top = digest::top_chain_id(img.diff_ids)) img.top_chain = top->substr(7);
+        img.chains = parsed.chains;
         md.images.push_back(std::move(img));
     }
 }

@@ -11,15 +11,19 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace layergc::docker {
 
+// An image config read as every reader could read it (parse_image_config): what dockerd's
+// encoding/json decodes and every other diff_ids list the bytes hold. All of it is live.
 struct Image {
     std::string id;                        // hex digest = file name
     bool digest_ok = true;                 // sha256(bytes) == id
-    std::vector<std::string> diff_ids;     // "sha256:<hex>", bottom first
-    std::optional<std::string> top_chain;  // hex (no "sha256:"), nullopt without layers
+    std::vector<std::vector<std::string>> readings;  // each distinct diff_ids list, bottom first
+    std::vector<std::string> diff_ids;     // "sha256:<hex>": the union of the readings
+    std::vector<std::string> chains;       // hex (no "sha256:") of every prefix of every reading
 };
 
 struct LayerRecord {
@@ -84,11 +88,40 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
 Problems verify_metadata(const Metadata& md, const std::string& driver);
 
 // Pure parsers, exposed for tests and fuzzing.
+//
+// An image config as dockerd decodes it (image.NewFromJSON: json.Unmarshal into image.Image,
+// RootFS a *RootFS "rootfs", DiffIDs "diff_ids"), read with Go's syntax (go_json.hpp). Keys
+// match case-insensitively; a repeated "rootfs" decodes into the same struct (its fields survive
+// an object that lacks them; null makes it nil again) and a repeated "diff_ids" replaces the
+// list. `go_reading` is what that leaves; `readings` holds it and every well-typed diff_ids list
+// found under any key matching "rootfs" (top level) and "diff_ids" (in it), each once, in input
+// order: the union is what any version of any reader could take the image to use.
+//
+// Refused (ok = false, nothing named), as dockerd's reading cannot be known or would fail on the
+// very field: not valid JSON for Go, not an object, no "rootfs" object under any key, a
+// "rootfs" that is neither an object nor null, a "diff_ids" that is neither an array nor null,
+// or one that holds anything but "sha256:<64 hex>" strings.
 struct ParsedConfig {
     bool ok = false;
     std::string error;
-    std::vector<std::string> diff_ids;
+    std::optional<std::vector<std::string>> go_reading;  // nullopt: RootFS nil at the end
+    std::vector<std::vector<std::string>> readings;      // distinct, Go's reading among them
+    std::vector<std::string> diff_ids;                   // union of the readings, first seen first
+    std::vector<std::string> chains;                     // chain hex of every prefix of every reading
 };
 ParsedConfig parse_image_config(const std::string& bytes);
+
+// A container's config.v2.json as dockerd decodes it (container.FromDisk: json.NewDecoder(f).Decode
+// into container.Container, whatever follows the first value unread). `drivers`: every "Driver"
+// any reading takes (Go's own result, "" when no string, and each string occurrence). `dead`:
+// only if Go's result is Dead and every "Dead" in every "State" is literally true. ok = false
+// when Go could not decode the bytes at all, or the value is not an object.
+struct ParsedContainerConfig {
+    bool ok = false;
+    std::string error;
+    std::vector<std::string> drivers;
+    bool dead = false;
+};
+ParsedContainerConfig parse_container_config(std::string_view bytes);
 
 } // namespace layergc::docker

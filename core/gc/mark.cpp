@@ -87,8 +87,10 @@ LiveSet mark_live(const CollectInput& in) {
     Marker m(in, live);
     const auto& md = *in.metadata;
 
+    // Every prefix of every reading of the config (docker::Image): the lower layers stay live by
+    // their own chain IDs even when a record above them is missing.
     for (const auto& img : md.images)
-        if (img.top_chain) m.chain(*img.top_chain, {"image", "sha256:" + img.id});
+        for (const auto& c : img.chains) m.chain(c, {"image", "sha256:" + img.id});
 
     std::set<std::string> containers(md.containers.begin(), md.containers.end());
     for (const auto& mr : md.mounts) {

@@ -43,7 +43,7 @@ public:
     void image(const std::string& top_chain) {
         docker::Image img;
         img.id = hex("image" + top_chain);
-        img.top_chain = top_chain;
+        img.chains = {top_chain};
         md.images.push_back(img);
     }
     void mount(const std::string& name, const std::string& mount_id, const std::string& parent_chain,
@@ -112,6 +112,29 @@ TEST(Mark, ImageKeepsItsWholeChainThroughLayerdbParents) {
     w.image(c3);
     EXPECT_TRUE(w.collect().empty());
     EXPECT_EQ(w.live.dirs.size(), 3u);
+}
+
+// Issue 10: an image whose top layer record is missing keeps its intact lower layers, by the
+// chain IDs of its diff_ids' prefixes (docker::Image::chains), not only through the top's parents.
+TEST(Mark, ImageWhoseTopRecordIsMissingKeepsItsLowerLayersByTheirChains) {
+    World w;
+    const std::string d1 = "sha256:" + hex("diff1"), d2 = "sha256:" + hex("diff2"), d3 = "sha256:" + hex("diff3");
+    const auto chains = digest::chain_ids({d1, d2, d3});
+    const std::string c1 = chains[0].substr(7), c2 = chains[1].substr(7), c3 = chains[2].substr(7);
+    w.layer(c1, hex("d1"), std::nullopt, {});
+    w.layer(c2, hex("d2"), c1, {});  // no record for c3: its dir went, or its record did
+    docker::Image img;
+    img.id = hex("image-with-missing-top");
+    img.readings = {{d1, d2, d3}};
+    img.diff_ids = {d1, d2, d3};
+    img.chains = {c1, c2, c3};
+    w.md.images.push_back(img);
+    EXPECT_TRUE(w.collect().empty());
+    EXPECT_TRUE(w.live.dirs.count(hex("d1")));
+    EXPECT_TRUE(w.live.dirs.count(hex("d2")));
+    ASSERT_EQ(w.live.problems.size(), 1u);
+    EXPECT_EQ(w.live.problems[0].code, "layer-record-missing");
+    EXPECT_EQ(w.live.problems[0].subject, c3);
 }
 
 // peers.md §0.6 / docker-layout.md §6: BuildKit dirs are named only in buildkit/*.db.
