@@ -9,12 +9,13 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CCACHE_BASEDIR  ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-# Debian 12 packages: build, test (a real dockerd, busybox for images), demo.
+# Debian 12 packages: build, test (a real dockerd, busybox for images, Go for the differential
+# decoding test), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
   btrfs-progs util-linux procps time liburing-dev \
   prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
-  clang libclang-rt-14-dev ccache
+  clang libclang-rt-14-dev ccache golang-go
 
 .PHONY: all deps build test demo clean unit integration e2e package fuzz asan bench
 
