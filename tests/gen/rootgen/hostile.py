@@ -19,6 +19,12 @@ KINDS = {
     "lower-outside": ("overlay2",),
     "link-outside": ("overlay2",),
     "layers-outside": ("aufs",),
+    # Decode parity with dockerd (issue 10): live, and read as Go's encoding/json reads them.
+    "config-duplicate-rootfs": ("overlay2", "aufs"),
+    "config-case-rootfs": ("overlay2", "aufs"),
+    "config-surrogate": ("overlay2", "aufs"),
+    "image-top-record-missing": ("overlay2", "aufs"),
+    "container-symlink": ("overlay2", "aufs"),
 }
 
 
@@ -117,5 +123,51 @@ def inject(b, kind: str, driver: str, out: str):
         r.foreign_links[lid] = target
         r.protected_paths.add("overlay2/l/" + lid)
         note(link="l/" + lid, target=target)
+    elif kind in ("config-duplicate-rootfs", "config-case-rootfs", "config-surrogate"):
+        # A config dockerd loads (Go's encoding/json) that a stricter or last-key-wins reader
+        # gets wrong; named by its own digest, as dockerd names it. The image's two layers are
+        # used by nothing else.
+        low = b.add_layer(base, b.content(kind + "-low"))
+        top = b.add_layer(low, b.content(kind))
+        img = b.add_image(top, "/bin/sh -c echo " + kind)
+        cfg = img.config
+        at = cfg.rindex(b'"rootfs":')  # the last member: '"rootfs":{...}' then the closing brace
+        rootfs = cfg[at + len(b'"rootfs":'):-1]
+        if kind == "config-duplicate-rootfs":
+            # A repeated key decodes into the same struct: the second one keeps the first's diff_ids.
+            cfg = cfg[:-1] + b',"rootfs":{"type":"layers"}}'
+        elif kind == "config-case-rootfs":
+            # Keys match fields case-insensitively: RootFS is rootfs, and it comes last.
+            cfg = cfg[:at] + b'"rootfs":{"type":"layers"},"RootFS":' + rootfs + b"}"
+        else:
+            # Go decodes a lone UTF-16 surrogate (and invalid UTF-8) to U+FFFD.
+            cfg = b'{"comment":"\\ud800 \\udfff \xff",' + cfg[1:]
+        img.config = cfg
+        img.id = ids.sha256_hex(cfg)
+        note(parity_image=img.id, layers=["sha256/" + low.name, "sha256/" + top.name],
+             dirs=[low.cache_id, top.cache_id])
+    elif kind == "image-top-record-missing":
+        # The top layer's record and dir are gone; the lower layers are intact and dockerd's
+        # chain IDs of the image's diff_ids name them: they stay.
+        low = b.add_layer(base, b.content(kind + "-low"))
+        mid = b.add_layer(low, b.content(kind + "-mid"))
+        top = b.add_layer(mid, b.content(kind))
+        b.add_image(top, "/bin/sh -c echo " + kind)
+        del r.records[top.name]
+        del r.dirs[top.cache_id]
+        r.protected_records.update({"sha256/" + low.name, "sha256/" + mid.name})
+        note(missing_record="sha256/" + top.name, layers=["sha256/" + low.name, "sha256/" + mid.name],
+             dirs=[low.cache_id, mid.cache_id])
+    elif kind == "container-symlink":
+        # containers/<id> is a symlink to the container's directory elsewhere: dockerd follows
+        # it and loads the container, whose RW and init dirs are then in use.
+        top = b.add_layer(base, b.content(kind))
+        img = b.add_image(top, "/bin/sh -c echo " + kind)
+        m = b.add_container(img, "symlinked")
+        target = os.path.join(outside_dir(out), "containers", m.name)
+        r.containers[m.name].symlink_to = target
+        r.outside_paths.update({target, os.path.join(target, "config.v2.json")})
+        r.protected_paths.add("containers/" + m.name)
+        note(container=m.name, target=target, dirs=[m.mount_id, m.init_id])
     else:
         raise ValueError(kind)

@@ -100,6 +100,10 @@ def write(root, out: str, driver: str):
     mkdir(containers, 0o710)
     for c in root.containers.values():
         d = os.path.join(containers, c.id)
+        if c.symlink_to:
+            os.makedirs(os.path.dirname(c.symlink_to), 0o700, exist_ok=True)
+            os.symlink(c.symlink_to, d)
+            d = c.symlink_to
         mkdir(d, 0o710)
         mkdir(os.path.join(d, "checkpoints"), 0o700)
         # Config.Image is what `docker create` was given: the tag when there is one.

@@ -63,6 +63,7 @@ class Container:
     name: str
     created: str
     driver: str = ""                 # filled in by the writer: the driver the root is laid out for
+    symlink_to: Optional[str] = None  # hostile: containers/<id> is a symlink to this directory
 
 
 @dataclass
