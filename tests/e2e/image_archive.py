@@ -12,7 +12,20 @@ rootfs.diff_ids are the sha256 of each uncompressed layer tar, one tar per layer
   layers 2..N layers/<tag>-<i>.bin, 2 to 12 KiB of pseudo-random bytes from --seed and the tag;
               the last one also writes /marker with the tag.
 
+--config-shape writes the config as an odd but valid document that dockerd's encoding/json reads
+to the same diff_ids (docs/safety.md "Decode parity with dockerd", tests/e2e/decode_parity_test.cpp):
+  plain              json.dumps, sorted keys (the default)
+  duplicate-rootfs   "rootfs" with the diff_ids, then "rootfs":{"type":"layers"} again: a repeated
+                     key decodes into the same struct, so the first one's diff_ids stay
+  case-rootfs        "rootfs":{"type":"layers"}, then "RootFS" with the diff_ids (keys match
+                     fields case-insensitively)
+  long-s             "rootf\u017f" and "Diff_Id\u017f" (U+017F folds to s in Go's key matching)
+  null-then-object   "rootfs":null, then the rootfs
+  surrogate          a "comment" holding lone UTF-16 surrogates and an invalid UTF-8 byte (Go
+                     reads each as U+FFFD)
+
 usage: image_archive.py --out F --tag T [--untagged] --layers N --seed S --busybox PATH --known TEXT
+                        [--config-shape SHAPE]
 """
 import argparse
 import hashlib
@@ -49,6 +62,30 @@ def layer_tar(entries):
     return buf.getvalue()
 
 
+def _with_members(doc, members: bytes) -> bytes:
+    """doc as sorted-key JSON with the raw members appended (before its closing brace)."""
+    return json.dumps(doc, sort_keys=True).encode()[:-1] + b"," + members + b"}"
+
+
+def _list(diff_ids) -> bytes:
+    return json.dumps(diff_ids).encode()
+
+
+SHAPES = {
+    "plain": lambda doc, d: json.dumps(dict(doc, rootfs={"type": "layers", "diff_ids": d}), sort_keys=True).encode(),
+    "duplicate-rootfs": lambda doc, d: _with_members(
+        doc, b'"rootfs":{"type":"layers","diff_ids":' + _list(d) + b'},"rootfs":{"type":"layers"}'),
+    "case-rootfs": lambda doc, d: _with_members(
+        doc, b'"rootfs":{"type":"layers"},"RootFS":{"type":"layers","diff_ids":' + _list(d) + b"}"),
+    "long-s": lambda doc, d: _with_members(
+        doc, b'"rootf\\u017f":{"type":"layers","Diff_Id\\u017f":' + _list(d) + b"}"),
+    "null-then-object": lambda doc, d: _with_members(
+        doc, b'"rootfs":null,"rootfs":{"type":"layers","diff_ids":' + _list(d) + b"}"),
+    "surrogate": lambda doc, d: _with_members(
+        doc, b'"comment":"\\ud800 \\udfff \xff","rootfs":{"type":"layers","diff_ids":' + _list(d) + b"}"),
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -58,6 +95,7 @@ def main():
     ap.add_argument("--seed", required=True)
     ap.add_argument("--busybox", required=True)
     ap.add_argument("--known", required=True)
+    ap.add_argument("--config-shape", default="plain", choices=sorted(SHAPES))
     a = ap.parse_args()
 
     with open(a.busybox, "rb") as f:
@@ -77,13 +115,12 @@ def main():
         layers.append(layer_tar(files))
 
     diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
-    config = json.dumps({
+    config = SHAPES[a.config_shape]({
         "architecture": "amd64", "os": "linux", "created": "2020-01-01T00:00:00Z",
         "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"]},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created": "2020-01-01T00:00:00Z", "created_by": "layer %d of %s" % (i, a.tag)}
                     for i in range(len(layers))],
-    }, sort_keys=True).encode()
+    }, diff_ids)
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     manifest = [{"Config": config_name, "RepoTags": [] if a.untagged else [a.tag],
                  "Layers": ["%d/layer.tar" % i for i in range(len(layers))]}]
