@@ -86,12 +86,15 @@ protected:
         }
         throw std::runtime_error("docker load printed no image: " + out);
     }
-    // `docker images -a`, without the lines naming `skip`.
+    // `docker images -a`, sorted (every image has the same creation time, dockerd's order), without
+    // the lines naming `skip`.
     static std::string image_listing(DockerdInstance& d, const std::string& skip) {
         std::istringstream lines(d.docker_ok({"images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"}));
-        std::string out;
+        std::set<std::string> sorted;
         for (std::string l; std::getline(lines, l);)
-            if (l.find(skip) == std::string::npos) out += l + "\n";
+            if (l.find(skip) == std::string::npos) sorted.insert(l);
+        std::string out;
+        for (const auto& l : sorted) out += l + "\n";
         return out;
     }
     // dockerd's own reading of an image's layers: `docker image inspect` RootFS.Layers.
