@@ -82,9 +82,20 @@ void read_containers(int root_fd, const std::string& driver, Metadata& md) {
         // dockerd resolves the config's own symlinks inside the container dir
         // (GetRootResourcePath: symlink.FollowSymlinkInScope); so does this read.
         auto cfg = sdk::read_small_file_in_scope_at(cdir.get(), "config.v2.json", 16u << 20);
-        if (cfg.status != sdk::ReadStatus::ok) continue;
+        // No config at all: a `docker rm` cut short (it releases the RW layer, record last, before
+        // it deletes the directory) or a create before Register; either way its mount record, if
+        // any, is kept by the entry above. A config that is there but cannot be read or decoded
+        // hides which driver the container uses: it may be this one's (absence_problems).
+        if (cfg.status == sdk::ReadStatus::missing) continue;
+        if (cfg.status != sdk::ReadStatus::ok) {
+            md.containers_of_unknown_driver.push_back(e.name);
+            continue;
+        }
         const auto parsed = parse_container_config(cfg.data);
-        if (!parsed.ok) continue;
+        if (!parsed.ok) {
+            md.containers_of_unknown_driver.push_back(e.name);
+            continue;
+        }
         // config.v2.json "Driver": dockerd restores a container only under the driver it was
         // created with ("" counts as aufs, restore()@v20.10.24). Any reading naming this driver
         // makes the container this driver's.

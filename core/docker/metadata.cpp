@@ -81,6 +81,13 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
         }
     std::set<std::string> mounts, dead(md.dead_containers.begin(), md.dead_containers.end());
     for (const auto& m : md.mounts) mounts.insert(m.name);
+    for (const auto& c : md.containers_of_unknown_driver)
+        if (!mounts.count(c) && driver_entries > 0)
+            out.push_back({Severity::blocking, "container-config-unreadable", "containers/" + c + "/config.v2.json",
+                           "the container's config cannot be read or decoded and it has no mount record in " + image +
+                               "/layerdb/mounts: whether its RW and init dirs are in this tree cannot be known",
+                           "restore the config from a backup, or remove the container with `docker rm -f " +
+                               c.substr(0, 12) + "` with dockerd running"});
     for (const auto& c : md.containers_of_driver) {
         if (mounts.count(c)) continue;
         if (dead.count(c))

@@ -67,6 +67,7 @@ struct Metadata {
     std::vector<MountRecord> mounts;
     std::vector<std::string> containers;   // names of containers/<id> directories
     std::vector<std::string> containers_of_driver;  // those whose config.v2.json names this driver
+    std::vector<std::string> containers_of_unknown_driver;  // config.v2.json unreadable or not JSON for Go
     std::vector<std::string> dead_containers;       // config.v2.json State.Dead: dockerd was removing them
     std::vector<std::string> tmp_writes;   // layerdb/tmp/write-set-* names
     BuildkitDbs buildkit;

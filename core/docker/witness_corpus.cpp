@@ -35,8 +35,10 @@ public:
         file(dirfd, e.name, path, max_bytes);
     }
 
-    void file(int dirfd, const std::string& name, const std::string& path, size_t max_bytes) {
-        auto r = sdk::read_small_file_at(dirfd, name, max_bytes);
+    void file(int dirfd, const std::string& name, const std::string& path, size_t max_bytes,
+              bool in_scope = false) {
+        auto r = in_scope ? sdk::read_small_file_in_scope_at(dirfd, name, max_bytes)
+                          : sdk::read_small_file_at(dirfd, name, max_bytes);
         if (r.status == sdk::ReadStatus::ok) {
             out_.push_back({path, std::move(r.data), {}});
         } else if (r.status == sdk::ReadStatus::too_large || r.status == sdk::ReadStatus::io_error) {
@@ -98,9 +100,12 @@ void read_container_configs(int root_fd, CorpusReader& reader) {
         if (!cdir) continue;
         std::vector<sdk::DirEntry> files;
         if (!sdk::list_dir(cdir.get(), files)) continue;
+        // A config that is itself a symlink is read as dockerd reads it: followed within the
+        // container's directory (read_small_file_in_scope_at).
         for (const auto& f : files)
-            if (f.type == DT_REG && f.name.ends_with(".json"))
-                reader.file(cdir.get(), f.name, "containers/" + e.name + "/" + f.name, kMaxMetadataFile);
+            if ((f.type == DT_REG || f.type == DT_LNK) && f.name.ends_with(".json"))
+                reader.file(cdir.get(), f.name, "containers/" + e.name + "/" + f.name, kMaxMetadataFile,
+                            /*in_scope=*/true);
     }
 }
 

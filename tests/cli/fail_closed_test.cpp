@@ -108,6 +108,13 @@ TEST(FailClosed, AContainerWithoutItsMountRecordBlocksUnlessDockerdWasRemovingIt
     p = problem(plan, "container-without-mount", "containers/" + ctr);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ((*p)["severity"], "warning");
+
+    // A config that is there but does not decode hides which driver the container uses.
+    write_file(cfg, "{\"Driver\": \"overlay2\",");
+    plan = r.plan();
+    p = problem(plan, "container-config-unreadable", "containers/" + ctr + "/config.v2.json");
+    ASSERT_NE(p, nullptr) << plan["problems"].dump(1);
+    EXPECT_EQ((*p)["severity"], "blocking");
 }
 
 // --min-age 1h removed a seconds-old mount record and a fresh layerdb/tmp/write-set (an
