@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/hidden_processes.hpp"
 #include "cli/plan_set.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/progress_phases.hpp"
@@ -53,6 +54,8 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
         return kExitUsage;
     }
 
+    // DESIGN §1.3: every process's mounts, or the operator's word that the hidden ones do not matter.
+    if (int rc = refuse_if_processes_hidden(o.accept_hidden_processes)) return rc;
     // DESIGN §1.2: never with a daemon on the root; then hold its locks so it cannot start.
     guard::RootLocks locks;
     if (int rc = lock_root_without_daemon(s.root, g.daemon_json, locks)) return rc;

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/hidden_processes.hpp"
 #include "cli/plan_set.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/progress_phases.hpp"
@@ -130,6 +131,8 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     if (trees.empty()) { spdlog::error("the plan set {} lists no tree", o.plan_file); return kExitUsage; }
     const auto root = trees.front().session.root;
 
+    // DESIGN §1.3: every process's mounts, or the operator's word that the hidden ones do not matter.
+    if (int rc = refuse_if_processes_hidden(o.accept_hidden_processes)) return rc;
     // DESIGN §1.2, once for the root: never with a daemon on it; then hold its locks.
     guard::RootLocks locks;
     if (int rc = lock_root_without_daemon(root, g.daemon_json, locks)) return rc;

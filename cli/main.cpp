@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
     apply->add_flag("--quarantine", ao.quarantine,
                     "move the candidates into <root>/layergc-quarantine/<run> instead of deleting them "
                     "(undo with restore, delete with purge; docs/quarantine.md)");
+    apply->add_flag("--accept-hidden-processes", ao.accept_hidden_processes,
+                    "run although layergc cannot see every process (in a container or another PID "
+                    "namespace, /proc with hidepid= or subset=pid): mounts and a dockerd it cannot see "
+                    "are not protected; without it apply refuses there (exit 4)");
     apply->footer("\nExample: systemctl stop docker docker.socket && layergc apply && systemctl start docker");
 
     auto* check = app.add_subcommand("check",

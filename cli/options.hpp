@@ -28,6 +28,7 @@ struct ApplyOptions {
     bool force = false;
     std::string audit_log = "/var/log/layergc/audit.jsonl";
     bool quarantine = false;             // move into <root>/layergc-quarantine instead of removing
+    bool accept_hidden_processes = false;  // run although other PID namespaces are invisible
 };
 
 } // namespace layergc::cli

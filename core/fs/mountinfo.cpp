@@ -122,6 +122,13 @@ ParsedMountinfo parse_mountinfo(std::string_view text) {
     return out;
 }
 
+Result<std::vector<MountEntry>> read_own_mountinfo() {
+    std::string text;
+    if (!read_proc_file("/proc/self/mountinfo", text))
+        return make_error(std::string("cannot read /proc/self/mountinfo: ") + std::strerror(errno), errno);
+    return parse_mountinfo(text).mounts;
+}
+
 Result<std::vector<MountEntry>> read_all_mountinfo() {
     std::string text;
     if (!read_proc_file("/proc/self/mountinfo", text))

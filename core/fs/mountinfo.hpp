@@ -27,6 +27,9 @@ struct ParsedMountinfo {
 };
 ParsedMountinfo parse_mountinfo(std::string_view text);
 
+// This process's own mountinfo (/proc/self/mountinfo), in the kernel's order.
+Result<std::vector<MountEntry>> read_own_mountinfo();
+
 // Read the mountinfo of every process (one per distinct mount namespace), deduplicated. Fails
 // only if even /proc/self/mountinfo cannot be read.
 Result<std::vector<MountEntry>> read_all_mountinfo();

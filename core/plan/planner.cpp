@@ -9,6 +9,7 @@
 #include "core/gc/collect.hpp"
 #include "core/gc/hold_back.hpp"
 #include "core/guard/daemon_guard.hpp"
+#include "core/plan/mounted_layers.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -125,59 +126,6 @@ void confine_scan(DriverScan& scan) {
         }
         return false;
     });
-}
-
-bool starts_with_dir(std::string_view path, std::string_view dir) {
-    return path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/';
-}
-
-// The first two components below the home (a layer ID is one of them for every driver:
-// overlay2/<id>/merged, aufs/mnt/<id>, vfs/dir/<id>, btrfs/subvolumes/<id>).
-void ids_below_home(std::string_view path, std::string_view home, std::set<std::string>& out) {
-    if (!starts_with_dir(path, home)) return;
-    std::string_view rest = path.substr(home.size() + 1);
-    for (int i = 0; i < 2 && !rest.empty(); ++i) {
-        const auto slash = rest.find('/');
-        out.emplace(rest.substr(0, slash));
-        if (slash == std::string_view::npos) break;
-        rest = rest.substr(slash + 1);
-    }
-}
-
-// Every layer a mount uses, from any process's view (DESIGN §1.3): mount points below the home,
-// paths in the options that lead below the home, and what the driver resolves (l/ links, br:).
-Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Problems& problems) {
-    auto mounts = fs::read_all_mountinfo();
-    if (!mounts) return mounts.error();
-    std::unordered_set<std::string> entry_ids;
-    for (const auto& e : scan.entries) entry_ids.insert(e.id);
-    const std::string home = s.home.string();
-    std::set<std::string> raw;
-    for (const auto& m : mounts.value()) {
-        ids_below_home(m.mount_point, home, raw);
-        // A bind mount *of* a layer directory shows it in `root` (the path in its filesystem).
-        for (size_t pos = 0; (pos = m.root.find("/" + s.driver + "/", pos)) != std::string::npos; ++pos)
-            ids_below_home(m.root.substr(pos), "/" + s.driver, raw);
-        size_t start = 0;
-        while (start <= m.options.size()) {
-            size_t end = m.options.find_first_of(",:=", start);
-            if (end == std::string::npos) end = m.options.size();
-            ids_below_home(std::string_view(m.options).substr(start, end - start), home, raw);
-            start = end + 1;
-        }
-        auto refs = s.plugin->mount_refs(home, m);
-        if (!refs) {
-            problems.push_back({Severity::blocking, "mount-refs-failed", m.mount_point,
-                                "the driver could not read the mount's options: " + refs.error().message,
-                                ""});
-            continue;
-        }
-        raw.insert(refs->begin(), refs->end());
-    }
-    std::set<std::string> out;
-    for (const auto& id : raw)
-        if (entry_ids.count(id)) out.insert(id);
-    return out;
 }
 
 // Sizes each candidate; returns each one's newest change (max mtime/ctime of anything it removes).

@@ -250,7 +250,7 @@ public:
     }
 
     Result<std::set<std::string>> mount_refs(const std::string& home_path,
-                                             const fs::MountEntry& mount) override {
+                                             const fs::MountEntry& mount, Problems* lesser) override {
         std::set<std::string> refs;
         Problems problems;
         Collector c;
@@ -266,13 +266,16 @@ public:
             return make_error("driver " + info_.name + ": mount_refs failed" + where + ": " +
                               describe_status(r) + reasons(problems, 0));
         // The caller cannot tell which layers a mount uses if the driver was not sure: fail
-        // closed. Lesser problems are only logged (this call has no problem list).
+        // closed. Lesser problems go to the caller's list, or are logged without one.
         if (has_blocking(problems))
             return make_error("driver " + info_.name + ": mount_refs" + where +
                               " reported a blocking problem" + reasons(problems, 0));
-        for (const auto& p : problems)
-            if (p.severity != Severity::info)
+        for (auto& p : problems) {
+            if (lesser)
+                lesser->push_back(std::move(p));
+            else if (p.severity != Severity::info)
                 spdlog::warn("{} ({}: {})", p.message, p.code, p.subject);
+        }
         return refs;
     }
 

@@ -75,9 +75,10 @@ public:
     virtual Result<DriverScan> scan(int home_fd) = 0;
     // The IDs of this home's layers that one mount uses (through its options). Fails closed:
     // Error when the plugin returns an error status or reports a blocking problem; lesser
-    // problems are logged.
+    // problems go to `lesser` when given (a plan reports them), else they are logged.
     virtual Result<std::set<std::string>> mount_refs(const std::string& home_path,
-                                                     const fs::MountEntry& mount) = 0;
+                                                     const fs::MountEntry& mount,
+                                                     Problems* lesser = nullptr) = 0;
 };
 
 // ../lib/layergc/drivers relative to the running executable (the canonical path of

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -368,6 +369,78 @@ std::optional<std::string> OverlayHomeDriver::owner_of_path(std::string_view hom
     return first;
 }
 
+namespace {
+
+// The home of the engine that made an overlay mount on `mount_point`: dockerd
+// (daemon/graphdriver/overlay2 mountFrom) and containers-storage (drivers/overlay, podman, CRI-O)
+// both mount <home>/<id>/merged, and both chdir to <home> first when they give relative
+// lowerdir=l/<LID>:… (their options would not fit a page otherwise). nullopt for another shape.
+std::optional<std::string> engine_home_of(std::string_view mount_point) {
+    if (mount_point.empty() || mount_point.front() != '/') return std::nullopt;
+    const auto comps = sdk::path_components(sdk::normalized_path(mount_point));
+    if (comps.size() < 3 || comps.back() != "merged" || !sdk::is_safe_component(comps[comps.size() - 2]))
+        return std::nullopt;
+    std::string home;
+    for (size_t i = 0; i + 2 < comps.size(); ++i) {
+        if (!sdk::is_safe_component(comps[i])) return std::nullopt;
+        home += "/" + comps[i];
+    }
+    return home;
+}
+
+bool same_directory(const std::string& a, const std::string& b) {
+    if (sdk::normalized_path(a) == sdk::normalized_path(b)) return true;
+    struct stat sa{}, sb{};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+// `target` (a symlink's contents) read in the directory `dir` (absolute), lexically.
+std::string resolve_lexically(const std::string& dir, const std::string& target) {
+    return sdk::normalized_path(!target.empty() && target.front() == '/' ? target : dir + "/" + target);
+}
+
+} // namespace
+
+std::optional<std::string> OverlayHomeDriver::resolve_in_foreign_home(int foreign_fd,
+                                                                      const std::string& foreign_home,
+                                                                      std::string_view home_path,
+                                                                      const std::string& relpath,
+                                                                      std::string& unresolved) const {
+    const std::string p = sdk::normalized_path(relpath);
+    if (p == "." || p == ".." || p.rfind("../", 0) == 0) return std::nullopt;
+    const auto comps = sdk::path_components(p);
+    if (comps.empty()) return std::nullopt;
+    // The absolute path the kernel reached, as far as it can be told without following
+    // anything: an l/<LID> link read (never followed) in that home's own l/, the rest as given.
+    std::string reached;
+    size_t rest_from = 1;
+    if (comps[0] == kLinkDir && comps.size() >= 2) {
+        const sdk::Fd lfd = sdk::open_dir_at(foreign_fd, std::string(kLinkDir));
+        const auto target = lfd && sdk::is_safe_component(comps[1]) ? sdk::read_link_at(lfd.get(), comps[1])
+                                                                    : std::nullopt;
+        if (!target) return std::nullopt;  // not there: it names nothing we can find
+        reached = resolve_lexically(foreign_home + "/l", *target);
+        rest_from = 2;
+    } else {
+        reached = foreign_home + "/" + comps[0];
+    }
+    for (size_t i = rest_from; i < comps.size(); ++i) reached += "/" + comps[i];
+    reached = sdk::normalized_path(reached);
+    if (auto id = owner_of_path(home_path, reached, false, unresolved)) return id;
+    if (!unresolved.empty()) return std::nullopt;
+    // A layer directory of that home that is a symlink into ours would be followed by the
+    // kernel: read it (one level, never followed) and look again.
+    if (auto below = sdk::path_components_below(foreign_home, reached); below && !below->empty()) {
+        if (auto target = sdk::read_link_at(foreign_fd, below->front())) {
+            std::string again = resolve_lexically(foreign_home, *target);
+            for (size_t i = 1; i < below->size(); ++i) again += "/" + (*below)[i];
+            return owner_of_path(home_path, sdk::normalized_path(again), false, unresolved);
+        }
+    }
+    return std::nullopt;
+}
+
 lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
                                          std::string_view fstype, std::string_view options,
                                          const Sink& sink) {
@@ -382,17 +455,55 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
         std::vector<std::string> paths = dirs.lower;
         if (dirs.upper) paths.push_back(*dirs.upper);
         if (dirs.work) paths.push_back(*dirs.work);
+
+        // Relative paths are relative to the mounting engine's home (engine_home_of): ours, or
+        // another engine's (podman's /var/lib/containers/storage/overlay), read there.
+        const auto engine_home = engine_home_of(mount_point);
+        const bool engine_is_ours = engine_home && same_directory(*engine_home, std::string(home_path));
+        sdk::Fd foreign_fd;
+        if (engine_home && !engine_is_ours)
+            foreign_fd = sdk::Fd(::open(engine_home->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        const std::string root_path = sdk::normalized_path(std::string(home_path) + "/..");
+        const bool under_our_root = sdk::path_components_below(root_path, mount_point).has_value();
+        std::vector<std::string> foreign;
+
         for (const auto& p : paths) {
+            const bool relative = !p.empty() && p.front() != '/';
             std::string unresolved;
-            if (auto id = owner_of_path(home_path, p, true, unresolved)) {
+            std::optional<std::string> id;
+            bool blocking_if_unresolved = true;
+            if (!relative || engine_is_ours || (!foreign_fd && under_our_root)) {
+                id = owner_of_path(home_path, p, true, unresolved);
+            } else if (foreign_fd) {
+                id = resolve_in_foreign_home(foreign_fd.get(), *engine_home, home_path, p, unresolved);
+            } else {
+                // No home to read it against, and the mount is not under our root: if it
+                // happens to read as one of ours, keep that; otherwise it names nothing of ours.
+                id = owner_of_path(home_path, p, true, unresolved);
+                blocking_if_unresolved = false;
+            }
+            if (id) {
                 ids.insert(*id);
-            } else if (!unresolved.empty()) {
+            } else if (!unresolved.empty() && blocking_if_unresolved) {
                 sink.problem(LGC_SEV_BLOCKING, "mount-ref-unresolved", unresolved,
                              "the " + std::string(fstype) + " mount at '" + std::string(mount_point) +
                                  "' uses '" + p + "', and '" + unresolved + "' names no layer "
                                  "(the link is gone or points elsewhere), so a layer in use cannot "
                                  "be identified. Unmount it, or stop what uses it, and run again.");
+            } else if (relative) {
+                foreign.push_back(p);
             }
+        }
+        if (!foreign.empty()) {
+            std::string list;
+            for (const auto& f : foreign) list += (list.empty() ? "" : ":") + f;
+            sink.problem(LGC_SEV_WARNING, "mount-ref-foreign", std::string(mount_point),
+                         "the " + std::string(fstype) + " mount at '" + std::string(mount_point) +
+                             "' uses relative paths (" + list + ") that name nothing in " +
+                             std::string(home_path) +
+                             (foreign_fd ? ", read against its own engine's home " + *engine_home
+                                         : std::string(", and its engine's home cannot be found")) +
+                             " (another engine's mount, such as podman's). It does not keep any layer here.");
         }
     }
     for (const auto& id : ids) sink.layer_ref(id);

@@ -14,7 +14,11 @@
 //    it touches is not reported as an entry; damage (a `lower` naming a missing l/ link) is a
 //    warning. docs/drivers/overlay2.md lists every code.
 //  - mount_refs: a mount at or below <home>/<id>, and the lowerdir/upperdir/workdir options of
-//    an overlay mount, resolved to layer IDs.
+//    an overlay mount, resolved to layer IDs. A relative path is read against the home of the
+//    engine that mounted <engine home>/<id>/merged: ours (dockerd's mountFrom) as before; another
+//    engine's (podman's relative lowerdir=l/…) there, counted only where it reaches into our home,
+//    else a warning ("mount-ref-foreign"). Without a home to read it against, it is read against
+//    ours, and blocks when it cannot be resolved and the mount point is under our root.
 #pragma once
 
 #include <layergc/driver_sdk.hpp>
@@ -53,6 +57,13 @@ private:
     // that cannot be resolved.
     std::optional<std::string> owner_of_path(std::string_view home_path, std::string_view path,
                                              bool allow_relative, std::string& unresolved) const;
+    // A relative overlay path of another engine's mount, read against that engine's home
+    // (foreign_fd, opened without following its last component): its l/<LID> link is read in its
+    // own l/ (never followed) and the path it reaches is mapped to our home's layer when it lies
+    // in our home (owner_of_path). nullopt when it names nothing in our home.
+    std::optional<std::string> resolve_in_foreign_home(int foreign_fd, const std::string& foreign_home,
+                                                       std::string_view home_path, const std::string& relpath,
+                                                       std::string& unresolved) const;
 
     std::string name_;
     std::vector<std::string> mount_fstypes_;
