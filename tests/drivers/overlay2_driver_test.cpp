@@ -350,5 +350,104 @@ TEST_F(Overlay2, MountRefsToAnUnresolvableLinkAreBlocking) {
     EXPECT_EQ(rec.refs, std::vector<std::string>{kMount});
 }
 
+
+// Another engine's relative lowerdir (issue 10: podman's mounts blocked every apply) -----------
+// containers-storage (podman, CRI-O) lays out its overlay home as dockerd does and, like
+// dockerd's mountFrom, chdirs there and mounts <home>/<id>/merged with lowerdir=l/<LID>:….
+
+const std::string kPodTop = "0d4c1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7";
+const std::string kPodBase = "5e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+const std::string kPodTopLid = "PODTOPLIDAAAAAAAAAAAAAAAAA";
+const std::string kPodBaseLid = "PODBASELIDBBBBBBBBBBBBBBBB";
+
+// podman's home (another engine's: "overlay" under its own temp dir, outside our root).
+struct PodmanHome {
+    TempTree tree{"overlay"};
+    PodmanHome() {
+        add_layer(tree, kPodBase, kPodBaseLid, {});
+        add_layer(tree, kPodTop, kPodTopLid, {kPodBaseLid}, kPodBase);
+    }
+    std::string home() const { return tree.home().string(); }
+    std::string options() const {
+        return "rw,relatime,lowerdir=l/" + kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work";
+    }
+};
+
+TEST_F(Overlay2, AnotherEnginesRelativeLowerdirIsAWarningNotABlocker) {
+    add_observed_tree(tree);
+    ASSERT_EQ(scan(), LGC_OK);
+    PodmanHome pod;
+    const std::string h = home();
+    RecordingSink after;
+    ASSERT_EQ(driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay", pod.options(), after.sink()),
+              LGC_OK);
+    EXPECT_TRUE(after.refs.empty());
+    EXPECT_TRUE(after.problems("mount-ref-unresolved").empty());
+    ASSERT_TRUE(after.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
+    const auto w = after.problems("mount-ref-foreign").front();
+    EXPECT_NE(w.message.find("l/" + kPodBaseLid), std::string::npos) << w.message;
+    EXPECT_NE(w.message.find(pod.home()), std::string::npos) << w.message;
+}
+
+TEST_F(Overlay2, AnotherEnginesRelativeLowerdirReachingIntoOurHomeKeepsOurLayers) {
+    add_observed_tree(tree);
+    PodmanHome pod;
+    const std::string h = home();
+    // Its l/ link points (absolutely) at one of our layers; one of its layer dirs is a symlink
+    // to another of ours: the kernel followed both when it mounted.
+    pod.tree.symlink(h + "/" + kBase + "/diff", "l/OURSBYLINKCCCCCCCCCCCCCCC");
+    pod.tree.symlink(h + "/" + kRunOne, "borrowed");
+    ASSERT_EQ(driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay",
+                                "rw,lowerdir=l/OURSBYLINKCCCCCCCCCCCCCCC:borrowed/diff:l/" + kPodBaseLid +
+                                    ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work",
+                                rec.sink()),
+              LGC_OK);
+    EXPECT_EQ(sorted(rec.refs), sorted({kBase, kRunOne}));
+    EXPECT_TRUE(rec.problems("mount-ref-unresolved").empty());
+    // The one that names only its own layer is reported.
+    ASSERT_TRUE(rec.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
+    EXPECT_EQ(rec.problems("mount-ref-foreign").front().message.find("OURSBYLINK"), std::string::npos);
+}
+
+TEST_F(Overlay2, RelativeLowerdirOfAMountOnOurHomeByAnotherPathIsOurs) {
+    add_observed_tree(tree);
+    const std::string h = home();
+    const std::string alias = (tree.base() / "alias-of-home").string();
+    std::filesystem::create_directory_symlink(h, alias);
+    ASSERT_EQ(driver.mount_refs(h, alias + "/" + kMount + "/merged", "overlay",
+                                "rw,lowerdir=l/" + kInitLid + ":l/" + kBaseLid + ",upperdir=" + kMount +
+                                    "/diff,workdir=" + kMount + "/work",
+                                rec.sink()),
+              LGC_OK);
+    EXPECT_EQ(sorted(rec.refs), sorted({kMount, kInit, kBase}));
+    EXPECT_TRUE(rec.scan.problems.empty());
+}
+
+TEST_F(Overlay2, RelativeLowerdirWithoutAnEngineHome) {
+    add_observed_tree(tree);
+    const std::string h = home();
+    // Under our root, no <home>/<id>/merged shape: read against our home, blocking when it
+    // names nothing there.
+    ASSERT_EQ(driver.mount_refs(h, (tree.base() / "tmp" / "mnt").string(), "overlay",
+                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM", rec.sink()),
+              LGC_OK);
+    EXPECT_TRUE(rec.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
+    // Outside our root: a warning; one that reads as ours is kept all the same.
+    RecordingSink outside;
+    ASSERT_EQ(driver.mount_refs(h, "/run/elsewhere/mnt", "overlay",
+                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/" + kBaseLid, outside.sink()),
+              LGC_OK);
+    EXPECT_EQ(outside.refs, std::vector<std::string>{kBase});
+    EXPECT_TRUE(outside.problems("mount-ref-unresolved").empty());
+    EXPECT_TRUE(outside.has_problem(Severity::warning, "mount-ref-foreign", "/run/elsewhere/mnt"));
+    // A home of that shape that does not exist here (another mount namespace's path): the same.
+    RecordingSink gone;
+    ASSERT_EQ(driver.mount_refs(h, "/nonexistent/overlay/" + kPodTop + "/merged", "overlay",
+                                "rw,lowerdir=l/" + kPodBaseLid, gone.sink()),
+              LGC_OK);
+    EXPECT_TRUE(gone.refs.empty());
+    EXPECT_TRUE(gone.has_problem(Severity::warning, "mount-ref-foreign", "/nonexistent/overlay/" + kPodTop + "/merged"));
+}
+
 } // namespace
 } // namespace layergc::test
