@@ -9,7 +9,8 @@ enum ExitCode : int {
     kExitUsage = 2,       // bad command line or bad input the operator gave (root, plan file)
     kExitCandidates = 3,  // plan --exit-code: there is something to collect
     kExitRefused = 4,     // apply refused: dockerd running, blocking problems, sanity gate,
-                          // declined at the prompt, lock held, audit log unwritable
+                          // declined at the prompt, lock held, audit log unwritable,
+                          // processes hidden from /proc (no --accept-hidden-processes)
     kExitProblems = 5     // check: problems found
 };
 

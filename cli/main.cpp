@@ -29,7 +29,8 @@ const char* kFooter =
     "  layergc apply plan.json --yes      remove only what plan.json listed and is unchanged\n"
     "  layergc --root /data/docker --driver aufs check\n"
     "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 plan --exit-code found garbage,\n"
-    "            4 apply refused (dockerd running, blocking problems, sanity gate, declined), 5 check found problems.\n";
+    "            4 apply refused (dockerd running, blocking problems, sanity gate, declined, processes hidden\n"
+    "              from /proc), 5 check found problems.\n";
 
 struct Commands {
     bool apply = false, restore = false, purge = false;
