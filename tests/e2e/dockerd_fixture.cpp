@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
+#include <sys/mount.h>
 
 namespace layergc::e2e {
 
@@ -29,10 +30,32 @@ DockerdInstance& DockerdFixture::start_daemon(const std::string& storage_driver)
     if (!slot) {
         slot = std::make_unique<DockerdInstance>(workdir_, storage_driver);
         if (btrfs_) slot->keep_mount(btrfs_->mount_id());
+        if (home_fs_) slot->keep_mount(home_fs_->mount_id());
+        if (root_bind_id_ >= 0) slot->keep_mount(root_bind_id_);
     }
     current_ = slot.get();
     slot->start();
     return *slot;
+}
+
+void DockerdFixture::home_on_own_filesystem(const std::string& storage_driver, const std::string& fstype) {
+    if (!daemons_.empty()) throw std::logic_error("home_on_own_filesystem() must come before start_daemon()");
+    const fs::path root = workdir_ / "root";
+    fs::create_directories(root);
+    ProcessOptions o;
+    o.timeout = std::chrono::seconds(60);
+    run_process_ok({"mount", "--bind", root.string(), root.string()}, o);
+    root_bind_id_ = mount_id_at(root);
+    run_process_ok({"mount", "--make-shared", root.string()}, o);
+    home_fs_ = std::make_unique<LoopBtrfsImage>(workdir_ / "home.img", root / storage_driver, "1G", fstype);
+}
+
+bool DockerdFixture::remount_home_filesystem() {
+    if (!home_fs_) throw std::logic_error("home_on_own_filesystem() was never called");
+    if (mount_id_at(home_fs_->mount_point()) == home_fs_->mount_id()) return false;
+    home_fs_->remount();
+    for (auto& [driver, instance] : daemons_) instance->keep_mount(home_fs_->mount_id());
+    return true;
 }
 
 DockerdInstance& DockerdFixture::daemon() {
@@ -68,6 +91,15 @@ void DockerdFixture::TearDown() {
     if (btrfs_) {
         for (const auto& problem : btrfs_->release()) ADD_FAILURE() << "btrfs data root: " << problem;
         btrfs_.reset();
+    }
+    if (home_fs_) {
+        for (const auto& problem : home_fs_->release()) ADD_FAILURE() << "driver home filesystem: " << problem;
+        home_fs_.reset();
+    }
+    if (root_bind_id_ >= 0) {
+        unmount_everything_under(workdir_ / "root", {root_bind_id_});
+        if (::umount2((workdir_ / "root").c_str(), 0) != 0) ::umount2((workdir_ / "root").c_str(), MNT_DETACH);
+        root_bind_id_ = -1;
     }
     unmount_everything_under(workdir_);
     auto still = mounts_under(workdir_);

@@ -36,6 +36,19 @@ protected:
     // data root; btrfs gets its loop-mounted filesystem first. Throws on failure, and if another
     // driver's daemon of this test is running.
     DockerdInstance& start_daemon(const std::string& storage_driver);
+    // Makes <root>/<storage_driver> (the driver home) a loop-mounted filesystem of its own
+    // (<dir>/home.img, `fstype` ext4 or xfs, 1 GiB sparse), as hosts do for quotas or a bigger
+    // disk. The data root is first bound onto itself with shared propagation, as it is below a
+    // systemd host's shared "/": dockerd 20.10 otherwise binds the root onto itself without
+    // MS_REC (setupDaemonRootPropagation, MakeShared), which hides the home's mount from it and
+    // makes it write into the directory underneath. Call it before start_daemon; the daemons'
+    // clean-up leaves both mounts alone and TearDown unmounts them and deletes the image, always.
+    void home_on_own_filesystem(const std::string& storage_driver, const std::string& fstype);
+    // Mounts the home_on_own_filesystem() filesystem again when it is no longer mounted on the
+    // home, as a host's boot or its operator would (dockerd 20.10's overlay2 Cleanup detaches
+    // the home at shutdown: RecursiveUnmount(home)). true when it had to; the daemons' clean-up
+    // leaves the new mount alone too.
+    bool remount_home_filesystem();
     // The daemon last started (start_daemon must have been called).
     DockerdInstance& daemon();
     // The daemon of that driver, started or not (start_daemon must have been called for it).
@@ -52,6 +65,8 @@ private:
     std::map<std::string, std::unique_ptr<DockerdInstance>> daemons_;  // by storage driver
     DockerdInstance* current_ = nullptr;
     std::unique_ptr<LoopBtrfsImage> btrfs_;
+    std::unique_ptr<LoopBtrfsImage> home_fs_;  // home_on_own_filesystem
+    int root_bind_id_ = -1;                    // its shared bind of the data root onto itself
 };
 
 } // namespace layergc::e2e

@@ -49,36 +49,53 @@ std::vector<std::string> loop_devices_of(const fs::path& image) {
 
 } // namespace
 
-LoopBtrfsImage::LoopBtrfsImage(fs::path image, fs::path mount_point, const std::string& size)
+LoopBtrfsImage::LoopBtrfsImage(fs::path image, fs::path mount_point, const std::string& size,
+                               const std::string& fstype)
     : image_(std::move(image)), mount_point_(std::move(mount_point)) {
     try {
         fs::create_directories(mount_point_);
         run_or_throw({"truncate", "-s", size, image_.string()});
-        run_or_throw({"mkfs.btrfs", "-q", "-f", image_.string()});
+        run_or_throw({"mkfs." + fstype, "-q", fstype == "ext4" ? "-F" : "-f", image_.string()});
         run_or_throw({"mount", "-o", "loop", image_.string(), mount_point_.string()});
         mounted_ = true;
         mount_id_ = mount_id_at(mount_point_);
         if (mount_id_ < 0) throw std::runtime_error("mount says it mounted " + mount_point_.string() + " but mountinfo does not list it");
         loop_device_ = mount_source(mount_id_);
         ProcessResult type = run_process({"stat", "-f", "-c", "%T", mount_point_.string()});
-        std::string fstype = type.out.substr(0, type.out.find_first_of(" \n"));
-        if (fstype != "btrfs")
-            throw std::runtime_error(mount_point_.string() + " is " + type.out + ", not btrfs, after mount -o loop");
+        std::string found = type.out.substr(0, type.out.find_first_of(" \n"));
+        // stat -f names ext2/3/4 "ext2/ext3"
+        if (found != fstype && !(fstype == "ext4" && found.rfind("ext", 0) == 0))
+            throw std::runtime_error(mount_point_.string() + " is " + type.out + ", not " + fstype + ", after mount -o loop");
     } catch (const std::exception& e) {
         std::string undo;
         for (const auto& problem : release()) undo += "; " + problem;
-        throw std::runtime_error(std::string("cannot set up a loop-mounted btrfs data root: ") + e.what() + undo);
+        throw std::runtime_error("cannot set up a loop-mounted " + fstype + " filesystem: " + e.what() + undo);
     }
 }
 
 LoopBtrfsImage::~LoopBtrfsImage() { release(); }
+
+void LoopBtrfsImage::remount() {
+    const auto attached = loop_devices_of(image_);
+    if (!attached.empty())
+        run_or_throw({"mount", attached.front(), mount_point_.string()});
+    else
+        run_or_throw({"mount", "-o", "loop", image_.string(), mount_point_.string()});
+    mounted_ = true;
+    mount_id_ = mount_id_at(mount_point_);
+    if (mount_id_ < 0) throw std::runtime_error("mount says it mounted " + mount_point_.string() + " again but mountinfo does not list it");
+    loop_device_ = mount_source(mount_id_);
+}
 
 std::vector<std::string> LoopBtrfsImage::release() {
     std::vector<std::string> problems;
     if (mounted_) {
         // Whatever is mounted on top of or below ours first (a daemon's leftovers), deepest first.
         unmount_everything_under(mount_point_, {mount_id_});
-        if (::umount2(mount_point_.c_str(), 0) != 0) {
+        // Already gone (dockerd 20.10's overlay2 Cleanup detaches a home that is a mount):
+        // nothing to unmount; the loop device is detached below.
+        if (mount_id_at(mount_point_) != mount_id_) {
+        } else if (::umount2(mount_point_.c_str(), 0) != 0) {
             problems.push_back("umount " + mount_point_.string() + " was busy: detached lazily");
             if (::umount2(mount_point_.c_str(), MNT_DETACH) != 0)
                 problems.push_back("lazy umount of " + mount_point_.string() + " failed too");

@@ -18,7 +18,10 @@ class LoopBtrfsImage {
 public:
     // Creates `image` (sparse, `size` as truncate(1) reads it, e.g. "2G"), formats it and mounts
     // it on `mount_point` (created if missing). Throws on any failure, undoing what it did.
-    LoopBtrfsImage(std::filesystem::path image, std::filesystem::path mount_point, const std::string& size);
+    // `fstype` btrfs (mkfs.btrfs), ext4 (mkfs.ext4) or xfs (mkfs.xfs): the same image for a
+    // driver home of its own filesystem.
+    LoopBtrfsImage(std::filesystem::path image, std::filesystem::path mount_point, const std::string& size,
+                   const std::string& fstype = "btrfs");
     ~LoopBtrfsImage();
     LoopBtrfsImage(const LoopBtrfsImage&) = delete;
     LoopBtrfsImage& operator=(const LoopBtrfsImage&) = delete;
@@ -28,6 +31,11 @@ public:
     int mount_id() const { return mount_id_; }
     const std::string& loop_device() const { return loop_device_; }
 
+    // Mounts the filesystem on mount_point again after something else unmounted it (dockerd
+    // 20.10's overlay2 Cleanup detaches its home at shutdown): through the same loop device when
+    // it is still attached (a namespace elsewhere still holds the filesystem: a second loop
+    // device would mount a second instance of it), else with mount -o loop. Throws on failure.
+    void remount();
     // Unmounts, detaches the loop device, deletes the image. Returns what went wrong (empty when
     // all is clean); safe to call twice.
     std::vector<std::string> release();
