@@ -395,9 +395,57 @@ bool same_directory(const std::string& a, const std::string& b) {
            sa.st_ino == sb.st_ino;
 }
 
-// `target` (a symlink's contents) read in the directory `dir` (absolute), lexically.
-std::string resolve_lexically(const std::string& dir, const std::string& target) {
-    return sdk::normalized_path(!target.empty() && target.front() == '/' ? target : dir + "/" + target);
+} // namespace
+
+namespace {
+
+// The absolute path the kernel reached for `comps` (relative to the directory foreign_fd is,
+// at foreign_home), component by component: a symlink met inside that home is read (never
+// followed) and its target taken in its place, as the kernel did when it mounted; once the path
+// leaves that home it is only taken lexically, nothing outside is opened or read. nullopt after
+// more hops than the kernel allows (40, MAXSYMLINKS): not what it resolved.
+std::optional<std::string> reach_from_home(int foreign_fd, const std::string& foreign_home,
+                                           std::vector<std::string> comps) {
+    std::vector<std::string> done;  // resolved components below the home, none a symlink
+    std::vector<std::string> todo(comps.rbegin(), comps.rend());  // a stack: back() is next
+    auto rest_of = [&]() {
+        std::string r;
+        for (auto it = todo.rbegin(); it != todo.rend(); ++it) r += "/" + *it;
+        return r;
+    };
+    for (int hops = 0; !todo.empty();) {
+        std::string c = std::move(todo.back());
+        todo.pop_back();
+        if (c.empty() || c == ".") continue;
+        if (c == "..") {
+            if (done.empty()) return sdk::normalized_path(foreign_home + "/.." + rest_of());  // leaves it
+            done.pop_back();
+            continue;
+        }
+        std::string rel;
+        for (const auto& d : done) rel += d + "/";
+        rel += c;
+        const auto target = sdk::read_link_at(foreign_fd, rel);
+        if (!target) {  // not a symlink (or not there): taken as it is
+            done.push_back(std::move(c));
+            continue;
+        }
+        if (++hops > 40) return std::nullopt;
+        std::string t = *target;
+        if (!t.empty() && t.front() == '/') {
+            const std::string abs = sdk::normalized_path(t);
+            auto below = sdk::path_components_below(foreign_home, abs);
+            if (!below && abs != sdk::normalized_path(foreign_home)) return sdk::normalized_path(abs + rest_of());
+            done.clear();  // back into the home, from its top
+            t = below ? [&] { std::string r; for (const auto& x : *below) r += (r.empty() ? "" : "/") + x; return r; }()
+                      : std::string(".");
+        }
+        const auto tc = sdk::path_components(t);
+        for (auto it = tc.rbegin(); it != tc.rend(); ++it) todo.push_back(*it);
+    }
+    std::string out = foreign_home;
+    for (const auto& d : done) out += "/" + d;
+    return sdk::normalized_path(out);
 }
 
 } // namespace
@@ -407,38 +455,11 @@ std::optional<std::string> OverlayHomeDriver::resolve_in_foreign_home(int foreig
                                                                       std::string_view home_path,
                                                                       const std::string& relpath,
                                                                       std::string& unresolved) const {
-    const std::string p = sdk::normalized_path(relpath);
-    if (p == "." || p == ".." || p.rfind("../", 0) == 0) return std::nullopt;
-    const auto comps = sdk::path_components(p);
+    const auto comps = sdk::path_components(relpath);
     if (comps.empty()) return std::nullopt;
-    // The absolute path the kernel reached, as far as it can be told without following
-    // anything: an l/<LID> link read (never followed) in that home's own l/, the rest as given.
-    std::string reached;
-    size_t rest_from = 1;
-    if (comps[0] == kLinkDir && comps.size() >= 2) {
-        const sdk::Fd lfd = sdk::open_dir_at(foreign_fd, std::string(kLinkDir));
-        const auto target = lfd && sdk::is_safe_component(comps[1]) ? sdk::read_link_at(lfd.get(), comps[1])
-                                                                    : std::nullopt;
-        if (!target) return std::nullopt;  // not there: it names nothing we can find
-        reached = resolve_lexically(foreign_home + "/l", *target);
-        rest_from = 2;
-    } else {
-        reached = foreign_home + "/" + comps[0];
-    }
-    for (size_t i = rest_from; i < comps.size(); ++i) reached += "/" + comps[i];
-    reached = sdk::normalized_path(reached);
-    if (auto id = owner_of_path(home_path, reached, false, unresolved)) return id;
-    if (!unresolved.empty()) return std::nullopt;
-    // A layer directory of that home that is a symlink into ours would be followed by the
-    // kernel: read it (one level, never followed) and look again.
-    if (auto below = sdk::path_components_below(foreign_home, reached); below && !below->empty()) {
-        if (auto target = sdk::read_link_at(foreign_fd, below->front())) {
-            std::string again = resolve_lexically(foreign_home, *target);
-            for (size_t i = 1; i < below->size(); ++i) again += "/" + (*below)[i];
-            return owner_of_path(home_path, sdk::normalized_path(again), false, unresolved);
-        }
-    }
-    return std::nullopt;
+    const auto reached = reach_from_home(foreign_fd, foreign_home, comps);
+    if (!reached) return std::nullopt;
+    return owner_of_path(home_path, *reached, false, unresolved);
 }
 
 lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string_view mount_point,

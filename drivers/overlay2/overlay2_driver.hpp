@@ -58,9 +58,10 @@ private:
     std::optional<std::string> owner_of_path(std::string_view home_path, std::string_view path,
                                              bool allow_relative, std::string& unresolved) const;
     // A relative overlay path of another engine's mount, read against that engine's home
-    // (foreign_fd, opened without following its last component): its l/<LID> link is read in its
-    // own l/ (never followed) and the path it reaches is mapped to our home's layer when it lies
-    // in our home (owner_of_path). nullopt when it names nothing in our home.
+    // (foreign_fd, opened without following its last component): symlinks inside that home (its
+    // l/<LID> links, a layer dir that is a link) are read, never followed, and the path the
+    // kernel reached is mapped to our home's layer when it lies in our home (owner_of_path).
+    // nullopt when it names nothing in our home.
     std::optional<std::string> resolve_in_foreign_home(int foreign_fd, const std::string& foreign_home,
                                                        std::string_view home_path, const std::string& relpath,
                                                        std::string& unresolved) const;

@@ -397,12 +397,15 @@ TEST_F(Overlay2, AnotherEnginesRelativeLowerdirReachingIntoOurHomeKeepsOurLayers
     // to another of ours: the kernel followed both when it mounted.
     pod.tree.symlink(h + "/" + kBase + "/diff", "l/OURSBYLINKCCCCCCCCCCCCCCC");
     pod.tree.symlink(h + "/" + kRunOne, "borrowed");
+    // A chain inside that home: l/<LID> → ../hop, and hop → one of our layers.
+    pod.tree.symlink("../hop", "l/CHAINDDDDDDDDDDDDDDDDDDDD");
+    pod.tree.symlink(h + "/" + kBkOne + "/diff", "hop");
     ASSERT_EQ(driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay",
-                                "rw,lowerdir=l/OURSBYLINKCCCCCCCCCCCCCCC:borrowed/diff:l/" + kPodBaseLid +
-                                    ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work",
+                                "rw,lowerdir=l/OURSBYLINKCCCCCCCCCCCCCCC:borrowed/diff:l/CHAINDDDDDDDDDDDDDDDDDDDD:l/" +
+                                    kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work",
                                 rec.sink()),
               LGC_OK);
-    EXPECT_EQ(sorted(rec.refs), sorted({kBase, kRunOne}));
+    EXPECT_EQ(sorted(rec.refs), sorted({kBase, kRunOne, kBkOne}));
     EXPECT_TRUE(rec.problems("mount-ref-unresolved").empty());
     // The one that names only its own layer is reported.
     ASSERT_TRUE(rec.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
