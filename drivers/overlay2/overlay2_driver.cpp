@@ -486,6 +486,22 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
             foreign_fd = sdk::Fd(::open(engine_home->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         const std::string root_path = sdk::normalized_path(std::string(home_path) + "/..");
         const bool under_our_root = sdk::path_components_below(root_path, mount_point).has_value();
+        // Without an engine home to read against (a container's own view of its root mount, "/"):
+        // a relative path that names a layer directory of our home makes it our dockerd's mount,
+        // and then what cannot be resolved blocks, as under our root.
+        bool names_our_layer = false;
+        if (!foreign_fd && !engine_is_ours && !under_our_root) {
+            for (const auto& p : paths) {
+                std::string ignored;
+                if (p.empty() || p.front() == '/') continue;
+                if (auto id = owner_of_path(home_path, p, true, ignored)) {
+                    struct stat st{};
+                    const std::string dir = sdk::normalized_path(std::string(home_path)) + "/" + *id;
+                    names_our_layer = names_our_layer ||
+                                      (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+                }
+            }
+        }
         std::vector<std::string> foreign;
 
         for (const auto& p : paths) {
@@ -493,7 +509,7 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
             std::string unresolved;
             std::optional<std::string> id;
             bool blocking_if_unresolved = true;
-            if (!relative || engine_is_ours || (!foreign_fd && under_our_root)) {
+            if (!relative || engine_is_ours || (!foreign_fd && (under_our_root || names_our_layer))) {
                 id = owner_of_path(home_path, p, true, unresolved);
             } else if (foreign_fd) {
                 id = resolve_in_foreign_home(foreign_fd.get(), *engine_home, home_path, p, unresolved);

@@ -435,14 +435,31 @@ TEST_F(Overlay2, RelativeLowerdirWithoutAnEngineHome) {
                                 "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM", rec.sink()),
               LGC_OK);
     EXPECT_TRUE(rec.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
-    // Outside our root: a warning; one that reads as ours is kept all the same.
+    // Outside our root, naming nothing of ours: a warning.
     RecordingSink outside;
     ASSERT_EQ(driver.mount_refs(h, "/run/elsewhere/mnt", "overlay",
-                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/" + kBaseLid, outside.sink()),
+                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/NNNNNNNNNNNNNNNNNNNNNNNNNN", outside.sink()),
               LGC_OK);
-    EXPECT_EQ(outside.refs, std::vector<std::string>{kBase});
+    EXPECT_TRUE(outside.refs.empty());
     EXPECT_TRUE(outside.problems("mount-ref-unresolved").empty());
     EXPECT_TRUE(outside.has_problem(Severity::warning, "mount-ref-foreign", "/run/elsewhere/mnt"));
+    // One that reads as one of ours is kept, and makes the mount ours: the rest then blocks.
+    RecordingSink partly;
+    ASSERT_EQ(driver.mount_refs(h, "/run/elsewhere/mnt", "overlay",
+                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/" + kBaseLid, partly.sink()),
+              LGC_OK);
+    EXPECT_EQ(partly.refs, std::vector<std::string>{kBase});
+    EXPECT_TRUE(partly.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
+    // A container's own view of its root mount (mount point "/", dockerd's relative options):
+    // its upperdir names one of our layers, so it is ours and what cannot be resolved blocks.
+    RecordingSink container_view;
+    ASSERT_EQ(driver.mount_refs(h, "/", "overlay",
+                                "rw,lowerdir=l/" + kInitLid + ":l/MMMMMMMMMMMMMMMMMMMMMMMMMM,upperdir=" + kMount +
+                                    "/diff,workdir=" + kMount + "/work",
+                                container_view.sink()),
+              LGC_OK);
+    EXPECT_EQ(sorted(container_view.refs), sorted({kMount, kInit}));
+    EXPECT_TRUE(container_view.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
     // A home of that shape that does not exist here (another mount namespace's path): the same.
     RecordingSink gone;
     ASSERT_EQ(driver.mount_refs(h, "/nonexistent/overlay/" + kPodTop + "/merged", "overlay",
