@@ -37,7 +37,7 @@ int lock_root_without_daemon(const std::filesystem::path& root, const std::strin
     if (!held) { spdlog::error("refusing: {}", held.error().message); return kExitRefused; }
     locks = std::move(held.value());
     const auto dj = docker::read_daemon_json(daemon_json, root);
-    auto claim = guard::claim_pidfiles(guard::dockerd_pidfiles(dj.pidfile));
+    auto claim = guard::claim_pidfiles(guard::dockerd_pidfiles(dj.pidfiles));
     if (!claim) { spdlog::error("refusing: {}", claim.error().message); return kExitRefused; }
     locks.hold_pidfiles(std::move(claim.value()));
     for (const auto& e : guard::detect_daemon(root)) {

@@ -40,6 +40,15 @@ std::vector<std::string> selected_trees(const GlobalOptions& g, const DriverSurv
 
 } // namespace
 
+static const char* store_name(docker::StoreChoice::Store s) {
+    switch (s) {
+    case docker::StoreChoice::Store::graph_driver: return "graph-driver";
+    case docker::StoreChoice::Store::containerd: return "containerd";
+    case docker::StoreChoice::Store::unknown: break;
+    }
+    return "unknown";
+}
+
 int run_drivers(const GlobalOptions& g) {
     const DriverSurvey s = survey_drivers(g);
     std::string selection_error;
@@ -61,6 +70,8 @@ int run_drivers(const GlobalOptions& g) {
                                       {"error", plugin::to_string(p.error)}, {"message", p.message}});
         doc["root"] = g.root;
         doc["dockerd_choice"] = s.dockerd_choice ? nlohmann::json(*s.dockerd_choice) : nlohmann::json(nullptr);
+        if (s.root_opened)
+            doc["dockerd_store"] = {{"store", store_name(s.store.store)}, {"name", s.store.name}, {"why", s.store.why}};
         doc["trees"] = nlohmann::json::array();
         for (const auto& t : s.trees)
             doc["trees"].push_back({{"name", t.tree.name}, {"state", to_string(t.state)}, {"why", t.why},
@@ -97,6 +108,9 @@ int run_drivers(const GlobalOptions& g) {
         if (!t.why.empty()) std::cout << "\n      " << t.why;
         std::cout << "\n";
     }
+    if (s.root_opened)
+        std::cout << "\ndockerd's image store: " << store_name(s.store.store)
+                  << (s.store.name.empty() ? "" : " " + s.store.name) << " (" << s.store.why << ")\n";
     if (s.root_opened && !s.dockerd_choice) std::cout << "\ndockerd's choice: none: " << s.choice_error << "\n";
     if (!selection_error.empty() && s.root_opened && g.driver != "auto" && !g.driver.empty())
         std::cout << "\n" << selection_error << "\n";

@@ -1,5 +1,7 @@
 #include "cli/driver_survey.hpp"
 
+#include "core/docker/store_choice.hpp"
+
 #include <layergc/sdk_io.hpp>
 
 #include <spdlog/spdlog.h>
@@ -86,7 +88,9 @@ DriverSurvey survey_drivers(const GlobalOptions& g) {
     const auto known = docker::find_driver_trees(root.get());
     const auto dj = docker::read_daemon_json(g.daemon_json, root_path);
     // What dockerd would use: the automatic choice (never --driver), over its built-in drivers.
-    auto chosen = docker::choose_driver("auto", known, dj);
+    const bool containerd_dir = docker::has_containerd_dir(root.get());
+    auto chosen = docker::choose_driver("auto", known, dj, containerd_dir);
+    out.store = docker::daemon_store_choice(dj, known, containerd_dir);
     if (chosen) out.dockerd_choice = chosen.value();
     else out.choice_error = chosen.error().message;
 

@@ -4,6 +4,7 @@
 
 #include "cli/options.hpp"
 #include "core/docker/driver_trees.hpp"
+#include "core/docker/store_choice.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/result.hpp"
 
@@ -42,6 +43,7 @@ struct DriverSurvey {
     std::vector<SurveyedTree> trees;
     std::optional<std::string> dockerd_choice; // nullopt: none (the error says why)
     std::string choice_error;
+    docker::StoreChoice store;                 // the image store dockerd would use, and why
 };
 
 // Reads the root and the plugin directory named by the options. Loads the plugin of every

@@ -168,7 +168,8 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
     const std::map<std::string, std::string> says{
         {"younger-than-min-age", "changed within --min-age"},
         {"named-by-metadata", "named by a metadata file that stays (see the problems)"},
-        {"named-by-kept-candidate", "named by the files of another held-back candidate"}};
+        {"named-by-kept-candidate", "named by the files of another held-back candidate"},
+        {"keeps-home-non-empty", "the last entry of the driver home (an empty home flips dockerd 29 to the containerd store)"}};
     for (const auto& [reason, r] : by_reason) {
         auto it = says.find(reason);
         out << "  " << r.first << " candidate(s), " << human_bytes(r.second) << ": "

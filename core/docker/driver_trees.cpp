@@ -1,8 +1,10 @@
 #include "core/docker/driver_trees.hpp"
 
+#include "core/docker/daemon_config.hpp"
+#include "core/docker/store_choice.hpp"
+
 #include <layergc/sdk_io.hpp>
 
-#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 
@@ -11,10 +13,6 @@
 namespace layergc::docker {
 
 namespace {
-// dockerd 20.10's graph drivers (daemon/graphdriver/driver_linux.go priority list).
-const char* const kKnownDrivers[] = {"btrfs", "zfs", "overlay2", "fuse-overlayfs", "aufs",
-                                     "overlay", "devicemapper", "vfs"};
-
 bool dir_nonempty(int root_fd, const std::string& name) {
     sdk::Fd fd = sdk::open_dir_at(root_fd, name);
     if (!fd) return false;
@@ -49,7 +47,7 @@ std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name)
 
 std::vector<DriverTree> find_driver_trees(int root_fd) {
     std::vector<DriverTree> out;
-    for (const char* name : kKnownDrivers)
+    for (const auto& name : dockerd_graph_drivers())
         if (auto t = find_driver_tree(root_fd, name)) out.push_back(std::move(*t));
     return out;
 }
@@ -58,53 +56,60 @@ DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
                             const std::filesystem::path& root) {
     DaemonJson out;
     out.path = daemon_json.string();
-    auto r = sdk::read_small_file_at(AT_FDCWD, daemon_json.string(), 1 << 20);
-    if (r.status != sdk::ReadStatus::ok) return out;
-    const auto doc = nlohmann::json::parse(r.data, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return out;
-    // "graph" is data-root's name before Docker 17.05, still read by dockerd 20.10.
-    std::string data_root = "/var/lib/docker";
-    if (auto it = doc.find("graph"); it != doc.end() && it->is_string()) data_root = *it;
-    if (auto it = doc.find("data-root"); it != doc.end() && it->is_string()) data_root = *it;
+    const DaemonConfig c = read_daemon_config(daemon_json);
+    if (c.status == DaemonConfig::Status::missing) return out;
+    if (c.status == DaemonConfig::Status::refused) {
+        out.refused = c.why;
+        return out;
+    }
     std::error_code ec;
-    const auto a = std::filesystem::weakly_canonical(data_root, ec);
-    const auto b = std::filesystem::weakly_canonical(root, ec);
-    if (a != b) return out;
-    if (auto it = doc.find("storage-driver"); it != doc.end() && it->is_string())
-        out.storage_driver = it->get<std::string>();
-    if (auto it = doc.find("pidfile"); it != doc.end() && it->is_string() && !it->get<std::string>().empty())
-        out.pidfile = it->get<std::string>();
-    if (auto f = doc.find("features"); f != doc.end() && f->is_object())
-        if (auto c = f->find("containerd-snapshotter"); c != f->end() && c->is_boolean())
-            out.containerd_snapshotter = c->get<bool>();
+    const auto ours = std::filesystem::weakly_canonical(root, ec);
+    std::vector<std::string> roots = c.data_roots;
+    if (roots.empty()) roots.emplace_back("/var/lib/docker");
+    for (const auto& r : roots)
+        if (!r.empty() && std::filesystem::weakly_canonical(r, ec) == ours) out.applies = true;
+    if (!out.applies) return out;
+    out.storage_drivers = c.storage_drivers;
+    out.containerd_snapshotter = c.containerd_snapshotter;
+    out.containerd_snapshotter_off = c.containerd_snapshotter_off;
+    out.pidfiles = c.pidfiles;
     return out;
 }
 
+bool has_containerd_dir(int root_fd) { return static_cast<bool>(sdk::open_dir_at(root_fd, "containerd")); }
+
 Result<std::string> choose_driver(const std::string& requested, const std::vector<DriverTree>& trees,
-                                  const DaemonJson& daemon_json) {
+                                  const DaemonJson& daemon_json, bool containerd_dir) {
     if (!requested.empty() && requested != "auto") return requested;
-    if (daemon_json.containerd_snapshotter)
-        return make_error(daemon_json.path +
-                          " switches on the containerd image store: images live in containerd's "
-                          "snapshotters, which containerd garbage-collects itself; layergc only "
-                          "collects graph-driver trees (pass --driver to collect a leftover one)");
-    if (daemon_json.storage_driver) return *daemon_json.storage_driver;
-    std::vector<std::string> nonempty;
     std::string listed;
-    for (const auto& t : trees) {
-        listed += (listed.empty() ? "" : ", ") + t.name + (t.home_nonempty ? "" : " (empty)");
-        if (t.home_nonempty) nonempty.push_back(t.name);
+    for (const auto& t : trees) listed += (listed.empty() ? "" : ", ") + t.name + (t.home_nonempty ? "" : " (empty)");
+    const bool no_setting = !daemon_json.refused && daemon_json.storage_drivers.empty() &&
+                            !daemon_json.containerd_snapshotter;
+    if (trees.empty() && no_setting && !containerd_dir)
+        return make_error("no storage-driver tree found under the root (is it a Docker data root?)");
+
+    const StoreChoice c = daemon_store_choice(daemon_json, trees, containerd_dir);
+    switch (c.store) {
+    case StoreChoice::Store::containerd:
+        return make_error("dockerd would use the containerd image store here (" + c.why +
+                          "): images live in containerd's snapshotters, which layergc does not collect; "
+                          "pass --driver NAME to collect a graph-driver tree left from before, against its own metadata");
+    case StoreChoice::Store::unknown:
+        return make_error("cannot tell which store dockerd uses: " + c.why +
+                          (listed.empty() ? "" : " (trees found: " + listed + ")") + "; pass --driver NAME");
+    case StoreChoice::Store::graph_driver:
+        break;
     }
-    if (nonempty.size() == 1) return nonempty.front();
-    // dockerd never takes a vfs tree as prior state (graphdriver scanPriorDrivers skips it): with
-    // vfs and one other non-empty tree, it runs the other one and vfs is a leftover.
-    if (nonempty.size() == 2 && std::count(nonempty.begin(), nonempty.end(), "vfs") == 1)
-        return nonempty.front() == "vfs" ? nonempty.back() : nonempty.front();
-    if (nonempty.empty())
-        return make_error(trees.empty()
-                              ? "no storage-driver tree found under the root (is it a Docker data root?)"
-                              : "no non-empty storage-driver tree under the root (found: " + listed +
-                                    "); pass --driver NAME");
+    if (!c.name.empty()) return c.name;
+    // dockerd picks the one non-empty prior home; vfs is never prior (graphdriver
+    // scanPriorDrivers), so a vfs tree beside it is a leftover.
+    std::vector<std::string> prior;
+    for (const auto& t : trees)
+        if (t.home_nonempty && t.name != "vfs") prior.push_back(t.name);
+    if (prior.size() == 1) return prior.front();
+    if (prior.empty())
+        return make_error("no graph driver's home but vfs/ holds data (found: " + listed +
+                          "), so dockerd would start a new one; pass --driver NAME");
     return make_error("several storage-driver trees under the root (" + listed +
                       "); choose one with --driver NAME, or collect each with --driver all (dockerd "
                       "itself uses the one in daemon.json \"storage-driver\" or its -s flag)");

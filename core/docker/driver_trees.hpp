@@ -23,21 +23,33 @@ std::vector<DriverTree> find_driver_trees(int root_fd);
 // image/<name> exists. `name` must be a safe path component (sdk::is_safe_component).
 std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name);
 
-// What daemon.json says for this root: its storage-driver, and whether the containerd image
-// store is switched on. Applies only when daemon.json's data-root (default /var/lib/docker) is
-// this root.
+// What daemon.json says for this root (core/docker/daemon_config: every reading dockerd could
+// give it). Applies only when one of its data-root readings (default /var/lib/docker) is this
+// root.
 struct DaemonJson {
-    std::optional<std::string> storage_driver;
-    bool containerd_snapshotter = false;
-    std::optional<std::string> pidfile;  // "pidfile": where that dockerd writes its pid
     std::string path;
+    bool applies = false;  // the file is there and names this root
+    // It exists but dockerd would not start with it or it cannot be read: auto-detection refuses.
+    std::optional<std::string> refused;
+    // Every storage-driver value a reading gives ("" is dockerd's own choice); two or more and
+    // auto-detection refuses, since it cannot tell which one dockerd takes.
+    std::vector<std::string> storage_drivers;
+    bool containerd_snapshotter = false;      // true in any reading
+    bool containerd_snapshotter_off = false;  // false in any reading
+    std::vector<std::string> pidfiles;    // every "pidfile" reading: where that dockerd writes its pid
 };
 DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
                             const std::filesystem::path& root);
 
-// The driver to collect: `requested` unless "auto"/empty; else daemon.json's storage-driver;
-// else the one non-empty tree. Errors list the trees found and say how to choose.
+// <root>/containerd exists: dockerd keeps the state of a containerd it runs there.
+bool has_containerd_dir(int root_fd);
+
+// The driver to collect: `requested` unless "auto"/empty; else the graph driver dockerd would
+// use (core/docker/store_choice): daemon.json's storage-driver, else the one non-empty home that
+// is not vfs. Refused where dockerd would use the containerd image store or where layergc cannot
+// tell (`containerd_dir`: <root>/containerd exists). Errors list the trees found and say how to
+// choose.
 Result<std::string> choose_driver(const std::string& requested, const std::vector<DriverTree>& trees,
-                                  const DaemonJson& daemon_json);
+                                  const DaemonJson& daemon_json, bool containerd_dir = false);
 
 } // namespace layergc::docker

@@ -6,7 +6,7 @@
 // fail closed.
 #include "core/guard/daemon_guard.hpp"
 
-#include <nlohmann/json.hpp>
+#include "core/docker/daemon_config.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -57,35 +57,6 @@ std::optional<std::string> read_file(const std::string& path, size_t max_bytes =
     auto r = sdk::read_small_file_at(AT_FDCWD, path, max_bytes);
     if (r.status != sdk::ReadStatus::ok) return std::nullopt;
     return std::move(r.data);
-}
-
-struct ConfigRead {
-    sdk::ReadStatus status = sdk::ReadStatus::io_error;
-    std::string data;
-};
-
-ConfigRead read_config(const std::string& path) {
-    ConfigRead r;
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) {
-        r.status = (errno == ENOENT || errno == ENOTDIR) ? sdk::ReadStatus::missing : sdk::ReadStatus::io_error;
-        return r;
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return r;
-    char buf[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return r;
-        }
-        if (n == 0) break;
-        r.data.append(buf, static_cast<size_t>(n));
-        if (r.data.size() > (1u << 20)) return r;
-    }
-    r.status = sdk::ReadStatus::ok;
-    return r;
 }
 
 // /proc/<pid>/cmdline is NUL-separated; a process that vanished gives nothing.
@@ -205,34 +176,32 @@ RootMatch match_dockerd(const std::string& pid, const std::vector<std::string>& 
         m.data_root = *flags.data_root;
     } else {
         const std::string config = flags.config_file ? *flags.config_file : probe.default_config.string();
-        // daemon.json may legitimately be a symlink (configuration management): follow it.
-        const ConfigRead text = read_config(through_process(pid, config));
-        if (text.status != sdk::ReadStatus::ok) {
-            if (flags.config_file || text.status != sdk::ReadStatus::missing) {
-                // An explicit config that is gone, or one we cannot read: we cannot tell.
-                m.unknown = "cannot read its config file " + config;
+        // daemon.json may legitimately be a symlink (configuration management): followed.
+        const docker::DaemonConfig c = docker::read_daemon_config(through_process(pid, config));
+        if (c.status == docker::DaemonConfig::Status::missing && flags.config_file) {
+            m.unknown = "cannot read its config file " + config;  // an explicit config that is gone
+            return m;
+        }
+        if (c.status == docker::DaemonConfig::Status::refused) {
+            m.unknown = "cannot read its config file " + config + " as dockerd does (" + c.why + ")";
+            return m;
+        }
+        // Every reading of it: the daemon uses this root if any of them is this root.
+        std::vector<std::string> roots = c.data_roots;
+        if (roots.empty()) roots.push_back(probe.default_root.string());
+        for (const auto& r : roots) {
+            if (r.empty()) {
+                m.unknown = "empty data root in " + config;
                 return m;
             }
-            m.data_root = probe.default_root.string();
-        } else {
-            const auto json = nlohmann::json::parse(text.data, nullptr, false);
-            if (json.is_discarded() || !json.is_object()) {
-                m.unknown = "its config file " + config + " does not parse";
+            if (root.is_data_root_of(pid, r)) {
+                m.data_root = r;
+                m.matches = true;
                 return m;
-            }
-            const char* keys[] = {"data-root", "graph"};
-            m.data_root = probe.default_root.string();
-            for (const char* k : keys) {
-                auto it = json.find(k);
-                if (it == json.end()) continue;
-                if (!it->is_string()) {
-                    m.unknown = std::string("\"") + k + "\" in " + config + " is not a string";
-                    return m;
-                }
-                m.data_root = it->get<std::string>();
-                break;
             }
         }
+        m.data_root = roots.front();
+        return m;
     }
     if (m.data_root.empty()) {
         m.unknown = "empty data root";
@@ -422,9 +391,9 @@ Result<void> write_atomically(const fsys::path& p, const std::string& text) {
 
 } // namespace
 
-std::vector<fsys::path> dockerd_pidfiles(const std::optional<std::string>& daemon_json_pidfile) {
+std::vector<fsys::path> dockerd_pidfiles(const std::vector<std::string>& daemon_json_pidfiles) {
     std::vector<fsys::path> out{"/var/run/docker.pid"};
-    if (daemon_json_pidfile) out.emplace_back(*daemon_json_pidfile);
+    for (const auto& p : daemon_json_pidfiles) out.emplace_back(p);
     return out;
 }
 

@@ -88,8 +88,8 @@ private:
 Result<RootLocks> lock_root(const std::filesystem::path& root);
 
 // The pidfiles a dockerd for this root would write: dockerd's default (/var/run/docker.pid) and
-// daemon.json's "pidfile" (give it only when that daemon.json is this root's).
-std::vector<std::filesystem::path> dockerd_pidfiles(const std::optional<std::string>& daemon_json_pidfile);
+// every "pidfile" reading of daemon.json (give them only when that daemon.json is this root's).
+std::vector<std::filesystem::path> dockerd_pidfiles(const std::vector<std::string>& daemon_json_pidfiles);
 
 Result<PidfileClaim> claim_pidfiles(const std::vector<std::filesystem::path>& paths);
 

@@ -8,6 +8,7 @@
 #include "core/docker/witness_corpus.hpp"
 #include "core/gc/collect.hpp"
 #include "core/gc/hold_back.hpp"
+#include "core/plan/home_never_empty.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/plan/mounted_layers.hpp"
 
@@ -42,7 +43,7 @@ Result<Session> open_session(const PlanRequest& req) {
 
     const auto trees = docker::find_driver_trees(s.root_fd.get());
     const auto dj = docker::read_daemon_json(req.daemon_json, s.root);
-    auto chosen = docker::choose_driver(req.driver, trees, dj);
+    auto chosen = docker::choose_driver(req.driver, trees, dj, docker::has_containerd_dir(s.root_fd.get()));
     if (!chosen) return chosen.error();
     s.driver = chosen.value();
     if (!sdk::is_safe_component(s.driver)) return make_error("invalid driver name \"" + s.driver + "\"");
@@ -232,6 +233,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     p.candidates = std::move(held.candidates);
     p.held_back = std::move(held.held_back);
     p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());
+    keep_home_non_empty(s.home_fd.get(), s.driver, p.candidates, p.held_back);
 
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 

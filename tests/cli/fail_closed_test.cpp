@@ -257,6 +257,40 @@ TEST(FailClosed, SanityGateCoversARootWithoutImages) {
     EXPECT_EQ(snapshot_tree(r.root()), before);
 }
 
+// daemon.json as dockerd reads it: a UTF-16 file with its byte-order mark (dockerd 25+), and a
+// "pidfile" given twice. Every pidfile any reading names is held while apply runs.
+TEST(FailClosed, ApplyHoldsEveryPidfileAnyReadingOfDaemonJsonNames) {
+    Root r;
+    const fs::path first = r.t.path() / "run/first.pid", second = r.t.path() / "run/second.pid";
+    const fs::path dj = r.t.path() / "daemon.json";
+    const std::string text = "{\"data-root\": \"" + r.root().string() + "\", \"pidfile\": \"" + first.string() +
+                             "\", \"pidfile\": \"" + second.string() + "\"}";
+    std::string utf16 = "\xff\xfe";
+    for (char c : text) utf16 += std::string{c, '\0'};
+    write_file(dj, utf16);
+    const std::string inner = sh_quote(layergc_binary().string()) + " --root " + r.q() + " --daemon-json " +
+                              sh_quote(dj.string()) + " apply" + r.audit();
+    FILE* p = ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >/dev/null 2>&1").c_str(), "w");
+    ASSERT_NE(p, nullptr);
+    auto holder = [](const fs::path& f) {
+        std::ifstream in(f);
+        std::string pid, name;
+        std::getline(in, pid);
+        std::ifstream comm("/proc/" + pid + "/comm");
+        std::getline(comm, name);
+        return name;
+    };
+    for (int i = 0; i < 600 && (holder(first) != "layergc" || holder(second) != "layergc"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(holder(first), "layergc");
+    EXPECT_EQ(holder(second), "layergc");
+    std::fputs("n\n", p);
+    std::fflush(p);
+    ::pclose(p);
+    EXPECT_FALSE(fs::exists(first));
+    EXPECT_FALSE(fs::exists(second));
+}
+
 // dockerd writes its pidfile before its graph driver's Init (aufs deletes *-removing dirs, btrfs
 // mounts) and refuses to start while the file names a live process; the bolt locks come later.
 // While apply runs, the pidfile names layergc; afterwards it holds what it held before.

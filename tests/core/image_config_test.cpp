@@ -200,6 +200,7 @@ TEST(IdForm, ClassifiesDockersIdForms) {
 }
 
 #include "core/docker/driver_trees.hpp"
+#include "core/docker/store_choice.hpp"
 
 TEST(DriverChoice, FollowsDockerdsRules) {
     auto tree = [](const char* n, bool full) { return DriverTree{n, full, full}; };
@@ -208,14 +209,68 @@ TEST(DriverChoice, FollowsDockerdsRules) {
     EXPECT_EQ(choose_driver("aufs", {tree("overlay2", true)}, none).value(), "aufs");
     // dockerd skips vfs as prior state: overlay2 + a leftover vfs tree means overlay2.
     EXPECT_EQ(choose_driver("auto", {tree("overlay2", true), tree("vfs", true)}, none).value(), "overlay2");
-    EXPECT_EQ(choose_driver("auto", {tree("vfs", true)}, none).value(), "vfs");
+    // vfs is never prior: with only a vfs tree dockerd 29 takes the containerd store and 28 a new
+    // graph driver home, unless told (-s, $DOCKER_DRIVER), which layergc cannot see.
+    const auto only_vfs = choose_driver("auto", {tree("vfs", true)}, none);
+    ASSERT_FALSE(only_vfs.ok());
+    EXPECT_NE(only_vfs.error().message.find("dockerd 29"), std::string::npos) << only_vfs.error().message;
+    DaemonJson vfs_named;
+    vfs_named.storage_drivers = {"vfs"};
+    EXPECT_EQ(choose_driver("auto", {tree("vfs", true)}, vfs_named).value(), "vfs");
     const auto several = choose_driver("auto", {tree("overlay2", true), tree("aufs", true)}, none);
     ASSERT_FALSE(several.ok());
     EXPECT_NE(several.error().message.find("aufs"), std::string::npos);
     DaemonJson dj;
-    dj.storage_driver = "aufs";
+    dj.storage_drivers = {"aufs"};
     EXPECT_EQ(choose_driver("auto", {tree("overlay2", true), tree("aufs", true)}, dj).value(), "aufs");
     dj.containerd_snapshotter = true;
-    dj.storage_driver.reset();
+    dj.storage_drivers.clear();
     EXPECT_FALSE(choose_driver("auto", {tree("overlay2", true)}, dj).ok());
+    // Two readings of storage-driver (repeated or spelt two ways): dockerd's choice is not known.
+    DaemonJson two;
+    two.storage_drivers = {"aufs", "overlay2"};
+    const auto ambiguous = choose_driver("auto", {tree("overlay2", true), tree("aufs", true)}, two);
+    ASSERT_FALSE(ambiguous.ok());
+    EXPECT_NE(ambiguous.error().message.find("more than one reading"), std::string::npos);
+    EXPECT_EQ(choose_driver("vfs", {tree("overlay2", true)}, two).value(), "vfs");
+    // A daemon.json dockerd would not start with decides nothing.
+    DaemonJson bad;
+    bad.refused = "daemon.json: not JSON";
+    EXPECT_FALSE(choose_driver("auto", {tree("overlay2", true)}, bad).ok());
+    // "" is dockerd's own choice.
+    DaemonJson empty;
+    empty.storage_drivers = {""};
+    EXPECT_EQ(choose_driver("auto", {tree("overlay2", true)}, empty).value(), "overlay2");
+}
+
+TEST(StoreChoice, FollowsDockerd29sRule) {
+    auto tree = [](const char* n, bool full) { return DriverTree{n, full, full}; };
+    using Store = StoreChoice::Store;
+    const DaemonJson none;
+    // A prior non-empty home (not vfs) keeps the graph driver, on every version.
+    EXPECT_EQ(daemon_store_choice(none, {tree("overlay2", true)}, true).store, Store::graph_driver);
+    // Nothing prior, nothing set: 29 would take containerd, 28 a new home.
+    EXPECT_EQ(daemon_store_choice(none, {tree("overlay2", false)}, false).store, Store::unknown);
+    EXPECT_EQ(daemon_store_choice(none, {tree("vfs", true)}, true).store, Store::unknown);
+    EXPECT_NE(daemon_store_choice(none, {}, true).why.find("containerd/"), std::string::npos);
+    // features.containerd-snapshotter decides first.
+    DaemonJson on;
+    on.containerd_snapshotter = true;
+    EXPECT_EQ(daemon_store_choice(on, {tree("overlay2", true)}, false).store, Store::containerd);
+    EXPECT_FALSE(choose_driver("auto", {tree("overlay2", true)}, on).ok());
+    EXPECT_EQ(choose_driver("overlay2", {tree("overlay2", true)}, on).value(), "overlay2");
+    DaemonJson off;
+    off.containerd_snapshotter_off = true;
+    EXPECT_EQ(daemon_store_choice(off, {tree("overlay2", false)}, false).store, Store::graph_driver);
+    // A storage-driver that is no graph driver names a containerd snapshotter.
+    DaemonJson snap;
+    snap.storage_drivers = {"overlayfs"};
+    const auto c = daemon_store_choice(snap, {tree("overlay2", true)}, false);
+    EXPECT_EQ(c.store, Store::containerd);
+    EXPECT_EQ(c.name, "overlayfs");
+    EXPECT_FALSE(choose_driver("auto", {tree("overlay2", true)}, snap).ok());
+    DaemonJson graph;
+    graph.storage_drivers = {"btrfs"};
+    EXPECT_EQ(daemon_store_choice(graph, {}, true).store, Store::graph_driver);
+    EXPECT_EQ(choose_driver("auto", {tree("btrfs", true), tree("overlay2", true)}, graph).value(), "btrfs");
 }

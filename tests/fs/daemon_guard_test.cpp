@@ -140,6 +140,24 @@ TEST(DetectDaemon, DefaultConfigThenDefaultRoot) {
     EXPECT_FALSE(has_evidence(detect_daemon(r.other, probe), "process", pid_tag(d)));
 }
 
+TEST(DetectDaemon, EveryReadingOfTheConfigCounts) {
+    Roots r;
+    // dockerd 25+ reads a UTF-16 file with its byte-order mark; "Data-Root" is matched by the
+    // struct decoding; a repeated key has two readings. Each one names the root in one reading.
+    const std::string utf16 = r.tmp / "utf16.json";
+    std::string text = "{\"data-root\": \"" + r.root + "\"}", bytes = "\xff\xfe";
+    for (char c : text) bytes += std::string{c, '\0'};
+    write_file(utf16, bytes);
+    const std::string repeated = r.tmp / "repeated.json";
+    write_file(repeated, "{\"data-root\": \"" + r.root + "\", \"data-root\": \"" + r.other + "\"}");
+    const std::string folded = r.tmp / "folded.json";
+    write_file(folded, "\xef\xbb\xbf {\"Data-Root\": \"" + r.root + "\"}\n");
+    for (const auto& config : {utf16, repeated, folded}) {
+        Child d = spawn_dockerd({"--config-file", config});
+        EXPECT_TRUE(has_evidence(detect_daemon(r.root), "process", pid_tag(d))) << config;
+    }
+}
+
 TEST(DetectDaemon, UnreadableConfigFailsClosed) {
     Roots r;
     const std::string config = r.tmp / "broken.json";
