@@ -27,7 +27,7 @@ fi
 # A dictionary of tokens for the target's format, when there is one (tests/fuzz/dict/).
 dict=""
 case "$name" in
-  fuzz_image_config|fuzz_go_json|fuzz_plan_file) dict="-dict=$(dirname "$0")/dict/json.dict" ;;
+  fuzz_image_config|fuzz_go_json|fuzz_daemon_config|fuzz_plan_file) dict="-dict=$(dirname "$0")/dict/json.dict" ;;
 esac
 
 dirs="$corpus"
