@@ -16,9 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class AufsFromRealMetadata : public DockerdFixture {};
+class AufsFromRealMetadata : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
 
-TEST_F(AufsFromRealMetadata, FindsTheSameOrphansAndKeepsEveryLiveLayer) {
+TEST_P(AufsFromRealMetadata, FindsTheSameOrphansAndKeepsEveryLiveLayer) {
+    use_daemon_version(GetParam());
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     const fs::path converter = fs::path(LAYERGC_SOURCE_DIR) / "tests/gen/overlay2_to_aufs.py";
     ASSERT_TRUE(fs::exists(converter)) << converter << " is missing: the aufs tree is made by it";
@@ -92,6 +93,8 @@ TEST_F(AufsFromRealMetadata, FindsTheSameOrphansAndKeepsEveryLiveLayer) {
     EXPECT_EQ(after.candidate_keys(), std::set<CandidateKey>{}) << describe(after.candidate_keys());
     EXPECT_TRUE(after.blocking_problems().empty()) << after.problems_text();
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, AufsFromRealMetadata, ::testing::ValuesIn(daemon_versions()), version_name);
 
 } // namespace
 } // namespace layergc::e2e

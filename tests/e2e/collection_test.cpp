@@ -29,10 +29,11 @@ std::map<std::string, std::string> layer_storage_listing(const DockerdInstance& 
     return all;
 }
 
-class DriverCollection : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
+class DriverCollection : public DockerdFixture, public ::testing::WithParamInterface<VersionDriver> {};
 
 TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
-    const std::string driver = GetParam();
+    const auto& [version, driver] = GetParam();
+    use_daemon_version(version);
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     DockerdInstance& d = start_daemon(driver);
     const fs::path root = d.data_root();
@@ -144,13 +145,9 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     expect_field_content_works(field, images_before, containers_before, workdir());
 }
 
-std::string driver_name(const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; }
-
-// btrfs runs on a loop-mounted btrfs image (DockerdFixture); each driver has its own stray-dir
-// recipe (driver_layout.hpp).
-INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverCollection,
-                         ::testing::Values(std::string("overlay2"), std::string("vfs"), std::string("btrfs")),
-                         driver_name);
+// Each daemon version with each driver (daemon_versions.hpp). btrfs runs on a loop-mounted btrfs
+// image (DockerdFixture); each driver has its own stray-dir recipe (driver_layout.hpp).
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverCollection, version_driver_matrix(), version_driver_name);
 
 } // namespace
 } // namespace layergc::e2e

@@ -54,12 +54,12 @@ uint64_t suite_seed() {
     return seed;
 }
 
-class FaultInjection : public DockerdFixture, public ::testing::WithParamInterface<std::string> {
+class FaultInjection : public DockerdFixture, public ::testing::WithParamInterface<VersionDriver> {
 protected:
     // The invariants of a collection on a root the daemon is not running on: a plan with no
     // blocking problem and no candidate that a survivor uses, and every used dir on disk.
     void expect_survivors_protected(const std::string& when, const Survivors& s) {
-        const std::string driver = GetParam();
+        const std::string driver = std::get<1>(GetParam());
         const fs::path root = daemon().data_root();
         MetadataUsage usage = metadata_usage(root, driver, s.images, s.containers);
         for (const auto& u : usage.unresolved) ADD_FAILURE() << when << ": survivor metadata: " << u;
@@ -90,7 +90,7 @@ protected:
     // printed; the offline invariants are checked again after it, and the next applies must
     // still complete the job.
     void expect_daemon_runs_interrupted_root(const std::string& what, DaemonChaos& chaos, const Survivors& protected_set) {
-        const std::string driver = GetParam();
+        const std::string driver = std::get<1>(GetParam());
         const fs::path sha256 = daemon().data_root() / "image" / driver / "layerdb/sha256";
         const size_t candidates_before = layergc_plan(daemon().data_root(), driver).candidate_keys().size();
         const std::set<std::string> removing_before = removing_records(sha256);
@@ -105,7 +105,7 @@ protected:
         const std::set<std::string> removing_after = removing_records(sha256);
         size_t finished = 0;
         for (const auto& r : removing_before) finished += removing_after.count(r) == 0 ? 1 : 0;
-        std::cout << "[e2e] " << driver << " dockerd ran on the root left by layergc " << what << ": it finished " << finished
+        std::cout << "[e2e] " << daemon_label(driver) << "dockerd ran on the root left by layergc " << what << ": it finished " << finished
                   << " of " << removing_before.size() << " -removing records (" << removing_after.size() << " left); candidates "
                   << candidates_before << " before, " << layergc_plan(daemon().data_root(), driver).candidate_keys().size()
                   << " after; the daemon and its checks took "
@@ -125,10 +125,11 @@ protected:
 };
 
 TEST_P(FaultInjection, KilledDaemonAndKilledCollectorLeaveEverySurvivorWorking) {
-    const std::string driver = GetParam();
+    const auto& [version, driver] = GetParam();
+    use_daemon_version(version);
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
-    const uint64_t seed = suite_seed() ^ std::hash<std::string>{}(driver);
-    std::cout << "[e2e] fault injection on " << driver << ": seed " << suite_seed()
+    const uint64_t seed = suite_seed() ^ std::hash<std::string>{}(driver) ^ (std::hash<std::string>{}(version) << 1);
+    std::cout << "[e2e] fault injection on " << driver << " with dockerd " << version << ": seed " << suite_seed()
               << " (replay with LAYERGC_E2E_SEED=" << suite_seed() << ")" << std::endl;
     std::mt19937_64 rng(seed);
     const auto started = Clock::now();
@@ -144,23 +145,23 @@ TEST_P(FaultInjection, KilledDaemonAndKilledCollectorLeaveEverySurvivorWorking) 
             std::cout << "[e2e] time cap reached after " << r << " rounds" << std::endl;
             break;
         }
-        std::cout << "[e2e] " << driver << " " << chaos.round(r) << std::endl;
+        std::cout << "[e2e] " << daemon_label(driver) << chaos.round(r) << std::endl;
     }
 
     // ---- 2. a clean stop, then a collection of whatever the cuts left
     const Survivors survivors = chaos.survey();
-    std::cout << "[e2e] " << driver << " survivors: " << survivors.describe() << std::endl;
+    std::cout << "[e2e] " << daemon_label(driver) << "survivors: " << survivors.describe() << std::endl;
     stop_daemon_gracefully();
     expect_survivors_protected("after the power cuts", survivors);
     PlanDocument first = layergc_plan(root, driver);
-    std::cout << "[e2e] " << driver << " plan after the cuts: " << first.candidate_keys().size() << " candidates\n"
+    std::cout << "[e2e] " << daemon_label(driver) << "plan after the cuts: " << first.candidate_keys().size() << " candidates\n"
               << describe(first.candidate_keys()) << std::flush;
     const std::vector<std::string> apply = {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()};
     ProcessResult applied = run_layergc(root, driver, apply);
     if (applied.exit_code == exit_code::refused && applied.err.find("sanity gate") != std::string::npos) {
         // The cuts can leave more garbage than live layers (a load cut off after most of its
         // layers): the gate asks for --force, which the test's own oracle above stands in for.
-        std::cout << "[e2e] " << driver << " sanity gate: " << applied.err << std::flush;
+        std::cout << "[e2e] " << daemon_label(driver) << "sanity gate: " << applied.err << std::flush;
         std::vector<std::string> forced = apply;
         forced.push_back("--force");
         applied = run_layergc(root, driver, forced);
@@ -233,7 +234,7 @@ TEST_P(FaultInjection, KilledDaemonAndKilledCollectorLeaveEverySurvivorWorking) 
         // --force: the garbage is more than half the layer dirs on purpose (the sanity gate).
         ProcessResult r = run_layergc(root, driver, {"apply", "--yes", "--force", "--audit-log", (workdir() / "killed.jsonl").string()}, o);
         const std::string what = k.fault_point.empty() ? "kill after " + std::to_string(k.delay.count()) + " ms" : k.fault_point;
-        std::cout << "[e2e] " << driver << " layergc apply, " << what << ": " << (r.term_signal ? "killed" : r.describe()) << std::endl;
+        std::cout << "[e2e] " << daemon_label(driver) << "layergc apply, " << what << ": " << (r.term_signal ? "killed" : r.describe()) << std::endl;
         if (r.term_signal == 0) ASSERT_EQ(r.exit_code, exit_code::ok) << what << ": " << r.describe() << "\n" << r.out;
         else ++killed;
         expect_survivors_protected("after layergc " + what, protected_set);
@@ -251,15 +252,11 @@ TEST_P(FaultInjection, KilledDaemonAndKilledCollectorLeaveEverySurvivorWorking) 
     EXPECT_EQ(final_state.images, protected_set.images);
     EXPECT_EQ(final_state.containers, protected_set.containers);
     for (const auto& f : chaos.survivor_failures(protected_set)) ADD_FAILURE() << "after the killed collections: " << f;
-    std::cout << "[e2e] " << driver << " fault injection took "
+    std::cout << "[e2e] " << daemon_label(driver) << "fault injection took "
               << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count() << " s" << std::endl;
 }
 
-std::string driver_name(const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; }
-
-INSTANTIATE_TEST_SUITE_P(RealDockerd, FaultInjection,
-                         ::testing::Values(std::string("overlay2"), std::string("vfs"), std::string("btrfs")),
-                         driver_name);
+INSTANTIATE_TEST_SUITE_P(RealDockerd, FaultInjection, version_driver_matrix(), version_driver_name);
 
 } // namespace
 } // namespace layergc::e2e

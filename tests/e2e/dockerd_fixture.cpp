@@ -17,10 +17,21 @@ void DockerdFixture::SetUp() {
     workdir_ = tmpl;
 }
 
+void DockerdFixture::use_daemon_version(const std::string& version) {
+    if (!daemons_.empty()) throw std::logic_error("use_daemon_version after a daemon was made");
+    daemon_rootfs(version);  // throws on an unknown version
+    version_ = version;
+}
+
+std::string DockerdFixture::daemon_label(const std::string& storage_driver) const {
+    return "[dockerd " + version_ + " " + storage_driver + "] ";
+}
+
 DockerdInstance& DockerdFixture::start_daemon(const std::string& storage_driver) {
     for (auto& [driver, instance] : daemons_)
         if (driver != storage_driver && instance->running())
             throw std::logic_error("one daemon at a time: the " + driver + " daemon still runs");
+    share_workdir_with_namespaced_daemon();
     if (storage_driver == "btrfs" && !btrfs_) {
         // 2 GiB, sparse: the images of the fault-injection test with room to spare; what is
         // written is what the layers hold (tens of MiB).
@@ -28,18 +39,28 @@ DockerdInstance& DockerdFixture::start_daemon(const std::string& storage_driver)
     }
     auto& slot = daemons_[storage_driver];
     if (!slot) {
-        slot = std::make_unique<DockerdInstance>(workdir_, storage_driver);
+        slot = std::make_unique<DockerdInstance>(workdir_, storage_driver, version_);
         if (btrfs_) slot->keep_mount(btrfs_->mount_id());
         if (home_fs_) slot->keep_mount(home_fs_->mount_id());
         if (root_bind_id_ >= 0) slot->keep_mount(root_bind_id_);
+        if (shared_mount_id_ >= 0) slot->keep_mount(shared_mount_id_);
     }
     current_ = slot.get();
     slot->start();
     return *slot;
 }
 
+void DockerdFixture::share_workdir_with_namespaced_daemon() {
+    if (daemon_rootfs(version_).empty() || shared_mount_id_ >= 0) return;
+    // Before any filesystem is mounted below it (btrfs image, a home of its own): those mounts must
+    // be on the shared bind (a bind made after them would hide them, and a kept mount ID would be
+    // the hidden one).
+    shared_mount_id_ = share_directory(workdir_);
+}
+
 void DockerdFixture::home_on_own_filesystem(const std::string& storage_driver, const std::string& fstype) {
     if (!daemons_.empty()) throw std::logic_error("home_on_own_filesystem() must come before start_daemon()");
+    share_workdir_with_namespaced_daemon();
     const fs::path root = workdir_ / "root";
     fs::create_directories(root);
     ProcessOptions o;
@@ -101,7 +122,9 @@ void DockerdFixture::TearDown() {
         if (::umount2((workdir_ / "root").c_str(), 0) != 0) ::umount2((workdir_ / "root").c_str(), MNT_DETACH);
         root_bind_id_ = -1;
     }
+    // Last, the directory's own bind (namespaced versions): deepest first puts it at the end.
     unmount_everything_under(workdir_);
+    shared_mount_id_ = -1;
     auto still = mounts_under(workdir_);
 
     const char* keep_env = std::getenv("LAYERGC_E2E_KEEP");

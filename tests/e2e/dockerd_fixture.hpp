@@ -9,12 +9,18 @@
 // same root one after the other, one per storage driver (a host that switched drivers), never
 // two at once.
 //
+// The dockerd version (daemon_versions.hpp) is chosen with use_daemon_version() before the first
+// start_daemon(); 20.10 by default. For 26.1 the directory is first bound onto itself and made
+// rshared (share_directory()), before the btrfs image is mounted in it; the daemons keep that
+// mount and TearDown unmounts it last.
+//
 // A daemon or a loop mount that cannot be set up is a test FAILURE with the reason and the log,
 // never a skip. Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection,
 // =always to keep every test's (the daemon is stopped and everything unmounted either way; the
 // btrfs image is always deleted).
 #pragma once
 
+#include "daemon_versions.hpp"
 #include "dockerd_instance.hpp"
 #include "loop_btrfs_image.hpp"
 
@@ -60,8 +66,19 @@ protected:
     // The test's private directory (/tmp/lge-XXXXXX); the daemon lives in it.
     const std::filesystem::path& workdir() const { return workdir_; }
 
+    // Which dockerd start_daemon() runs; set before the first start.
+    void use_daemon_version(const std::string& version);
+    const std::string& daemon_version() const { return version_; }
+    // "[dockerd 26.1 overlay2] ": for messages of tests that run several versions.
+    std::string daemon_label(const std::string& storage_driver) const;
+
 private:
     std::filesystem::path workdir_;
+    std::string version_ = dockerd20;
+    int shared_mount_id_ = -1;  // the directory bound onto itself (namespaced versions)
+    // For a version run in its own mount namespace: binds the work dir onto itself, rshared, once,
+    // so the daemon's mounts and the host's propagate both ways.
+    void share_workdir_with_namespaced_daemon();
     std::map<std::string, std::unique_ptr<DockerdInstance>> daemons_;  // by storage driver
     DockerdInstance* current_ = nullptr;
     std::unique_ptr<LoopBtrfsImage> btrfs_;

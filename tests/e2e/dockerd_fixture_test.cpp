@@ -7,14 +7,17 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 namespace layergc::e2e {
 namespace {
 
 namespace fs = std::filesystem;
 
-class DockerdFixtureSelfTest : public DockerdFixture {};
+class DockerdFixtureSelfTest : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
 
-TEST_F(DockerdFixtureSelfTest, PowerCutLeftoversAreKilledAndUnmounted) {
+TEST_P(DockerdFixtureSelfTest, PowerCutLeftoversAreKilledAndUnmounted) {
+    use_daemon_version(GetParam());
     DockerdInstance& d = start_daemon("overlay2");
     fs::path rootfs = workdir() / "rootfs";
     fs::create_directories(rootfs / "bin");
@@ -28,6 +31,7 @@ TEST_F(DockerdFixtureSelfTest, PowerCutLeftoversAreKilledAndUnmounted) {
 
     d.kill_hard();
     DaemonStop leftovers = d.stop();
+    std::cout << "[e2e] dockerd " << GetParam() << " power cut: " << leftovers.describe() << std::endl;
     // dockerd's containerd dies with it (it runs with a parent-death signal); the shim and the
     // container it ran do not.
     std::string killed;
@@ -42,6 +46,8 @@ TEST_F(DockerdFixtureSelfTest, PowerCutLeftoversAreKilledAndUnmounted) {
     start_daemon("overlay2");
     EXPECT_EQ(d.docker_ok({"ps", "-aq"}).empty(), false);
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DockerdFixtureSelfTest, ::testing::ValuesIn(daemon_versions()), version_name);
 
 // A real message captured from dockerd 20.10.24 building `RUN echo bk-two > /bk2` with BuildKit.
 TEST(BuildStreamDecoding, ReadsBuildKitTraceVertexes) {

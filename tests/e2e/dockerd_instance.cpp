@@ -1,15 +1,23 @@
 #include "dockerd_instance.hpp"
 
 #include "daemon_leftovers.hpp"
+#include "daemon_versions.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -46,6 +54,92 @@ bool reap_within(pid_t pid, std::chrono::milliseconds limit, int* status) {
     }
 }
 
+// What the child does, between fork and exec, to run a dockerd from its own root: every path
+// is made before the fork (the child of a threaded process may only make system calls).
+struct NamespacedRoot {
+    std::string rootfs, tmp, run;
+    std::vector<std::pair<std::string, std::string>> rbinds;  // host path → path in rootfs
+    std::vector<std::string> mkdirs;                          // in the rootfs's /tmp tmpfs, in order
+    std::string base, base_inside;
+};
+
+NamespacedRoot plan_namespaced_root(const fs::path& rootfs, const fs::path& base) {
+    const fs::path normal = base.lexically_normal();
+    const fs::path rel = normal.lexically_relative("/tmp");
+    if (rel.empty() || *rel.begin() == ".." || *rel.begin() == ".")
+        throw std::logic_error("a namespaced dockerd's directory must be below /tmp (the root's /tmp is a tmpfs): " + base.string());
+    NamespacedRoot p;
+    p.rootfs = rootfs.string();
+    p.tmp = (rootfs / "tmp").string();
+    p.run = (rootfs / "run").string();
+    for (const char* d : {"proc", "sys", "dev"}) p.rbinds.emplace_back(std::string("/") + d, (rootfs / d).string());
+    fs::path inside = rootfs / "tmp";
+    for (const auto& part : rel) {
+        inside /= part;
+        p.mkdirs.push_back(inside.string());
+    }
+    p.base = normal.string();
+    p.base_inside = inside.string();
+    return p;
+}
+
+// Async-signal-safe: writes "layergc e2e: <what> <path>: errno N" to fd 2 and exits.
+[[noreturn]] void child_fail(const char* what, const std::string& path) {
+    auto put = [](const char* s) { (void)!write(2, s, std::strlen(s)); };
+    char num[16];
+    int e = errno, n = 0;
+    char rev[16];
+    do {
+        rev[n++] = static_cast<char>('0' + e % 10);
+        e /= 10;
+    } while (e && n < 15);
+    for (int i = 0; i < n; ++i) num[i] = rev[n - 1 - i];
+    num[n] = 0;
+    put("layergc e2e: cannot set up the daemon's root: ");
+    put(what);
+    put(" ");
+    put(path.c_str());
+    put(": errno ");
+    put(num);
+    put("\n");
+    _exit(126);
+}
+
+void child_enter_namespaced_root(const NamespacedRoot& p) {
+    if (unshare(CLONE_NEWNS) != 0) child_fail("unshare(CLONE_NEWNS)", "");
+    // The root, bound onto itself (private: nothing of it reaches the host) and read-only: the
+    // cache stays as docker_rootfs.sh made it.
+    if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND, nullptr) != 0) child_fail("bind", p.rootfs);
+    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) child_fail("make private", p.rootfs);
+    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+        child_fail("remount read-only", p.rootfs);
+    if (mount("tmpfs", p.tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail("tmpfs on", p.tmp);
+    if (mount("tmpfs", p.run.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") != 0) child_fail("tmpfs on", p.run);
+    for (const auto& [from, to] : p.rbinds) {
+        if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", to);
+        if (mount(nullptr, to.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) child_fail("make rslave", to);
+    }
+    for (const auto& d : p.mkdirs)
+        if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) child_fail("mkdir", d);
+    // The test's directory at the same path: a peer of the host's shared bind, so what dockerd
+    // mounts below it appears on the host, and the host's unmounts reach it.
+    if (mount(p.base.c_str(), p.base_inside.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", p.base_inside);
+    int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int new_root = open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (old_root < 0 || new_root < 0) child_fail("open", p.rootfs);
+    if (fchdir(new_root) != 0) child_fail("fchdir", p.rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) child_fail("pivot_root", p.rootfs);
+    // The old root is stacked on the new one: make its copies private first (they include the
+    // peers of the host's shared bind and of the btrfs data root on it: detaching them while
+    // shared would unmount the host's), then detach it.
+    if (fchdir(old_root) != 0) child_fail("fchdir", "old root");
+    if (mount(nullptr, ".", nullptr, MS_PRIVATE | MS_REC, nullptr) != 0) child_fail("make old root rprivate", "");
+    if (umount2(".", MNT_DETACH) != 0) child_fail("detach old root", "");
+    if (chdir("/") != 0) child_fail("chdir", "/");
+    close(old_root);
+    close(new_root);
+}
+
 } // namespace
 
 std::string DaemonStop::describe() const {
@@ -56,8 +150,10 @@ std::string DaemonStop::describe() const {
     return s;
 }
 
-DockerdInstance::DockerdInstance(fs::path base, std::string storage_driver)
-    : base_(std::move(base)), driver_(std::move(storage_driver)) {}
+DockerdInstance::DockerdInstance(fs::path base, std::string storage_driver, std::string version)
+    : base_(std::move(base)), driver_(std::move(storage_driver)), version_(std::move(version)) {
+    daemon_rootfs(version_);  // throws on an unknown version
+}
 
 DockerdInstance::~DockerdInstance() {
     try {
@@ -76,8 +172,18 @@ std::string DockerdInstance::log_tail(size_t max_bytes) const {
 
 void DockerdInstance::start(std::chrono::seconds timeout) {
     if (running()) throw std::runtime_error("dockerd already running (pid " + std::to_string(pid_) + ")");
-    if (access(dockerd_binary, X_OK) != 0)
+    const fs::path rootfs = daemon_rootfs(version_);
+    if (rootfs.empty() && access(dockerd_binary, X_OK) != 0)
         throw std::runtime_error(std::string(dockerd_binary) + " is not installed (Debian package docker.io)");
+    std::optional<NamespacedRoot> namespaced;
+    if (!rootfs.empty()) {
+        if (access((rootfs / "usr/sbin/dockerd").c_str(), X_OK) != 0)
+            throw std::runtime_error("dockerd " + version_ + " is not in " + rootfs.string() +
+                                     ": make it with tests/e2e/docker_rootfs.sh (`make test` and `make e2e` run it)");
+        if (!is_shared_mount_point(base_))
+            throw std::logic_error(base_.string() + " must be a shared mount point for dockerd " + version_ + " (share_directory)");
+        namespaced = plan_namespaced_root(rootfs, base_);
+    }
     if (socket_path().string().size() >= 100)
         throw std::runtime_error("socket path too long for AF_UNIX: " + socket_path().string());
     fs::create_directories(data_root());
@@ -100,7 +206,8 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
 
     int log_fd = open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) throw std::runtime_error("open " + log_path().string() + ": " + std::strerror(errno));
-    std::string banner = "\n===== layergc e2e: starting dockerd =====\n";
+    std::string banner = "\n===== layergc e2e: starting dockerd " + version_ + (rootfs.empty() ? "" : " from " + rootfs.string()) +
+                         " =====\n";
     (void)!write(log_fd, banner.data(), banner.size());
 
     pid_t parent = getpid();
@@ -117,6 +224,7 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
         dup2(devnull, 0);
         dup2(log_fd, 1);
         dup2(log_fd, 2);
+        if (namespaced) child_enter_namespaced_root(*namespaced);
         execv(args[0], args.data());
         _exit(127);
     }
@@ -134,21 +242,50 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
                                      ") before answering on " + socket_path().string() +
                                      "; " + leftovers.describe() + "; log:\n" + log_tail());
         }
+        bool answered = false;
         if (fs::exists(socket_path())) {
             try {
                 HttpResponse r = unix_http_request(socket_path(), "GET", "/_ping", {}, {},
                                                    std::chrono::seconds(5));
-                if (r.status == 200 && r.body == "OK") return;
-                last_error = "ping answered " + std::to_string(r.status) + " " + r.body;
+                answered = r.status == 200 && r.body == "OK";
+                if (!answered) last_error = "ping answered " + std::to_string(r.status) + " " + r.body;
             } catch (const std::exception& e) {
                 last_error = e.what();
             }
+        }
+        if (answered) {
+            check_store();
+            return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     DaemonStop stopped = stop();
     throw std::runtime_error("dockerd did not answer /_ping within " + std::to_string(timeout.count()) +
                              " s (" + last_error + "); " + stopped.describe() + "; log:\n" + log_tail());
+}
+
+// The graph-driver store, pinned: every daemon runs with --storage-driver, which also keeps a
+// dockerd that would pick the containerd image store on a fresh root (containerd-snapshotter on,
+// Docker 29's default) on the graph driver. dockerd 26 takes the containerd store only with
+// features.containerd-snapshotter, which nothing here sets. /info says which store runs: Driver is
+// the graph driver's name, and a containerd snapshotter adds a "driver-type"
+// io.containerd.snapshotter.v1 row to DriverStatus.
+void DockerdInstance::check_store() {
+    HttpResponse r = api("GET", "/v1.41/info");
+    auto info = nlohmann::json::parse(r.body, nullptr, false);
+    std::string problem;
+    if (r.status != 200 || info.is_discarded() || !info.is_object()) {
+        problem = "GET /info answered " + std::to_string(r.status) + ": " + r.body.substr(0, 500);
+    } else if (info.value("Driver", "") != driver_) {
+        problem = "it runs storage driver '" + info.value("Driver", "") + "', not " + driver_;
+    } else if (info.contains("DriverStatus") && info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos) {
+        problem = "it runs the containerd image store: " + info.at("DriverStatus").dump();
+    } else {
+        return;
+    }
+    DaemonStop stopped = stop();
+    throw std::runtime_error("dockerd " + version_ + " on " + data_root().string() + ": " + problem + "; " + stopped.describe() +
+                             "; log:\n" + log_tail());
 }
 
 DaemonStop DockerdInstance::stop(std::chrono::seconds timeout) {

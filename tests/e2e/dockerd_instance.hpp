@@ -1,6 +1,8 @@
-// One real dockerd (Debian's docker.io 20.10) on a throw-away directory, run the way DESIGN §5
-// says: its own --data-root, --exec-root, --pidfile and unix socket, no bridge, no iptables,
-// a storage driver chosen by the caller (overlay2 now; vfs and btrfs for the driver matrix).
+// One real dockerd on a throw-away directory, run the way DESIGN §5 says: its own --data-root,
+// --exec-root, --pidfile and unix socket, no bridge, no iptables, a storage driver chosen by the
+// caller (overlay2, vfs, btrfs). The version is chosen by the caller too (daemon_versions.hpp):
+// 20.10 is the host's /usr/sbin/dockerd; 26.1 is the dockerd of a Debian 13 root, run in a mount
+// namespace of its own whose root is that tree (see start()).
 //
 //   <base>/root          the data root layergc works on
 //   <base>/exec          exec root (containerd state, runc, shims' sockets)
@@ -33,17 +35,32 @@ struct DaemonStop {
 
 class DockerdInstance {
 public:
-    static constexpr const char* dockerd_binary = "/usr/sbin/dockerd";
+    static constexpr const char* dockerd_binary = "/usr/sbin/dockerd";  // in the daemon's root
     // /usr/local/bin/docker on these machines is a different client: always use Debian's.
     static constexpr const char* docker_binary = "/usr/bin/docker";
 
-    DockerdInstance(std::filesystem::path base, std::string storage_driver);
+    // `version` is one of daemon_versions(). A namespaced version (26.1) needs `base` to be a
+    // shared mount point (share_directory()) before start().
+    DockerdInstance(std::filesystem::path base, std::string storage_driver, std::string version = "20.10");
     ~DockerdInstance();  // stops the daemon if it runs; never throws
     DockerdInstance(const DockerdInstance&) = delete;
     DockerdInstance& operator=(const DockerdInstance&) = delete;
 
-    // Starts dockerd and waits until GET /_ping answers OK. Throws std::runtime_error, with the
-    // tail of the daemon's log, if it exits or does not answer in time.
+    // Starts dockerd and waits until GET /_ping answers OK, then checks with GET /info that it
+    // runs the graph driver it was given (not the containerd image store). Throws
+    // std::runtime_error, with the tail of the daemon's log, if it exits, does not answer in time
+    // or runs another store.
+    //
+    // 26.1 runs from its cached root (daemon_rootfs()): the child unshares its mount namespace,
+    // binds the root onto itself read-only (dockerd and runc pivot: the root must be a mount
+    // point of its own), mounts tmpfs on /tmp and /run, binds /proc, /sys and /dev recursively
+    // (as slaves), binds `base` recursively at the same path (a peer of the host's shared `base`:
+    // mounts propagate both ways), pivot_root()s into it and detaches the old root (made private
+    // first, so that nothing of that propagates), then execs /usr/sbin/dockerd. A chroot is not
+    // enough: a container's mount namespace would keep the host's root as its root, and
+    // `docker exec` lands there (observed: `docker exec c sh -c 'echo x > /f'` wrote the host's
+    // /f). Everything of that namespace but what propagated to `base` goes with its last
+    // process; stop() undoes the rest on the host, as for 20.10.
     void start(std::chrono::seconds timeout = std::chrono::seconds(120));
 
     // SIGTERM to our dockerd's pid and a wait (dockerd stops running containers, which takes
@@ -70,6 +87,7 @@ public:
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
     const std::string& storage_driver() const { return driver_; }
+    const std::string& version() const { return version_; }
     const std::filesystem::path& base() const { return base_; }
     std::filesystem::path data_root() const { return base_ / "root"; }
     std::filesystem::path exec_root() const { return base_ / "exec"; }
@@ -88,15 +106,18 @@ public:
     HttpResponse api(const std::string& method, const std::string& target,
                      const std::string& body = {}, const std::string& content_type = {}) const;
 
-    // A BuildKit build through the API (the CLI has no buildx): POST
+    // A BuildKit build through the API (the CLI has no buildx; both daemons take API 1.41): POST
     // /v1.41/build?version=2&networkmode=none&t=<tag> with `tar -C context_dir -c .` as the
     // body, read to the end. Throws if the HTTP status is not 200; the returned stream says
     // whether the build succeeded and which steps were cached.
     BuildStream buildkit_build(const std::filesystem::path& context_dir, const std::string& tag) const;
 
 private:
+    void check_store();  // throws, after stop(), unless /info shows driver_ as a graph driver
+
     std::filesystem::path base_;
     std::string driver_;
+    std::string version_;
     pid_t pid_ = -1;
     std::set<int> keep_mounts_;
 };

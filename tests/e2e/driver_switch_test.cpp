@@ -28,7 +28,7 @@ struct Tree {
     std::vector<fs::path> candidate_paths;  // of the first collection
 };
 
-class DriverSwitch : public DockerdFixture {
+class DriverSwitch : public DockerdFixture, public ::testing::WithParamInterface<std::string> {
 protected:
     // The scenario of the driver matrix on one driver, orphans included, daemon left stopped.
     Tree make_tree(const std::string& driver) {
@@ -63,7 +63,8 @@ protected:
     }
 };
 
-TEST_F(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
+TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
+    use_daemon_version(GetParam());
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     std::map<std::string, Tree> trees;
     trees["vfs"] = make_tree("vfs");          // the old driver
@@ -149,6 +150,8 @@ TEST_F(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
         stop_daemon_gracefully();
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverSwitch, ::testing::ValuesIn(daemon_versions()), version_name);
 
 } // namespace
 } // namespace layergc::e2e

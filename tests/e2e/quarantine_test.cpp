@@ -72,10 +72,11 @@ fs::path quarantined_copy(const fs::path& run_dir, const fs::path& rel) {
     return {};
 }
 
-class DriverQuarantine : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
+class DriverQuarantine : public DockerdFixture, public ::testing::WithParamInterface<VersionDriver> {};
 
 TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
-    const std::string driver = GetParam();
+    const auto& [version, driver] = GetParam();
+    use_daemon_version(version);
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     DockerdInstance& d = start_daemon(driver);
     const fs::path root = d.data_root();
@@ -199,12 +200,8 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     expect_field_content_works(field, images_before, containers_before, scratch);
 }
 
-std::string driver_name(const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; }
-
-// The same drivers as the collection matrix (collection_test.cpp); btrfs on its loop image.
-INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverQuarantine,
-                         ::testing::Values(std::string("overlay2"), std::string("vfs"), std::string("btrfs")),
-                         driver_name);
+// The same matrix as the collection (collection_test.cpp); btrfs on its loop image.
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverQuarantine, version_driver_matrix(), version_driver_name);
 
 } // namespace
 } // namespace layergc::e2e
