@@ -4,7 +4,10 @@
 #include "subprocess.hpp"
 
 #include <fstream>
+#include <iostream>
+#include <chrono>
 #include <sstream>
+#include <thread>
 #include <stdexcept>
 #include <sys/mount.h>
 
@@ -108,6 +111,19 @@ std::vector<std::string> LoopBtrfsImage::release() {
             ProcessResult r = run_process({"losetup", "-d", dev});
             if (!r.ok()) problems.push_back("losetup -d " + dev + ": " + r.describe());
         }
+        // A loop device whose filesystem another mount namespace still held when it went away
+        // (a container's; a namespaced dockerd's own, DockerdInstance::start) is detached only
+        // when the kernel has released that filesystem, which happens after the namespace's last
+        // process exited, from a work queue (btrfs then commits and closes: observed well under
+        // a second). losetup -d marks it autoclear; wait for that.
+        const auto began = std::chrono::steady_clock::now();
+        int waited = 0;
+        for (; waited < 150 && !loop_devices_of(image_).empty(); ++waited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (waited > 0)
+            std::cerr << "[e2e teardown] the loop device of " << image_.filename().string() << " was released "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count()
+                      << " ms after losetup -d\n";
         for (const auto& dev : loop_devices_of(image_)) problems.push_back(dev + " is still attached to " + image_.string());
         fs::remove(image_, ec);
         if (ec) problems.push_back("cannot delete " + image_.string() + ": " + ec.message());
