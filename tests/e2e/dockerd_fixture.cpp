@@ -1,8 +1,10 @@
 #include "dockerd_fixture.hpp"
 
 #include "daemon_leftovers.hpp"
+#include "tree_listing.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <sys/mount.h>
@@ -109,7 +111,15 @@ void DockerdFixture::TearDown() {
     current_ = nullptr;
     // Whatever a failed start or a thrown test left, by its own pid and mount point.
     for (const auto& k : kill_processes_naming(workdir_)) std::cerr << "[e2e teardown] killed " << k << "\n";
+    const char* keep_env = std::getenv("LAYERGC_E2E_KEEP");
+    bool keep = keep_env != nullptr && (HasFailure() || std::string(keep_env) == "always");
     if (btrfs_) {
+        if (keep) {
+            // The image goes whatever happens; what was on it is kept as a listing (not entering
+            // the layer subvolumes: each is a filesystem of its own to stat).
+            std::ofstream listing(workdir_ / "btrfs-root.listing");
+            for (const auto& [path, what] : list_tree(workdir_ / "root")) listing << path << "\t" << what << "\n";
+        }
         for (const auto& problem : btrfs_->release()) ADD_FAILURE() << "btrfs data root: " << problem;
         btrfs_.reset();
     }
@@ -125,10 +135,9 @@ void DockerdFixture::TearDown() {
     // Last, the directory's own bind (namespaced versions): deepest first puts it at the end.
     unmount_everything_under(workdir_);
     shared_mount_id_ = -1;
+    keep = keep || (keep_env != nullptr && HasFailure());  // the release may have failed
     auto still = mounts_under(workdir_);
 
-    const char* keep_env = std::getenv("LAYERGC_E2E_KEEP");
-    bool keep = keep_env != nullptr && (HasFailure() || std::string(keep_env) == "always");
     if (HasFailure() && !log.empty()) std::cerr << "[e2e] dockerd log (tail):\n" << log << "\n";
     if (!still.empty()) {
         // Never rm -rf through a mount: it could reach outside the directory.

@@ -17,7 +17,7 @@
 // A daemon or a loop mount that cannot be set up is a test FAILURE with the reason and the log,
 // never a skip. Set LAYERGC_E2E_KEEP=1 to keep the directory of a failed test for inspection,
 // =always to keep every test's (the daemon is stopped and everything unmounted either way; the
-// btrfs image is always deleted).
+// btrfs image is always deleted, and a listing of what was on it is kept as btrfs-root.listing).
 #pragma once
 
 #include "daemon_versions.hpp"
