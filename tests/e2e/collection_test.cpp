@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <sstream>
 
 namespace layergc::e2e {
@@ -107,10 +108,50 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     for (const auto& [id, kind] : expected) ASSERT_EQ(live.erase(id), 1u) << id << " not on disk";
     ASSERT_GE(live.size(), 15u) << "the scenario should leave many live layers";
 
+    // What each daemon version writes besides the layer store (docs/drivers/dockerd-versions.md):
+    // files layergc reads nothing of, or only searches. They must be there (so the page stays
+    // true) and come out of the collection unchanged (below).
+    for (const char* rel : {"engine-id", "buildkit/history.db", "buildkit/content/blobs/sha256",
+                            "containerd/daemon/io.containerd.snapshotter.v1.blockfile"})
+        EXPECT_EQ(path_exists_no_follow(root / rel), version == dockerd26)
+            << rel << (version == dockerd26 ? " is missing on dockerd " : " is there on dockerd ") << version;
+    EXPECT_EQ(path_exists_no_follow(root / "trust"), version == dockerd20) << "trust/ on dockerd " << version;
+
+    // Every path of the root but the candidates' and the orphans' records, as it was: what
+    // layergc does not know is kept, untouched.
+    std::vector<fs::path> to_go = candidate_paths;
+    for (const fs::path& rel : {fs::path("mounts") / field.container_ids.at("lost"), fs::path("sha256") / field.removing_record,
+                               fs::path("sha256") / field.unref_chain})
+        to_go.push_back(field.image_dir() / "layerdb" / rel);
+    const auto goes = [&](const std::string& rel) {
+        for (const auto& p : to_go) {
+            const std::string g = p.lexically_relative(root).string();
+            if (rel == g || rel.rfind(g + "/", 0) == 0) return true;
+        }
+        return false;
+    };
+    const auto root_before = list_tree(root);
+
     // ---- apply with the daemon down
     const fs::path audit = workdir() / "audit.jsonl";
     ProcessResult applied = run_layergc(root, driver, {"apply", "--yes", "--audit-log", audit.string()});
     ASSERT_EQ(applied.exit_code, exit_code::ok) << applied.describe() << "\n" << applied.out;
+    const auto root_after = list_tree(root);
+    size_t kept = 0;
+    for (const auto& [rel, what] : root_before) {
+        auto now = root_after.find(rel);
+        if (goes(rel)) continue;  // checked below, path by path
+        ++kept;
+        if (now == root_after.end()) {
+            ADD_FAILURE() << "apply removed " << rel << " (" << what << "), which no candidate names";
+        } else {
+            EXPECT_EQ(now->second, what) << "apply changed " << rel;
+        }
+    }
+    for (const auto& [rel, what] : root_after)
+        EXPECT_EQ(root_before.count(rel), 1u) << "apply added " << rel << " (" << what << ")";
+    std::cout << "[e2e] " << daemon_label(driver) << "apply kept " << kept << " of " << root_before.size()
+              << " paths of the root unchanged" << std::endl;
     for (const auto& p : candidate_paths) EXPECT_FALSE(path_exists_no_follow(p)) << "not removed: " << p;
     EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/mounts" / field.container_ids.at("lost")));
     EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/sha256" / field.removing_record));
