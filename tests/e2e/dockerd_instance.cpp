@@ -83,8 +83,9 @@ NamespacedRoot plan_namespaced_root(const fs::path& rootfs, const fs::path& base
     return p;
 }
 
-// Async-signal-safe: writes "layergc e2e: <what> <path>: errno N" to fd 2 and exits.
-[[noreturn]] void child_fail(const char* what, const std::string& path) {
+// Async-signal-safe: writes "layergc e2e: cannot start dockerd: <what> <path>: errno N" to fd 2
+// (the daemon log) and exits 126.
+[[noreturn]] void child_fail(const char* what, const char* path) {
     auto put = [](const char* s) { (void)!write(2, s, std::strlen(s)); };
     char num[16];
     int e = errno, n = 0;
@@ -95,10 +96,10 @@ NamespacedRoot plan_namespaced_root(const fs::path& rootfs, const fs::path& base
     } while (e && n < 15);
     for (int i = 0; i < n; ++i) num[i] = rev[n - 1 - i];
     num[n] = 0;
-    put("layergc e2e: cannot set up the daemon's root: ");
+    put("layergc e2e: cannot start dockerd: ");
     put(what);
     put(" ");
-    put(path.c_str());
+    put(path);
     put(": errno ");
     put(num);
     put("\n");
@@ -109,26 +110,26 @@ void child_enter_namespaced_root(const NamespacedRoot& p) {
     if (unshare(CLONE_NEWNS) != 0) child_fail("unshare(CLONE_NEWNS)", "");
     // The root, bound onto itself (private: nothing of it reaches the host) and read-only: the
     // cache stays as docker_rootfs.sh made it.
-    if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND, nullptr) != 0) child_fail("bind", p.rootfs);
-    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) child_fail("make private", p.rootfs);
+    if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND, nullptr) != 0) child_fail("bind", p.rootfs.c_str());
+    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) child_fail("make private", p.rootfs.c_str());
     if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
-        child_fail("remount read-only", p.rootfs);
-    if (mount("tmpfs", p.tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail("tmpfs on", p.tmp);
-    if (mount("tmpfs", p.run.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") != 0) child_fail("tmpfs on", p.run);
+        child_fail("remount read-only", p.rootfs.c_str());
+    if (mount("tmpfs", p.tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail("tmpfs on", p.tmp.c_str());
+    if (mount("tmpfs", p.run.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") != 0) child_fail("tmpfs on", p.run.c_str());
     for (const auto& [from, to] : p.rbinds) {
-        if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", to);
-        if (mount(nullptr, to.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) child_fail("make rslave", to);
+        if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", to.c_str());
+        if (mount(nullptr, to.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) child_fail("make rslave", to.c_str());
     }
     for (const auto& d : p.mkdirs)
-        if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) child_fail("mkdir", d);
+        if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) child_fail("mkdir", d.c_str());
     // The test's directory at the same path: a peer of the host's shared bind, so what dockerd
     // mounts below it appears on the host, and the host's unmounts reach it.
-    if (mount(p.base.c_str(), p.base_inside.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", p.base_inside);
+    if (mount(p.base.c_str(), p.base_inside.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", p.base_inside.c_str());
     int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     int new_root = open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (old_root < 0 || new_root < 0) child_fail("open", p.rootfs);
-    if (fchdir(new_root) != 0) child_fail("fchdir", p.rootfs);
-    if (syscall(SYS_pivot_root, ".", ".") != 0) child_fail("pivot_root", p.rootfs);
+    if (old_root < 0 || new_root < 0) child_fail("open", p.rootfs.c_str());
+    if (fchdir(new_root) != 0) child_fail("fchdir", p.rootfs.c_str());
+    if (syscall(SYS_pivot_root, ".", ".") != 0) child_fail("pivot_root", p.rootfs.c_str());
     // The old root is stacked on the new one: make its copies private first (they include the
     // peers of the host's shared bind and of the btrfs data root on it: detaching them while
     // shared would unmount the host's), then detach it.
@@ -226,7 +227,7 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
         dup2(log_fd, 2);
         if (namespaced) child_enter_namespaced_root(*namespaced);
         execv(args[0], args.data());
-        _exit(127);
+        child_fail("execv", args[0]);
     }
     close(log_fd);
     pid_ = pid;
