@@ -28,9 +28,10 @@ std::string sh_quote(const std::string& s) {
     return out + "'";
 }
 
-class DaemonLockout : public DockerdFixture {};
+class DaemonLockout : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
 
-TEST_F(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
+TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
+    use_daemon_version(GetParam());
     DockerdInstance& d = start_daemon("overlay2");
     fs::path rootfs = workdir() / "rootfs";
     fs::create_directories(rootfs / "bin");
@@ -97,6 +98,8 @@ TEST_F(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     start_daemon("overlay2");
     EXPECT_NE(d.docker_ok({"start", "-a", "c1"}).find("hello"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DaemonLockout, ::testing::ValuesIn(daemon_versions()), version_name);
 
 } // namespace
 } // namespace layergc::e2e

@@ -62,7 +62,7 @@ std::vector<std::string> chains_of(const std::vector<std::string>& diff_ids) {
     return out;
 }
 
-class DecodeParity : public DockerdFixture {
+class DecodeParity : public DockerdFixture, public ::testing::WithParamInterface<std::string> {
 protected:
     fs::path archive(const std::string& tag, const std::string& shape, bool untagged = false) {
         const fs::path out = workdir() / ("archive-" + std::to_string(archives_++) + ".tar");
@@ -108,7 +108,8 @@ protected:
     int archives_ = 0;
 };
 
-TEST_F(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
+TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
+    use_daemon_version(GetParam());
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     const std::string driver = "overlay2";
     DockerdInstance& d = start_daemon(driver);
@@ -207,6 +208,8 @@ TEST_F(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
     EXPECT_EQ(d.docker_ok({"start", "-a", "sym"}), ctr_image + "\nrw\nrw\nrw\n");
     stop_daemon_gracefully();
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, DecodeParity, ::testing::ValuesIn(daemon_versions()), version_name);
 
 } // namespace
 } // namespace layergc::e2e

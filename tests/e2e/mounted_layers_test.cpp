@@ -33,7 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RealDockerdMounts : public DockerdFixture {};
+class RealDockerdMounts : public DockerdFixture, public ::testing::WithParamInterface<std::string> {};
 
 // A process that joins another process's mount namespace and sleeps there, holding it (and
 // every mount in it) after that process is gone. Killed by its own pid.
@@ -147,7 +147,8 @@ private:
     bool ok_ = false;
 };
 
-TEST_F(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKept) {
+TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKept) {
+    use_daemon_version(GetParam());
     home_on_own_filesystem("overlay2", "ext4");
     DockerdInstance& d = start_daemon("overlay2");
     const fs::path root = d.data_root(), home = root / "overlay2";
@@ -244,6 +245,8 @@ TEST_F(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     d.docker_ok({"rm", "-f", "holder"});
     EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "base:1", "/bin/sh", "-c", "echo ok"})), "ok");
 }
+
+INSTANTIATE_TEST_SUITE_P(RealDockerd, RealDockerdMounts, ::testing::ValuesIn(daemon_versions()), version_name);
 
 } // namespace
 } // namespace layergc::e2e
