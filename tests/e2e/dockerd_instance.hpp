@@ -84,6 +84,11 @@ public:
     void keep_mount(int mount_id) { keep_mounts_.insert(mount_id); }
     const std::set<int>& kept_mounts() const { return keep_mounts_; }
 
+    // From the next start(): dockerd 26.1 with features.containerd-snapshotter (images in
+    // containerd's overlayfs snapshotter, under <root>/containerd/) instead of the graph driver,
+    // and back. start() checks /info for the store asked for.
+    void use_containerd_store(bool on) { containerd_store_ = on; }
+
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
     const std::string& storage_driver() const { return driver_; }
@@ -113,12 +118,13 @@ public:
     BuildStream buildkit_build(const std::filesystem::path& context_dir, const std::string& tag) const;
 
 private:
-    void check_store();  // throws, after stop(), unless /info shows driver_ as a graph driver
+    void check_store();  // throws, after stop(), unless /info shows the store asked for
 
     std::filesystem::path base_;
     std::string driver_;
     std::string version_;
     pid_t pid_ = -1;
+    bool containerd_store_ = false;
     std::set<int> keep_mounts_;
 };
 
