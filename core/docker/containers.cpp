@@ -1,4 +1,5 @@
 // containers/<id> (docker-layout.md §4).
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/reader_support.hpp"
@@ -61,7 +62,7 @@ ParsedContainerConfig parse_container_config(std::string_view bytes) {
 }
 
 void read_containers(int root_fd, const std::string& driver, Metadata& md) {
-    sdk::Fd dir = detail::open_metadata_dir(root_fd, "containers", md.problems);
+    sdk::Fd dir = detail::open_metadata_dir(root_fd, MetadataPaths::containers(), md.problems);
     if (!dir) return;
     std::vector<sdk::DirEntry> names;
     if (!sdk::list_dir(dir.get(), names)) {

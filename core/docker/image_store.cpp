@@ -1,5 +1,6 @@
 // imagedb/content/sha256/<hex>: image configs (docker-layout.md §1.1).
 #include "core/digest/sha256.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/reader_support.hpp"
@@ -98,7 +99,7 @@ ParsedConfig parse_image_config(const std::string& bytes) {
 }
 
 void read_images(int root_fd, const std::string& driver, Metadata& md) {
-    const std::string rel = "image/" + driver + "/imagedb/content/sha256";
+    const std::string rel = MetadataPaths(driver).image_configs();
     sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
     if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;

@@ -1,6 +1,7 @@
 // layerdb: layer records, -removing records, RW-layer mounts, tmp write-sets
 // (docker-layout.md §2, §3).
 #include "core/digest/sha256.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/ids.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/reader_support.hpp"
@@ -66,7 +67,7 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
 }
 
 void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
-    const std::string rel = "image/" + driver + "/layerdb/sha256";
+    const std::string rel = MetadataPaths(driver).layer_records();
     sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
     if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
@@ -112,7 +113,7 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
 }
 
 void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
-    const std::string rel = "image/" + driver + "/layerdb/mounts";
+    const std::string rel = MetadataPaths(driver).mount_records();
     sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
     if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
@@ -144,7 +145,7 @@ void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
 }
 
 void read_tmp_writes(int root_fd, const std::string& driver, Metadata& md) {
-    const std::string rel = "image/" + driver + "/layerdb/tmp";
+    const std::string rel = MetadataPaths(driver).tmp_writes();
     sdk::Fd dir = detail::open_metadata_dir(root_fd, rel, md.problems);
     if (!dir) return;
     std::vector<sdk::DirEntry> names;

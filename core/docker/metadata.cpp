@@ -2,6 +2,7 @@
 #include "core/docker/metadata.hpp"
 
 #include "core/digest/sha256.hpp"
+#include "core/docker/metadata_paths.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,7 +28,7 @@ void judge_missing_mount_ids(const std::string& driver, Metadata& md) {
     const std::set<std::string> dead(md.dead_containers.begin(), md.dead_containers.end());
     for (const auto& m : md.mounts) {
         if (!m.mount_id_missing) continue;
-        const std::string subject = "image/" + driver + "/layerdb/mounts/" + m.name;
+        const std::string subject = MetadataPaths(driver).mount_record(m.name);
         if (dead.count(m.name))
             md.problems.push_back({Severity::warning, "mount-record-removal-interrupted", subject,
                                    "container " + m.name + " is dead (dockerd was removing it) and its mount record "
@@ -50,9 +51,9 @@ bool is_dir_at(int root_fd, const std::string& rel) {
 
 Metadata read_metadata(int root_fd, const std::string& driver) {
     Metadata md;
-    const std::string image = "image/" + driver;
-    md.present = {is_dir_at(root_fd, image), is_dir_at(root_fd, image + "/imagedb"),
-                  is_dir_at(root_fd, image + "/layerdb"), is_dir_at(root_fd, "containers")};
+    const MetadataPaths paths(driver);
+    md.present = {is_dir_at(root_fd, paths.image_dir()), is_dir_at(root_fd, paths.imagedb()),
+                  is_dir_at(root_fd, paths.layerdb()), is_dir_at(root_fd, MetadataPaths::containers())};
     read_images(root_fd, driver, md);
     read_layerdb(root_fd, driver, md);
     read_containers(root_fd, driver, md);
@@ -63,11 +64,12 @@ Metadata read_metadata(int root_fd, const std::string& driver) {
 
 Problems absence_problems(const Metadata& md, const std::string& driver, size_t driver_entries) {
     Problems out;
-    const std::string image = "image/" + driver;
+    const MetadataPaths paths(driver);
+    const std::string& image = paths.image_dir();
     const std::pair<bool, std::string> dirs[] = {{md.present.image_dir, image},
-                                                 {md.present.imagedb, image + "/imagedb"},
-                                                 {md.present.layerdb, image + "/layerdb"},
-                                                 {md.present.containers, "containers"}};
+                                                 {md.present.imagedb, paths.imagedb()},
+                                                 {md.present.layerdb, paths.layerdb()},
+                                                 {md.present.containers, MetadataPaths::containers()}};
     if (driver_entries > 0)
         for (const auto& [present, rel] : dirs) {
             if (present) continue;
@@ -83,22 +85,22 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
     for (const auto& m : md.mounts) mounts.insert(m.name);
     for (const auto& c : md.containers_of_unknown_driver)
         if (!mounts.count(c) && driver_entries > 0)
-            out.push_back({Severity::blocking, "container-config-unreadable", "containers/" + c + "/config.v2.json",
-                           "the container's config cannot be read or decoded and it has no mount record in " + image +
-                               "/layerdb/mounts: whether its RW and init dirs are in this tree cannot be known",
+            out.push_back({Severity::blocking, "container-config-unreadable", MetadataPaths::container_file(c, "config.v2.json"),
+                           "the container's config cannot be read or decoded and it has no mount record in " +
+                               paths.mount_records() + ": whether its RW and init dirs are in this tree cannot be known",
                            "restore the config from a backup, or remove the container with `docker rm -f " +
                                c.substr(0, 12) + "` with dockerd running"});
     for (const auto& c : md.containers_of_driver) {
         if (mounts.count(c)) continue;
         if (dead.count(c))
-            out.push_back({Severity::warning, "container-without-mount", "containers/" + c,
+            out.push_back({Severity::warning, "container-without-mount", MetadataPaths::container(c),
                            "the container is dead (dockerd was removing it) and has no mount record in " +
-                               image + "/layerdb/mounts: its RW and init dirs went before the record",
+                               paths.mount_records() + ": its RW and init dirs went before the record",
                            "run `docker rm " + c.substr(0, 12) + "` with dockerd running to finish it"});
         else
-            out.push_back({Severity::blocking, "container-without-mount", "containers/" + c,
+            out.push_back({Severity::blocking, "container-without-mount", MetadataPaths::container(c),
                            "the container's config names driver " + driver + " but it has no mount record in " +
-                               image + "/layerdb/mounts: which dirs are its RW and init layers cannot be known",
+                               paths.mount_records() + ": which dirs are its RW and init layers cannot be known",
                            "restore the mount record from a backup, or remove the container with `docker rm -f " +
                                c.substr(0, 12) + "` with dockerd running"});
     }
@@ -106,6 +108,7 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
 }
 
 Problems verify_metadata(const Metadata& md, const std::string& driver) {
+    const MetadataPaths paths(driver);
     Problems out;
     std::set<std::string> chains;
     for (const auto& r : md.layers)
@@ -115,12 +118,12 @@ Problems verify_metadata(const Metadata& md, const std::string& driver) {
         const std::string expect =
             r.parent ? digest::sha256_hex("sha256:" + *r.parent + " " + *r.diff) : r.diff->substr(7);
         if (expect != r.chain)
-            out.push_back({Severity::warning, "layer-chain-mismatch", "image/" + driver + "/layerdb/sha256/" + r.dir_name,
+            out.push_back({Severity::warning, "layer-chain-mismatch", paths.layer_record(r.dir_name),
                            "the record's name is not the chain ID of its parent and diff; dockerd will "
                            "resolve images to another layer than this one",
                            "remove the images that use it with dockerd running and pull them again"});
         if (r.parent && !chains.count(*r.parent))
-            out.push_back({Severity::warning, "layer-parent-missing", "image/" + driver + "/layerdb/sha256/" + r.dir_name,
+            out.push_back({Severity::warning, "layer-parent-missing", paths.layer_record(r.dir_name),
                            "the record's parent sha256:" + *r.parent + " has no record; dockerd skips this layer "
                            "and everything above it",
                            "remove the images that use it with dockerd running"});

@@ -1,3 +1,4 @@
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/witness_corpus.hpp"
 
 #include "core/fs/confined.hpp"
@@ -76,7 +77,7 @@ private:
 };
 
 void read_image_tree(int root_fd, const std::string& driver, CorpusReader& reader) {
-    const std::string rel = "image/" + driver;
+    const std::string rel = MetadataPaths(driver).image_dir();
     auto dir = fs::open_dir_confined(root_fd, rel);
     if (!dir) return;  // read_metadata reports a missing or unreadable image/<driver>/
     std::vector<sdk::DirEntry> names;
@@ -90,7 +91,7 @@ void read_image_tree(int root_fd, const std::string& driver, CorpusReader& reade
 }
 
 void read_container_configs(int root_fd, CorpusReader& reader) {
-    auto dir = fs::open_dir_confined(root_fd, "containers");
+    auto dir = fs::open_dir_confined(root_fd, MetadataPaths::containers());
     if (!dir) return;
     std::vector<sdk::DirEntry> names;
     if (!sdk::list_dir(dir.value().get(), names)) return;
@@ -104,7 +105,7 @@ void read_container_configs(int root_fd, CorpusReader& reader) {
         // container's directory (read_small_file_in_scope_at).
         for (const auto& f : files)
             if ((f.type == DT_REG || f.type == DT_LNK) && f.name.ends_with(".json"))
-                reader.file(cdir.get(), f.name, "containers/" + e.name + "/" + f.name, kMaxMetadataFile,
+                reader.file(cdir.get(), f.name, MetadataPaths::container_file(e.name, f.name), kMaxMetadataFile,
                             /*in_scope=*/true);
     }
 }
@@ -149,7 +150,7 @@ std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const st
     if (!md.buildkit.bytes.empty()) out.push_back({"buildkit/*.db", md.buildkit.bytes, {}});
 
     // An image config's own structured reading explains the diff IDs it lists.
-    const std::string configs = "image/" + driver + "/imagedb/content/sha256/";
+    const std::string configs = MetadataPaths(driver).image_configs() + "/";
     std::unordered_map<std::string, const Image*> images;
     for (const auto& img : md.images) images[configs + img.id] = &img;
     for (auto& f : out) {

@@ -1,5 +1,6 @@
 #include "core/quarantine/quarantine_store.hpp"
 
+#include "core/docker/metadata_paths.hpp"
 #include "core/fs/confined.hpp"
 
 #include <fcntl.h>
@@ -51,7 +52,7 @@ Result<void> sync_fd(int fd, const std::string& what) {
 Result<void> check_same_mount(int root_fd, const std::string& root, const std::string& driver) {
     auto root_id = fs::mount_identity(root_fd);
     if (!root_id) return root_id.error();
-    for (const std::string& rel : {driver, "image/" + driver + "/layerdb"}) {
+    for (const std::string& rel : {driver, docker::MetadataPaths(driver).layerdb()}) {
         auto parent = fs::open_parent_confined(root_fd, rel);
         Result<fs::MountIdentity> id =
             parent ? fs::mount_identity_at(parent->parent.get(), parent->name) : Result<fs::MountIdentity>(parent.error());
