@@ -2,6 +2,7 @@
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
 
+#include "core/docker/data_root.hpp"
 #include "core/quarantine/purge.hpp"
 #include "core/quarantine/restore.hpp"
 
@@ -30,11 +31,11 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
             return kExitUsage;
         }
     }
-    std::error_code ec;
-    const auto root = std::filesystem::canonical(g.root, ec);
-    if (ec) { spdlog::error("cannot open the data root {}: {}", g.root, ec.message()); return kExitUsage; }
-    sdk::Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!root_fd) { spdlog::error("cannot open the data root {}", root.string()); return kExitUsage; }
+    auto data_root = docker::open_data_root(g.root);
+    if (!data_root.resolved()) { spdlog::error("cannot open the data root {}: {}", g.root, data_root.error.message()); return kExitUsage; }
+    if (!data_root.ok()) { spdlog::error("cannot open the data root {}", data_root.path.string()); return kExitUsage; }
+    const auto& root = data_root.path;
+    const sdk::Fd& root_fd = data_root.fd;
 
     // Purging needs no stopped daemon: dockerd never reads the quarantine. The quarantine's own
     // lock keeps apply --quarantine and restore out meanwhile.

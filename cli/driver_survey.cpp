@@ -1,5 +1,6 @@
 #include "cli/driver_survey.hpp"
 
+#include "core/docker/data_root.hpp"
 #include "core/docker/store_choice.hpp"
 
 #include <layergc/sdk_io.hpp>
@@ -79,11 +80,11 @@ DriverSurvey survey_drivers(const GlobalOptions& g) {
     out.plugin_dir = g.plugin_dir.empty() ? plugin::default_plugin_dir() : std::filesystem::path(g.plugin_dir);
     out.plugins = plugin::discover(out.plugin_dir);
 
-    std::error_code ec;
-    const auto root_path = std::filesystem::canonical(g.root, ec);
-    sdk::Fd root(ec ? -1 : ::open(root_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    out.root_opened = static_cast<bool>(root);
-    if (!root) return out;
+    auto data_root = docker::open_data_root(g.root);
+    out.root_opened = data_root.ok();
+    if (!data_root.ok()) return out;
+    const auto& root_path = data_root.path;
+    const sdk::Fd& root = data_root.fd;
 
     const auto known = docker::find_driver_trees(root.get());
     const auto dj = docker::read_daemon_json(g.daemon_json, root_path);

@@ -7,6 +7,7 @@
 #include "core/guard/daemon_guard.hpp"
 
 #include "core/docker/daemon_config.hpp"
+#include "core/docker/data_root.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -292,8 +293,9 @@ std::vector<BoltFile> open_bolt_files(int root_fd, const fsys::path& root, std::
 }
 
 void probe_bolt_locks(const RootUnderTest& root, std::vector<DaemonEvidence>& out) {
-    Fd root_fd(::open(root.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!root_fd) return;  // no root, no database to probe
+    const auto data_root = docker::open_data_root(root.path());
+    if (!data_root.ok()) return;  // no root, no database to probe
+    const Fd& root_fd = data_root.fd;
     std::vector<std::string> failures;
     for (auto& f : open_bolt_files(root_fd.get(), root.path(), failures)) {
         if (::flock(f.fd.get(), LOCK_SH | LOCK_NB) != 0) {

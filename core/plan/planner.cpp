@@ -1,5 +1,6 @@
 #include "core/plan/planner.hpp"
 
+#include "core/docker/data_root.hpp"
 #include "core/docker/driver_trees.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/fs/confined.hpp"
@@ -32,14 +33,14 @@ unsigned default_threads() {
 
 Result<Session> open_session(const PlanRequest& req) {
     Session s;
-    std::error_code ec;
-    // A root that is a symlink (/var/lib/docker -> /data/docker) is resolved once, here; every
-    // path after this is relative to the resolved directory's descriptor, and the kernel reports
-    // mounts under the resolved path.
-    s.root = fsys::canonical(req.root, ec);
-    if (ec) return make_error("data root " + req.root.string() + ": " + ec.message(), ec.value());
-    s.root_fd = sdk::Fd(::open(s.root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!s.root_fd) return make_error("data root " + s.root.string() + " is not a directory", errno);
+    // Resolved once and opened O_NOFOLLOW (core/docker/data_root.hpp); every path after this is
+    // relative to the descriptor, and the kernel reports mounts under the resolved path.
+    auto root = docker::open_data_root(req.root);
+    if (!root.resolved())
+        return make_error("data root " + req.root.string() + ": " + root.error.message(), root.error.value());
+    if (!root.ok()) return make_error("data root " + root.path.string() + " is not a directory", root.error.value());
+    s.root = std::move(root.path);
+    s.root_fd = std::move(root.fd);
 
     const auto trees = docker::find_driver_trees(s.root_fd.get());
     const auto dj = docker::read_daemon_json(req.daemon_json, s.root);
