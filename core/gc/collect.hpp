@@ -1,15 +1,19 @@
-// Mark and sweep (DESIGN §1.4, §1.5, §3): pure functions over the models read from disk.
+// Mark and sweep (DESIGN §1.4, §1.5, §3) for one Docker driver tree: pure functions over the
+// models read from disk.
 //
-// mark_live walks from the roots (every image config, every container's mount, everything
-// BuildKit names, everything mounted, every directory of an unknown ID form, every entry younger
-// than min_age) over both ancestries, the layerdb `parent` chain and the driver's own parent list,
-// until nothing new is reached. sweep turns what was not reached into candidates, each with its
-// kind, reason and evidence, children before parents.
+// mark_live builds the liveness graph (graph.hpp) from Docker's stores (docker_sources.hpp),
+// walks it from the roots (every image config, every container's mount, everything BuildKit
+// names, everything mounted, every directory of an unknown ID form, every entry younger than
+// min_age) over both ancestries, the layerdb `parent` chain and the driver's own parent list,
+// and then reports the damage it met (missing records, missing dirs) in a pass of its own.
+// sweep turns what was not reached into garbage (garbage.hpp), each with its kind, reason and
+// evidence, children before parents.
 #pragma once
 
 #include "core/docker/metadata.hpp"
+#include "core/gc/garbage.hpp"
+#include "core/gc/graph.hpp"
 #include "core/model/driver_scan.hpp"
-#include "core/plan/plan.hpp"
 
 #include <map>
 #include <set>
@@ -28,22 +32,18 @@ struct CollectInput {
     std::string driver;                  // for record paths: image/<driver>/layerdb/...
 };
 
-// Why something is live: the kind of root that reached it, and which root.
-struct LiveReason {
-    std::string root_kind;  // "image", "container", "buildkit", "mounted", "unknown-id-form", ...
-    std::string root;
-};
-
 struct LiveSet {
-    std::map<std::string, LiveReason> dirs;    // driver ID → reason
-    std::map<std::string, LiveReason> chains;  // chain hex → reason
-    Problems problems;                         // damage found on the way (missing layers, ...)
+    Marking marking;   // every live node (layers by chain hex, driver dirs by ID) with why
+    Problems problems; // damage found below the roots (missing layers, ...), in the walk's order
+
+    bool dir(const std::string& id) const { return marking.is_live(NodeKind::driver_dir, id); }
+    bool layer(const std::string& hex) const { return marking.is_live(NodeKind::layer, hex); }
 };
 
 LiveSet mark_live(const CollectInput& in);
 
-// Candidates, deepest first (children before parents). Sizes and fingerprints are not set.
-std::vector<plan::Candidate> sweep(const CollectInput& in, const LiveSet& live);
+// Garbage, deepest first (children before parents).
+std::vector<Garbage> sweep(const CollectInput& in, const LiveSet& live);
 
 // The IDs worth looking for in BuildKit's bytes: every entry ID and every record's chain hex.
 std::set<std::string> buildkit_query_ids(const docker::Metadata& md, const DriverScan& scan);

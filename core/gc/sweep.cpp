@@ -1,4 +1,12 @@
+// Sweep: what the walk did not reach, as garbage (DESIGN §3), children before parents.
+//
+// A driver dir that is not live goes with one piece of garbage at most. Which one is decided
+// once, before any garbage is built (claim_dirs), in this order of precedence: the unreachable
+// layer record whose cache-id it is, then an interrupted removal's record, then a lost
+// container's mount record (RW dir, then init dir). A dir none of them claims is a stray. Each
+// kind is then built on its own, from the claims.
 #include "core/docker/ids.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/gc/collect.hpp"
 
 #include <algorithm>
@@ -6,22 +14,19 @@
 
 namespace layergc::gc {
 
-using plan::Candidate;
-using plan::CandidateKind;
-using plan::RecordKind;
-
 namespace {
 
 class Sweeper {
 public:
-    Sweeper(const CollectInput& in, const LiveSet& live) : in_(in), live_(live) {
+    Sweeper(const CollectInput& in, const LiveSet& live) : in_(in), live_(live), paths_(in.driver) {
         for (const auto& e : in.scan->entries) entries_[e.id] = &e;
         for (const auto& r : in.metadata->layers)
             if (!r.removing && !r.odd_name) records_[r.chain] = &r;
-        layerdb_ = "image/" + in.driver + "/layerdb/";
+        containers_.insert(in.metadata->containers.begin(), in.metadata->containers.end());
+        claim_dirs();
     }
 
-    std::vector<Candidate> run() {
+    std::vector<Garbage> run() {
         layer_records();
         removing_records();
         lost_mounts();
@@ -29,7 +34,7 @@ public:
         stray_dirs();
         leftovers();
         // Children before parents; then a stable, readable order.
-        std::stable_sort(out_.begin(), out_.end(), [](const Candidate& a, const Candidate& b) {
+        std::stable_sort(out_.begin(), out_.end(), [](const Garbage& a, const Garbage& b) {
             if (a.depth != b.depth) return a.depth > b.depth;
             return a.id < b.id;
         });
@@ -37,14 +42,42 @@ public:
     }
 
 private:
-    bool live_dir(const std::string& id) const { return live_.dirs.count(id) != 0; }
+    bool live_dir(const std::string& id) const { return live_.dir(id); }
 
-    // The entry for id if it exists, is not live and is not claimed by another candidate.
-    const DriverEntry* take_entry(const std::string& id) {
-        auto it = entries_.find(id);
-        if (it == entries_.end() || live_dir(id) || claimed_.count(id)) return nullptr;
-        claimed_.insert(id);
-        return it->second;
+    // A lost container mount: its record has no container, and none of its dirs on disk is live
+    // (mounted, younger than --min-age, named by BuildKit): a live one keeps the whole mount, its
+    // other dir and the record that says whose it is.
+    bool lost(const docker::MountRecord& m) const {
+        if (containers_.count(m.name) || !m.mount_id) return false;
+        for (const auto* id : {&m.mount_id, &m.init_id})
+            if (*id && entries_.count(**id) && live_dir(**id)) return false;
+        return true;
+    }
+
+    static std::string layer_claim(const std::string& hex) { return "layer " + hex; }
+    static std::string removing_claim(const std::string& name) { return "removing " + name; }
+    static std::string mount_claim(const std::string& name, bool rw) { return "mount " + name + (rw ? " rw" : " init"); }
+
+    // Who takes each dir that is on disk and not live; the first claim wins.
+    void claim_dirs() {
+        auto claim = [&](const std::string& id, std::string claimant) {
+            if (entries_.count(id) && !live_dir(id)) claims_.emplace(id, std::move(claimant));
+        };
+        for (const auto& [hex, r] : records_)
+            if (!live_.layer(hex) && r->cache_id) claim(*r->cache_id, layer_claim(hex));
+        for (const auto& r : in_.metadata->layers)
+            if (r.removing && r.cache_id) claim(*r.cache_id, removing_claim(r.dir_name));
+        for (const auto& m : in_.metadata->mounts) {
+            if (!lost(m)) continue;
+            if (m.mount_id) claim(*m.mount_id, mount_claim(m.name, true));
+            if (m.init_id) claim(*m.init_id, mount_claim(m.name, false));
+        }
+    }
+
+    // The entry for id if `claimant` claimed it.
+    const DriverEntry* claimed_by(const std::string& id, const std::string& claimant) const {
+        auto c = claims_.find(id);
+        return c != claims_.end() && c->second == claimant ? entries_.at(id) : nullptr;
     }
 
     int chain_depth(std::string hex) const {
@@ -55,8 +88,8 @@ private:
         return depth;
     }
 
-    Candidate from_entry(const DriverEntry& e, CandidateKind kind, std::string reason) {
-        Candidate c;
+    static Garbage from_entry(const DriverEntry& e, GarbageKind kind, std::string reason) {
+        Garbage c;
         c.id = e.id;
         c.kind = kind;
         c.reason = std::move(reason);
@@ -71,23 +104,23 @@ private:
 
     void layer_records() {
         for (const auto& [hex, r] : records_) {
-            if (live_.chains.count(hex) || !r->cache_id) continue;  // no cache-id: blocking problem
-            Candidate c;
+            if (live_.layer(hex) || !r->cache_id) continue;  // no cache-id: blocking problem
+            Garbage c;
             const std::string& cache = *r->cache_id;
             const std::string why = "no image, container, BuildKit record, mount or live layer reaches layer sha256:" + hex;
-            if (const DriverEntry* e = take_entry(cache)) {
-                c = from_entry(*e, CandidateKind::unreferenced_layer, "unreferenced-layer");
+            if (const DriverEntry* e = claimed_by(cache, layer_claim(hex))) {
+                c = from_entry(*e, GarbageKind::unreferenced_layer, "unreferenced-layer");
             } else {
                 c.id = hex;
-                c.kind = CandidateKind::unreferenced_layer;
+                c.kind = GarbageKind::unreferenced_layer;
                 c.reason = live_dir(cache) ? "unreferenced-record-shared-dir" : "unreferenced-record-no-dir";
                 c.evidence.push_back(live_dir(cache) ? "its driver dir " + cache + " is live through another reference and stays"
                                                      : "its driver dir " + cache + " is already gone");
             }
             c.evidence.insert(c.evidence.begin(), why);
-            c.evidence.push_back("layer record: " + layerdb_ + "sha256/" + hex + ", cache-id " + cache);
+            c.evidence.push_back("layer record: " + paths_.layer_record(hex) + ", cache-id " + cache);
             c.record_kind = RecordKind::layer;
-            c.record = layerdb_ + "sha256/" + r->dir_name;
+            c.record = paths_.layer_record(r->dir_name);
             c.depth = std::max(c.depth, chain_depth(hex));
             out_.push_back(std::move(c));
         }
@@ -96,73 +129,54 @@ private:
     void removing_records() {
         for (const auto& r : in_.metadata->layers) {
             if (!r.removing) continue;
-            Candidate c;
-            if (!r.cache_id) {
-                // Its cache-id is gone (layer_store.cpp): the record's own removal had begun,
-                // after its driver dir's. The record alone is left to remove.
-                c.id = r.dir_name;
-                c.kind = CandidateKind::interrupted_removal;
-                c.reason = "interrupted-removal-record";
-                c.evidence.push_back("its cache-id is already gone: the driver dir went first");
-                c.evidence.insert(c.evidence.begin(), "dockerd began removing layer sha256:" + r.chain +
-                                                          " (renamed its record to *-removing) and never finished");
-                c.record_kind = RecordKind::removing;
-                c.record = layerdb_ + "sha256/" + r.dir_name;
-                out_.push_back(std::move(c));
-                continue;
-            }
-            const std::string& cache = *r.cache_id;
-            if (const DriverEntry* e = take_entry(cache)) {
-                c = from_entry(*e, CandidateKind::interrupted_removal, "interrupted-removal");
+            Garbage c;
+            const DriverEntry* e = r.cache_id ? claimed_by(*r.cache_id, removing_claim(r.dir_name)) : nullptr;
+            if (e) {
+                c = from_entry(*e, GarbageKind::interrupted_removal, "interrupted-removal");
             } else {
                 c.id = r.dir_name;
-                c.kind = CandidateKind::interrupted_removal;
+                c.kind = GarbageKind::interrupted_removal;
                 c.reason = "interrupted-removal-record";
-                c.evidence.push_back(live_dir(cache) ? "its driver dir " + cache + " is shared with a live layer and stays"
-                                                     : "its driver dir " + cache + " is already gone");
+                // No cache-id (layer_store.cpp): the record's own removal had begun, after its
+                // driver dir's. The record alone is left to remove.
+                c.evidence.push_back(!r.cache_id            ? "its cache-id is already gone: the driver dir went first"
+                                     : live_dir(*r.cache_id) ? "its driver dir " + *r.cache_id + " is shared with a live layer and stays"
+                                                            : "its driver dir " + *r.cache_id + " is already gone");
             }
             c.evidence.insert(c.evidence.begin(), "dockerd began removing layer sha256:" + r.chain +
                                                       " (renamed its record to *-removing) and never finished");
             c.record_kind = RecordKind::removing;
-            c.record = layerdb_ + "sha256/" + r.dir_name;
+            c.record = paths_.layer_record(r.dir_name);
             out_.push_back(std::move(c));
         }
     }
 
     void lost_mounts() {
-        std::set<std::string> containers(in_.metadata->containers.begin(), in_.metadata->containers.end());
         for (const auto& m : in_.metadata->mounts) {
-            if (containers.count(m.name) || !m.mount_id) continue;
-            const std::string record = layerdb_ + "mounts/" + m.name;
-            const std::string why = "mount record " + record + " has no containers/" + m.name;
-            // A dir of it that is still on disk and live (mounted, younger than --min-age, named
-            // by BuildKit) keeps the whole mount: its other dir, and the record that says whose
-            // it is. The record alone goes only when both dirs are truly gone.
-            bool live_part = false;
-            for (const auto* id : {&m.mount_id, &m.init_id})
-                live_part = live_part || (*id && entries_.count(**id) && live_dir(**id));
-            if (live_part) continue;
+            if (!lost(m)) continue;
+            const std::string record = paths_.mount_record(m.name);
+            const std::string why = "mount record " + record + " has no " + docker::MetadataPaths::container(m.name);
             bool any = false;
             // RW dir, then init dir, then the record (docker-layout.md §3.2 ReleaseRWLayer).
             for (const auto* id : {&m.mount_id, &m.init_id}) {
                 if (!*id) continue;
-                if (const DriverEntry* e = take_entry(**id)) {
-                    Candidate c = from_entry(*e, CandidateKind::lost_container_mount,
-                                             id == &m.mount_id ? "lost-rw-layer" : "lost-init-layer");
+                const bool rw = id == &m.mount_id;
+                if (const DriverEntry* e = claimed_by(**id, mount_claim(m.name, rw))) {
+                    Garbage c = from_entry(*e, GarbageKind::lost_container_mount, rw ? "lost-rw-layer" : "lost-init-layer");
                     c.evidence.insert(c.evidence.begin(), why);
                     c.record_kind = RecordKind::mount;
                     c.record = record;
                     // RW sits on init, which sits on the image's top layer: RW goes first.
                     const int base = m.parent ? chain_depth(*m.parent) + 1 : 0;
-                    c.depth = std::max(c.depth, base + (id == &m.mount_id ? 1 : 0));
+                    c.depth = std::max(c.depth, base + (rw ? 1 : 0));
                     out_.push_back(std::move(c));
                     any = true;
                 }
             }
             if (!any) {
-                Candidate c;
+                Garbage c;
                 c.id = m.name;
-                c.kind = CandidateKind::lost_container_mount;
+                c.kind = GarbageKind::lost_container_mount;
                 c.reason = "lost-mount-record";
                 bool on_disk = false;
                 for (const auto* id : {&m.mount_id, &m.init_id}) on_disk = on_disk || (*id && entries_.count(**id));
@@ -177,23 +191,23 @@ private:
 
     void tmp_writes() {
         for (const auto& name : in_.metadata->tmp_writes) {
-            Candidate c;
+            Garbage c;
             c.id = name;
-            c.kind = CandidateKind::interrupted_write;
+            c.kind = GarbageKind::interrupted_write;
             c.reason = "interrupted-write";
-            c.evidence = {"layer transaction " + layerdb_ + "tmp/" + name +
+            c.evidence = {"layer transaction " + paths_.tmp_write(name) +
                           " was never committed (dockerd never cleans these)"};
             c.record_kind = RecordKind::tmp_write;
-            c.record = layerdb_ + "tmp/" + name;
+            c.record = paths_.tmp_write(name);
             out_.push_back(std::move(c));
         }
     }
 
     void stray_dirs() {
+        std::set<std::string> seen;  // one piece of garbage per dir, however often the scan names it
         for (const auto& e : in_.scan->entries) {
-            if (live_dir(e.id) || claimed_.count(e.id)) continue;
-            claimed_.insert(e.id);
-            Candidate c = from_entry(e, CandidateKind::stray_dir, "no-reference");
+            if (live_dir(e.id) || claims_.count(e.id) || !seen.insert(e.id).second) continue;
+            Garbage c = from_entry(e, GarbageKind::stray_dir, "no-reference");
             c.evidence.insert(c.evidence.begin(),
                               "driver dir " + e.id + " (" + docker::to_string(docker::classify_id(e.id)) +
                                   " ID) is named by no layer record, mount record, BuildKit database or mount");
@@ -204,9 +218,9 @@ private:
     void leftovers() {
         for (const auto& l : in_.scan->leftovers) {
             if (l.owner_id && live_dir(*l.owner_id)) continue;
-            Candidate c;
+            Garbage c;
             c.id = l.name;
-            c.kind = CandidateKind::driver_leftover;
+            c.kind = GarbageKind::driver_leftover;
             c.reason = l.reason;
             c.evidence = {l.detail};
             c.driver_paths = l.paths;
@@ -217,16 +231,17 @@ private:
 
     const CollectInput& in_;
     const LiveSet& live_;
+    const docker::MetadataPaths paths_;
     std::unordered_map<std::string, const DriverEntry*> entries_;
     std::map<std::string, const docker::LayerRecord*> records_;
-    std::set<std::string> claimed_;
-    std::string layerdb_;
-    std::vector<Candidate> out_;
+    std::set<std::string> containers_;
+    std::unordered_map<std::string, std::string> claims_;  // dir -> who takes it (claim_dirs)
+    std::vector<Garbage> out_;
 };
 
 } // namespace
 
-std::vector<Candidate> sweep(const CollectInput& in, const LiveSet& live) {
+std::vector<Garbage> sweep(const CollectInput& in, const LiveSet& live) {
     return Sweeper(in, live).run();
 }
 

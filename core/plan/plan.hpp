@@ -3,6 +3,7 @@
 // re-verifies and executes.
 #pragma once
 
+#include "core/gc/garbage.hpp"
 #include "core/model/driver_scan.hpp"
 #include "core/model/problem.hpp"
 #include "core/result.hpp"
@@ -15,25 +16,13 @@
 
 namespace layergc::plan {
 
-enum class CandidateKind {
-    stray_dir,             // a driver dir nothing names
-    unreferenced_layer,    // a layer record nothing reaches, with its dir
-    lost_container_mount,  // layerdb/mounts/<id> without containers/<id>: RW dir, init dir
-    interrupted_removal,   // layerdb/sha256/*-removing
-    interrupted_write,     // layerdb/tmp/write-set-*
-    driver_leftover        // dangling l/ links, aufs *-removing dirs
-};
+// The kinds are gc's (core/gc/garbage.hpp); their names ("stray-dir", ...) are the plan's.
+using CandidateKind = gc::GarbageKind;
 const char* to_string(CandidateKind k);  // "stray-dir", ...
 std::optional<CandidateKind> kind_from_string(const std::string& s);
 
 // The metadata record a candidate removes after its driver paths (DESIGN §1.6).
-enum class RecordKind {
-    none,
-    layer,      // layerdb/sha256/<chain>: renamed to <chain>-<hex64>-removing first
-    removing,   // layerdb/sha256/<chain>-<hex64>-removing
-    mount,      // layerdb/mounts/<name>
-    tmp_write   // layerdb/tmp/write-set-*
-};
+using RecordKind = gc::RecordKind;
 const char* to_string(RecordKind k);
 std::optional<RecordKind> record_kind_from_string(const std::string& s);
 
@@ -47,16 +36,12 @@ struct Fingerprint {
     bool operator==(const Fingerprint&) const = default;
 };
 
-struct Candidate {
-    std::string id;  // the driver directory's name (one candidate per driver dir), else the record's
-    CandidateKind kind = CandidateKind::stray_dir;
-    std::string reason;                   // stable code, e.g. "no-reference"
-    std::vector<std::string> evidence;    // human-readable facts that justified it
-    std::vector<OwnedPath> driver_paths;  // relative to the driver home, in removal order
-    RecordKind record_kind = RecordKind::none;
-    std::string record;                   // relative to the data root ("" when none)
-    int depth = 0;                        // ancestors below it; deeper ones are removed first
-    int64_t mtime_sec = 0;
+// A piece of garbage as the plan carries it: what gc found (id, kind, reason, evidence, paths,
+// record, depth, mtime), and what the planner adds, which gc never knows.
+struct Candidate : gc::Garbage {
+    Candidate() = default;
+    explicit Candidate(gc::Garbage g) : gc::Garbage(std::move(g)) {}
+
     uint64_t bytes = 0;                   // on disk (st_blocks), hard links counted once
     uint64_t apparent_bytes = 0;
     uint64_t inodes = 0;                  // files, dirs and links below its paths (for progress)

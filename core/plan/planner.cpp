@@ -207,7 +207,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     in.driver = s.driver;
 
     gc::LiveSet live = gc::mark_live(in);
-    p.candidates = gc::sweep(in, live);
+    for (auto& g : gc::sweep(in, live)) p.candidates.emplace_back(std::move(g));
 
     Problems integrity = docker::verify_metadata(md, s.driver);
     Problems absences = docker::absence_problems(md, s.driver, scan.entries.size());
@@ -249,8 +249,8 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     p.stats.mounts = md.mounts.size();
     p.stats.containers = md.containers.size();
     p.stats.driver_entries = scan.entries.size();
-    p.stats.live_dirs = live.dirs.size();
-    p.stats.live_layers = live.chains.size();
+    p.stats.live_dirs = live.marking.count(gc::NodeKind::driver_dir);
+    p.stats.live_layers = live.marking.count(gc::NodeKind::layer);
     return p;
 }
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 
 using namespace layergc;
-using layergc::plan::CandidateKind;
+using CandidateKind = layergc::gc::GarbageKind;
 
 namespace {
 
@@ -56,7 +56,7 @@ public:
         if (with_container) md.containers.push_back(name);
     }
 
-    std::vector<plan::Candidate> collect() {
+    std::vector<gc::Garbage> collect() {
         in.metadata = &md;
         in.scan = &scan;
         in.driver = "overlay2";
@@ -66,13 +66,13 @@ public:
     gc::LiveSet live;
 };
 
-const plan::Candidate* find(const std::vector<plan::Candidate>& cs, const std::string& id) {
+const gc::Garbage* find(const std::vector<gc::Garbage>& cs, const std::string& id) {
     for (const auto& c : cs)
         if (c.id == id) return &c;
     return nullptr;
 }
 
-size_t position(const std::vector<plan::Candidate>& cs, const std::string& id) {
+size_t position(const std::vector<gc::Garbage>& cs, const std::string& id) {
     for (size_t i = 0; i < cs.size(); ++i)
         if (cs[i].id == id) return i;
     return cs.size();
@@ -98,8 +98,8 @@ TEST(Mark, ParentLayersAndInitLayersOfLiveImagesAndContainersSurvive) {
     ImageWithContainer w;
     const auto cs = w.collect();
     EXPECT_TRUE(cs.empty()) << cs.front().id;
-    for (const auto& id : {w.db, w.dm, w.dt, w.mc, w.mc + "-init"}) EXPECT_TRUE(w.live.dirs.count(id)) << id;
-    EXPECT_EQ(w.live.dirs.at(w.db).root_kind, "image");
+    for (const auto& id : {w.db, w.dm, w.dt, w.mc, w.mc + "-init"}) EXPECT_TRUE(w.live.dir(id)) << id;
+    EXPECT_STREQ(gc::to_string(w.live.marking.why(gc::NodeKind::driver_dir, w.db)->root_kind), "image");
 }
 
 // An image with no intermediate images (a pull or docker load): only the top chain is named.
@@ -111,7 +111,7 @@ TEST(Mark, ImageKeepsItsWholeChainThroughLayerdbParents) {
     w.layer(c3, hex("d3"), c2, {});
     w.image(c3);
     EXPECT_TRUE(w.collect().empty());
-    EXPECT_EQ(w.live.dirs.size(), 3u);
+    EXPECT_EQ(w.live.marking.count(gc::NodeKind::driver_dir), 3u);
 }
 
 // Issue 10: an image whose top layer record is missing keeps its intact lower layers, by the
@@ -130,8 +130,8 @@ TEST(Mark, ImageWhoseTopRecordIsMissingKeepsItsLowerLayersByTheirChains) {
     img.chains = {c1, c2, c3};
     w.md.images.push_back(img);
     EXPECT_TRUE(w.collect().empty());
-    EXPECT_TRUE(w.live.dirs.count(hex("d1")));
-    EXPECT_TRUE(w.live.dirs.count(hex("d2")));
+    EXPECT_TRUE(w.live.dir(hex("d1")));
+    EXPECT_TRUE(w.live.dir(hex("d2")));
     ASSERT_EQ(w.live.problems.size(), 1u);
     EXPECT_EQ(w.live.problems[0].code, "layer-record-missing");
     EXPECT_EQ(w.live.problems[0].subject, c3);
@@ -146,7 +146,7 @@ TEST(Mark, BuildkitDirsNamedInItsDatabasesSurviveWithTheirParents) {
     w.dir(bk_orphan, {});
     w.in.buildkit_ids = {bk};
     const auto cs = w.collect();
-    EXPECT_TRUE(w.live.dirs.count(bk));
+    EXPECT_TRUE(w.live.dir(bk));
     // With snapshots.db read and not naming it, a BuildKit dir is a stray.
     ASSERT_EQ(cs.size(), 1u);
     EXPECT_EQ(cs[0].id, bk_orphan);
@@ -178,7 +178,7 @@ TEST(Mark, MountedDirsAndTheirDriverAncestorsAreLive) {
     w.dir(child, {parent});
     w.in.mounted_ids = {child};
     EXPECT_TRUE(w.collect().empty());
-    EXPECT_EQ(w.live.dirs.at(parent).root_kind, "mounted");
+    EXPECT_STREQ(gc::to_string(w.live.marking.why(gc::NodeKind::driver_dir, parent)->root_kind), "mounted");
 }
 
 TEST(Mark, UnknownIdFormsAreKeptAndReported) {
@@ -278,7 +278,7 @@ TEST(Sweep, FindsEveryGarbageKindInOrder) {
     EXPECT_TRUE(find(cs, shared.dir_name)->driver_paths.empty());  // record only: dt stays
     // Records removed with their dirs.
     EXPECT_EQ(find(cs, du2)->record, "image/overlay2/layerdb/sha256/" + u2);
-    EXPECT_EQ(find(cs, du2)->record_kind, plan::RecordKind::layer);
+    EXPECT_EQ(find(cs, du2)->record_kind, gc::RecordKind::layer);
     EXPECT_EQ(find(cs, ml)->record, "image/overlay2/layerdb/mounts/" + hex("lostc"));
     // Children before parents.
     EXPECT_LT(position(cs, du2), position(cs, du1));
@@ -329,5 +329,25 @@ TEST(Sweep, RemovingRecordWithoutCacheIdIsARecordOnlyCandidate) {
     EXPECT_EQ(cs[0].id, r.dir_name);
     EXPECT_EQ(cs[0].kind, CandidateKind::interrupted_removal);
     EXPECT_TRUE(cs[0].driver_paths.empty());
-    EXPECT_EQ(cs[0].record_kind, plan::RecordKind::removing);
+    EXPECT_EQ(cs[0].record_kind, gc::RecordKind::removing);
+}
+
+// Who takes a dead dir is decided once, by precedence: a layer record's cache-id before a lost
+// mount's RW dir; the mount is then its record alone, and nothing is a stray twice.
+TEST(Sweep, ADeadDirNamedByALayerRecordAndALostMountGoesWithTheLayer) {
+    World w;
+    const std::string chain = hex("cx"), shared = hex("dx");
+    w.layer(chain, shared, std::nullopt, {});
+    w.md.mounts.push_back({"lost" + hex("lost").substr(4), shared, shared + "-init", std::nullopt});
+    const auto cs = w.collect();
+    ASSERT_EQ(cs.size(), 2u);
+    const auto* layer = find(cs, shared);
+    ASSERT_NE(layer, nullptr);
+    EXPECT_EQ(layer->kind, CandidateKind::unreferenced_layer);
+    EXPECT_EQ(layer->reason, "unreferenced-layer");
+    const auto* mount = find(cs, w.md.mounts[0].name);
+    ASSERT_NE(mount, nullptr);
+    EXPECT_EQ(mount->kind, CandidateKind::lost_container_mount);
+    EXPECT_EQ(mount->reason, "lost-mount-record");
+    EXPECT_EQ(mount->evidence.back(), "its dirs are removed as candidates of their own");
 }

@@ -1,0 +1,44 @@
+// What the collector finds: garbage, each with its kind, reason and evidence, and how it is
+// removed (DESIGN §3). gc's own result: the plan (core/plan/plan.hpp) builds its candidates from
+// it and adds what gc never knows (sizes, fingerprints).
+#pragma once
+
+#include "core/model/driver_scan.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace layergc::gc {
+
+enum class GarbageKind {
+    stray_dir,             // a driver dir nothing names
+    unreferenced_layer,    // a layer record nothing reaches, with its dir
+    lost_container_mount,  // layerdb/mounts/<id> without containers/<id>: RW dir, init dir
+    interrupted_removal,   // layerdb/sha256/*-removing
+    interrupted_write,     // layerdb/tmp/write-set-*
+    driver_leftover        // dangling l/ links, aufs *-removing dirs
+};
+
+// The metadata record a piece of garbage removes after its driver paths (DESIGN §1.6).
+enum class RecordKind {
+    none,
+    layer,      // layerdb/sha256/<chain>: renamed to <chain>-<hex64>-removing first
+    removing,   // layerdb/sha256/<chain>-<hex64>-removing
+    mount,      // layerdb/mounts/<name>
+    tmp_write   // layerdb/tmp/write-set-*
+};
+
+struct Garbage {
+    std::string id;  // the driver directory's name (one per driver dir), else the record's
+    GarbageKind kind = GarbageKind::stray_dir;
+    std::string reason;                   // stable code, e.g. "no-reference"
+    std::vector<std::string> evidence;    // human-readable facts that justified it
+    std::vector<OwnedPath> driver_paths;  // relative to the driver home, in removal order
+    RecordKind record_kind = RecordKind::none;
+    std::string record;                   // relative to the data root ("" when none)
+    int depth = 0;                        // ancestors below it; deeper ones are removed first
+    int64_t mtime_sec = 0;
+};
+
+} // namespace layergc::gc

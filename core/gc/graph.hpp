@@ -1,0 +1,156 @@
+// The liveness graph (DESIGN §1.3-§1.5): typed nodes, typed references, roots each with a kind
+// and a reason, a tricolor mark, and a damage pass of its own after it. In the style of
+// containerd's pkg/gc (Tricolor(roots, refs)) and core/metadata/gc.go (scanRoots, references and
+// remove kept apart), with one thing containerd does not keep: every live node remembers which
+// root reached it first, so a report can say why it is live.
+//
+// The graph knows nothing about Docker. What is on disk comes in through Sources (below):
+// each store (Docker's layer store, its image store, the driver plugin's parent lists, the
+// process mounts, BuildKit; containerd's metadata next) says which nodes it holds, which roots it
+// knows and which references leave a node. docs/architecture.md draws it.
+#pragma once
+
+#include "core/model/problem.hpp"
+
+#include <compare>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace layergc::gc {
+
+// What a node is. A new store adds its kinds here (containerd: snapshot, content blob, ...).
+enum class NodeKind {
+    layer,       // a layer by chain ID hex (Docker's layerdb/sha256/<chain>)
+    driver_dir,  // a driver directory by driver ID (cache-id, mount-id, <mount-id>-init, bk25)
+};
+const char* to_string(NodeKind k);  // "layer", "driver-dir"
+
+struct NodeRef {
+    NodeKind kind = NodeKind::layer;
+    std::string id;
+    auto operator<=>(const NodeRef&) const = default;
+};
+
+// A reference from one node to another. A node's references are followed in this order (then in
+// the order their source gave them), so a walk is the same whatever order the sources are in.
+enum class EdgeKind {
+    layer_dir,      // a layer record's cache-id: layer -> its driver dir
+    layer_parent,   // a layer record's parent: layer -> layer below it
+    driver_parent,  // the driver's own parent list (overlay2 lower, aufs layers/<id>): dir -> dir
+    dir_layer,      // the record whose cache-id a dir is: dir -> layer (the union of both
+                    // ancestries, DESIGN §1.5: a live dir keeps its record's chain)
+};
+const char* to_string(EdgeKind k);
+
+struct Edge {
+    EdgeKind kind = EdgeKind::layer_dir;
+    NodeRef to;
+};
+
+// Why a root is one. The text of each (to_string) is what problems and reports print.
+enum class RootKind {
+    image,                  // every prefix of every reading of an image config
+    container,              // a container's mount record: RW dir, init dir, image top layer
+    odd_record,             // a layer record under a name dockerd never writes: kept whole
+    unknown_id_form,        // a driver dir or cache-id of no form Docker writes
+    buildkit,               // an ID found in buildkit/*.db
+    mounted,                // a dir that a mount uses, in any process's namespace
+    buildkit_unverifiable,  // a BuildKit dir while buildkit/snapshots.db cannot be read
+    younger_than_min_age,   // a dir changed within --min-age
+};
+const char* to_string(RootKind k);  // "image", "container", "odd-record", ...
+
+struct Root {
+    NodeRef node;
+    RootKind kind = RootKind::image;
+    std::string reason;  // which one: "sha256:<image>", a container ID, a record's name, ...
+};
+
+// Why a node is live: the kind of root that reached it first, and which root.
+struct LiveReason {
+    RootKind root_kind = RootKind::image;
+    std::string root;
+};
+
+// What a source reports while it lists its roots: roots, in a stable order, and notes (problems
+// about a root, e.g. "this dir has an unknown name"), each reported after the damage found below
+// the roots listed before it, as a reader walking them in order would find them.
+class RootSink {
+public:
+    virtual ~RootSink() = default;
+    virtual void root(NodeRef node, RootKind kind, std::string reason) = 0;
+    virtual void note(Problem p) = 0;
+    // Whether any source holds the node: a root that only counts when its node exists asks this.
+    virtual bool exists(const NodeRef& node) const = 0;
+};
+
+class Graph;
+
+// One store's view of the graph: the nodes it holds, its roots, the references out of a node
+// it knows about, and the damage it can see on a live node. Every function is pure over what the
+// source was built from (no I/O): readers read, sources describe.
+class Source {
+public:
+    virtual ~Source() = default;
+    virtual const char* name() const = 0;
+    // Does this store hold the node (a record it read, a directory its driver reported)? A node
+    // that no source holds is missing; the walk still marks it (what names it is live).
+    virtual bool holds(const NodeRef& node) const { (void)node; return false; }
+    // scanRoots: this store's roots, in the order a report should meet them.
+    virtual void roots(RootSink& sink) const { (void)sink; }
+    // references: what `from` names, as far as this store knows.
+    virtual void references(const NodeRef& from, std::vector<Edge>& out) const { (void)from; (void)out; }
+    // Damage on a live node (a record missing, a dir its record names gone): called after the
+    // walk, once per live node, in the order the walk scanned them.
+    virtual void damage(const NodeRef& node, const LiveReason& why, const Graph& g, Problems& out) const {
+        (void)node; (void)why; (void)g; (void)out;
+    }
+};
+
+// The sources together: roots in source order, references as the union of every source's.
+class Graph {
+public:
+    explicit Graph(std::vector<std::unique_ptr<Source>> sources);
+
+    bool exists(const NodeRef& node) const;
+    std::vector<Edge> references(const NodeRef& from) const;  // in EdgeKind order
+    const std::vector<Root>& roots() const { return roots_; }
+    const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
+
+    // Notes, by position: notes_after(i) were reported after the first i roots.
+    struct Note { size_t after_roots; Problem problem; };
+    const std::vector<Note>& notes() const { return notes_; }
+
+private:
+    std::vector<std::unique_ptr<Source>> sources_;
+    std::vector<Root> roots_;
+    std::vector<Note> notes_;
+};
+
+// The result of a walk: every live node with why, and the order nodes were scanned in.
+struct Marking {
+    struct Mark {
+        LiveReason why;
+        size_t root = 0;  // index of the root whose walk reached it first
+    };
+    std::map<NodeRef, Mark> live;
+    std::vector<NodeRef> scanned;  // in the order the walk scanned them
+
+    bool is_live(NodeKind k, const std::string& id) const { return live.count({k, id}) != 0; }
+    const LiveReason* why(NodeKind k, const std::string& id) const;
+    size_t count(NodeKind k) const;
+};
+
+// Tricolor mark: each root in turn, and everything it reaches before the next root (a node keeps
+// the reason of the first root that reached it). Iterative: a long chain cannot exhaust the stack.
+Marking tricolor(const Graph& g);
+
+// The damage pass: every source's damage on every live node, in the walk's order, with the
+// sources' root notes in their places.
+Problems report_damage(const Graph& g, const Marking& m);
+
+} // namespace layergc::gc
