@@ -12,6 +12,7 @@ ours. A bucket is a dict {bytes: bytes | dict}; a dict is a sub-bucket; sequence
   gen-overflow.db        values of 10 KB and 50 KB and a 1000-byte key (overflow pages)
   gen-inline.db          inline and empty buckets, binary keys (0x00, 0xff), sequences
   gen-meta-fallback.db   the newer meta page torn (bad checksum): the older one names the tree
+  gen-small-1k.db        1 KiB pages, a little of everything in 16 pages: the fuzzer's best seed
   rootgen-buildkit.db    written by tests/gen/rootgen/bbolt.py (cross-check of that writer)
 """
 import os
@@ -121,6 +122,9 @@ def cases():
         b"nested": {b"labels": {b"k": b"v"}, b"kind": b"\x03"},
     }
     yield "gen-inline.db", Writer(4096).encode({b"v1": inline, b"v2": {}})
+    small = {b"v1": {b"ns": {b"leases": {b"l%02d" % i: {b"createdat": b"\x01" * 15} for i in range(24)},
+                             b"big": b"z" * 1500, b"labels": {b"k": b"v"}}}, b"v2": {}}
+    yield "gen-small-1k.db", Writer(1024).encode(small)
     yield "gen-meta-fallback.db", Writer(4096).encode({b"v1": {b"a": b"b"}}, torn_newer=True)
     buildkit = {b"_main": {b"sha256:" + b"%064x" % i: b"ref-%d" % i for i in range(40)},
                 b"_empty": {}, b"_nested": {b"inner": {b"x": b"y"}}}
