@@ -10,12 +10,13 @@ export CCACHE_BASEDIR  ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
 # Debian 12 packages: build, test (a real dockerd, busybox for images, Go for the differential
-# decoding test), demo.
+# decoding test, containerd 1.6 and its ctr for the bbolt reader's e2e test: docker.io depends on
+# it, so naming it changes nothing on a host with Docker), demo.
 DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
   btrfs-progs util-linux procps time liburing-dev \
   prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
-  clang libclang-rt-14-dev ccache golang-go debootstrap
+  clang libclang-rt-14-dev ccache golang-go debootstrap containerd
 
 .PHONY: all deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench
 

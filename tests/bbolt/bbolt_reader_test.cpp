@@ -6,8 +6,12 @@
 #include "tests/bbolt/containerd_view.hpp"
 #include "tests/bbolt/listing.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <cstring>
 #include <filesystem>
@@ -461,6 +465,48 @@ TEST(BboltRefuses, WhatIsNotARegularFileOrTooLarge) {
     ASSERT_FALSE(big.ok());
     EXPECT_EQ(bbolt::fault_of(big.error()), Fault::too_large);
     fs::remove_all(dir);
+}
+
+TEST(BboltOpen, AFileRewrittenWhileItIsReadIsReadWholeOrRefusedNeverMisread) {
+    // A writer that rewrites the file in place (no lock, no atomicity) between two valid
+    // databases, as a running containerd might while we read without its lock: every open
+    // either reads one consistent database or names a fault.
+    const std::string a = slurp(kData / "gen-inline.db"), b = slurp(kData / "gen-small-1k.db");
+    const fs::path p = fs::temp_directory_path() / ("bbolt-race-" + std::to_string(::getpid()) + ".db");
+    { std::ofstream(p, std::ios::binary) << a; }
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        const int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
+        for (int i = 0; !done; ++i) {
+            const std::string& src = (i % 2) ? b : a;
+            for (size_t off = 0; off < src.size(); off += 1000)
+                (void)!::pwrite(fd, src.data() + off, std::min<size_t>(1000, src.size() - off),
+                                static_cast<off_t>(off));
+        }
+        ::close(fd);
+    });
+    size_t read_whole = 0, refused = 0, walk_refused = 0;
+    for (int i = 0; i < 300; ++i) {
+        auto db = Database::open(p);
+        if (!db) {
+            ASSERT_TRUE(bbolt::fault_of(db.error())) << db.error().message;
+            ++refused;
+            continue;
+        }
+        auto w = db->walk([](const auto&, const auto&) { return true; });
+        if (w.ok()) {
+            ++read_whole;
+        } else {
+            ASSERT_TRUE(bbolt::fault_of(w.error())) << w.error().message;
+            ++walk_refused;
+        }
+    }
+    done = true;
+    writer.join();
+    fs::remove(p);
+    EXPECT_EQ(read_whole + refused + walk_refused, 300u);
+    RecordProperty("read_whole", static_cast<int>(read_whole));
+    RecordProperty("refused", static_cast<int>(refused + walk_refused));
 }
 
 TEST(BboltFault, NamesRoundTripAndOtherErrorsHaveNone) {
