@@ -2,7 +2,7 @@
 // (Debian 12's /usr/bin/containerd and ctr) and 1.7 (Debian 13's, from the e2e root that
 // tests/e2e/docker_rootfs.sh builds) each run on throw-away directories by
 // containerd_scenario.sh: images imported into two namespaces, a container record, active and
-// view snapshots, leases (one with a label on an overflow page), 150 more leases and 75
+// view snapshots, leases (one whose labels need overflow pages), 150 more leases and 75
 // snapshots, some removed. After the stop, layergc's reader must list exactly what ctr listed
 // (namespaces, images, content digests, leases, containers, snapshots with parents and kinds),
 // and its whole listing must agree line by line with the independent reference reader.

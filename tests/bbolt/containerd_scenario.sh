@@ -9,8 +9,8 @@
 #   WORKDIR/ctr/*.txt   what ctr listed just before the stop (namespaces, images, snapshots,
 #                       content, leases, containers per namespace)
 # The state: images imported into namespaces "bbns" and "other" (a shared base layer), a
-# container record, an active snapshot, a view, a lease with a 3900-byte label (an overflow
-# page), and LEASES (default 150) leases without labels (inline buckets) plus LEASES/2
+# container record, an active snapshot, a view, a lease with three 3000-byte labels (a leaf
+# with overflow pages), and LEASES (default 150) leases without labels (inline buckets) plus LEASES/2
 # snapshots in namespace "many" (several leaf pages under a branch page), every 7th removed again. Used by make_fixtures.sh and the e2e test.
 set -eu
 containerd=$1 ctr=$2 work=$3 busybox=$4 leases=${5:-150}
@@ -54,7 +54,8 @@ top=$(c -n bbns snapshots ls | awk 'NR > 1 && $3 == "Committed" { print $1 }' | 
 c -n bbns snapshots prepare my-active "$top" >/dev/null
 c -n bbns snapshots view my-view "$top" >/dev/null
 c -n bbns leases create --id lease-one --expires 0 owner=test >/dev/null
-c -n bbns leases create --id big-label --expires 0 "big=$(printf '%3900s' | tr ' ' x)" >/dev/null
+big=$(printf '%3000s' | tr ' ' x)  # containerd allows 4096 bytes a label: three fill one leaf
+c -n bbns leases create --id big-label --expires 0 "big1=$big" "big2=$big" "big3=$big" >/dev/null
 n=1
 while [ $n -le "$leases" ]; do
   c -n many leases create --id "lease-$(printf %04d $n)" --expires 0 >/dev/null
