@@ -7,11 +7,11 @@
 #  <db>.list                each database's listing by reference_reader.py --detail, which the
 #                           unit tests compare layergc's reader against.
 # 1.6: Debian 12's /usr/bin/containerd; 1.7: Debian 13's, from the e2e root
-# (tests/e2e/docker_rootfs.sh, LAYERGC_TRIXIE_ROOT, default /var/cache/layergc-e2e/trixie-docker/rootfs).
+# (make e2e-daemons; LAYERGC_E2E_DOCKER_ROOTFS, default /var/cache/layergc-e2e/trixie-docker/rootfs).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/data
-trixie=${LAYERGC_TRIXIE_ROOT:-/var/cache/layergc-e2e/trixie-docker/rootfs}
+trixie=${LAYERGC_E2E_DOCKER_ROOTFS:-/var/cache/layergc-e2e/trixie-docker/rootfs}
 work=$(mktemp -d /tmp/layergc-bbolt-fixtures.XXXXXX)
 mkdir -p "$data"
 cut_at_high_water() {  # cut_at_high_water SRC DST
