@@ -9,22 +9,27 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CCACHE_BASEDIR  ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-# Debian 12 packages: build, test (a real dockerd, busybox for images, Go for the differential
-# decoding test, containerd 1.6 and its ctr for the bbolt reader's e2e test: docker.io depends on
-# it, so naming it changes nothing on a host with Docker), demo.
-DEB_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
-  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 docker.io busybox-static \
-  btrfs-progs util-linux procps time liburing-dev \
-  prometheus-cpp-dev prometheus-node-exporter python3-jsonschema ansible-core systemd dpkg-dev \
-  clang libclang-rt-14-dev ccache golang-go debootstrap containerd
+# Debian 12 packages, in two sets. DEMO_PACKAGES: what `make build` and `make demo` need (the
+# demo runs on a generated root, with no daemon), so `make demo` installs no daemon and works on a
+# host that has Docker's own docker-ce packages. TEST_PACKAGES: what the tests add (a real dockerd
+# from docker.io, busybox for images, Go for the differential decoding test, clang for the fuzz
+# targets, debootstrap for the e2e suite's second dockerd, containerd 1.6 and its ctr for the bbolt
+# reader's e2e test, lintian and ansible-lint for the packaging and ops tests, zsh and fish for the
+# completions); `make test` installs both.
+DEMO_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
+  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 util-linux liburing-dev \
+  prometheus-cpp-dev ccache dpkg-dev
+TEST_PACKAGES := docker.io busybox-static btrfs-progs procps time prometheus-node-exporter \
+  python3-jsonschema ansible-core ansible-lint systemd lintian zsh fish \
+  clang libclang-rt-14-dev golang-go debootstrap containerd
 
-.PHONY: all deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench
+.PHONY: all deps test-deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench
 
 all: build
 
 # Install only what is missing; apt-get update runs only when something is.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -32,6 +37,13 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "all Debian packages present"; fi
+endef
+
+deps:
+	$(call install_missing,$(DEMO_PACKAGES))
+
+test-deps:
+	$(call install_missing,$(DEMO_PACKAGES) $(TEST_PACKAGES))
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -42,10 +54,13 @@ build: deps $(BUILD)/CMakeCache.txt
 # The e2e suite's second dockerd (26.1, Debian 13) runs from a debootstrap root cached outside the
 # source tree; made once (about 2 minutes), then a stamp check (docs/testing-e2e.md).
 E2E_DOCKER_CACHE ?= /var/cache/layergc-e2e/trixie-docker
-e2e-daemons: deps
+e2e-daemons: test-deps
 	$(SUDO) ./tests/e2e/docker_rootfs.sh $(E2E_DOCKER_CACHE)
 
-test: build e2e-daemons
+# Configured again after test-deps: what it installed (go) is found by a tree `make demo` made.
+test: test-deps $(BUILD)/CMakeCache.txt e2e-daemons
+	cmake -S . -B $(BUILD) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 1 --timeout 1800
 	$(MAKE) --no-print-directory fuzz asan
 
@@ -53,7 +68,7 @@ test: build e2e-daemons
 # fuzzes its corpus for FUZZ_SECONDS (docs/fuzzing.md).
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 20
-fuzz: deps
+fuzz: test-deps
 	[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DLAYERGC_FUZZ=ON -DLAYERGC_WERROR=OFF
 	cmake -S . -B $(FUZZ_BUILD) -DLAYERGC_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
@@ -63,7 +78,7 @@ fuzz: deps
 # Every test but e2e, packaging and ops (which install packages), built with ASan and UBSan (gcc,
 # -DLAYERGC_SANITIZE=ON). Debug (-O0) compiles faster on 2 cores; the sanitizers check the same.
 ASAN_BUILD ?= build-asan
-asan: deps
+asan: test-deps
 	[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 	  -DLAYERGC_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -78,18 +93,24 @@ bench: deps
 	cmake --build $(BENCH_BUILD) --target layergc layergc_driver_aufs layergc_fs_bench -j $(JOBS)
 	python3 bench/run_bench.py --build $(BENCH_BUILD) --out $(BENCH_BUILD)/bench.json $(BENCH_ARGS)
 
-unit integration: build
+unit integration: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -L '^$@$$'
 
-e2e: build e2e-daemons
+e2e: test-deps build e2e-daemons
 	cd $(BUILD) && ctest --output-on-failure -L '^$@$$'
 
-# Debian packages layergc and layergc-dev (CPack) into $(BUILD)/packages/.
-package: build
-	cd $(BUILD) && cpack -G DEB
+# Debian packages layergc and layergc-dev (CPack) into $(PACKAGE_BUILD)/packages/: a tree of its
+# own, hardened (-DLAYERGC_HARDENING=ON: fortify, stack protector, PIE, full RELRO) and without
+# the tests (-DLAYERGC_BUILD_TESTS=OFF), so it builds only what the packages hold.
+PACKAGE_BUILD ?= build-package
+package: deps
+	[ -f $(PACKAGE_BUILD)/CMakeCache.txt ] || cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLAYERGC_BUILD_TESTS=OFF -DLAYERGC_HARDENING=ON
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS)
+	cd $(PACKAGE_BUILD) && cpack -G DEB
 
 demo: build
 	./tests/gen/demo.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(PACKAGE_BUILD)
