@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     apply->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     apply->add_flag("--quarantine", ao.quarantine,
                     "move the candidates into <root>/layergc-quarantine/<run> instead of deleting them "
-                    "(undo with restore, delete with purge; docs/quarantine.md)");
+                    "(undo with restore, delete with purge; /usr/share/doc/layergc/quarantine.md)");
     apply->add_flag("--accept-hidden-processes", ao.accept_hidden_processes,
                     "run although layergc cannot see every process (in a container or another PID "
                     "namespace, /proc with hidepid= or subset=pid): mounts and a dockerd it cannot see "

@@ -2,4 +2,4 @@
 #include "drivers/aufs/aufs_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::AufsDriver, "aufs", "1.0.0",
-               "aufs: diff/, mnt/ and layers/ ancestry files (docker-layout.md 5.2)")
+               "aufs: diff/, mnt/ and layers/ ancestry files (/usr/share/doc/layergc/drivers/aufs.md)")

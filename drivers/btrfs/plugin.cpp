@@ -2,4 +2,4 @@
 #include "drivers/btrfs/btrfs_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::BtrfsDriver, "btrfs", "1.0.0",
-               "btrfs: subvolumes/<id> (one subvolume per layer) and quotas/<id> (docker-layout.md 5.5)")
+               "btrfs: subvolumes/<id> (one subvolume per layer) and quotas/<id> (/usr/share/doc/layergc/drivers/btrfs.md)")

@@ -2,4 +2,4 @@
 #include "drivers/overlay/overlay_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::OverlayDriver, "overlay", "1.0.0",
-               "overlay (legacy): root/ image layers, upper/work/lower-id RW layers (docker-layout.md 5.3)")
+               "overlay (legacy): root/ image layers, upper/work/lower-id RW layers (/usr/share/doc/layergc/drivers/overlay.md)")

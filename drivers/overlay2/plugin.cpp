@@ -2,4 +2,4 @@
 #include "drivers/overlay2/overlay2_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::Overlay2Driver, "overlay2", "1.0.0",
-               "overlay2: layer dirs, l/ short links and lower chains (docker-layout.md 5.1)")
+               "overlay2: layer dirs, l/ short links and lower chains (/usr/share/doc/layergc/drivers/overlay2.md)")

@@ -2,4 +2,4 @@
 #include "drivers/vfs/vfs_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::VfsDriver, "vfs", "1.0.0",
-               "vfs: full-copy layer dirs under dir/, no on-disk ancestry (docker-layout.md 5.4)")
+               "vfs: full-copy layer dirs under dir/, no on-disk ancestry (/usr/share/doc/layergc/drivers/vfs.md)")
