@@ -55,6 +55,7 @@ public:
                                                       fs::perms::group_exec | fs::perms::others_exec);
         std::ofstream inv(dir_.path() / "inventory");
         for (const auto& h : hosts_) {
+            fs::create_directories(dir_.path() / h);
             generate_root(dir_.path() / h, "overlay2", "--seed 9");
             inv << h << " ansible_connection=local ansible_python_interpreter=/usr/bin/python3"
                 << " layergc_root=" << root(h).string() << " layergc_report_dir=" << (dir_.path() / h / "host").string()
