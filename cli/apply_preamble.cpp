@@ -1,11 +1,11 @@
 #include "cli/apply_preamble.hpp"
 
 #include "cli/exit_codes.hpp"
-#include "core/docker/driver_trees.hpp"
+#include "cli/progress_line.hpp"
+#include "cli/render.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -26,28 +26,6 @@ bool read_plan_file(const std::string& path, std::string& text) {
     return true;
 }
 
-int lock_root_without_daemon(const std::filesystem::path& root, const std::string& daemon_json,
-                             guard::RootLocks& locks) {
-    if (auto ev = guard::detect_daemon(root); !ev.empty()) {
-        spdlog::error("refusing: a dockerd is using {} (stop it first: systemctl stop docker docker.socket)", root.string());
-        for (const auto& e : ev) spdlog::error("  {}: {}", e.kind, e.detail);
-        return kExitRefused;
-    }
-    auto held = guard::lock_root(root);
-    if (!held) { spdlog::error("refusing: {}", held.error().message); return kExitRefused; }
-    locks = std::move(held.value());
-    const auto dj = docker::read_daemon_json(daemon_json, root);
-    auto claim = guard::claim_pidfiles(guard::dockerd_pidfiles(dj.pidfiles));
-    if (!claim) { spdlog::error("refusing: {}", claim.error().message); return kExitRefused; }
-    locks.hold_pidfiles(std::move(claim.value()));
-    for (const auto& e : guard::detect_daemon(root)) {
-        if (e.kind == "bolt-lock") continue;
-        spdlog::error("refusing: a dockerd started on {} while layergc was locking it: {}", root.string(), e.detail);
-        return kExitRefused;
-    }
-    return kExitOk;
-}
-
 int confirm_removal(bool yes, std::ostream& prompt_out) {
     if (yes) return kExitOk;
     if (!::isatty(STDIN_FILENO)) {
@@ -63,10 +41,54 @@ int confirm_removal(bool yes, std::ostream& prompt_out) {
     return kExitRefused;
 }
 
-uint64_t free_bytes(const std::filesystem::path& p) {
-    struct statvfs sv{};
-    if (::statvfs(p.c_str(), &sv) != 0) return 0;
-    return uint64_t(sv.f_bavail) * sv.f_frsize;
+apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o, const std::filesystem::path& root,
+                                  bool tree_set) {
+    apply::ApplyRequest r;
+    r.root = root;
+    r.daemon_json = g.daemon_json;
+    r.audit_log = o.audit_log;
+    r.force = o.force;
+    r.accept_hidden_processes = o.accept_hidden_processes;
+    r.tree_set = tree_set;
+    return r;
+}
+
+void ApplyConsole::warn(const std::string& line) { spdlog::warn("{}", line); }
+
+void ApplyConsole::planned(const std::vector<apply::TreeApply>& trees) {
+    for (size_t i = 0; i < trees.size(); ++i) {
+        const plan::Plan& p = trees[i].plan;
+        if (tree_set_) render_tree_header(out_, p, i == 0);
+        render_plan(out_, p, g_.verbosity >= 1);
+    }
+}
+
+bool ApplyConsole::confirm() { return confirm_removal(o_.yes, out_) == kExitOk; }
+
+std::shared_ptr<void> ApplyConsole::watch(const char* phase, const fs::Progress& progress, uint64_t items,
+                                          uint64_t bytes) {
+    if (!progress_wanted(g_.format, g_.verbosity)) return nullptr;
+    return std::make_shared<ProgressLine>(phase, progress, ProgressLine::Totals{items, bytes}, true);
+}
+
+int ApplyConsole::refused(const apply::ApplyError& e) const {
+    if (e.code == apply::ApplyErrc::gate) render_problems(out_, e.problems);
+    if (!e.message.empty()) spdlog::error("{}", e.message);
+    for (const auto& d : e.details) spdlog::error("{}", d);
+    return e.code == apply::ApplyErrc::plan_failed ? kExitFailure : kExitRefused;
+}
+
+nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log) {
+    nlohmann::json failed = nlohmann::json::array();
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& f : r.failed) {
+        failed.push_back(to_line(f));
+        failures.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
+    }
+    return {{"schema", "layergc.apply/v1"}, {"root", r.root}, {"driver", r.driver}, {"removed", r.removed},
+            {"failed", failed}, {"failures", failures}, {"stopped_early", r.stopped_early},
+            {"bytes_planned", r.bytes_planned}, {"bytes_freed", r.bytes_freed},
+            {"remaining_candidates", r.remaining.value_or(0)}, {"audit_log", audit_log}};
 }
 
 } // namespace layergc::cli

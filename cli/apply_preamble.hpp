@@ -1,11 +1,15 @@
-// The steps `apply` takes before it removes anything, the same with one driver tree and with
-// `--driver all` (cmd_apply.cpp, driver_all.cpp): read the saved plan, keep dockerd out of the
-// root, ask the operator. Each one reports its own refusal (spdlog) and returns the exit code.
+// The CLI's side of `apply` (core/apply/apply_operation.hpp), the same with one driver tree and
+// with `--driver all` (cmd_apply.cpp, driver_all.cpp): read the saved plan, the operator's side
+// of the operation (show the plans, ask, draw progress, warn), refusals as messages and exit
+// codes, and the apply JSON of one tree.
 #pragma once
 
-#include "core/guard/daemon_guard.hpp"
+#include "cli/options.hpp"
 
-#include <cstdint>
+#include "core/apply/apply_operation.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -16,23 +20,39 @@ namespace layergc::cli {
 // error message, when it cannot be read.
 bool read_plan_file(const std::string& path, std::string& text);
 
-// DESIGN §1.2 for `root`: refuses when a dockerd is using it; otherwise takes the root's locks
-// into `locks` (hold them until the removals are done, so dockerd cannot start meanwhile) and
-// looks once more, since one may have started between the check and the lock (our own locks now
-// answer the bolt-lock probe, so only processes and pidfiles count). kExitOk, or kExitRefused
-// after error messages.
-// It also claims dockerd's pidfiles (the default, and daemon_json's "pidfile" when that
-// daemon.json is this root's), so a dockerd started mid-run refuses before its graph driver runs.
-int lock_root_without_daemon(const std::filesystem::path& root, const std::string& daemon_json,
-                             guard::RootLocks& locks);
-
 // Unless `yes`: asks "Remove these? [y/N]" on `prompt_out` and reads the answer from stdin.
 // kExitOk to go on; kExitRefused when stdin is not a terminal (after an error naming --yes) or
 // the answer is not yes ("Nothing removed." on `prompt_out`).
 int confirm_removal(bool yes, std::ostream& prompt_out);
 
-// Bytes available to unprivileged users on the filesystem of `p` (statvfs f_bavail); 0 when it
-// cannot be read. Measured before and after the removals to report what was freed.
-uint64_t free_bytes(const std::filesystem::path& p);
+// The apply operation's request from the command line.
+apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o, const std::filesystem::path& root,
+                                  bool tree_set);
+
+// The operator's side: warnings on stderr, the plans on `out` (with a header per tree when
+// `tree_set`), the question, and progress lines on a terminal.
+class ApplyConsole final : public apply::ApplyObserver {
+public:
+    ApplyConsole(const GlobalOptions& g, const ApplyOptions& o, std::ostream& out, bool tree_set)
+        : g_(g), o_(o), out_(out), tree_set_(tree_set) {}
+    void warn(const std::string& line) override;
+    void planned(const std::vector<apply::TreeApply>& trees) override;
+    bool confirm() override;
+    std::shared_ptr<void> watch(const char* phase, const fs::Progress& progress, uint64_t items,
+                                uint64_t bytes) override;
+
+    // Shows why the operation stopped (the refused plan's problems, then the lines) and returns
+    // the exit code: kExitFailure when a plan could not be made, kExitRefused otherwise.
+    int refused(const apply::ApplyError& e) const;
+
+private:
+    const GlobalOptions& g_;
+    const ApplyOptions& o_;
+    std::ostream& out_;
+    bool tree_set_;
+};
+
+// One tree's apply JSON (schema layergc.apply/v1, docs/json.md), as both apply paths print it.
+nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log);
 
 } // namespace layergc::cli

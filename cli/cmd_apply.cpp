@@ -2,15 +2,13 @@
 #include "cli/commands.hpp"
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/hidden_processes.hpp"
 #include "cli/plan_set.hpp"
-#include "cli/progress_line.hpp"
-#include "cli/progress_phases.hpp"
 #include "cli/render.hpp"
 
-#include "core/apply/executor.hpp"
-#include "core/apply/gates.hpp"
-#include "core/quarantine/quarantine_run.hpp"
+#include "core/apply/apply_operation.hpp"
+#include "core/apply/removal_disposal.hpp"
+#include "core/quarantine/manifest.hpp"
+#include "core/quarantine/quarantine_disposal.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -19,6 +17,28 @@
 #include <iostream>
 
 namespace layergc::cli {
+
+namespace {
+
+void render_report(std::ostream& out, const apply::TreeReport& r, const std::string& audit_log) {
+    if (!r.run_id.empty()) {
+        out << "\nMoved " << r.removed.size() << " of " << r.planned << " candidates (" << human_bytes(r.bytes_planned)
+            << ") into the quarantine " << (std::filesystem::path(r.root) / quarantine::run_relpath(r.run_id)).string()
+            << "; nothing is freed until `layergc purge`, `layergc restore --all " << r.run_id
+            << "` puts them back.\n";
+        for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
+        out << "Audit log: " << audit_log << "\n";
+        return;
+    }
+    out << "\nRemoved " << r.removed.size() << " of " << r.planned << " candidates (" << human_bytes(r.bytes_planned)
+        << " planned, " << human_bytes(r.bytes_freed) << " freed on the filesystem).\n";
+    for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
+    if (r.stopped_early) out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
+    out << "Audit log: " << audit_log << "\n";
+    if (r.remaining && *r.remaining) out << *r.remaining << " candidate(s) remain (see `layergc plan`).\n";
+}
+
+} // namespace
 
 int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     // Every tree (docs/cli.md): asked for, or implied by a saved plan set.
@@ -54,95 +74,29 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
         return kExitUsage;
     }
 
-    // DESIGN §1.3: every process's mounts, or the operator's word that the hidden ones do not matter.
-    if (int rc = refuse_if_processes_hidden(o.accept_hidden_processes)) return rc;
-    // DESIGN §1.2: never with a daemon on the root; then hold its locks so it cannot start.
-    guard::RootLocks locks;
-    if (int rc = lock_root_without_daemon(s.root, g.daemon_json, locks)) return rc;
+    std::vector<apply::TreeApply> trees{{&s, req, saved ? &*saved : nullptr, {}}};
+    ApplyConsole console(g, o, out, /*tree_set=*/false);
+    apply::RemovalDisposal removal;
+    quarantine::QuarantineDisposal into_quarantine(std::time(nullptr));  // docs/quarantine.md
+    apply::Disposal& disposal = o.quarantine ? static_cast<apply::Disposal&>(into_quarantine) : removal;
+    auto report = apply::run_apply(trees, apply_request(g, o, s.root, false), disposal, console);
+    if (!report) return console.refused(report.error());
 
-    req.own_locks_held = true;
-    // DESIGN §1.7: always a fresh plan; with a saved one, only what both agree on.
-    const bool show_progress = progress_wanted(g.format, g.verbosity);
-    auto fresh = make_plan_with_progress(s, req, show_progress);
-    if (!fresh) { spdlog::error("{}", fresh.error().message); return kExitFailure; }
-    if (auto why = apply::refusal(fresh.value(), o.force)) {
-        render_problems(out, fresh->problems);
-        spdlog::error("refusing: {}", *why);
-        return kExitRefused;
-    }
-    plan::Plan to_apply = fresh.value();
-    if (saved) {
-        auto agreement = apply::agree(fresh.value(), *saved);
-        for (const auto& d : agreement.dropped) spdlog::warn("not removed: {}", d);
-        to_apply.candidates = std::move(agreement.agreed);
-    }
-    render_plan(out, to_apply, g.verbosity >= 1);
-    if (to_apply.candidates.empty()) {
+    if (report->nothing_to_apply) {
         if (json_out) std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"removed", nlohmann::json::array()},
                                                    {"failed", nlohmann::json::array()}, {"bytes_planned", 0},
                                                    {"bytes_freed", 0}}.dump(2) << "\n";
         return kExitOk;
     }
-    if (o.quarantine)  // before asking: a root whose layout cannot hold a quarantine is refused at once
-        if (auto same = quarantine::check_same_mount(s.root_fd.get(), s.root.string(), s.driver); !same) {
-            spdlog::error("refusing --quarantine: {}", same.error().message);
-            return kExitRefused;
-        }
-    if (int rc = confirm_removal(o.yes, out)) return rc;
-
-    auto log = apply::AuditLog::open(o.audit_log);
-    if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
-    if (auto w = log->write("apply-start", {{"root", s.root.string()}, {"driver", s.driver},
-                                            {"plan", nlohmann::json::parse(plan::to_json_text(to_apply, false))}});
-        !w) {
-        spdlog::error("refusing: {} (nothing was removed)", w.error().message);
-        return kExitRefused;
-    }
-
-    std::optional<quarantine::QuarantineRun> qrun;  // docs/quarantine.md
-    if (o.quarantine) {
-        auto q = quarantine::QuarantineRun::create(s.root_fd.get(), s.root.string(), s.driver, std::time(nullptr));
-        if (!q) { spdlog::error("refusing --quarantine: {} (nothing was moved)", q.error().message); return kExitRefused; }
-        qrun.emplace(std::move(q.value()));
-    }
-    const uint64_t before = free_bytes(s.home);
-    apply::ExecuteOptions eo;
-    eo.quarantine = qrun ? &*qrun : nullptr;
-    eo.threads = req.threads ? req.threads : plan::default_threads();
-    const auto outcome = execute_with_progress(s, to_apply.candidates, log.value(), eo, show_progress);
-    const uint64_t after = free_bytes(s.home);
-    const uint64_t freed = after > before ? after - before : 0;
-    (void)log->write("apply-end", {{"removed", outcome.removed.size()}, {"failed", outcome.failed},
-                                   {"bytes_planned", outcome.bytes}, {"bytes_freed", freed}});
-
-    // Re-scan afterwards (podman's habit): what is left, and did anything break?
-    req.with_sizes = false;
-    auto after_plan = plan::make_plan(s, req);
-    const size_t remaining = after_plan ? after_plan->candidates.size() : 0;
-
+    const apply::TreeReport& r = report->trees.front();
     if (json_out) {
-        std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"root", s.root.string()}, {"driver", s.driver},
-                                    {"removed", outcome.removed}, {"failed", outcome.failed},
-                                    {"stopped_early", outcome.stopped_early}, {"bytes_planned", outcome.bytes},
-                                    {"bytes_freed", freed}, {"remaining_candidates", remaining},
-                                    {"audit_log", o.audit_log},
-                                    {"quarantine_run", qrun ? nlohmann::json(qrun->id()) : nlohmann::json()}}.dump(2) << "\n";
-    } else if (qrun) {
-        out << "\nMoved " << outcome.removed.size() << " of " << to_apply.candidates.size() << " candidates ("
-            << human_bytes(outcome.bytes) << ") into the quarantine " << (s.root / qrun->relpath()).string()
-            << "; nothing is freed until `layergc purge`, `layergc restore --all " << qrun->id() << "` puts them back.\n";
-        for (const auto& f : outcome.failed) out << "  FAILED: " << f << "\n";
-        out << "Audit log: " << o.audit_log << "\n";
+        auto doc = apply_json(r, o.audit_log);
+        doc["quarantine_run"] = r.run_id.empty() ? nlohmann::json() : nlohmann::json(r.run_id);
+        std::cout << doc.dump(2) << "\n";
     } else {
-        out << "\nRemoved " << outcome.removed.size() << " of " << to_apply.candidates.size() << " candidates ("
-            << human_bytes(outcome.bytes) << " planned, " << human_bytes(freed) << " freed on the filesystem).\n";
-        for (const auto& f : outcome.failed) out << "  FAILED: " << f << "\n";
-        if (outcome.stopped_early) out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
-        out << "Audit log: " << o.audit_log << "\n";
-        if (after_plan && remaining)
-            out << remaining << " candidate(s) remain (see `layergc plan`).\n";
+        render_report(out, r, o.audit_log);
     }
-    return outcome.failed.empty() ? kExitOk : kExitFailure;
+    return report->failed() ? kExitFailure : kExitOk;
 }
 
 } // namespace layergc::cli

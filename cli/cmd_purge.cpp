@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -67,17 +66,22 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
             return kExitRefused;
         }
     }
-    auto log = apply::AuditLog::open(o.audit_log);
+    auto log = audit::AuditLog::open(o.audit_log);
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
     const auto r = quarantine::purge_runs(store.value(), older_than, now, log.value());
     if (json_out) {
+        json failed = json::array(), failures = json::array();
+        for (const auto& f : r.failed) {
+            failed.push_back(to_line(f));
+            failures.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
+        }
         std::cout << json{{"schema", "layergc.purge/v1"}, {"root", root.string()}, {"purged", r.purged}, {"kept", r.kept},
-                          {"failed", r.failed}, {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}}.dump(2)
+                          {"failed", failed}, {"failures", failures}, {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}}.dump(2)
                   << "\n";
     } else {
         out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs << " directories).\n";
         for (const auto& k : r.kept) out << "  kept: " << k << "\n";
-        for (const auto& f : r.failed) out << "  FAILED: " << f << "\n";
+        for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
     }
     return r.failed.empty() ? kExitOk : kExitFailure;
 }

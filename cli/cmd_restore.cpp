@@ -1,16 +1,14 @@
-#include "cli/apply_preamble.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
 
+#include "core/apply/root_lockout.hpp"
 #include "core/docker/data_root.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/quarantine/restore.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -76,8 +74,14 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
 
     // Restoring changes what dockerd sees, exactly as apply does: never with it running.
     guard::RootLocks locks;
-    if (!o.list)
-        if (int rc = lock_root_without_daemon(root, g.daemon_json, locks); rc != kExitOk) return rc;
+    if (!o.list) {
+        auto held = apply::lock_out_dockerd(root, g.daemon_json);
+        if (!held) {
+            for (const auto& line : held.error().lines) spdlog::error("{}", line);
+            return kExitRefused;
+        }
+        locks = std::move(held.value());
+    }
 
     auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
     if (!store) {
@@ -107,7 +111,7 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
     }
     if (work.empty()) { out << "The quarantine is empty: nothing to restore.\n"; return kExitOk; }
 
-    auto log = apply::AuditLog::open(o.audit_log);
+    auto log = audit::AuditLog::open(o.audit_log);
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
 
     json done = json::array();
@@ -119,7 +123,7 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
             if (json_out)
                 std::cout << json{{"schema", "layergc.restore/v1"}, {"root", root.string()}, {"runs", done},
                                   {"error", r.error().message}}.dump(2) << "\n";
-            return r.error().sys_errno == EEXIST || r.error().sys_errno == ENOENT ? kExitRefused : kExitFailure;
+            return r.error().code == quarantine::RestoreErrc::refused ? kExitRefused : kExitFailure;
         }
         done.push_back({{"run", run}, {"restored", r->restored}, {"run_removed", r->run_removed}, {"notes", r->notes}});
         out << "Restored " << r->restored.size() << " candidate(s) from quarantine run " << run

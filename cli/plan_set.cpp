@@ -12,7 +12,7 @@ std::string plan_set_json_text(const std::vector<plan::Plan>& plans) {
     nlohmann::json doc;
     doc["schema"] = kPlanSetSchema;
     doc["plans"] = nlohmann::json::array();
-    for (const auto& p : plans) doc["plans"].push_back(nlohmann::json::parse(plan::to_json_text(p, false)));
+    for (const auto& p : plans) doc["plans"].push_back(plan::to_json(p));
     return doc.dump(2);
 }
 
@@ -37,7 +37,7 @@ Result<std::vector<plan::Plan>> plan_set_from_json_text(const std::string& text)
     std::vector<plan::Plan> out;
     std::set<std::string> drivers;
     for (const auto& p : *it) {
-        auto one = plan::plan_from_json_text(p.dump());
+        auto one = plan::plan_from_json(p);
         if (!one) return make_error("plan " + std::to_string(out.size()) + " of the set: " + one.error().message);
         if (!drivers.insert(one->driver).second)
             return make_error("the plan set holds two plans for driver " + one->driver);

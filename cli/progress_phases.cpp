@@ -11,17 +11,4 @@ Result<plan::Plan> make_plan_with_progress(plan::Session& s, plan::PlanRequest r
     return plan::make_plan(s, req);
 }
 
-apply::Outcome execute_with_progress(plan::Session& s, const std::vector<plan::Candidate>& candidates,
-                                     apply::AuditLog& log, apply::ExecuteOptions eo, bool show) {
-    fs::Progress removed;
-    ProgressLine::Totals totals;
-    for (const auto& c : candidates) {
-        totals.items += c.inodes;
-        totals.bytes += c.bytes;
-    }
-    eo.progress = &removed;
-    ProgressLine line("removing", removed, totals, show && !eo.quarantine);
-    return apply::execute(s, candidates, log, eo);
-}
-
 } // namespace layergc::cli

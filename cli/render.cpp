@@ -181,6 +181,10 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
             << h.detail << "\n";
 }
 
+void render_tree_header(std::ostream& out, const plan::Plan& p, bool first) {
+    out << (first ? "" : "\n") << "=== driver " << p.driver << " (" << p.driver_home << ") ===\n";
+}
+
 void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     const Style st{use_colour(out)};
     const int64_t now = std::time(nullptr);

@@ -19,6 +19,9 @@ std::string human_age(int64_t then, int64_t now);
 
 // verbose: list every candidate with its reason and evidence.
 void render_plan(std::ostream& out, const plan::Plan& p, bool verbose);
+// The heading of one tree with --driver all: "=== driver NAME (HOME) ===", a blank line before
+// every one but the first.
+void render_tree_header(std::ostream& out, const plan::Plan& p, bool first);
 
 // `context` (the plan the problems came from) gives the root and driver home that repair
 // commands name; without it only the commands that need neither are shown.

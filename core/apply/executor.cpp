@@ -1,5 +1,6 @@
 #include "core/apply/executor.hpp"
 
+#include "core/faults/fault_points.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/remove.hpp"
 
@@ -9,13 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 namespace layergc::apply {
 
@@ -23,20 +21,7 @@ using plan::Candidate;
 using plan::RecordKind;
 using nlohmann::json;
 
-void fault_point(const char* name) {
-    const char* want = std::getenv("LAYERGC_TEST_FAULT_POINT");
-    if (want && std::strcmp(want, name) == 0) ::kill(::getpid(), SIGKILL);
-}
-
 namespace {
-
-// For tests only: LAYERGC_TEST_FAULT_POINT=rename-no-room makes the first rename of the process
-// fail with ENOSPC, as on a directory whose blocks are full, without filling a filesystem.
-bool inject_no_room_once() {
-    static std::atomic<bool> used{false};
-    const char* want = std::getenv("LAYERGC_TEST_FAULT_POINT");
-    return want && std::strcmp(want, "rename-no-room") == 0 && !used.exchange(true);
-}
 
 std::string random_hex64() {
     unsigned char b[32];
@@ -63,17 +48,12 @@ std::string dir_prefix(const std::string& relpath) {
     return slash == std::string::npos ? std::string() : relpath.substr(0, slash + 1);
 }
 
-json fingerprints_json(const Candidate& c) {
-    json out = json::array();
-    for (const auto& f : c.fingerprints)
-        out.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino}, {"mtime_ns", f.mtime_ns},
-                       {"ctime_ns", f.ctime_ns}});
-    return out;
-}
+using Waves = std::map<int, std::vector<Group*>, std::greater<>>;
 
 class Executor {
 public:
-    Executor(plan::Session& s, AuditLog& log, const ExecuteOptions& o) : s_(s), log_(log), opts_(o) {}
+    Executor(plan::Session& s, audit::AuditLog& log, Disposal& d, const ExecuteOptions& o)
+        : s_(s), log_(log), disposal_(d), opts_(o) {}
 
     Outcome run(const std::vector<Candidate>& cands) {
         std::map<std::string, Group> groups;
@@ -82,7 +62,7 @@ public:
             g.members.push_back(&c);
             g.depth = g.members.size() == 1 ? c.depth : std::max(g.depth, c.depth);
         }
-        std::map<int, std::vector<Group*>, std::greater<>> waves;
+        Waves waves;
         for (auto& [key, g] : groups) {
             std::stable_sort(g.members.begin(), g.members.end(),
                              [](const Candidate* a, const Candidate* b) { return a->depth > b->depth; });
@@ -93,7 +73,10 @@ public:
             }
             waves[g.depth].push_back(&g);
         }
-        if (opts_.quarantine && !begin_quarantine(waves)) return std::move(out_);
+        if (auto r = disposal_.begin(group_plans(waves), log_); !r) {
+            fail(r.error());
+            return std::move(out_);
+        }
         for (auto& [depth, wave] : waves) {
             run_wave(wave);
             if (!out_.failed.empty()) {
@@ -101,58 +84,28 @@ public:
                 break;
             }
         }
-        if (opts_.quarantine && out_.failed.empty())
-            if (auto r = opts_.quarantine->finish(); !r) fail("quarantine", r.error().message);
+        if (out_.failed.empty())
+            if (auto r = disposal_.finish(); !r) fail(r.error());
         return std::move(out_);
     }
 
 private:
-    // The steps of one group in the order run_group makes them (DESIGN §1.6), all root-relative.
-    std::vector<quarantine::Step> quarantine_steps(const Group& g) const {
-        using quarantine::Step;
-        const std::string run = opts_.quarantine->relpath() + "/";
-        std::vector<Step> steps;
-        const Candidate& first = *g.members.front();
-        std::string record = first.record;
-        if (first.record_kind == RecordKind::layer) {
-            const std::string renamed = dir_prefix(record) + g.removing_name;
-            steps.push_back({Step::Op::rename_record, record, renamed});
-            record = renamed;
-        }
-        for (const Candidate* c : g.members)
-            for (const auto& p : c->driver_paths) {
-                const std::string from = s_.driver + "/" + p.relpath;
-                steps.push_back({Step::Op::move, from, run + from});
-            }
-        if (first.record_kind != RecordKind::none) steps.push_back({Step::Op::move, record, run + record});
-        return steps;
-    }
-
-    // The manifest, written before anything moves: if it cannot be written, nothing moves.
-    bool begin_quarantine(const std::map<int, std::vector<Group*>, std::greater<>>& waves) {
-        std::vector<quarantine::Group> groups;
+    // Every group in the order the waves take them, with the paths run_group takes away.
+    std::vector<GroupPlan> group_plans(const Waves& waves) const {
+        std::vector<GroupPlan> plans;
         for (const auto& [depth, wave] : waves)
             for (const Group* g : wave) {
-                quarantine::Group q;
-                q.depth = g->depth;
-                for (const Candidate* c : g->members) {
-                    q.ids.push_back(c->id);
-                    q.candidates.push_back({{"id", c->id}, {"kind", plan::to_string(c->kind)}, {"reason", c->reason},
-                                            {"depth", c->depth}, {"bytes", c->bytes},
-                                            {"record", c->record}, {"fingerprints", fingerprints_json(*c)}});
-                }
-                q.steps = quarantine_steps(*g);
-                groups.push_back(std::move(q));
+                GroupPlan p;
+                p.depth = g->depth;
+                p.members = g->members;
+                const Candidate& first = *g->members.front();
+                if (first.record_kind != RecordKind::none) p.record = first.record;
+                if (first.record_kind == RecordKind::layer) p.renamed_record = dir_prefix(first.record) + g->removing_name;
+                for (const Candidate* c : g->members)
+                    for (const auto& dp : c->driver_paths) p.driver_paths.push_back(s_.driver + "/" + dp.relpath);
+                plans.push_back(std::move(p));
             }
-        if (auto r = opts_.quarantine->begin(std::move(groups)); !r) {
-            fail("quarantine", r.error().message + " (nothing was moved)");
-            return false;
-        }
-        if (!audited("quarantine-manifest", {{"run", opts_.quarantine->id()},
-                                             {"path", opts_.quarantine->relpath() + "/manifest.json"}}))
-            return false;
-        fault_point("quarantine-after-manifest");
-        return true;
+        return plans;
     }
 
     // A wave runs its groups that need no rename first (their removals free blocks), then the
@@ -171,12 +124,14 @@ private:
             wave.swap(no_room_);
             no_room_.clear();
             if (out_.removed.size() == removed_before || !out_.failed.empty()) {
-                for (const Group* g : wave)
-                    fail(g->members.front()->id,
-                         "rename " + g->members.front()->record + ": " + std::strerror(ENOSPC) +
-                             " (its directory needs a new block and the filesystem has none left; nothing of it "
-                             "was removed: free a few MiB on that filesystem, or remove other candidates first, "
-                             "then run apply again)");
+                for (const Group* g : wave) {
+                    const Candidate& first = *g->members.front();
+                    fail({first.id, first.record,
+                          "rename " + first.record + ": " + std::strerror(ENOSPC) +
+                              " (its directory needs a new block and the filesystem has none left; nothing of it "
+                              "was removed: free a few MiB on that filesystem, or remove other candidates first, "
+                              "then run apply again)"});
+                }
                 return;
             }
             audited("rename-retry", {{"groups", wave.size()}});
@@ -188,8 +143,7 @@ private:
         auto worker = [&] {
             for (size_t i; (i = next++) < wave.size();) run_group(*wave[i]);
         };
-        // One thread with a quarantine: the moves happen in the manifest's order.
-        const unsigned threads = opts_.quarantine ? 1u : opts_.threads;
+        const unsigned threads = std::min(opts_.threads, disposal_.max_threads());
         const unsigned n = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(wave.size())));
         std::vector<std::thread> pool;
         for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
@@ -199,45 +153,37 @@ private:
 
     bool audited(const std::string& event, json fields) {
         auto r = log_.write(event, std::move(fields));
-        if (!r) fail("audit-log", r.error().message);
+        if (!r) fail({"audit-log", log_.path().string(), r.error().message});
         return r.ok();
     }
 
-    void fail(const std::string& id, const std::string& msg) {
+    void fail(Failure f) {
         std::lock_guard lock(mu_);
-        out_.failed.push_back(id + ": " + msg);
+        out_.failed.push_back(std::move(f));
     }
 
-    // Into the quarantine instead of removing: `shown` is the root-relative path.
-    bool move_one(const Candidate& c, const std::string& shown) {
-        const quarantine::Step st{quarantine::Step::Op::move, shown, opts_.quarantine->relpath() + "/" + shown};
-        if (!audited("move-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", st.from}, {"to", st.to}}))
-            return false;
-        auto r = opts_.quarantine->move(st);
-        if (!r && r.error().sys_errno != ENOENT) {
-            audited("move-failed", {{"id", c.id}, {"path", st.from}, {"error", r.error().message}});
-            fail(c.id, r.error().message);
-            return false;
-        }
-        return audited("move-end", {{"id", c.id}, {"path", st.from}, {"to", st.to}, {"absent", !r.ok()}});
-    }
-
-    bool remove_one(int base_fd, const std::string& rel, Removal kind, const Candidate& c,
-                    const std::string& shown) {
-        if (opts_.quarantine) return move_one(c, shown);
-        if (!audited("remove-begin", {{"id", c.id}, {"kind", plan::to_string(c.kind)}, {"path", shown},
-                                      {"removal", to_string(kind)}}))
-            return false;
-        fs::RemoveOptions ro;
-        ro.progress = opts_.progress;
-        auto r = fs::remove_confined(base_fd, rel, kind, ro);
+    // One path, between its audit events: "<verb>-begin", then "<verb>-end" or "<verb>-failed".
+    bool take_away(const DisposalTarget& t, const Candidate& c) {
+        const std::string verb = disposal_.verb();
+        json begin = disposal_.begin_fields(t);
+        begin["id"] = c.id;
+        begin["kind"] = plan::to_string(c.kind);
+        begin["path"] = t.shown;
+        if (!audited(verb + "-begin", std::move(begin))) return false;
+        auto r = disposal_.dispose(t);
         if (!r) {
-            audited("remove-failed", {{"id", c.id}, {"path", shown}, {"error", r.error().message}});
-            fail(c.id, shown + ": " + r.error().message);
+            audited(verb + "-failed", {{"id", c.id}, {"path", t.shown}, {"error", r.error().message}});
+            fail({c.id, t.shown, disposal_.failure_text(t, r.error())});
             return false;
         }
-        return audited("remove-end", {{"id", c.id}, {"path", shown}, {"files", r->files}, {"dirs", r->dirs},
-                                      {"absent", r->absent}});
+        json end = std::move(r.value());
+        end["id"] = c.id;
+        end["path"] = t.shown;
+        return audited(verb + "-end", std::move(end));
+    }
+
+    void done(const Candidate& c, bool ok) {
+        if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(c, ok); }
     }
 
     void run_group(Group& g) {
@@ -247,41 +193,35 @@ private:
         // record whose directory is half gone.
         if (first.record_kind == RecordKind::layer) {
             auto parent = fs::open_parent_confined(s_.root_fd.get(), record);
-            if (!parent) return fail(first.id, record + ": " + parent.error().message);
+            if (!parent) return fail({first.id, record, record + ": " + parent.error().message});
             const std::string& renamed = g.removing_name;
             if (!audited("rename-begin", {{"id", first.id}, {"path", record}, {"to", renamed}})) return;
-            auto r = inject_no_room_once() ? Result<void>(make_error("injected: no room", ENOSPC))
-                                           : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
+            auto r = faults::injected("rename-no-room")
+                         ? Result<void>(make_error("injected: no room", ENOSPC))
+                         : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
             if (!r && r.error().sys_errno == ENOSPC) {
                 audited("rename-no-room", {{"id", first.id}, {"path", record}, {"error", r.error().message}});
                 std::lock_guard lock(mu_);
                 no_room_.push_back(&g);
                 return;
             }
-            if (!r) return fail(first.id, "rename " + record + ": " + r.error().message);
+            if (!r) return fail({first.id, record, "rename " + record + ": " + r.error().message});
             record = record.substr(0, record.size() - parent->name.size()) + renamed;
             if (!audited("rename-end", {{"id", first.id}, {"path", record}})) return;
-            fault_point("after-rename");
+            faults::crash_point("after-rename");
         }
         for (const Candidate* c : g.members) {
-            bool ok = true;
             for (const auto& p : c->driver_paths) {
-                ok = remove_one(s_.home_fd.get(), p.relpath, p.removal, *c, s_.driver + "/" + p.relpath);
-                if (!ok) break;
-                fault_point("after-driver-path");
-            }
-            if (!ok) {
-                if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(*c, false); }
-                return;  // the record stays, so the next run sees what is left
+                if (!take_away({s_.home_fd.get(), p.relpath, p.removal, s_.driver + "/" + p.relpath}, *c))
+                    return done(*c, false);  // the record stays, so the next run sees what is left
+                faults::crash_point("after-driver-path");
             }
         }
-        fault_point("before-record");
+        faults::crash_point("before-record");
         if (first.record_kind != RecordKind::none &&
-            !remove_one(s_.root_fd.get(), record, Removal::tree, first, record)) {
-            if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(first, false); }
-            return;
-        }
-        if (opts_.quarantine) fault_point("quarantine-after-record");
+            !take_away({s_.root_fd.get(), record, Removal::tree, record}, first))
+            return done(first, false);
+        disposal_.group_done();
         std::lock_guard lock(mu_);
         for (const Candidate* c : g.members) {
             out_.removed.push_back(c->id);
@@ -292,7 +232,8 @@ private:
     }
 
     plan::Session& s_;
-    AuditLog& log_;
+    audit::AuditLog& log_;
+    Disposal& disposal_;
     const ExecuteOptions& opts_;
     std::mutex mu_;
     Outcome out_;
@@ -301,9 +242,9 @@ private:
 
 } // namespace
 
-Outcome execute(plan::Session& s, const std::vector<Candidate>& candidates, AuditLog& log,
-                const ExecuteOptions& opts) {
-    return Executor(s, log, opts).run(candidates);
+Outcome execute(plan::Session& s, const std::vector<Candidate>& candidates, audit::AuditLog& log,
+                Disposal& disposal, const ExecuteOptions& opts) {
+    return Executor(s, log, disposal, opts).run(candidates);
 }
 
 } // namespace layergc::apply

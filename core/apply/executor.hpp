@@ -1,6 +1,6 @@
 // Executing candidates in the crash-safe order of DESIGN §1.6, as dockerd does it:
 //  - a layer record is renamed to <chain>-<random hex64>-removing first, then its driver paths
-//    are removed, then the renamed record;
+//    are taken away, then the renamed record;
 //  - a lost container mount: RW dir, init dir, then the record;
 //  - children before parents: candidates run in waves of decreasing depth, and a wave with a
 //    failure stops the run before any parent is touched;
@@ -9,15 +9,14 @@
 // An interrupted run leaves -removing records and orphans that the next run (or dockerd's own
 // shutdown cleanup) finishes; a live record never names a missing directory.
 //
-// With a quarantine run (apply --quarantine), every removal becomes a rename into the quarantine
-// in the same order (the record is still renamed to -removing first, then the driver paths move,
-// then the renamed record), one step at a time, after the run's manifest lists every step.
+// What "taken away" means is the disposal's (disposal.hpp): removed for good, or moved into a
+// quarantine (apply --quarantine) in the same order. The executor has one path for both.
 #pragma once
 
-#include "core/apply/audit_log.hpp"
+#include "core/apply/disposal.hpp"
+#include "core/audit/audit_log.hpp"
 #include "core/fs/progress.hpp"
 #include "core/plan/planner.hpp"
-#include "core/quarantine/quarantine_run.hpp"
 
 #include <functional>
 #include <string>
@@ -26,31 +25,21 @@
 namespace layergc::apply {
 
 struct ExecuteOptions {
-    unsigned threads = 2;
+    unsigned threads = 2;  // at most; the disposal may allow fewer
     // Called after each candidate (from worker threads, serialised).
     std::function<void(const plan::Candidate&, bool ok)> on_done;
-    // Set: move candidates into this quarantine run instead of removing them (one thread).
-    quarantine::QuarantineRun* quarantine = nullptr;
-    // Given: removal adds each inode it removes, and each finished candidate's planned bytes.
+    // Given: each finished candidate's planned bytes are added (the disposal adds the inodes).
     fs::Progress* progress = nullptr;
 };
 
 struct Outcome {
-    std::vector<std::string> removed;  // candidate ids
-    std::vector<std::string> failed;   // "<id>: <error>"
+    std::vector<std::string> removed;  // candidate ids, in the order taken away
+    std::vector<Failure> failed;       // the candidate (or "audit-log", "quarantine"), path, error
     uint64_t bytes = 0;                // planned bytes of the removed candidates
     bool stopped_early = false;        // a failure stopped the run before the parents
 };
 
-Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates, AuditLog& log,
-                const ExecuteOptions& opts);
-
-// For crash-consistency tests only: when the environment variable LAYERGC_TEST_FAULT_POINT
-// names this point, the process kills itself with SIGKILL there (no cleanup, like a power cut).
-// Points: after-rename, after-driver-path, before-record (removal and quarantine);
-// quarantine-after-manifest, quarantine-after-record (quarantine); restore-after-step (restore);
-// purge-after-mark (purge). One point injects an error instead: rename-no-room (the first
-// rename of a layer record fails with ENOSPC, as on a full directory).
-void fault_point(const char* name);
+Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates, audit::AuditLog& log,
+                Disposal& disposal, const ExecuteOptions& opts);
 
 } // namespace layergc::apply

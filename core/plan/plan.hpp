@@ -8,6 +8,8 @@
 #include "core/model/problem.hpp"
 #include "core/result.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -79,8 +81,11 @@ struct Plan {
     uint64_t reclaimable_bytes() const;
 };
 
-// JSON (layergc.plan/v1).
+// JSON (layergc.plan/v1). The document itself for whoever embeds it (the audit log, a plan set),
+// its text for files and stdout.
+nlohmann::json to_json(const Plan& plan);
 std::string to_json_text(const Plan& plan, bool pretty = true);
+Result<Plan> plan_from_json(const nlohmann::json& doc);
 Result<Plan> plan_from_json_text(const std::string& text);
 
 } // namespace layergc::plan

@@ -90,7 +90,9 @@ uint64_t Plan::reclaimable_bytes() const {
     return total;
 }
 
-std::string to_json_text(const Plan& p, bool pretty) {
+std::string to_json_text(const Plan& p, bool pretty) { return to_json(p).dump(pretty ? 2 : -1); }
+
+json to_json(const Plan& p) {
     json doc;
     doc["schema"] = p.schema;
     doc["layergc_version"] = p.layergc_version;
@@ -157,12 +159,17 @@ std::string to_json_text(const Plan& p, bool pretty) {
                     {"mounts", p.stats.mounts},           {"containers", p.stats.containers},
                     {"driver_entries", p.stats.driver_entries}, {"live_dirs", p.stats.live_dirs},
                     {"live_layers", p.stats.live_layers}};
-    return doc.dump(pretty ? 2 : -1);
+    return doc;
 }
 
 Result<Plan> plan_from_json_text(const std::string& text) {
     const json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return make_error("the plan file is not JSON");
+    if (doc.is_discarded()) return make_error("the plan file is not JSON");
+    return plan_from_json(doc);
+}
+
+Result<Plan> plan_from_json(const json& doc) {
+    if (!doc.is_object()) return make_error("the plan file is not JSON");
     try {
         Plan p;
         p.schema = doc.at("schema").get<std::string>();

@@ -1,6 +1,6 @@
 #include "core/quarantine/purge.hpp"
 
-#include "core/apply/executor.hpp"
+#include "core/faults/fault_points.hpp"
 #include "core/fs/remove.hpp"
 #include "core/fs/subvolume.hpp"
 
@@ -21,11 +21,11 @@ Result<fs::RemoveStats> remove_run(int store_fd, const std::string& name) {
 }
 }
 
-PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, apply::AuditLog& log) {
+PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, audit::AuditLog& log) {
     PurgeOutcome out;
     auto ents = store.entries();
     if (!ents) {
-        out.failed.push_back(std::string(kQuarantineDirName) + ": " + ents.error().message);
+        out.failed.push_back({kQuarantineDirName, kQuarantineDirName, ents.error().message});
         return out;
     }
     std::sort(ents->begin(), ents->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -46,24 +46,24 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
                 continue;
             }
             if (!log.write("purge-mark", {{"run", run}})) {
-                out.failed.push_back(run + ": cannot write the audit log");
+                out.failed.push_back({run, log.path().string(), "cannot write the audit log"});
                 break;
             }
             name = run + std::string(kPurgingSuffix);
             if (auto r = fs::rename_noreplace(store.fd(), run, name); !r) {
-                out.failed.push_back(run + ": " + r.error().message);
+                out.failed.push_back({run, std::string(kQuarantineDirName) + "/" + run, r.error().message});
                 continue;
             }
-            apply::fault_point("purge-after-mark");
+            faults::crash_point("purge-after-mark");
         }
         if (!log.write("purge-begin", {{"run", run}, {"path", std::string(kQuarantineDirName) + "/" + name}})) {
-            out.failed.push_back(run + ": cannot write the audit log");
+            out.failed.push_back({run, log.path().string(), "cannot write the audit log"});
             break;
         }
         auto r = remove_run(store.fd(), name);
         if (!r) {
             (void)log.write("purge-failed", {{"run", run}, {"error", r.error().message}});
-            out.failed.push_back(run + ": " + r.error().message);
+            out.failed.push_back({run, std::string(kQuarantineDirName) + "/" + name, r.error().message});
             continue;
         }
         (void)log.write("purge-end", {{"run", run}, {"files", r->files}, {"dirs", r->dirs}, {"subvolumes", r->subvolumes}});

@@ -9,6 +9,7 @@
 
 #include <layergc/sdk_io.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 

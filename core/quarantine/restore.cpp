@@ -1,6 +1,6 @@
 #include "core/quarantine/restore.hpp"
 
-#include "core/apply/executor.hpp"
+#include "core/faults/fault_points.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -39,8 +39,10 @@ Result<std::string> find_run_of(const Store& store, const std::string& id) {
     return holders.front();
 }
 
-Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const std::vector<std::string>& ids,
-                                   apply::AuditLog& log) {
+namespace {
+
+Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, const std::vector<std::string>& ids,
+                                      audit::AuditLog& log) {
     auto manifest = store.read_manifest(run);
     if (!manifest) return manifest.error();
     Manifest& m = manifest.value();
@@ -115,7 +117,7 @@ Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const s
             return make_error(r.error().message + " (restore stopped; run it again to continue)", r.error().sys_errno);
         }
         if (auto w = log.write("restore-end", {{"run", run}, {"to", st.from}}); !w) return w.error();
-        apply::fault_point("restore-after-step");
+        faults::crash_point("restore-after-step");
     }
 
     for (size_t gi = 0; gi < m.groups.size(); ++gi)
@@ -139,6 +141,16 @@ Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const s
     out.run_removed = true;
     (void)log.write("restore-end-run", {{"run", run}, {"restored", out.restored}, {"run_removed", true}});
     return out;
+}
+
+} // namespace
+
+Result<RestoreOutcome, RestoreError> restore_run(Store& store, const std::string& run,
+                                                 const std::vector<std::string>& ids, audit::AuditLog& log) {
+    auto r = restore_groups(store, run, ids, log);
+    if (r) return std::move(r.value());
+    const int e = r.error().sys_errno;
+    return RestoreError{e == EEXIST || e == ENOENT ? RestoreErrc::refused : RestoreErrc::failed, r.error().message, e};
 }
 
 } // namespace layergc::quarantine

@@ -3,7 +3,7 @@
 // must be down and locked out by the caller, as for apply.
 #pragma once
 
-#include "core/apply/audit_log.hpp"
+#include "core/audit/audit_log.hpp"
 #include "core/quarantine/quarantine_store.hpp"
 
 #include <string>
@@ -17,6 +17,12 @@ struct RestoreOutcome {
     bool run_removed = false;           // the whole run was restored and its directory removed
 };
 
+// Why a restore stopped: `refused` when what it was asked for is not there (an ID not in the run,
+// a run or path gone: ENOENT) or would be replaced (an original path made again since: EEXIST);
+// `failed` for everything else (I/O, the manifest, the audit log). The CLI's exit code follows it.
+enum class RestoreErrc { refused, failed };
+using RestoreError = CodedError<RestoreErrc>;
+
 // Restore `ids` of `run` (all its groups when ids is empty). A candidate is restored with every
 // other candidate of the run it may stand on (every group of a smaller depth), so no restored
 // record ever names a parent that is still in the quarantine.
@@ -28,8 +34,8 @@ struct RestoreOutcome {
 // stops at that step; the manifest is left as it was, so running restore again continues.
 // When the whole run is back, its directory is removed and the directories it changed get their
 // mtimes back.
-Result<RestoreOutcome> restore_run(Store& store, const std::string& run, const std::vector<std::string>& ids,
-                                   apply::AuditLog& log);
+Result<RestoreOutcome, RestoreError> restore_run(Store& store, const std::string& run,
+                                                 const std::vector<std::string>& ids, audit::AuditLog& log);
 
 // Which run holds candidate `id` (not yet restored). Several runs: an error naming them.
 Result<std::string> find_run_of(const Store& store, const std::string& id);

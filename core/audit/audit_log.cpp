@@ -1,4 +1,4 @@
-#include "core/apply/audit_log.hpp"
+#include "core/audit/audit_log.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace layergc::apply {
+namespace layergc::audit {
 
 Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
     std::error_code ec;
@@ -49,4 +49,4 @@ Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
     return {};
 }
 
-} // namespace layergc::apply
+} // namespace layergc::audit

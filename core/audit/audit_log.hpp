@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <mutex>
 
-namespace layergc::apply {
+namespace layergc::audit {
 
 class AuditLog {
 public:
@@ -33,4 +33,4 @@ private:
     std::mutex mu_;
 };
 
-} // namespace layergc::apply
+} // namespace layergc::audit
