@@ -92,28 +92,16 @@ public:
         // ring is never set up for a tree of small directories). LAYERGC_FS_URING=1 batches all.
         if (names.size() < kMinUringBatch && !rings_.required())
             return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
-        auto ring = rings_.ring(w);
-        if (!ring) return ring.error();
-        if (*ring == nullptr) return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
-        auto batch = (*ring)->unlink_all(dir_fd, names, errs_[w]);
-        if (!batch) {
-            if (auto r = rings_.give_up(w, batch.error().sys_errno); !r) return r;
-        }
-        for (size_t i = 0; i < names.size(); ++i) {
-            const int err = errs_[w][i];
-            if (err == kUringNotDone || uring_op_unsupported(err)) {
-                if (err != kUringNotDone)
-                    if (auto r = rings_.give_up(w, err); !r) { *failed = i; return r; }
-                if (auto r = leaf(w, root, dir_fd, names[i]); !r) { *failed = i; return r; }
-                continue;
-            }
-            if (err == 0) ++stats_[w].files;
-            else if (err != ENOENT) {
-                *failed = i;
-                return unlink_error(err);
-            }
-        }
-        return {};
+        return batch_or_plain(
+            rings_, w, names.size(), errs_[w],
+            [&](UringBatch& ring) { return ring.unlink_all(dir_fd, names, errs_[w]); },
+            [&](size_t i) { return leaf(w, root, dir_fd, names[i]); },
+            [&](UringBatch&, size_t, int err) -> Result<void> {
+                if (err == 0) ++stats_[w].files;
+                else if (err != ENOENT) return unlink_error(err);
+                return {};
+            },
+            failed);
     }
     Result<void> enter_dir(unsigned, size_t, int, const struct stat&) override { return {}; }
     Result<void> leave_dir(unsigned w, size_t, int parent_fd, const char* name) override {

@@ -138,35 +138,21 @@ public:
     // anything the ring did not do is done by leaf().
     Result<void> leaves(unsigned w, size_t root, int dir_fd, const std::vector<const char*>& names,
                         size_t* failed) override {
-        auto ring = rings_.ring(w);
-        if (!ring) return ring.error();
-        if (*ring == nullptr) return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
-        auto& errs = errs_[w];
-        auto batch = (*ring)->statx_all(dir_fd, names, kLeafStatxFlags, kLeafStatxMask, errs);
-        if (!batch) {
-            if (auto r = rings_.give_up(w, batch.error().sys_errno); !r) return r;
-        }
         Usage& u = usage_[w][root];
-        for (size_t i = 0; i < names.size(); ++i) {
-            const int err = errs[i];
-            if (err == kUringNotDone || uring_op_unsupported(err)) {
-                if (err != kUringNotDone)
-                    if (auto r = rings_.give_up(w, err); !r) { *failed = i; return r; }
-                if (auto r = leaf(w, root, dir_fd, names[i]); !r) { *failed = i; return r; }
-                continue;
-            }
-            if (err == ENOENT) continue;
-            if (err != 0) {
-                *failed = i;
-                return make_error(std::string("cannot stat: ") + std::strerror(err), err);
-            }
-            const uint64_t before = u.bytes;
-            auto r = count_leaf((*ring)->statx_result(i), base_, seen_, u);
-            pending_[w].first += 1;
-            pending_[w].second += u.bytes - before;
-            if (!r) { *failed = i; return r; }
-        }
-        return {};
+        return batch_or_plain(
+            rings_, w, names.size(), errs_[w],
+            [&](UringBatch& ring) { return ring.statx_all(dir_fd, names, kLeafStatxFlags, kLeafStatxMask, errs_[w]); },
+            [&](size_t i) { return leaf(w, root, dir_fd, names[i]); },
+            [&](UringBatch& ring, size_t i, int err) -> Result<void> {
+                if (err == ENOENT) return {};
+                if (err != 0) return make_error(std::string("cannot stat: ") + std::strerror(err), err);
+                const uint64_t before = u.bytes;
+                auto r = count_leaf(ring.statx_result(i), base_, seen_, u);
+                pending_[w].first += 1;
+                pending_[w].second += u.bytes - before;
+                return r;
+            },
+            failed);
     }
     Result<void> enter_dir(unsigned w, size_t root, int, const struct stat& st) override {
         add_dir(usage_[w][root], st);

@@ -106,4 +106,35 @@ private:
     std::vector<bool> plain_;
 };
 
+// The loop of a tree visitor's batched leaves() (remove.cpp, tree_usage.cpp), written once.
+// Without a ring for `worker` every entry is done by `plain(i)` (the visitor's leaf()). With one,
+// `submit(ring)` runs the op over every entry into `errs`; then each entry the ring did not do (the
+// ring failed before it, or the kernel does not support the op: the worker gives the ring up) is
+// done by `plain(i)`, and every other answer goes to `answered(ring, i, err)`. On failure,
+// *failed is the index of the entry the error is about.
+template <class Submit, class Plain, class Answered>
+Result<void> batch_or_plain(UringPerWorker& rings, unsigned worker, size_t count, const std::vector<int>& errs,
+                            Submit&& submit, Plain&& plain, Answered&& answered, size_t* failed) {
+    auto ring = rings.ring(worker);
+    if (!ring) return ring.error();
+    if (*ring == nullptr) {
+        for (size_t i = 0; i < count; ++i)
+            if (auto r = plain(i); !r) { *failed = i; return r; }
+        return {};
+    }
+    if (Result<void> batch = submit(**ring); !batch)
+        if (auto r = rings.give_up(worker, batch.error().sys_errno); !r) return r;
+    for (size_t i = 0; i < count; ++i) {
+        const int err = errs[i];
+        if (err == kUringNotDone || uring_op_unsupported(err)) {
+            if (err != kUringNotDone)
+                if (auto r = rings.give_up(worker, err); !r) { *failed = i; return r; }
+            if (auto r = plain(i); !r) { *failed = i; return r; }
+            continue;
+        }
+        if (auto r = answered(**ring, i, err); !r) { *failed = i; return r; }
+    }
+    return {};
+}
+
 } // namespace layergc::fs
