@@ -79,16 +79,12 @@ int ApplyConsole::refused(const apply::ApplyError& e) const {
 }
 
 nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log) {
-    nlohmann::json failed = nlohmann::json::array();
-    nlohmann::json failures = nlohmann::json::array();
-    for (const auto& f : r.failed) {
-        failed.push_back(to_line(f));
-        failures.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
-    }
-    return {{"schema", "layergc.apply/v1"}, {"root", r.root}, {"driver", r.driver}, {"removed", r.removed},
-            {"failed", failed}, {"failures", failures}, {"stopped_early", r.stopped_early},
-            {"bytes_planned", r.bytes_planned}, {"bytes_freed", r.bytes_freed},
-            {"remaining_candidates", r.remaining.value_or(0)}, {"audit_log", audit_log}};
+    nlohmann::json doc{{"schema", "layergc.apply/v1"}, {"root", r.root}, {"driver", r.driver}, {"removed", r.removed},
+                       {"stopped_early", r.stopped_early}, {"bytes_planned", r.bytes_planned},
+                       {"bytes_freed", r.bytes_freed}, {"remaining_candidates", r.remaining.value_or(0)},
+                       {"audit_log", audit_log}};
+    put_failures(doc, r.failed);
+    return doc;
 }
 
 } // namespace layergc::cli

@@ -70,14 +70,10 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
     const auto r = quarantine::purge_runs(store.value(), older_than, now, log.value());
     if (json_out) {
-        json failed = json::array(), failures = json::array();
-        for (const auto& f : r.failed) {
-            failed.push_back(to_line(f));
-            failures.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
-        }
-        std::cout << json{{"schema", "layergc.purge/v1"}, {"root", root.string()}, {"purged", r.purged}, {"kept", r.kept},
-                          {"failed", failed}, {"failures", failures}, {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}}.dump(2)
-                  << "\n";
+        json doc{{"schema", "layergc.purge/v1"}, {"root", root.string()}, {"purged", r.purged}, {"kept", r.kept},
+                 {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}};
+        put_failures(doc, r.failed);
+        std::cout << doc.dump(2) << "\n";
     } else {
         out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs << " directories).\n";
         for (const auto& k : r.kept) out << "  kept: " << k << "\n";

@@ -181,6 +181,16 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
             << h.detail << "\n";
 }
 
+void put_failures(nlohmann::json& doc, const std::vector<Failure>& failures) {
+    nlohmann::json lines = nlohmann::json::array(), objects = nlohmann::json::array();
+    for (const auto& f : failures) {
+        lines.push_back(to_line(f));
+        objects.push_back({{"id", f.id}, {"path", f.path}, {"error", f.error}});
+    }
+    doc["failed"] = std::move(lines);
+    doc["failures"] = std::move(objects);
+}
+
 void render_tree_header(std::ostream& out, const plan::Plan& p, bool first) {
     out << (first ? "" : "\n") << "=== driver " << p.driver << " (" << p.driver_home << ") ===\n";
 }

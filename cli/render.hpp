@@ -5,6 +5,9 @@
 #pragma once
 
 #include "core/plan/plan.hpp"
+#include "core/result.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <ostream>
@@ -26,6 +29,10 @@ void render_tree_header(std::ostream& out, const plan::Plan& p, bool first);
 // `context` (the plan the problems came from) gives the root and driver home that repair
 // commands name; without it only the commands that need neither are shown.
 void render_problems(std::ostream& out, const Problems& problems, const plan::Plan* context = nullptr);
+
+// Failures in the JSON of apply and purge: `failed` holds "<id>: <error>" lines (as since v1),
+// `failures` the same as {id, path, error} objects. Sets both fields of `doc`.
+void put_failures(nlohmann::json& doc, const std::vector<Failure>& failures);
 
 // The shell command that repairs or removes what a problem is about, "" when there is none to
 // give (the hint then says what to do). Docker commands need dockerd running.
