@@ -1,5 +1,7 @@
 #include "cli/driver_survey.hpp"
 
+#include "core/plan/containerd_planner.hpp"
+
 #include "core/docker/data_root.hpp"
 #include "core/docker/store_choice.hpp"
 
@@ -133,7 +135,19 @@ DriverSurvey survey_drivers(const GlobalOptions& g) {
 
 namespace layergc::cli {
 
+bool root_is_containerd(const std::string& root) {
+    const auto r = docker::open_data_root(root);
+    return r.ok() && plan::is_containerd_root(r.fd.get());
+}
+
 Result<std::vector<std::string>> trees_for_driver_all(const GlobalOptions& g) {
+    if (const auto r = docker::open_data_root(g.root); r.ok() && plan::is_containerd_root(r.fd.get())) {
+        const auto trees = plan::containerd_trees(r.fd.get());
+        for (const auto& u : trees.unsupported)
+            spdlog::warn("--driver all: skipping {}: layergc has no plugin for that snapshotter", u);
+        if (trees.trees.empty()) return make_error("--driver all: no content store or snapshotter tree under " + g.root);
+        return trees.trees;
+    }
     const DriverSurvey s = survey_drivers(g);
     if (!s.root_opened) return make_error("data root " + g.root + " cannot be opened");
     std::vector<std::string> out;

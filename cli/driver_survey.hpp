@@ -61,4 +61,8 @@ namespace layergc::cli {
 // why it is skipped. Error when the root cannot be opened or no tree qualifies.
 Result<std::vector<std::string>> trees_for_driver_all(const GlobalOptions& g);
 
+// Whether the root is containerd's (io.containerd.metadata.v1.bolt/): plan and apply then take
+// `--driver auto` as `all`, its content store and every snapshotter with a plugin.
+bool root_is_containerd(const std::string& root);
+
 } // namespace layergc::cli

@@ -1,5 +1,6 @@
 // layergc: the command line. Thin by design: parse, call core, map outcomes to exit codes.
 #include "cli/commands.hpp"
+#include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
     g.verbosity = quiet ? -1 : debug ? 2 : verbose ? 1 : 0;
 
     try {
+        const bool plans_or_applies = plan->parsed() || apply->parsed() || dry_run || ao.yes;
+        if (plans_or_applies && g.driver == "auto" && root_is_containerd(g.root)) g.driver = "all";
         if (plan->parsed()) return run_plan(g, po);
         if (apply->parsed()) return run_apply(g, ao);
         if (check->parsed()) return run_check(g);

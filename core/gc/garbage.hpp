@@ -17,7 +17,11 @@ enum class GarbageKind {
     lost_container_mount,  // layerdb/mounts/<id> without containers/<id>: RW dir, init dir
     interrupted_removal,   // layerdb/sha256/*-removing
     interrupted_write,     // layerdb/tmp/write-set-*
-    driver_leftover        // dangling l/ links, aufs *-removing dirs
+    driver_leftover,       // dangling l/ links, aufs *-removing dirs
+    // containerd's store (core/gc/containerd_sources.hpp): what neither of its databases names
+    unnamed_snapshot,      // a snapshotter's snapshots/<dir> its metadata.db gives no snapshot
+    unnamed_blob,          // content blobs/<alg>/<hex> no namespace of meta.db names
+    unnamed_ingest,        // content ingest/<dir> no ingest of meta.db is written to
 };
 
 // The metadata record a piece of garbage removes after its driver paths (DESIGN §1.6).

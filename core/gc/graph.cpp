@@ -8,6 +8,8 @@ const char* to_string(NodeKind k) {
     switch (k) {
     case NodeKind::layer: return "layer";
     case NodeKind::driver_dir: return "driver-dir";
+    case NodeKind::blob: return "blob";
+    case NodeKind::ingest: return "ingest";
     }
     return "?";
 }
@@ -32,6 +34,7 @@ const char* to_string(RootKind k) {
     case RootKind::mounted: return "mounted";
     case RootKind::buildkit_unverifiable: return "buildkit-unverifiable";
     case RootKind::younger_than_min_age: return "younger-than-min-age";
+    case RootKind::containerd_record: return "containerd-record";
     }
     return "?";
 }

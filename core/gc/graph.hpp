@@ -25,9 +25,12 @@ namespace layergc::gc {
 // What a node is. A new store adds its kinds here (containerd: snapshot, content blob, ...).
 enum class NodeKind {
     layer,       // a layer by chain ID hex (Docker's layerdb/sha256/<chain>)
-    driver_dir,  // a driver directory by driver ID (cache-id, mount-id, <mount-id>-init, bk25)
+    driver_dir,  // a driver directory by driver ID (cache-id, mount-id, <mount-id>-init, bk25), or
+                 // a containerd snapshotter's snapshots/<id> (core/gc/containerd_sources.hpp)
+    blob,        // a file of containerd's content store, by digest ("sha256:<hex>")
+    ingest,      // a directory of containerd's content store's ingest/, by its name
 };
-const char* to_string(NodeKind k);  // "layer", "driver-dir"
+const char* to_string(NodeKind k);  // "layer", "driver-dir", "blob", "ingest"
 
 struct NodeRef {
     NodeKind kind = NodeKind::layer;
@@ -61,6 +64,7 @@ enum class RootKind {
     mounted,                // a dir that a mount uses, in any process's namespace
     buildkit_unverifiable,  // a BuildKit dir while buildkit/snapshots.db cannot be read
     younger_than_min_age,   // a dir changed within --min-age
+    containerd_record,      // named by one of containerd's databases (meta.db, a snapshotter's)
 };
 const char* to_string(RootKind k);  // "image", "container", "odd-record", ...
 

@@ -280,6 +280,13 @@ std::vector<BoltFile> open_bolt_files(int root_fd, const fsys::path& root, std::
         files.push_back({path, std::move(fd)});
     };
     open_in("volumes", "metadata.db");
+    // A containerd root (or a dockerd's own containerd root given as --root): containerd holds
+    // meta.db and each snapshotter's metadata.db flock'ed while it runs (bbolt's Open).
+    open_in("io.containerd.metadata.v1.bolt", "meta.db");
+    if (std::vector<sdk::DirEntry> top; sdk::list_dir(root_fd, top)) {
+        for (const auto& e : top)
+            if (e.name.rfind("io.containerd.snapshotter.v1.", 0) == 0) open_in(e.name, "metadata.db");
+    }
     if (Fd bk = sdk::open_dir_at(root_fd, "buildkit")) {
         std::vector<sdk::DirEntry> entries;
         if (sdk::list_dir(bk.get(), entries)) {
@@ -300,8 +307,8 @@ void probe_bolt_locks(const RootUnderTest& root, std::vector<DaemonEvidence>& ou
     for (auto& f : open_bolt_files(root_fd.get(), root.path(), failures)) {
         if (::flock(f.fd.get(), LOCK_SH | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK)
-                out.push_back({"bolt-lock", f.path + " is locked by another process (dockerd holds its bolt "
-                                                     "databases locked while it runs)"});
+                out.push_back({"bolt-lock", f.path + " is locked by another process (dockerd and containerd hold "
+                                                     "their bolt databases locked while they run)"});
             continue;
         }
         ::flock(f.fd.get(), LOCK_UN);
@@ -342,7 +349,7 @@ Result<RootLocks> lock_root(const fsys::path& root) {
         if (::flock(f.fd.get(), LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             if (err == EWOULDBLOCK)
-                return make_error(f.path + " is locked: dockerd (or another layergc) holds it; stop the daemon first",
+                return make_error(f.path + " is locked: dockerd or containerd (or another layergc) holds it; stop the daemon first",
                                   err);
             return make_error("cannot lock " + f.path + ": " + std::strerror(err), err);
         }

@@ -21,6 +21,8 @@ constexpr plan::CandidateKind kAllKinds[] = {
     plan::CandidateKind::stray_dir,           plan::CandidateKind::unreferenced_layer,
     plan::CandidateKind::lost_container_mount, plan::CandidateKind::interrupted_removal,
     plan::CandidateKind::interrupted_write,   plan::CandidateKind::driver_leftover,
+    plan::CandidateKind::unnamed_snapshot,    plan::CandidateKind::unnamed_blob,
+    plan::CandidateKind::unnamed_ingest,
 };
 constexpr Severity kAllSeverities[] = {Severity::info, Severity::warning, Severity::blocking};
 

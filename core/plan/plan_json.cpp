@@ -20,6 +20,9 @@ constexpr KindName kKinds[] = {
     {CandidateKind::interrupted_removal, "interrupted-removal"},
     {CandidateKind::interrupted_write, "interrupted-write"},
     {CandidateKind::driver_leftover, "driver-leftover"},
+    {CandidateKind::unnamed_snapshot, "unnamed-snapshot"},
+    {CandidateKind::unnamed_blob, "unnamed-blob"},
+    {CandidateKind::unnamed_ingest, "unnamed-ingest"},
 };
 struct RecordName { RecordKind kind; const char* name; };
 constexpr RecordName kRecords[] = {

@@ -12,6 +12,8 @@
 #include "core/plan/home_never_empty.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/plan/mounted_layers.hpp"
+#include "core/plan/plan_steps.hpp"
+#include "core/plan/containerd_planner.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -41,6 +43,10 @@ Result<Session> open_session(const PlanRequest& req) {
     if (!root.ok()) return make_error("data root " + root.path.string() + " is not a directory", root.error.value());
     s.root = std::move(root.path);
     s.root_fd = std::move(root.fd);
+    if (is_containerd_root(s.root_fd.get())) {
+        if (auto r = open_containerd_tree(s, req.driver, req.plugin_dir); !r) return r.error();
+        return s;
+    }
 
     const auto trees = docker::find_driver_trees(s.root_fd.get());
     const auto dj = docker::read_daemon_json(req.daemon_json, s.root);
@@ -88,80 +94,8 @@ std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c) {
     return out;
 }
 
-namespace {
-
-std::string now_rfc3339() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-// Every driver path must stay inside the home: a plugin that reports anything else is buggy or
-// fed hostile input, and what it reported is kept.
-void confine_scan(DriverScan& scan) {
-    auto bad = [&](const std::vector<OwnedPath>& ps) {
-        for (const auto& p : ps)
-            if (!fs::is_safe_relpath(p.relpath)) return &p;
-        return static_cast<const OwnedPath*>(nullptr);
-    };
-    for (auto& e : scan.entries) {
-        if (!sdk::is_safe_component(e.id)) {
-            scan.problems.push_back({Severity::blocking, "driver-id-unsafe", e.id,
-                                     "the driver reported a layer ID that is not a plain name", ""});
-            e.paths.clear();
-        } else if (const auto* p = bad(e.paths)) {
-            scan.problems.push_back({Severity::blocking, "driver-path-unsafe", e.id,
-                                     "the driver reported path \"" + p->relpath + "\" for layer " + e.id +
-                                         ", which leaves the driver directory", ""});
-            e.paths.clear();
-        }
-    }
-    std::erase_if(scan.leftovers, [&](const DriverLeftover& l) {
-        if (const auto* p = bad(l.paths)) {
-            scan.problems.push_back({Severity::blocking, "driver-path-unsafe", l.name,
-                                     "the driver reported path \"" + p->relpath +
-                                         "\", which leaves the driver directory", ""});
-            return true;
-        }
-        return false;
-    });
-}
-
-// Sizes each candidate; returns each one's newest change (max mtime/ctime of anything it removes).
-std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress) {
-    std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
-    for (size_t i = 0; i < cands.size(); ++i) {
-        driver_req[i].paths = cands[i].driver_paths;
-        if (cands[i].record_kind != RecordKind::none)
-            record_req[i].paths.push_back({cands[i].record, Removal::tree});
-    }
-    auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads, progress);
-    auto r = fs::measure_usage(s.root_fd.get(), record_req, threads, progress);
-    std::vector<int64_t> newest(cands.size(), 0);
-    for (size_t i = 0; i < cands.size(); ++i) {
-        bool unknown = false;
-        for (const auto* res : {&d[i], &r[i]}) {
-            if (!res->ok()) {
-                cands[i].evidence.push_back("size unknown: " + res->error().message);
-                unknown = true;
-                continue;
-            }
-            cands[i].bytes += res->value().bytes;
-            cands[i].apparent_bytes += res->value().apparent_bytes;
-            cands[i].inodes += res->value().inodes;
-            newest[i] = std::max(newest[i], res->value().newest_change_sec);
-        }
-        if (unknown) newest[i] = 0;  // an age not read is no age: --min-age keeps it
-    }
-    return newest;
-}
-
-} // namespace
-
 Result<Plan> make_plan(Session& s, const PlanRequest& req) {
+    if (s.store == Store::containerd) return make_containerd_plan(s, req);
     Plan p;
     p.root = s.root.string();
     p.driver = s.driver;
@@ -170,21 +104,9 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     p.layergc_version = LAYERGC_VERSION;
 
     Problems probe_problems;
-    auto probe = s.plugin->probe(s.home_fd.get(), probe_problems);
-    if (!probe) return make_error("driver " + s.driver + " probe failed: " + probe.error().message);
-    if (probe.value() == plugin::ProbeResult::refused) {
-        std::string why;
-        const std::string said_by = "driver " + s.driver + ": ";  // the plugin host's prefix, said once here
-        for (const auto& pr : probe_problems)
-            why += (why.empty() ? "" : "; ") +
-                   (pr.message.rfind(said_by, 0) == 0 ? pr.message.substr(said_by.size()) : pr.message);
-        return make_error("driver " + s.driver + " refuses to collect this tree" +
-                          (why.empty() ? "" : ": " + why));
-    }
-    auto scanned = s.plugin->scan(s.home_fd.get());
-    if (!scanned) return make_error("driver " + s.driver + " scan failed: " + scanned.error().message);
+    auto scanned = probe_and_scan(s, probe_problems);
+    if (!scanned) return scanned.error();
     DriverScan scan = std::move(scanned.value());
-    confine_scan(scan);
 
     docker::Metadata md = docker::read_metadata(s.root_fd.get(), s.driver);
 

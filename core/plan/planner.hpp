@@ -27,8 +27,15 @@ struct PlanRequest {
     fs::Progress* sizing_progress = nullptr;  // given: sizing adds inodes and bytes as it goes
 };
 
-// An opened data root with its driver tree and plugin.
+// Whose store a root is: Docker's (image/<driver>/ and a graph driver's home) or containerd's
+// (io.containerd.metadata.v1.bolt/meta.db, its snapshotters and content store).
+enum class Store { docker, containerd };
+
+// An opened data root with its driver tree and plugin. For containerd the trees are its content
+// store (`content`, no plugin: core reads it) and each snapshotter's home (`overlayfs`, `native`,
+// with a plugin); `driver` is the tree's directory below the root either way.
 struct Session {
+    Store store = Store::docker;
     std::filesystem::path root;            // canonical
     sdk::Fd root_fd;
     std::string driver;

@@ -72,7 +72,8 @@ TEST(PlanMetrics, ValuesByKindSeverityAndCode) {
     EXPECT_EQ(m.at("layergc_candidates{kind=\"unreferenced-layer\"," + r + "}"), 1);
     EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"unreferenced-layer\"," + r + "}"), 123456789012.0);
     // Kinds with no candidates are present with 0, so an alert sees a value.
-    for (const char* k : {"lost-container-mount", "interrupted-removal", "interrupted-write", "driver-leftover"}) {
+    for (const char* k : {"lost-container-mount", "interrupted-removal", "interrupted-write", "driver-leftover",
+                          "unnamed-snapshot", "unnamed-blob", "unnamed-ingest"}) {
         EXPECT_EQ(m.at(std::string("layergc_candidates{kind=\"") + k + "\"," + r + "}"), 0) << k;
         EXPECT_EQ(m.at(std::string("layergc_reclaimable_bytes{kind=\"") + k + "\"," + r + "}"), 0) << k;
     }

@@ -1,0 +1,301 @@
+#include "core/plan/containerd_planner.hpp"
+
+#include "core/bbolt/database.hpp"
+#include "core/containerd/content_store.hpp"
+#include "core/containerd/layout.hpp"
+#include "core/containerd/meta_db.hpp"
+#include "core/gc/containerd_sources.hpp"
+#include "core/gc/hold_back.hpp"
+#include "core/guard/daemon_guard.hpp"
+#include "core/plan/mounted_layers.hpp"
+#include "core/plan/plan_steps.hpp"
+
+#include <layergc/home_layout.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+namespace layergc::plan {
+
+namespace cd = layergc::containerd;
+
+namespace {
+
+bool is_dir_at(int dir_fd, const std::string& name) {
+    struct stat st{};
+    return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A bbolt database below dir_fd, opened through the directory's descriptor, so no symlink on the
+// way is followed (the database file itself is opened O_NOFOLLOW by bbolt::Database::open).
+Result<bbolt::Database> open_db_below(int dir_fd, const std::string& subdir, const std::string& file) {
+    sdk::Fd d = subdir.empty() ? sdk::Fd(::dup(dir_fd)) : sdk::open_dir_at(dir_fd, subdir);
+    if (!d) return make_error("cannot open " + subdir + ": " + std::strerror(errno), errno);
+    return bbolt::Database::open("/proc/self/fd/" + std::to_string(d.get()) + "/" + file);
+}
+
+Problem db_problem(const std::string& subject, const Error& e) {
+    const bool changed = bbolt::fault_of(e) == bbolt::Fault::changed;
+    return {Severity::blocking, changed ? "containerd-running" : "containerd-db-unreadable", subject,
+            changed ? subject + " changed while layergc read it: containerd is writing it"
+                    : "cannot read " + subject + ": " + e.message + "; nothing of this tree is judged without it",
+            changed ? "stop containerd (and a dockerd that runs its own) first" : "inspect the database by hand"};
+}
+
+// meta.db read whole, or the blocking problem that says why not.
+std::optional<cd::MetaDb> read_meta(const Session& s, Problems& problems, std::string* live_bytes) {
+    const std::string subject(cd::kMetaDb);
+    auto db = open_db_below(s.root_fd.get(), std::string(cd::kMetaDir), "meta.db");
+    if (!db) {
+        problems.push_back(db_problem(subject, db.error()));
+        return std::nullopt;
+    }
+    auto meta = cd::read_meta_db(*db);
+    if (!meta) {
+        problems.push_back(db_problem(subject, meta.error()));
+        return std::nullopt;
+    }
+    if (meta->db_version > cd::kKnownDbVersionMax) {
+        problems.push_back({Severity::blocking, "containerd-db-newer", subject,
+                            subject + " has schema version " + std::to_string(meta->db_version) +
+                                ", newer than any containerd layergc was checked against (" +
+                                std::to_string(cd::kKnownDbVersionMax) + "): where it names things may have changed",
+                            "collect with containerd's own tools (ctr content prune, a containerd restart)"});
+        return std::nullopt;
+    }
+    for (const auto& [ns, n] : meta->namespaces)
+        for (const auto& b : n.unknown_buckets)
+            problems.push_back({Severity::info, "containerd-bucket-unknown", "v1/" + ns + "/" + b,
+                                "meta.db has a namespace bucket layergc does not read (v1/" + ns + "/" + b +
+                                    "); containerd's own GC does not read it for content or snapshots either",
+                                ""});
+    if (live_bytes) {
+        // The second witness's corpus: every key and value the tree holds (free pages excluded).
+        auto walked = db->walk([&](const std::vector<std::string_view>&, const bbolt::Entry& e) {
+            live_bytes->append(e.key);
+            live_bytes->push_back('\n');
+            if (!e.is_bucket) live_bytes->append(e.value);
+            live_bytes->push_back('\n');
+            return true;
+        });
+        if (!walked) {
+            problems.push_back(db_problem(subject, walked.error()));
+            return std::nullopt;
+        }
+    }
+    return std::move(meta.value());
+}
+
+int64_t now_sec() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The snapshotter tree: snapshots/<dir> its metadata.db gives no id.
+// The plan's counts, in containerd's terms: images and containers of every namespace.
+void count_meta(const cd::MetaDb& meta, Plan& p) {
+    for (const auto& [_, n] : meta.namespaces) {
+        p.stats.images += n.images.size();
+        p.stats.containers += n.containers.size();
+    }
+}
+
+void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& snapshotter, Plan& p,
+                        gc::Marking& marking, DriverScan& scan) {
+    Problems probe_problems;
+    auto scanned = probe_and_scan(s, probe_problems);
+    p.problems.insert(p.problems.end(), probe_problems.begin(), probe_problems.end());
+    if (!scanned) {
+        p.problems.push_back({Severity::blocking, "driver-scan-failed", s.driver, scanned.error().message, ""});
+        return;
+    }
+    scan = std::move(scanned.value());
+    p.problems.insert(p.problems.end(), scan.problems.begin(), scan.problems.end());
+
+    const auto meta = read_meta(s, p.problems, nullptr);
+    const std::string subject = s.driver + "/" + std::string(cd::kSnapshotterDb);
+    auto db = open_db_below(s.home_fd.get(), "", std::string(cd::kSnapshotterDb));
+    std::optional<cd::SnapshotterDb> records;
+    if (!db && db.error().sys_errno == ENOENT && scan.entries.empty()) {
+        records = cd::SnapshotterDb{};  // a snapshotter never used: no database, no snapshot
+    } else if (!db) {
+        p.problems.push_back(db_problem(subject, db.error()));
+    } else if (auto r = cd::read_snapshotter_db(*db); !r) {
+        p.problems.push_back(db_problem(subject, r.error()));
+    } else {
+        records = std::move(r.value());
+    }
+    if (!meta || !records) return;
+    count_meta(*meta, p);
+
+    auto mounted = mounted_ids(s, scan, p.problems);
+    if (!mounted)
+        p.problems.push_back({Severity::blocking, "mountinfo-unreadable", "/proc",
+                              "cannot read the host's mounts: " + mounted.error().message +
+                                  "; what is mounted cannot be protected",
+                              "run layergc as root on the host"});
+
+    gc::SnapshotTreeInput in;
+    in.scan = &scan;
+    in.records = &*records;
+    if (mounted) in.mounted_ids = mounted.value();
+    in.now_sec = now_sec();
+    in.min_age_sec = req.min_age_sec;
+    for (auto& g : gc::collect_snapshot_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
+
+    // Damage and disagreement, reported, never collected.
+    std::set<std::string> on_disk;
+    for (const auto& e : scan.entries) on_disk.insert(e.id);
+    for (const auto& [name, r] : records->by_name)
+        if (!on_disk.count(std::to_string(r.id)))
+            p.problems.push_back({Severity::warning, "snapshot-dir-missing", "snapshots/" + std::to_string(r.id),
+                                  "snapshot " + name + " (" + cd::to_string(r.kind) + ", id " + std::to_string(r.id) +
+                                      ") has no directory: containerd cannot mount it",
+                                  "remove what uses it through containerd (ctr snapshots rm), then pull again"});
+    const auto named = meta->snapshot_names(snapshotter);
+    for (const auto& [name, r] : records->by_name)
+        if (!named.count(name))
+            p.problems.push_back({Severity::info, "snapshot-unnamed-by-meta", "snapshots/" + std::to_string(r.id),
+                                  "snapshot " + name + " (id " + std::to_string(r.id) +
+                                      ") is in the snapshotter's metadata.db but in no namespace of meta.db (a crash "
+                                      "between the two commits): containerd's GC removes it, with its directory, the "
+                                      "next time it deletes something; layergc keeps what a database names",
+                                  ""});
+}
+
+// The content store: blobs and ingests meta.db does not name.
+void plan_content_tree(Session& s, const PlanRequest& req, Plan& p, gc::Marking& marking, size_t& entries,
+                       std::string& witness_bytes) {
+    const auto content = cd::scan_content_store(s.home_fd.get());
+    p.problems.insert(p.problems.end(), content.problems.begin(), content.problems.end());
+    entries = content.blobs.size() + content.ingests.size();
+    const auto meta = read_meta(s, p.problems, &witness_bytes);
+    if (!meta) return;
+    count_meta(*meta, p);
+    if (has_blocking(content.problems)) return;
+    gc::ContentTreeInput in;
+    in.scan = &content;
+    in.meta = &*meta;
+    in.now_sec = now_sec();
+    in.min_age_sec = req.min_age_sec;
+    for (auto& g : gc::collect_content_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
+
+    std::set<std::string> on_disk;
+    for (const auto& b : content.blobs) on_disk.insert(b.digest);
+    for (const auto& [ns, n] : meta->namespaces)
+        for (const auto& [d, b] : n.blobs)
+            if (!on_disk.count(d))
+                p.problems.push_back({Severity::warning, "content-blob-missing", d,
+                                      "namespace " + ns + " has content " + d + " but the content store has no blob "
+                                      "for it (ctr images check shows what it breaks)",
+                                      "pull the images that need it again"});
+}
+
+} // namespace
+
+bool is_containerd_root(int root_fd) { return is_dir_at(root_fd, std::string(cd::kMetaDir)); }
+
+ContainerdTrees containerd_trees(int root_fd) {
+    ContainerdTrees out;
+    if (is_dir_at(root_fd, std::string(cd::kContentDir))) out.trees.push_back("content");
+    std::vector<sdk::DirEntry> entries;
+    if (!sdk::list_dir(root_fd, entries)) return out;
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    for (const auto& e : entries) {
+        const auto sn = cd::snapshotter_of_dir(e.name);
+        if (!sn || !is_dir_at(root_fd, e.name)) continue;
+        (cd::snapshotter_plugin(*sn) ? out.trees : out.unsupported).push_back(cd::snapshotter_plugin(*sn) ? *sn : e.name);
+    }
+    return out;
+}
+
+Result<void> open_containerd_tree(Session& s, const std::string& name, const std::filesystem::path& plugin_dir) {
+    s.store = Store::containerd;
+    const auto trees = containerd_trees(s.root_fd.get());
+    std::string list;
+    for (const auto& t : trees.trees) list += (list.empty() ? "" : ", ") + t;
+    std::string tree = name;
+    if (tree == std::string(cd::kContentDir)) tree = "content";
+    if (auto sn = cd::snapshotter_of_dir(tree)) tree = *sn;
+    if (tree == "auto")
+        return make_error(s.root.string() + " is a containerd root: name a tree with --driver (" + list +
+                          ") or take them all with --driver all");
+    if (tree != "content" && !cd::snapshotter_plugin(tree))
+        return make_error("no tree \"" + name + "\" on the containerd root " + s.root.string() + " (its trees: " +
+                          list + "; layergc collects the content store and the overlayfs and native snapshotters)");
+    s.driver = tree == "content" ? std::string(cd::kContentDir) : cd::snapshotter_dir(tree);
+    s.home_fd = sdk::open_dir_at(s.root_fd.get(), s.driver);
+    if (!s.home_fd)
+        return make_error("no " + s.driver + " under " + s.root.string() + " (missing, not a directory, or a symlink)",
+                          errno);
+    s.home = s.root / s.driver;
+    if (tree == "content") return {};
+    auto loaded = plugin::load(plugin_dir.empty() ? plugin::default_plugin_dir() : plugin_dir,
+                               *cd::snapshotter_plugin(tree));
+    if (!loaded.driver) return make_error("snapshotter " + tree + ": " + loaded.error.message);
+    s.plugin = std::move(loaded.driver);
+    return {};
+}
+
+Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
+    Plan p;
+    p.root = s.root.string();
+    p.driver = s.driver;
+    p.driver_home = s.home.string();
+    p.generated_at = now_rfc3339();
+    p.layergc_version = LAYERGC_VERSION;
+
+    gc::Marking marking;
+    DriverScan scan;
+    size_t entries = 0;
+    std::string witness_bytes;
+    const bool content = s.driver == std::string(cd::kContentDir);
+    if (content) {
+        plan_content_tree(s, req, p, marking, entries, witness_bytes);
+    } else {
+        plan_snapshot_tree(s, req, *cd::snapshotter_of_dir(s.driver), p, marking, scan);
+        entries = scan.entries.size();
+    }
+    // A tree that could not be read whole is judged not at all: blocking problems, no candidates.
+    if (has_blocking(p.problems)) p.candidates.clear();
+
+    std::vector<int64_t> newest;
+    if (req.with_sizes || req.min_age_sec > 0)
+        newest = measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
+
+    // The second witness (meta.db's keys and values, for the content store) and the age gate.
+    gc::HoldBackInput hb;
+    if (!witness_bytes.empty()) hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
+    for (const auto& c : p.candidates) {
+        std::vector<gc::WitnessName> names;
+        if (content) {
+            names.push_back({c.id, false});
+            if (const auto colon = c.id.find(':'); colon != std::string::npos) names.push_back({c.id.substr(colon + 1), false});
+        }
+        hb.names.push_back(std::move(names));
+    }
+    hb.candidates = std::move(p.candidates);
+    hb.newest_change_sec = std::move(newest);
+    hb.driver = s.driver;
+    hb.now_sec = now_sec();
+    hb.min_age_sec = req.min_age_sec;
+    auto held = gc::hold_back(std::move(hb));
+    p.candidates = std::move(held.candidates);
+    p.held_back = std::move(held.held_back);
+    p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());
+
+    for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
+
+    for (const auto& ev : guard::detect_daemon(s.root)) {
+        if (req.own_locks_held && ev.kind == "bolt-lock") continue;
+        p.advisory = true;
+        p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
+    }
+    p.stats.driver_entries = entries;
+    p.stats.live_dirs = marking.count(gc::NodeKind::driver_dir) + marking.count(gc::NodeKind::blob) +
+                        marking.count(gc::NodeKind::ingest);
+    return p;
+}
+
+} // namespace layergc::plan
