@@ -1,0 +1,225 @@
+// The collection on a containerd root, no daemon: the databases a real containerd 1.6 and 1.7
+// wrote (tests/bbolt/data), a directory per snapshot and a blob per content record as containerd
+// made them, and leftovers laid out as containerd leaves them after crashes (containerd-layout.md:
+// a snapshot dir past the id sequence, an interrupted prepare's new-<digits>, a blob with no
+// record, an ingest dir no record writes to). layergc plans and applies through the CLI; exactly
+// the leftovers go, and everything a database names, or a name containerd never makes, stays.
+#include "core/containerd/meta_db.hpp"
+#include "core/digest/sha256.hpp"
+#include "tests/support/cli_harness.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace layergc;
+using namespace layergc::testing;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kData = fs::path(LAYERGC_SOURCE_DIR) / "tests/bbolt/data";
+
+void write_file(const fs::path& p, const std::string& bytes) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+}
+
+class ContainerdRoot : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        root_ = tmp_.path() / "root";
+        const fs::path meta_dir = root_ / "io.containerd.metadata.v1.bolt";
+        fs::create_directories(meta_dir);
+        fs::copy_file(kData / ("containerd-" + GetParam() + "-meta.db"), meta_dir / "meta.db");
+        fs::create_directories(sn_);
+        fs::copy_file(kData / ("containerd-" + GetParam() + "-overlayfs.db"), sn_ / "metadata.db");
+        auto mdb = bbolt::Database::open(meta_dir / "meta.db");
+        auto sdb = bbolt::Database::open(sn_ / "metadata.db");
+        ASSERT_TRUE(mdb.ok() && sdb.ok());
+        auto meta = containerd::read_meta_db(*mdb);
+        auto snaps = containerd::read_snapshotter_db(*sdb);
+        ASSERT_TRUE(meta.ok() && snaps.ok());
+        // What containerd made: a dir per snapshot id, a blob per digest meta.db keeps.
+        for (const auto& [id, name] : snaps->name_of_id) {
+            fs::create_directories(sn_ / "snapshots" / std::to_string(id) / "fs");
+            fs::create_directories(sn_ / "snapshots" / std::to_string(id) / "work");
+            named_.insert("snapshots/" + std::to_string(id));
+            sequence_ = snaps->sequence;
+        }
+        for (const auto& d : meta->content_digests()) {
+            write_file(content_ / "blobs/sha256" / d.substr(7), "blob " + d);
+            named_.insert("blobs/sha256/" + d.substr(7));
+        }
+        // A chain ID that is no content digest (a layer above the base): meta.db names it only in
+        // snapshot keys and gc.ref labels.
+        const auto digests = meta->content_digests();
+        for (const auto& [ns, n] : meta->namespaces)
+            for (const auto& [key, s] : n.snapshots.at("overlayfs"))
+                if (const auto at = s.name.find("sha256:"); at != std::string::npos && !digests.count(s.name.substr(at)))
+                    chain_hex_ = s.name.substr(at + 7);
+        ASSERT_EQ(chain_hex_.size(), 64u);
+    }
+
+    // The leftovers, each as containerd leaves it; returns the paths (below their tree) to go.
+    std::set<std::string> plant_leftovers() {
+        const std::string past = std::to_string(sequence_ + 1);  // renamed in, commit lost
+        write_file(sn_ / "snapshots" / past / "fs/etc/passwd", std::string(200000, 'p'));
+        fs::create_directories(sn_ / "snapshots" / past / "work");
+        fs::create_directories(sn_ / "snapshots/new-2718281828/fs");  // an interrupted Prepare
+        const std::string orphan = digest::sha256_hex("orphan blob");
+        write_file(content_ / "blobs/sha256" / orphan, "orphan blob");
+        const std::string ingest = digest::sha256_hex("bbns/99/import-lost");
+        write_file(content_ / "ingest" / ingest / "ref", "bbns/99/import-lost");
+        write_file(content_ / "ingest" / ingest / "data", std::string(50000, 'd'));
+        const std::string refless = digest::sha256_hex("bbns/100/no-ref");
+        write_file(content_ / "ingest" / refless / "data", "half");
+        return {"snapshots/" + past, "snapshots/new-2718281828", "blobs/sha256/" + orphan, "ingest/" + ingest,
+                "ingest/" + refless};
+    }
+
+    // What layergc must keep though no database names it.
+    std::set<std::string> plant_unjudgeable() {
+        fs::create_directories(sn_ / "snapshots/007");          // not a name containerd makes
+        write_file(content_ / "blobs/sha256/not-a-digest", "x");  // nor this
+        write_file(content_ / "blobs/sha256" / chain_hex_, "named only in a label");  // the second witness
+        return {"snapshots/007", "blobs/sha256/not-a-digest", "blobs/sha256/" + chain_hex_};
+    }
+
+    // Every snapshot dir, blob and ingest dir on disk, as "<area>/<name>".
+    std::set<std::string> on_disk() const {
+        std::set<std::string> out;
+        for (const auto& [dir, area] : {std::pair{sn_ / "snapshots", "snapshots/"},
+                                         std::pair{content_ / "blobs/sha256", "blobs/sha256/"},
+                                         std::pair{content_ / "ingest", "ingest/"}})
+            if (fs::exists(dir))
+                for (const auto& e : fs::directory_iterator(dir)) out.insert(area + e.path().filename().string());
+        return out;
+    }
+
+    std::string args() const { return "--root " + sh_quote(root_.string()); }
+
+    TempDir tmp_;
+    fs::path root_;
+    fs::path sn_ = tmp_.path() / "root/io.containerd.snapshotter.v1.overlayfs";
+    fs::path content_ = tmp_.path() / "root/io.containerd.content.v1.content";
+    std::set<std::string> named_;
+    uint64_t sequence_ = 0;
+    std::string chain_hex_;
+};
+
+std::set<std::string> candidate_paths(const json& set) {
+    std::set<std::string> out;
+    for (const auto& p : set.at("plans"))
+        for (const auto& c : p.at("candidates"))
+            for (const auto& dp : c.at("driver_paths")) out.insert(dp.at("relpath").get<std::string>());
+    return out;
+}
+
+TEST_P(ContainerdRoot, PlansExactlyWhatNoDatabaseNames) {
+    const auto leftovers = plant_leftovers();
+    const auto kept = plant_unjudgeable();
+    const auto r = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json set = json::parse(r.out);
+    EXPECT_EQ(set.at("schema"), "layergc.plan-set/v1");
+    std::set<std::string> trees;
+    for (const auto& p : set.at("plans")) {
+        trees.insert(p.at("driver").get<std::string>());
+        for (const auto& pr : p.at("problems")) EXPECT_NE(pr.at("severity"), "blocking") << pr.dump();
+    }
+    EXPECT_TRUE(trees.count("io.containerd.content.v1.content"));
+    EXPECT_TRUE(trees.count("io.containerd.snapshotter.v1.overlayfs"));
+    EXPECT_EQ(candidate_paths(set), leftovers);
+    // the second witness held the blob a label names, and said so
+    bool held = false;
+    for (const auto& p : set.at("plans"))
+        for (const auto& h : p.at("held_back"))
+            held = held || (h.at("id") == "sha256:" + chain_hex_ && h.at("reason") == "named-by-metadata");
+    EXPECT_TRUE(held) << r.out;
+    (void)kept;
+}
+
+TEST_P(ContainerdRoot, ApplyRemovesTheLeftoversAndNothingElse) {
+    const auto leftovers = plant_leftovers();
+    const auto kept = plant_unjudgeable();
+    const auto before = on_disk();
+    const auto r = run_layergc(args() + " apply --yes");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::set<std::string> expected;
+    for (const auto& p : before)
+        if (!leftovers.count(p)) expected.insert(p);
+    EXPECT_EQ(on_disk(), expected);
+    for (const auto& p : named_) EXPECT_TRUE(expected.count(p)) << p;
+    for (const auto& p : kept) EXPECT_TRUE(expected.count(p)) << p;
+    // and a second plan finds nothing more
+    const auto again = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_TRUE(candidate_paths(json::parse(again.out)).empty()) << again.out;
+}
+
+TEST_P(ContainerdRoot, ARunningContainerdKeepsApplyOut) {
+    plant_leftovers();
+    const auto before = snapshot_tree(root_);
+    // containerd holds meta.db flock'ed while it runs (bbolt's Open): so does this test.
+    const int fd = ::open((root_ / "io.containerd.metadata.v1.bolt/meta.db").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    const auto plan = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    for (const auto& p : json::parse(plan.out).at("plans")) EXPECT_TRUE(p.at("advisory").get<bool>()) << p.dump();
+    const auto r = run_layergc(args() + " apply --yes");
+    ::close(fd);
+    EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+    EXPECT_NE(r.err.find("meta.db"), std::string::npos) << r.err;
+    EXPECT_EQ(snapshot_tree(root_), before);
+}
+
+TEST_P(ContainerdRoot, ADatabaseNotReadWholeJudgesNothing) {
+    plant_leftovers();
+    // A torn meta.db: its first page (both meta pages' checksums) overwritten.
+    {
+        std::fstream f(root_ / "io.containerd.metadata.v1.bolt/meta.db", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(16);
+        f << std::string(64, '\xee');
+        f.seekp(4096 + 16);
+        f << std::string(64, '\xee');
+    }
+    const auto before = snapshot_tree(root_);
+    const auto plan = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const json set = json::parse(plan.out);
+    for (const auto& p : set.at("plans")) {
+        bool blocking = false;
+        for (const auto& pr : p.at("problems"))
+            blocking = blocking || (pr.at("severity") == "blocking" && pr.at("code") == "containerd-db-unreadable");
+        EXPECT_TRUE(blocking) << p.dump();
+        EXPECT_TRUE(p.at("candidates").empty()) << p.dump();
+    }
+    const auto r = run_layergc(args() + " apply --yes");
+    EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+    EXPECT_EQ(snapshot_tree(root_), before);
+}
+
+TEST_P(ContainerdRoot, ASnapshotterWithDirsButNoDatabaseIsNotJudged) {
+    fs::remove(sn_ / "metadata.db");
+    const auto plan = run_layergc(args() + " --driver overlayfs plan --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const json p = json::parse(plan.out);
+    EXPECT_TRUE(p.at("candidates").empty()) << plan.out;
+    EXPECT_NE(plan.out.find("containerd-db-unreadable"), std::string::npos) << plan.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ContainerdRoot, ::testing::Values("1.6", "1.7"),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                             return "containerd_" + std::string(p.param == "1.6" ? "16" : "17");
+                         });
+
+} // namespace
