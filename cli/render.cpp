@@ -181,6 +181,19 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
             << h.detail << "\n";
 }
 
+// What layergc leaves to the store's daemon (containerd's GC report): one line each, the commands
+// with -v (a namespace's collectable resources can be many).
+static void render_advice(std::ostream& out, const plan::Plan& p, bool verbose, const Style& st) {
+    if (p.advice.empty()) return;
+    out << "\n" << st.bold("Left to containerd") << " (named by its database; run through a running containerd):\n";
+    for (const auto& a : p.advice) {
+        out << "  " << a.message << " [" << human_bytes(a.bytes) << " here]\n";
+        const size_t shown = verbose ? a.commands.size() : std::min<size_t>(a.commands.size(), 1);
+        for (size_t i = 0; i < shown; ++i) out << "      " << a.commands[i] << "\n";
+        if (shown < a.commands.size()) out << "      " << st.dim("(" + std::to_string(a.commands.size() - shown) + " more with -v)") << "\n";
+    }
+}
+
 void put_failures(nlohmann::json& doc, const std::vector<Failure>& failures) {
     nlohmann::json lines = nlohmann::json::array(), objects = nlohmann::json::array();
     for (const auto& f : failures) {
@@ -260,6 +273,7 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
         out << "(-v lists every candidate with its reason)\n";
     }
     render_held_back(out, p, verbose, st);
+    render_advice(out, p, verbose, st);
     render_problems(out, p.problems, &p);
 }
 

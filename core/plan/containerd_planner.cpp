@@ -2,6 +2,9 @@
 
 #include "core/bbolt/database.hpp"
 #include "core/containerd/content_store.hpp"
+#include "core/containerd/gc_report.hpp"
+#include "core/fs/confined.hpp"
+#include "core/fs/tree_usage.hpp"
 #include "core/containerd/layout.hpp"
 #include "core/containerd/meta_db.hpp"
 #include "core/gc/containerd_sources.hpp"
@@ -15,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <map>
 
 namespace layergc::plan {
 
@@ -87,6 +91,114 @@ std::optional<cd::MetaDb> read_meta(const Session& s, Problems& problems, std::s
     return std::move(meta.value());
 }
 
+// The report of what containerd's own GC would do (core/containerd/gc_report.hpp), measured in
+// this tree: the blobs (content tree) or the snapshot dirs (a snapshotter's tree) each item frees.
+class GcAdvice {
+public:
+    GcAdvice(Session& s, const cd::MetaDb& meta, const cd::SnapshotterDb* records, const std::string& snapshotter,
+             unsigned threads)
+        : s_(s), meta_(meta), records_(records), snapshotter_(snapshotter), threads_(threads) {}
+
+    void add_to(Plan& p) {
+        const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto report = cd::containerd_gc_report(meta_, now_ns);
+        if (!report.supported) {
+            p.problems.push_back({Severity::info, "containerd-gc-report-unsupported", std::string(cd::kMetaDb),
+                                  "meta.db schema version " + std::to_string(meta_.db_version) +
+                                      " is not containerd 1.4-1.7's: what containerd's own GC would collect is not "
+                                      "reported (what no database names is still collected)",
+                                  ""});
+            return;
+        }
+        for (const auto& r : all_content()) live_.insert(r);
+        for (const auto& r : report.unreachable) live_.erase(r);
+        std::set<cd::Resource> by_expired;
+        for (const auto& h : report.leases) {
+            const std::string subject = h.ns + "/" + h.lease;
+            const std::string what = describe(h.alone);
+            if (h.expired) {
+                by_expired.insert(h.alone.begin(), h.alone.end());
+                p.advice.push_back({"containerd-lease-expired", subject,
+                                    "lease " + h.lease + " in namespace " + h.ns + " expired (" + h.expires +
+                                        "); what only it held (" + what + ") goes at containerd's next GC, which runs "
+                                        "only after something is deleted: deleting the lease starts it",
+                                    {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, report.unreachable)});
+            } else {
+                p.advice.push_back({"containerd-lease-holds", subject,
+                                    "lease " + h.lease + " in namespace " + h.ns +
+                                        (h.expires.empty() ? " (no expiry)" : " (expires " + h.expires + ")") +
+                                        " alone holds " + what + ": if whatever made it is gone, delete it",
+                                    {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, {})});
+            }
+        }
+        std::map<std::string, std::set<cd::Resource>> rest;  // namespace -> unreachable, no lease
+        for (const auto& r : report.unreachable)
+            if (!by_expired.count(r)) rest[r.ns].insert(r);
+        for (const auto& [ns, set] : rest) {
+            std::vector<std::string> commands;
+            for (const auto& r : set) commands.push_back(cd::ctr_remove_command(r));
+            p.advice.push_back({"containerd-gc-collectable", ns,
+                                "namespace " + ns + " has " + describe(set) + " that nothing references: containerd's "
+                                "next GC removes them (it runs after the next deletion); or remove them now",
+                                std::move(commands), bytes_of(set, report.unreachable)});
+        }
+    }
+
+private:
+    std::set<cd::Resource> all_content() const {
+        std::set<cd::Resource> out;
+        for (const auto& [ns, n] : meta_.namespaces)
+            for (const auto& [d, _] : n.blobs) out.insert({cd::Resource::content, ns, "", d});
+        return out;
+    }
+
+    static std::string describe(const std::set<cd::Resource>& set) {
+        size_t blobs = 0, snaps = 0;
+        for (const auto& r : set) (r.kind == cd::Resource::content ? blobs : snaps)++;
+        return std::to_string(snaps) + " snapshot(s) and " + std::to_string(blobs) + " blob(s)";
+    }
+
+    // The bytes freed in this tree when `set` goes (with `also_gone`, which goes anyway): a blob
+    // only when no other namespace still keeps its digest.
+    uint64_t bytes_of(const std::set<cd::Resource>& set, const std::set<cd::Resource>& also_gone) {
+        std::vector<fs::UsageRequest> req;
+        std::set<std::string> digests_kept;
+        for (const auto& r : live_)
+            if (!set.count(r) && !also_gone.count(r)) digests_kept.insert(r.key);
+        std::set<std::string> seen;
+        for (const auto& r : set) {
+            if (r.kind == cd::Resource::content && snapshotter_.empty()) {
+                const auto colon = r.key.find(':');
+                if (colon == std::string::npos || digests_kept.count(r.key) || !seen.insert(r.key).second) continue;
+                const std::string rel = "blobs/" + r.key.substr(0, colon) + "/" + r.key.substr(colon + 1);
+                if (fs::is_safe_relpath(rel)) req.push_back({{{rel, Removal::file}}});
+            } else if (r.kind == cd::Resource::snapshot && r.snapshotter == snapshotter_ && records_) {
+                const auto n = meta_.namespaces.find(r.ns);
+                if (n == meta_.namespaces.end()) continue;
+                const auto sn = n->second.snapshots.find(r.snapshotter);
+                if (sn == n->second.snapshots.end()) continue;
+                const auto s = sn->second.find(r.key);
+                if (s == sn->second.end()) continue;
+                const auto rec = records_->by_name.find(s->second.name);
+                if (rec == records_->by_name.end()) continue;
+                req.push_back({{{"snapshots/" + std::to_string(rec->second.id), Removal::tree}}});
+            }
+        }
+        uint64_t total = 0;
+        for (const auto& u : fs::measure_usage(s_.home_fd.get(), req, threads_))
+            if (u.ok()) total += u.value().bytes;
+        return total;
+    }
+
+    Session& s_;
+    const cd::MetaDb& meta_;
+    const cd::SnapshotterDb* records_;
+    std::string snapshotter_;  // "" for the content tree
+    unsigned threads_;
+    std::set<cd::Resource> live_;  // content resources containerd's GC keeps
+};
+
 int64_t now_sec() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -143,6 +255,7 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     in.now_sec = now_sec();
     in.min_age_sec = req.min_age_sec;
     for (auto& g : gc::collect_snapshot_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
+    GcAdvice(s, *meta, &*records, snapshotter, req.threads ? req.threads : default_threads()).add_to(p);
 
     // Damage and disagreement, reported, never collected.
     std::set<std::string> on_disk;
@@ -180,6 +293,7 @@ void plan_content_tree(Session& s, const PlanRequest& req, Plan& p, gc::Marking&
     in.now_sec = now_sec();
     in.min_age_sec = req.min_age_sec;
     for (auto& g : gc::collect_content_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
+    GcAdvice(s, *meta, nullptr, "", req.threads ? req.threads : default_threads()).add_to(p);
 
     std::set<std::string> on_disk;
     for (const auto& b : content.blobs) on_disk.insert(b.digest);

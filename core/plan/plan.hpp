@@ -59,6 +59,16 @@ struct HeldBack {
     std::string detail;  // which file named it, or how old it is
 };
 
+// What layergc leaves to the store's own daemon, with the commands that do it through that daemon
+// (containerd's GC report, core/containerd/gc_report.hpp): never removed by layergc.
+struct Advice {
+    std::string code;     // "containerd-lease-expired", "containerd-gc-collectable", "containerd-lease-holds"
+    std::string subject;  // the lease ("<ns>/<id>") or namespace it is about
+    std::string message;
+    std::vector<std::string> commands;
+    uint64_t bytes = 0;   // what it frees in this tree, as far as layergc can measure
+};
+
 struct Stats {
     size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0,
            live_dirs = 0, live_layers = 0;
@@ -77,6 +87,7 @@ struct Plan {
     std::vector<HeldBack> held_back;  // kept, with why; never removed
     Problems problems;
     Stats stats;
+    std::vector<Advice> advice;  // containerd roots only
 
     uint64_t reclaimable_bytes() const;
 };

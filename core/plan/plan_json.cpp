@@ -147,6 +147,11 @@ json to_json(const Plan& p) {
                         {"record", h.candidate.record_kind == RecordKind::none ? json(nullptr)
                                                                                 : json(h.candidate.record)}});
     doc["held_back"] = held;
+    json advice = json::array();
+    for (const auto& a : p.advice)
+        advice.push_back({{"code", a.code}, {"subject", a.subject}, {"message", a.message},
+                          {"commands", a.commands}, {"bytes", a.bytes}});
+    doc["advice"] = advice;
     json kinds = json::object();
     for (const auto& [k, v] : by_kind) kinds[k] = {{"count", v.first}, {"bytes", v.second}};
     doc["summary"] = {{"candidates", p.candidates.size()},
@@ -221,6 +226,9 @@ Result<Plan> plan_from_json(const json& doc) {
             hb.candidate.bytes = integer_at<uint64_t>(h, "bytes", 0);
             p.held_back.push_back(std::move(hb));
         }
+        for (const auto& a : doc.value("advice", json::array()))
+            p.advice.push_back({a.value("code", ""), a.value("subject", ""), a.value("message", ""),
+                                a.value("commands", std::vector<std::string>{}), integer_at<uint64_t>(a, "bytes", 0)});
         for (const auto& pr : doc.value("problems", json::array())) {
             auto sev = severity_from_string(pr.value("severity", "warning"));
             p.problems.push_back({sev.value_or(Severity::warning), pr.value("code", ""),
