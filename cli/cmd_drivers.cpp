@@ -5,11 +5,14 @@
 #include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
 
+#include "core/docker/data_root.hpp"
 #include "core/docker/driver_trees.hpp"
+#include "core/plan/containerd_planner.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <iostream>
 
 namespace layergc::cli {
@@ -49,8 +52,16 @@ static const char* store_name(docker::StoreChoice::Store s) {
     return "unknown";
 }
 
+// A containerd root's trees (core/plan/containerd_planner.hpp), when the root is one.
+static std::optional<plan::ContainerdTrees> containerd_trees_of(const std::string& root) {
+    const auto r = docker::open_data_root(root);
+    if (!r.ok() || !plan::is_containerd_root(r.fd.get())) return std::nullopt;
+    return plan::containerd_trees(r.fd.get());
+}
+
 int run_drivers(const GlobalOptions& g) {
     const DriverSurvey s = survey_drivers(g);
+    const auto cd_trees = containerd_trees_of(g.root);
     std::string selection_error;
     const auto selected = s.root_opened ? selected_trees(g, s, selection_error) : std::vector<std::string>{};
     if (!s.root_opened) selection_error = "cannot open the root " + g.root;
@@ -82,6 +93,7 @@ int run_drivers(const GlobalOptions& g) {
         if (g.driver == "all") doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json("all");
         else doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json(selected.front());
         if (!selection_error.empty()) doc["selection_error"] = selection_error;
+        if (cd_trees) doc["containerd"] = {{"trees", cd_trees->trees}, {"unsupported", cd_trees->unsupported}};
         std::cout << doc.dump(2) << "\n";
         return kExitOk;
     }
@@ -97,6 +109,14 @@ int run_drivers(const GlobalOptions& g) {
             std::cout << "  trusted" << (p.summary.empty() ? "" : "  — " + p.summary) << "\n";
         else
             std::cout << "  REFUSED (" << plugin::to_string(p.error) << "): " << p.message << "\n";
+    }
+    if (cd_trees) {
+        std::cout << "\n" << g.root << " is a containerd root; the trees layergc collects:";
+        for (const auto& t : cd_trees->trees) std::cout << " " << t;
+        std::cout << (cd_trees->trees.empty() ? " (none)" : "") << "\n";
+        for (const auto& u : cd_trees->unsupported) std::cout << "  skipped: " << u << " (no plugin for that snapshotter)\n";
+        std::cout << "plan and apply take them all (--driver auto is --driver all here); docs/containerd.md\n";
+        return kExitOk;
     }
     std::cout << "\nDriver trees under " << g.root << ":\n";
     if (!s.root_opened) std::cout << "  (cannot open the root)\n";

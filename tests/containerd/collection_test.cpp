@@ -217,6 +217,19 @@ TEST_P(ContainerdRoot, ASnapshotterWithDirsButNoDatabaseIsNotJudged) {
     EXPECT_NE(plan.out.find("containerd-db-unreadable"), std::string::npos) << plan.out;
 }
 
+TEST_P(ContainerdRoot, DriversListsTheTreesAndWhatItSkips) {
+    fs::create_directories(root_ / "io.containerd.snapshotter.v1.btrfs");
+    const auto r = run_layergc(args() + " drivers --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json d = json::parse(r.out);
+    EXPECT_EQ(d.at("containerd").at("trees"), json::array({"content", "overlayfs"}));
+    EXPECT_EQ(d.at("containerd").at("unsupported"), json::array({"io.containerd.snapshotter.v1.btrfs"}));
+    // and plan skips that snapshotter, saying so, and never touches it
+    const auto plan = run_layergc(args() + " plan");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    EXPECT_NE(plan.err.find("skipping io.containerd.snapshotter.v1.btrfs"), std::string::npos) << plan.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, ContainerdRoot, ::testing::Values("1.6", "1.7"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                              return "containerd_" + std::string(p.param == "1.6" ? "16" : "17");
