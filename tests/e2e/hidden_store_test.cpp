@@ -9,6 +9,9 @@
 #include "dockerd_fixture.hpp"
 #include "field_scenario.hpp"
 #include "layergc_cli.hpp"
+#include "core/bbolt/database.hpp"
+#include "core/containerd/meta_db.hpp"
+#include "core/digest/sha256.hpp"
 #include "tests/quarantine/tree_state.hpp"
 
 #include <gtest/gtest.h>
@@ -105,6 +108,88 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     start_daemon("overlay2");
     EXPECT_EQ(trim(d.docker_ok({"start", "-a", "new"})), "new-data");
     EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "new:1", "/bin/echo", "ok"})), "ok");
+    stop_daemon_gracefully();
+}
+
+
+// Issue 12 item 4: dockerd 26 on the containerd image store from the start (its own containerd,
+// root <data-root>/containerd/daemon), images imported, a container with data in its RW
+// snapshot, then leftovers laid out as containerd leaves them after crashes. layergc on that
+// root (auto = every tree) removes exactly the leftovers, refuses while dockerd runs, and
+// dockerd starts again with every image and container working.
+TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
+    ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
+    use_daemon_version(dockerd26);
+    DockerdInstance& d = start_daemon("overlay2");
+    stop_daemon_gracefully();  // an instance to configure: containerd's store from now on
+    d.use_containerd_store(true);
+    start_daemon("overlay2");
+    import_busybox(d, "cd:1");
+    import_busybox(d, "cd:2");
+    create_writer(d, "cdc", "cd:1", "cd-data");
+    const fs::path croot = d.data_root() / "containerd/daemon";
+    ASSERT_TRUE(fs::exists(croot / "io.containerd.metadata.v1.bolt/meta.db")) << croot;
+
+    // while dockerd (and its containerd) runs: plan is advisory, apply refuses
+    const ProcessResult running =
+        run_process({layergc_binary().string(), "--root", croot.string(), "apply", "--yes", "--audit-log",
+                     (workdir() / "audit.jsonl").string()});
+    EXPECT_EQ(running.exit_code, exit_code::refused) << running.describe() << running.out;
+    stop_daemon_gracefully();
+
+    // leftovers, as containerd leaves them
+    const fs::path sn = croot / "io.containerd.snapshotter.v1.overlayfs";
+    auto sdb = bbolt::Database::open(sn / "metadata.db");
+    ASSERT_TRUE(sdb.ok()) << sdb.error().message;
+    auto records = containerd::read_snapshotter_db(*sdb);
+    ASSERT_TRUE(records.ok()) << records.error().message;
+    ASSERT_FALSE(records->by_name.empty());
+    const std::string past = std::to_string(records->sequence + 1);
+    fs::create_directories(sn / "snapshots" / past / "fs");
+    fs::create_directories(sn / "snapshots" / past / "work");
+    write_text_file(sn / "snapshots" / past / "fs/leftover.txt", std::string(100000, 'x'));
+    fs::create_directories(sn / "snapshots/new-31415926/fs");
+    const fs::path content = croot / "io.containerd.content.v1.content";
+    const std::string blob = digest::sha256_hex("lost blob");
+    write_text_file(content / "blobs/sha256" / blob, "lost blob");
+    const std::string ingest = digest::sha256_hex("moby/77/lost-ingest");
+    fs::create_directories(content / "ingest" / ingest);
+    write_text_file(content / "ingest" / ingest / "ref", "moby/77/lost-ingest");
+    const std::set<std::string> leftovers{"snapshots/" + past, "snapshots/new-31415926", "blobs/sha256/" + blob,
+                                          "ingest/" + ingest};
+    auto before = testing::tree_state(croot);
+
+    const ProcessResult plan = run_process({layergc_binary().string(), "--root", croot.string(), "plan", "--format", "json"});
+    ASSERT_EQ(plan.exit_code, exit_code::ok) << plan.describe();
+    const auto set = nlohmann::json::parse(plan.out);
+    std::set<std::string> planned;
+    for (const auto& p : set.at("plans")) {
+        for (const auto& pr : p.at("problems")) EXPECT_NE(pr.at("severity"), "blocking") << pr.dump();
+        for (const auto& c : p.at("candidates"))
+            for (const auto& dp : c.at("driver_paths")) planned.insert(dp.at("relpath").get<std::string>());
+    }
+    EXPECT_EQ(planned, leftovers) << plan.out;
+
+    const ProcessResult applied = run_process({layergc_binary().string(), "--root", croot.string(), "apply", "--yes",
+                                               "--audit-log", (workdir() / "audit.jsonl").string()});
+    ASSERT_EQ(applied.exit_code, exit_code::ok) << applied.describe() << applied.out;
+    // exactly the leftovers went: every path below them, nothing else
+    const auto after = testing::tree_state(croot);
+    for (const auto& [path, state] : before) {
+        bool planted = false;
+        for (const auto& l : leftovers) {
+            const std::string tree = (l.rfind("snapshots/", 0) == 0 ? "io.containerd.snapshotter.v1.overlayfs/"
+                                                                     : "io.containerd.content.v1.content/") + l;
+            planted = planted || path == tree || path.rfind(tree + "/", 0) == 0;
+        }
+        EXPECT_EQ(after.count(path) == 0, planted) << path;
+    }
+
+    // dockerd on containerd's store again: every image and container works
+    start_daemon("overlay2");
+    EXPECT_EQ(trim(d.docker_ok({"start", "-a", "cdc"})), "cd-data");
+    for (const char* image : {"cd:1", "cd:2"})
+        EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", image, "/bin/echo", "ok"})), "ok") << image;
     stop_daemon_gracefully();
 }
 
