@@ -1,6 +1,7 @@
 #include "core/gc/containerd_sources.hpp"
 
 #include "core/digest/sha256.hpp"
+#include "core/gc/docker_sources.hpp"
 
 #include <map>
 
@@ -44,18 +45,6 @@ public:
 private:
     const DriverScan& scan_;
     const containerd::SnapshotterDb& db_;
-};
-
-class MountedSnapshots : public Source {
-public:
-    explicit MountedSnapshots(const std::set<std::string>& ids) : ids_(ids) {}
-    const char* name() const override { return "process-mounts"; }
-    void roots(RootSink& sink) const override {
-        for (const auto& id : ids_) sink.root(dir(id), RootKind::mounted, id);
-    }
-
-private:
-    const std::set<std::string>& ids_;
 };
 
 // The snapshot dirs on disk; what layergc cannot judge is a root of its own.
@@ -184,7 +173,7 @@ bool is_prepare_temp_dir(const std::string& name) { return name.rfind("new-", 0)
 std::vector<std::unique_ptr<Source>> snapshot_tree_sources(const SnapshotTreeInput& in) {
     std::vector<std::unique_ptr<Source>> out;
     out.push_back(std::make_unique<SnapshotterRecords>(*in.scan, *in.records));
-    out.push_back(std::make_unique<MountedSnapshots>(in.mounted_ids));
+    out.push_back(process_mounts_source(in.mounted_ids));  // Docker's, as is: dirs by name
     out.push_back(std::make_unique<SnapshotDirs>(in));
     return out;
 }

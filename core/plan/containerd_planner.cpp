@@ -353,12 +353,7 @@ Result<void> open_containerd_tree(Session& s, const std::string& name, const std
 }
 
 Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
-    Plan p;
-    p.root = s.root.string();
-    p.driver = s.driver;
-    p.driver_home = s.home.string();
-    p.generated_at = now_rfc3339();
-    p.layergc_version = LAYERGC_VERSION;
+    Plan p = empty_plan(s);
 
     gc::Marking marking;
     DriverScan scan;
@@ -401,11 +396,7 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
 
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 
-    for (const auto& ev : guard::detect_daemon(s.root)) {
-        if (req.own_locks_held && ev.kind == "bolt-lock") continue;
-        p.advisory = true;
-        p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
-    }
+    mark_advisory(s, req, p);
     p.stats.driver_entries = entries;
     p.stats.live_dirs = marking.count(gc::NodeKind::driver_dir) + marking.count(gc::NodeKind::blob) +
                         marking.count(gc::NodeKind::ingest);

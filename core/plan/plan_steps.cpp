@@ -2,6 +2,7 @@
 
 #include "core/fs/confined.hpp"
 #include "core/fs/tree_usage.hpp"
+#include "core/guard/daemon_guard.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,16 @@ std::string now_rfc3339() {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+Plan empty_plan(const Session& s) {
+    Plan p;
+    p.root = s.root.string();
+    p.driver = s.driver;
+    p.driver_home = s.home.string();
+    p.generated_at = now_rfc3339();
+    p.layergc_version = LAYERGC_VERSION;
+    return p;
 }
 
 void confine_scan(DriverScan& scan) {
@@ -93,6 +104,14 @@ Result<DriverScan> probe_and_scan(Session& s, Problems& probe_problems) {
     confine_scan(scan);
     return scan;
 
+}
+
+void mark_advisory(const Session& s, const PlanRequest& req, Plan& p) {
+    for (const auto& ev : guard::detect_daemon(s.root)) {
+        if (req.own_locks_held && ev.kind == "bolt-lock") continue;
+        p.advisory = true;
+        p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
+    }
 }
 
 } // namespace layergc::plan

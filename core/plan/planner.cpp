@@ -96,12 +96,7 @@ std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c) {
 
 Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (s.store == Store::containerd) return make_containerd_plan(s, req);
-    Plan p;
-    p.root = s.root.string();
-    p.driver = s.driver;
-    p.driver_home = s.home.string();
-    p.generated_at = now_rfc3339();
-    p.layergc_version = LAYERGC_VERSION;
+    Plan p = empty_plan(s);
 
     Problems probe_problems;
     auto scanned = probe_and_scan(s, probe_problems);
@@ -160,11 +155,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
 
     for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
 
-    for (const auto& ev : guard::detect_daemon(s.root)) {
-        if (req.own_locks_held && ev.kind == "bolt-lock") continue;
-        p.advisory = true;
-        p.advisory_reasons.push_back(ev.kind + ": " + ev.detail);
-    }
+    mark_advisory(s, req, p);
 
     p.stats.images = md.images.size();
     p.stats.layer_records = md.layers.size();
