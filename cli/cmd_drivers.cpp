@@ -115,7 +115,7 @@ int run_drivers(const GlobalOptions& g) {
         for (const auto& t : cd_trees->trees) std::cout << " " << t;
         std::cout << (cd_trees->trees.empty() ? " (none)" : "") << "\n";
         for (const auto& u : cd_trees->unsupported) std::cout << "  skipped: " << u << " (no plugin for that snapshotter)\n";
-        std::cout << "plan and apply take them all (--driver auto is --driver all here); docs/containerd.md\n";
+        std::cout << "plan and apply take them all (--driver auto is --driver all here); /usr/share/doc/layergc/containerd.md\n";
         return kExitOk;
     }
     std::cout << "\nDriver trees under " << g.root << ":\n";

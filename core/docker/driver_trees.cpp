@@ -93,7 +93,7 @@ Result<std::string> choose_driver(const std::string& requested, const std::vecto
     case StoreChoice::Store::containerd:
         return make_error("dockerd would use the containerd image store here (" + c.why +
                           "): images live in containerd's store; collect it with --root on containerd's root (dockerd's "
-                          "own: <data-root>/containerd/daemon; the system's: /var/lib/containerd; docs/containerd.md), "
+                          "own: <data-root>/containerd/daemon; the system's: /var/lib/containerd; /usr/share/doc/layergc/containerd.md), "
                           "or pass --driver NAME to collect a graph-driver tree left from before, against its own metadata");
     case StoreChoice::Store::unknown:
         return make_error("cannot tell which store dockerd uses: " + c.why +
