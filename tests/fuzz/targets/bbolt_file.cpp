@@ -4,8 +4,12 @@
 // on it); an accepted file yields only keys and values that lie inside the file's bytes, keys
 // strictly ascending within each bucket, and every entry the walk yields is found again by
 // path and key lookup with the very same bytes (iteration and descent agree). Small limits keep
-// each input fast.
+// each input fast. The containerd readers on top (core/containerd: meta.db, a snapshotter's
+// metadata.db, the GC report) then read the same file: a model or an error, never a crash, and
+// a snapshotter model's ids are unique.
 #include "core/bbolt/database.hpp"
+#include "core/containerd/gc_report.hpp"
+#include "core/containerd/meta_db.hpp"
 #include "tests/fuzz/fuzz_property.hpp"
 
 #include <map>
@@ -48,6 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         LAYERGC_FUZZ_PROPERTY(bbolt::fault_of(walked.error()).has_value(), "a refused tree names its fault");
         return 0;
     }
+    if (auto meta = containerd::read_meta_db(*db); meta.ok())
+        (void)containerd::containerd_gc_report(*meta, 0);
+    if (auto snaps = containerd::read_snapshotter_db(*db); snaps.ok())
+        LAYERGC_FUZZ_PROPERTY(snaps->name_of_id.size() == snaps->by_name.size(), "one snapshot per id");
     for (const auto& [path, e] : seen) {
         auto b = db->bucket(std::span<const std::string_view>(path));
         LAYERGC_FUZZ_PROPERTY(b.ok() && b->has_value(), "every walked bucket is found by its path");
