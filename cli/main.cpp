@@ -214,9 +214,10 @@ int main(int argc, char** argv) {
     // With --format json, stdout gets a document whatever happens (an error document when the
     // command printed none).
     const StdoutWatch watch;
-    auto finish = [&](int rc) {
+    auto finish = [&](int rc, std::vector<std::string> messages = {}) {
+        if (messages.empty()) messages = errors.messages();
         if (g.format == "json" && !watch.written() && rc != kExitOk)
-            std::cout << error_document(command, rc, errors.messages()).dump(2) << "\n";
+            std::cout << error_document(command, rc, messages).dump(2) << "\n";
         return rc;
     };
 
@@ -227,8 +228,8 @@ int main(int argc, char** argv) {
                              {apply->parsed(), restore->parsed(), purge->parsed()});
     if (!why) why = invalid_value(g, min_age->count() > 0, pu, older_than->count() > 0);
     if (why) {
-        spdlog::error("{}", *why);
-        return finish(kExitUsage);
+        std::cerr << "layergc: " << *why << "\n";  // a usage error: the line, without a log level
+        return finish(kExitUsage, {*why});
     }
 
     spdlog::set_level(debug ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
