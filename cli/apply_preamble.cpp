@@ -1,5 +1,7 @@
 #include "cli/apply_preamble.hpp"
 
+#include "cli/commands.hpp"
+#include "cli/error_document.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/render.hpp"
@@ -50,12 +52,14 @@ apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o,
     r.force = o.force;
     r.accept_hidden_processes = o.accept_hidden_processes;
     r.tree_set = tree_set;
+    r.kinds = filter_kinds(g);
     return r;
 }
 
 void ApplyConsole::warn(const std::string& line) { spdlog::warn("{}", line); }
 
 void ApplyConsole::planned(const std::vector<apply::TreeApply>& trees) {
+    if (g_.verbosity < 0) return;  // -q: the one-line result only
     for (size_t i = 0; i < trees.size(); ++i) {
         const plan::Plan& p = trees[i].plan;
         if (tree_set_) render_tree_header(out_, p, i == 0);
@@ -75,7 +79,15 @@ int ApplyConsole::refused(const apply::ApplyError& e) const {
     if (e.code == apply::ApplyErrc::gate) render_problems(out_, e.problems);
     if (!e.message.empty()) spdlog::error("{}", e.message);
     for (const auto& d : e.details) spdlog::error("{}", d);
-    return e.code == apply::ApplyErrc::plan_failed ? kExitFailure : kExitRefused;
+    const int rc = e.code == apply::ApplyErrc::plan_failed ? kExitFailure : kExitRefused;
+    // The refusal as JSON on stdout, with the problems that caused it. One without a message of
+    // its own (declined: the reason was logged when asking) is left to main's error document.
+    if (g_.format == "json" && !e.message.empty()) {
+        std::vector<std::string> lines{e.message};
+        lines.insert(lines.end(), e.details.begin(), e.details.end());
+        std::cout << error_document("apply", rc, lines, e.problems).dump(2) << "\n";
+    }
+    return rc;
 }
 
 nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log) {

@@ -20,7 +20,14 @@ namespace layergc::cli {
 
 namespace {
 
-void render_report(std::ostream& out, const apply::TreeReport& r, const std::string& audit_log) {
+void render_report(std::ostream& out, const apply::TreeReport& r, const std::string& audit_log, bool quiet) {
+    if (quiet) {  // -q: the one-line result (failures are in it; errors went to stderr)
+        out << (r.run_id.empty() ? "Removed " : "Moved ") << r.removed.size() << " of " << r.planned
+            << " candidates (" << human_bytes(r.bytes_planned)
+            << (r.run_id.empty() ? " planned, " + human_bytes(r.bytes_freed) + " freed" : " into quarantine run " + r.run_id)
+            << (r.failed.empty() ? "" : "; " + std::to_string(r.failed.size()) + " FAILED") << ").\n";
+        return;
+    }
     if (!r.run_id.empty()) {
         out << "\nMoved " << r.removed.size() << " of " << r.planned << " candidates (" << human_bytes(r.bytes_planned)
             << ") into the quarantine " << (std::filesystem::path(r.root) / quarantine::run_relpath(r.run_id)).string()
@@ -64,6 +71,10 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
         saved = std::move(parsed.value());
         if (g.driver == "auto") req.driver = saved->driver;
     }
+    // A saved plan narrowed by --filter is applied narrowed the same way, unless --filter says otherwise.
+    GlobalOptions narrowed = g;
+    if (saved && saved->filter && g.filters.empty())
+        for (auto k : saved->filter->kinds) narrowed.filters.push_back(std::string("kind=") + plan::to_string(k));
 
     auto session = plan::open_session(req);
     if (!session) { spdlog::error("{}", session.error().message); return kExitUsage; }
@@ -79,10 +90,11 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     apply::RemovalDisposal removal;
     quarantine::QuarantineDisposal into_quarantine(std::time(nullptr));  // docs/quarantine.md
     apply::Disposal& disposal = o.quarantine ? static_cast<apply::Disposal&>(into_quarantine) : removal;
-    auto report = apply::run_apply(trees, apply_request(g, o, s.root, false), disposal, console);
+    auto report = apply::run_apply(trees, apply_request(narrowed, o, s.root, false), disposal, console);
     if (!report) return console.refused(report.error());
 
     if (report->nothing_to_apply) {
+        if (!json_out && g.verbosity < 0) out << "Nothing to collect under " << s.root.string() << ".\n";
         if (json_out) std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"removed", nlohmann::json::array()},
                                                    {"failed", nlohmann::json::array()}, {"bytes_planned", 0},
                                                    {"bytes_freed", 0}}.dump(2) << "\n";
@@ -94,7 +106,7 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
         doc["quarantine_run"] = r.run_id.empty() ? nlohmann::json() : nlohmann::json(r.run_id);
         std::cout << doc.dump(2) << "\n";
     } else {
-        render_report(out, r, o.audit_log);
+        render_report(out, r, o.audit_log, g.verbosity < 0);
     }
     return report->failed() ? kExitFailure : kExitOk;
 }

@@ -32,6 +32,12 @@ int run_check(const GlobalOptions& g) {
                                        {"subject", pr.subject}, {"message", pr.message}, {"hint", pr.hint}});
         doc["garbage_candidates"] = p->candidates.size();
         std::cout << doc.dump(2) << "\n";
+    } else if (g.verbosity < 0) {  // -q: the one-line result
+        std::cout << "layergc check of " << p->root << " (driver " << p->driver << "): "
+                  << (p->problems.empty() ? std::string("no problems")
+                                          : std::to_string(p->problems.size()) + " problem(s), " + std::to_string(serious) +
+                                                " warning or blocking")
+                  << "\n";
     } else {
         std::cout << "layergc check of " << p->root << " (driver " << p->driver << "): "
                   << p->stats.images << " images, " << p->stats.layer_records << " layer records, "
@@ -41,7 +47,7 @@ int run_check(const GlobalOptions& g) {
         if (!p->candidates.empty())
             std::cout << "\n" << p->candidates.size() << " garbage candidate(s): see `layergc plan`.\n";
     }
-    return serious ? kExitProblems : kExitOk;
+    return read_outcome("check", p->root, p->problems, serious ? kExitProblems : kExitOk);
 }
 
 } // namespace layergc::cli

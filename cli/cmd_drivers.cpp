@@ -98,6 +98,16 @@ int run_drivers(const GlobalOptions& g) {
         return kExitOk;
     }
 
+    if (g.verbosity < 0) {  // -q: the one-line result
+        size_t trusted = 0;
+        for (const auto& p : s.plugins) trusted += p.usable();
+        std::string trees;
+        for (const auto& t : s.trees)
+            if (t.state != TreeState::empty) trees += (trees.empty() ? "" : ", ") + t.tree.name + " " + to_string(t.state);
+        std::cout << s.plugins.size() << " plugin(s), " << trusted << " trusted; trees under " << g.root << ": "
+                  << (!s.root_opened ? "cannot open the root" : trees.empty() ? "none with layers" : trees) << "\n";
+        return kExitOk;
+    }
     std::cout << "Driver plugins in " << s.plugin_dir.string() << ":\n";
     if (s.plugins.empty()) std::cout << "  (none)\n";
     for (const auto& p : s.plugins) {

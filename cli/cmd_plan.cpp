@@ -1,11 +1,13 @@
 #include "cli/commands.hpp"
 #include "cli/driver_all.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/preflight.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/progress_phases.hpp"
 #include "cli/render.hpp"
 
 #include "core/metrics/plan_metrics.hpp"
+#include "core/plan/kind_filter.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -24,14 +26,22 @@ bool make_request(const GlobalOptions& g, plan::PlanRequest& req, std::string& e
     req.plugin_dir = g.plugin_dir;
     req.daemon_json = g.daemon_json;
     req.threads = g.threads;
-    if (!g.min_age.empty()) {
-        req.min_age_sec = parse_duration(g.min_age);
-        if (req.min_age_sec < 0) {
-            error = "--min-age: \"" + g.min_age + "\" is not a duration (use e.g. 90s, 30m, 12h, 7d)";
-            return false;
-        }
-    }
+    req.min_age_sec = g.min_age_sec;
     return true;
+}
+
+std::set<plan::CandidateKind> filter_kinds(const GlobalOptions& g) {
+    auto kinds = plan::kinds_from_filters(g.filters);
+    return kinds ? kinds.value() : std::set<plan::CandidateKind>{};
+}
+
+int read_outcome(const std::string& command, const std::string& root, const Problems& problems, int rc) {
+    if (auto why = unreadable_as_user(command, root, problems)) {
+        spdlog::error("{}", *why);
+        return kExitUsage;
+    }
+    if (has_blocking(problems) && (rc == kExitOk || rc == kExitCandidates)) return kExitProblems;
+    return rc;
 }
 
 int run_plan(const GlobalOptions& g, const PlanOptions& o) {
@@ -53,6 +63,7 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     if (!session) { spdlog::error("{}", session.error().message); return record(nullptr, "", kExitUsage); }
     auto p = make_plan_with_progress(session.value(), req, progress_wanted(g.format, g.verbosity));
     if (!p) { spdlog::error("{}", p.error().message); return record(nullptr, session->driver, kExitFailure); }
+    plan::narrow_to_kinds(p.value(), filter_kinds(g));
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);
         f << plan::to_json_text(p.value()) << "\n";
@@ -60,10 +71,13 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     }
     if (g.format == "json")
         std::cout << plan::to_json_text(p.value()) << "\n";
+    else if (g.verbosity < 0)
+        std::cout << plan_result_line(p.value()) << "\n";
     else
         render_plan(std::cout, p.value(), g.verbosity >= 1);
-    return record(&p.value(), p->driver,
-                  o.exit_code && !p->candidates.empty() ? kExitCandidates : kExitOk);
+    const int rc = read_outcome("plan", p->root, p->problems,
+                                o.exit_code && !p->candidates.empty() ? kExitCandidates : kExitOk);
+    return record(&p.value(), p->driver, rc);
 }
 
 } // namespace layergc::cli

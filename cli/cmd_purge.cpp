@@ -1,3 +1,4 @@
+#include "cli/duration.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
@@ -22,13 +23,14 @@ using nlohmann::json;
 int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
     const bool json_out = g.format == "json";
     std::ostream& out = json_out ? std::cerr : std::cout;
-    int64_t older_than = -1;
+    int64_t older_than = -1;  // every run
     if (!o.older_than.empty()) {
-        older_than = parse_duration(o.older_than);
-        if (older_than < 0) {
-            spdlog::error("--older-than: \"{}\" is not a duration (use e.g. 90s, 30m, 12h, 7d)", o.older_than);
+        const auto sec = parse_duration(o.older_than);
+        if (!sec) {  // main refuses it first; never read as "every run"
+            spdlog::error("{}", duration_error("--older-than", o.older_than));
             return kExitUsage;
         }
+        older_than = *sec;
     }
     auto data_root = docker::open_data_root(g.root);
     if (!data_root.resolved()) { spdlog::error("cannot open the data root {}: {}", g.root, data_root.error.message()); return kExitUsage; }
@@ -53,7 +55,9 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     size_t due = 0;
     for (const auto& r : *runs) due += older_than < 0 || now - quarantine::run_id_time(r) >= older_than;
-    out << due << " of " << runs->size() << " quarantine run(s) under " << root.string() << " would be deleted for good.\n";
+    if (g.verbosity >= 0 || (due && !o.yes))
+        out << due << " of " << runs->size() << " quarantine run(s) under " << root.string()
+            << " would be deleted for good.\n";
     if (due && !o.yes) {
         if (!::isatty(STDIN_FILENO)) {
             spdlog::error("refusing: stdin is not a terminal, so there is no one to confirm; pass --yes");
@@ -76,7 +80,8 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
         std::cout << doc.dump(2) << "\n";
     } else {
         out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs << " directories).\n";
-        for (const auto& k : r.kept) out << "  kept: " << k << "\n";
+        for (const auto& k : r.kept)
+            if (g.verbosity >= 0) out << "  kept: " << k << "\n";
         for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
     }
     return r.failed.empty() ? kExitOk : kExitFailure;

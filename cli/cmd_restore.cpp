@@ -5,6 +5,7 @@
 #include "core/apply/root_lockout.hpp"
 #include "core/docker/data_root.hpp"
 #include "core/guard/daemon_guard.hpp"
+#include "core/quarantine/manifest.hpp"
 #include "core/quarantine/restore.hpp"
 
 #include <nlohmann/json.hpp>
@@ -66,6 +67,13 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
         spdlog::error("restore takes ID [RUN], or --all [RUN], or --list");
         return kExitUsage;
     }
+    // A RUN is a name below layergc-quarantine/, never a path: checked before anything is read.
+    const std::string asked_run = o.all ? (o.args.empty() ? "" : o.args[0]) : (o.args.size() == 2 ? o.args[1] : "");
+    if (!asked_run.empty() && !quarantine::is_run_id(asked_run)) {
+        spdlog::error("\"{}\" is not a quarantine run ID (YYYYMMDDTHHMMSSZ-xxxxxxxx); `layergc restore --list` shows the runs",
+                      asked_run);
+        return kExitUsage;
+    }
     auto data_root = docker::open_data_root(g.root);
     if (!data_root.resolved()) { spdlog::error("cannot open the data root {}: {}", g.root, data_root.error.message()); return kExitUsage; }
     if (!data_root.ok()) { spdlog::error("cannot open the data root {}", data_root.path.string()); return kExitUsage; }
@@ -84,11 +92,34 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
     }
 
     auto store = quarantine::Store::open(root_fd.get(), /*create=*/false);
+    if (!store && store.error().sys_errno == ENOENT) {
+        // No quarantine at all: listing it or restoring all of it is nothing to do; an ID or a
+        // RUN it cannot hold is the operator's mistake.
+        if (o.list || (o.all && asked_run.empty())) {
+            if (json_out)
+                std::cout << json{{"schema", o.list ? "layergc.quarantine-list/v1" : "layergc.restore/v1"},
+                                  {"root", root.string()}, {"runs", json::array()}}.dump(2) << "\n";
+            else out << "There is no quarantine under " << root.string() << ": nothing to "
+                     << (o.list ? "list" : "restore") << ".\n";
+            return kExitOk;
+        }
+        spdlog::error("there is no quarantine under {}, so it holds no {} (`layergc restore --list`)", root.string(),
+                      asked_run.empty() ? "candidate " + o.args[0] : "run " + asked_run);
+        return kExitUsage;
+    }
     if (!store) {
         spdlog::error("{}", store.error().message);
-        return store.error().sys_errno == ENOENT ? kExitUsage : kExitRefused;
+        return kExitRefused;
     }
     if (o.list) return list_quarantine(store.value(), json_out);
+    if (!asked_run.empty()) {
+        auto runs = quarantine::list_runs(store.value());
+        if (!runs) { spdlog::error("{}", runs.error().message); return kExitFailure; }
+        if (std::find(runs->begin(), runs->end(), asked_run) == runs->end()) {
+            spdlog::error("no quarantine run {} under {}; `layergc restore --list` shows the runs", asked_run, root.string());
+            return kExitUsage;
+        }
+    }
 
     // Which runs, and which ids in each.
     std::vector<std::pair<std::string, std::vector<std::string>>> work;
@@ -109,7 +140,13 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
         }
         work.push_back({run, {o.args[0]}});
     }
-    if (work.empty()) { out << "The quarantine is empty: nothing to restore.\n"; return kExitOk; }
+    if (work.empty()) {
+        out << "The quarantine is empty: nothing to restore.\n";
+        if (json_out)
+            std::cout << json{{"schema", "layergc.restore/v1"}, {"root", root.string()}, {"runs", json::array()}}.dump(2)
+                      << "\n";
+        return kExitOk;
+    }
 
     auto log = audit::AuditLog::open(o.audit_log);
     if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }

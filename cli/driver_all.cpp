@@ -12,6 +12,7 @@
 #include "core/apply/apply_operation.hpp"
 #include "core/apply/removal_disposal.hpp"
 #include "core/metrics/plan_metrics.hpp"
+#include "core/plan/kind_filter.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -22,16 +23,6 @@
 
 namespace layergc::cli {
 
-namespace {
-
-// One tree of the set: its request, its open session and the plan made for it.
-struct TreeRun {
-    plan::PlanRequest req;
-    plan::Session session;
-    plan::Plan plan;
-};
-
-// Opens a session per driver, as `--driver NAME` would. Exit code on failure, else 0.
 int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, std::vector<TreeRun>& out) {
     for (const auto& name : drivers) {
         GlobalOptions one = g;
@@ -45,8 +36,6 @@ int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, 
     }
     return 0;
 }
-
-} // namespace
 
 int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
     // --metrics-file: one file for the root, written whatever the outcome (as run_plan does).
@@ -65,6 +54,7 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
     for (auto& t : trees) {
         auto p = make_plan_with_progress(t.session, t.req, progress_wanted(g.format, g.verbosity));
         if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return failed(kExitFailure); }
+        plan::narrow_to_kinds(p.value(), filter_kinds(g));
         plans.push_back(std::move(p.value()));
     }
     const std::string set = plan_set_json_text(plans);
@@ -74,10 +64,16 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
         if (!f) { spdlog::error("cannot write the plan set to {}", o.output); return kExitFailure; }
     }
     bool any = false;
+    Problems problems;  // of every tree: a blocking one in any tree is the run's exit code
     if (g.format == "json") std::cout << set << "\n";
     for (size_t i = 0; i < plans.size(); ++i) {
         any = any || !plans[i].candidates.empty();
+        problems.insert(problems.end(), plans[i].problems.begin(), plans[i].problems.end());
         if (g.format == "json") continue;
+        if (g.verbosity < 0) {
+            std::cout << plan_result_line(plans[i]) << "\n";
+            continue;
+        }
         render_tree_header(std::cout, plans[i], i == 0);
         render_plan(std::cout, plans[i], g.verbosity >= 1);
     }
@@ -88,7 +84,7 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
             return kExitFailure;
         }
     }
-    return o.exit_code && any ? kExitCandidates : kExitOk;
+    return read_outcome("plan", g.root, problems, o.exit_code && any ? kExitCandidates : kExitOk);
 }
 
 int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
@@ -148,7 +144,7 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     }
     if (json_out)
         std::cout << nlohmann::json{{"schema", "layergc.apply-set/v1"}, {"results", results}}.dump(2) << "\n";
-    else if (!report->nothing_to_apply)
+    else if (!report->nothing_to_apply && g.verbosity >= 0)
         out << "Audit log: " << o.audit_log << "\n";
     return report->failed() ? kExitFailure : kExitOk;
 }

@@ -5,7 +5,23 @@
 
 #include "cli/options.hpp"
 
+#include "core/plan/planner.hpp"
+
+#include <string>
+#include <vector>
+
 namespace layergc::cli {
+
+// One tree of a set: its request, its open session and the plan made for it.
+struct TreeRun {
+    plan::PlanRequest req;
+    plan::Session session;
+    plan::Plan plan;
+};
+
+// Opens a session per driver, as `--driver NAME` would (df uses it too). An exit code after an
+// error message on failure, else 0.
+int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, std::vector<TreeRun>& out);
 
 // Text: one plan per tree, each under a header. JSON and --output: layergc.plan-set/v1.
 int run_plan_all(const GlobalOptions& g, const PlanOptions& o);

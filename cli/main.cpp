@@ -1,13 +1,19 @@
 // layergc: the command line. Thin by design: parse, call core, map outcomes to exit codes.
 #include "cli/commands.hpp"
 #include "cli/driver_survey.hpp"
+#include "cli/duration.hpp"
+#include "cli/error_document.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/preflight.hpp"
 #include "cli/quarantine_commands.hpp"
+
+#include "core/plan/kind_filter.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -29,9 +35,12 @@ const char* kFooter =
     "  systemctl stop docker docker.socket && layergc apply && systemctl start docker\n"
     "  layergc apply plan.json --yes      remove only what plan.json listed and is unchanged\n"
     "  layergc --root /data/docker --driver aufs check\n"
-    "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 plan --exit-code found garbage,\n"
-    "            4 apply refused (dockerd running, blocking problems, sanity gate, declined, processes hidden\n"
-    "              from /proc), 5 check found problems.\n";
+    "  layergc df                         where the space under the root goes (images, containers, build cache)\n"
+    "\nExit codes: 0 ok or nothing to do, 1 failure, 2 usage error (also: not root, an unreadable root,\n"
+    "            a read-only root for apply/restore/purge), 3 plan --exit-code found garbage,\n"
+    "            4 apply/restore/purge refused (dockerd running, blocking problems, sanity gate, a saved\n"
+    "              plan that changed, declined, processes hidden from /proc),\n"
+    "            5 check found problems, plan or df found blocking problems.\n";
 
 struct Commands {
     bool apply = false, restore = false, purge = false;
@@ -53,6 +62,30 @@ std::optional<std::string> contradiction(bool dry_run, bool yes, bool verbose, b
         return std::string("-q and ") + (verbose ? "-v" : "-d") + " contradict each other: choose one";
     if (ro.list && (ro.all || !ro.args.empty()))
         return "restore --list lists the quarantine and restores nothing: give it no ID, RUN or --all";
+    return std::nullopt;
+}
+
+// Whether the command line asks for JSON: a usage error found while parsing still answers in it.
+bool json_requested(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--format=json") == 0) return true;
+        if (std::strcmp(argv[i], "--format") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0) return true;
+    }
+    return false;
+}
+
+// The values main validates before anything is read: durations and filters. A usage error
+// message, or nullopt.
+std::optional<std::string> invalid_value(GlobalOptions& g, bool min_age_given, const PurgeOptions& pu,
+                                         bool older_than_given) {
+    // Given empty is not "none": an empty --older-than would purge every run.
+    if (min_age_given) {
+        const auto sec = parse_duration(g.min_age);
+        if (!sec) return duration_error("--min-age", g.min_age);
+        g.min_age_sec = *sec;
+    }
+    if (older_than_given && !parse_duration(pu.older_than)) return duration_error("--older-than", pu.older_than);
+    if (auto kinds = layergc::plan::kinds_from_filters(g.filters); !kinds) return kinds.error().message;
     return std::nullopt;
 }
 
@@ -83,9 +116,9 @@ int main(int argc, char** argv) {
                    "it and its parents must be root-owned and not group/other-writable");
     app.add_option("--daemon-json", g.daemon_json, "dockerd's daemon.json, for its storage-driver")
         ->capture_default_str();
-    app.add_option("--min-age", g.min_age,
-                   "keep anything modified more recently than DURATION (90s, 30m, 12h, 7d); for roots "
-                   "whose daemon cannot be checked");
+    auto* min_age = app.add_option("--min-age", g.min_age,
+                   "keep anything changed more recently than DURATION (30s, 90m, 1.5h, 1d12h, 2w: a number "
+                   "and a unit s, m, h, d, w); for roots whose daemon cannot be checked");
     app.add_option("--threads", g.threads, "worker threads for sizing and removal (default: one per core)");
     app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     app.add_flag("-v,--verbose", verbose, "list every candidate with its reason and evidence");
@@ -102,6 +135,9 @@ int main(int argc, char** argv) {
                      "write Prometheus metrics (text format) to FILE atomically, for node_exporter's "
                      "textfile collector; written on failure too (layergc_last_run_success 0)");
     plan->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    const std::string filter_help = "only candidates of this garbage kind (repeatable): kind=KIND, KIND one of " +
+                                    layergc::plan::kind_names();
+    plan->add_option("--filter", g.filters, filter_help)->allow_extra_args(false);
     plan->footer("\nExample: layergc -v plan --output /root/plan.json");
 
     auto* apply = app.add_subcommand("apply",
@@ -113,6 +149,8 @@ int main(int argc, char** argv) {
     apply->add_flag("--force", ao.force, "lift the sanity gate (never the blocking-problem gate)");
     apply->add_option("--audit-log", ao.audit_log, "JSON-lines audit log of every removal")->capture_default_str();
     apply->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    apply->add_option("--filter", g.filters, filter_help + "; every candidate is still re-checked and every gate "
+                      "judges the whole plan")->allow_extra_args(false);
     apply->add_flag("--quarantine", ao.quarantine,
                     "move the candidates into <root>/layergc-quarantine/<run> instead of deleting them "
                     "(undo with restore, delete with purge; /usr/share/doc/layergc/quarantine.md)");
@@ -139,51 +177,89 @@ int main(int argc, char** argv) {
     restore->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     restore->footer("\nExample: layergc restore --list && layergc restore --all 20240101T120000Z-1a2b3c4d");
     auto* purge = app.add_subcommand("purge", "delete quarantine runs for good");
-    purge->add_option("--older-than", pu.older_than, "only runs started at least DURATION ago (90s, 30m, 12h, 7d)");
+    auto* older_than = purge->add_option("--older-than", pu.older_than, "only runs started at least DURATION ago (90m, 12h, 1d12h, 2w)");
     purge->add_flag("--yes,-y", pu.yes, "do not ask");
     purge->add_option("--audit-log", pu.audit_log, "JSON-lines audit log")->capture_default_str();
     purge->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     purge->footer("\nExample: layergc purge --older-than 7d --yes");
 
-    for (auto* sub : {plan, apply, check, drivers, restore, purge}) sub->fallthrough();
+
+    auto* df = app.add_subcommand("df",
+        "read-only: where the space under the root goes: per image (unique and shared), per container, "
+        "build cache, and what plan would reclaim, by kind");
+    df->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+    df->footer("\nExample: layergc df --driver all");
+
+    for (auto* sub : {plan, apply, check, drivers, restore, purge, df}) sub->fallthrough();
     app.require_subcommand(0, 1);
+
+    // Errors go to stderr and, with --format json, into the error document (cli/error_document.hpp).
+    const ErrorRecorder errors;
+    auto logger = std::make_shared<spdlog::logger>(
+        "layergc", spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(), errors.sink()});
+    logger->set_pattern("layergc: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? kExitOk : kExitUsage;
-    }
-
-    // Flags that contradict the command are usage errors, decided before anything is read: a
-    // dry-run flag must never end in a removal, whatever else the line says.
-    if (auto why = contradiction(dry_run, ao.yes, verbose, quiet, debug, ro,
-                                 {apply->parsed(), restore->parsed(), purge->parsed()})) {
-        std::cerr << "layergc: " << *why << "\n";
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        app.exit(e);
+        if (json_requested(argc, argv))
+            std::cout << error_document("", kExitUsage, {std::string(e.what())}).dump(2) << "\n";
         return kExitUsage;
     }
+    std::string command = dry_run ? "plan" : ao.yes ? "apply" : "";
+    for (const auto* sub : app.get_subcommands()) command = sub->get_name();
 
-    auto logger = spdlog::stderr_color_mt("layergc");
-    logger->set_pattern("layergc: %^%l%$: %v");
-    spdlog::set_default_logger(logger);
+    // With --format json, stdout gets a document whatever happens (an error document when the
+    // command printed none).
+    const StdoutWatch watch;
+    auto finish = [&](int rc, std::vector<std::string> messages = {}) {
+        if (messages.empty()) messages = errors.messages();
+        if (g.format == "json" && !watch.written() && rc != kExitOk)
+            std::cout << error_document(command, rc, messages).dump(2) << "\n";
+        return rc;
+    };
+
+    // Flags that contradict the command are usage errors, decided before anything is read: a
+    // dry-run flag must never end in a removal, whatever else the line says. So are values that
+    // are not what the option takes.
+    auto why = contradiction(dry_run, ao.yes, verbose, quiet, debug, ro,
+                             {apply->parsed(), restore->parsed(), purge->parsed()});
+    if (!why) why = invalid_value(g, min_age->count() > 0, pu, older_than->count() > 0);
+    if (why) {
+        std::cerr << "layergc: " << *why << "\n";  // a usage error: the line, without a log level
+        return finish(kExitUsage, {*why});
+    }
+
     spdlog::set_level(debug ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
     g.verbosity = quiet ? -1 : debug ? 2 : verbose ? 1 : 0;
+
+    // The environment, before anything is read: who runs it, and can it read (and write) the root.
+    const bool writes = command == "apply" || (command == "restore" && !ro.list) || command == "purge";
+    if (!command.empty())
+        if (auto wrong = preflight(command, g.root, writes ? RootAccess::write : RootAccess::read)) {
+            spdlog::error("{}", *wrong);
+            return finish(kExitUsage);
+        }
 
     try {
         const bool plans_or_applies = plan->parsed() || apply->parsed() || dry_run || ao.yes;
         if (plans_or_applies && g.driver == "auto" && root_is_containerd(g.root)) g.driver = "all";
-        if (plan->parsed()) return run_plan(g, po);
-        if (apply->parsed()) return run_apply(g, ao);
-        if (check->parsed()) return run_check(g);
-        if (drivers->parsed()) return run_drivers(g);
-        if (restore->parsed()) return run_restore(g, ro);
-        if (purge->parsed()) return run_purge(g, pu);
-        if (dry_run) return run_plan(g, po);
-        if (ao.yes) return run_apply(g, ao);
+        if (plan->parsed()) return finish(run_plan(g, po));
+        if (apply->parsed()) return finish(run_apply(g, ao));
+        if (check->parsed()) return finish(run_check(g));
+        if (drivers->parsed()) return finish(run_drivers(g));
+        if (restore->parsed()) return finish(run_restore(g, ro));
+        if (purge->parsed()) return finish(run_purge(g, pu));
+        if (df->parsed()) return finish(run_df(g));
+        if (dry_run) return finish(run_plan(g, po));
+        if (ao.yes) return finish(run_apply(g, ao));
         std::cout << app.help() << "\n";
         return kExitUsage;
     } catch (const std::exception& e) {
         spdlog::critical("internal error: {}", e.what());
-        return kExitFailure;
+        return finish(kExitFailure);
     }
 }

@@ -1,7 +1,9 @@
 // What the command line asked for.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace layergc::cli {
 
@@ -12,8 +14,10 @@ struct GlobalOptions {
     std::string daemon_json = "/etc/docker/daemon.json";
     int verbosity = 0;                   // -q: -1, -v: 1, -d: 2
     std::string format = "text";         // text | json
-    std::string min_age;                 // DURATION, "" = none
+    std::string min_age;                 // DURATION as given (validated by main: cli/duration.hpp)
+    int64_t min_age_sec = 0;             // --min-age in seconds; 0 = no age gate
     unsigned threads = 0;
+    std::vector<std::string> filters;    // --filter kind=KIND (plan, apply), validated by main
 };
 
 struct PlanOptions {

@@ -1,5 +1,7 @@
 #include "cli/render.hpp"
 
+#include "cli/duration.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -29,20 +31,6 @@ std::string human_age(int64_t then, int64_t now) {
     if (d < 2 * 3600) return std::to_string(d / 60) + "m";
     if (d < 2 * 86400) return std::to_string(d / 3600) + "h";
     return std::to_string(d / 86400) + "d";
-}
-
-int64_t parse_duration(const std::string& s) {
-    if (s.empty()) return -1;
-    size_t pos = 0;
-    long long n = 0;
-    try { n = std::stoll(s, &pos); } catch (...) { return -1; }
-    if (n < 0) return -1;
-    const std::string unit = s.substr(pos);
-    if (unit.empty() || unit == "s") return n;
-    if (unit == "m") return n * 60;
-    if (unit == "h") return n * 3600;
-    if (unit == "d") return n * 86400;
-    return -1;
 }
 
 bool use_colour(const std::ostream& out) {
@@ -204,6 +192,26 @@ void put_failures(nlohmann::json& doc, const std::vector<Failure>& failures) {
     doc["failures"] = std::move(objects);
 }
 
+// What --min-age held back, in one line (always shown when it was given: "nothing" is an answer).
+static std::string min_age_line(const plan::Plan& p) {
+    const auto [n, bytes] = p.held_back_by_min_age();
+    return "--min-age " + format_duration(p.min_age_sec) + " held back " +
+           (n ? std::to_string(n) + " candidate(s), " + human_bytes(bytes) + " (changed within it, or below what did)"
+              : std::string("nothing"));
+}
+
+std::string plan_result_line(const plan::Plan& p) {
+    size_t blocking = 0;
+    for (const auto& pr : p.problems) blocking += pr.severity == Severity::blocking;
+    std::string line = "layergc plan for " + p.root + " (driver " + p.driver + "): " +
+                       (p.candidates.empty() ? std::string("nothing to collect")
+                                             : std::to_string(p.candidates.size()) + " candidate(s), " +
+                                                   human_bytes(p.reclaimable_bytes()) + " reclaimable");
+    if (p.min_age_sec > 0) line += "; " + min_age_line(p);
+    if (blocking) line += "; " + std::to_string(blocking) + " blocking problem(s): see `layergc check`";
+    return line;
+}
+
 void render_tree_header(std::ostream& out, const plan::Plan& p, bool first) {
     out << (first ? "" : "\n") << "=== driver " << p.driver << " (" << p.driver_home << ") ===\n";
 }
@@ -272,6 +280,14 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     } else if (!p.candidates.empty()) {
         out << "(-v lists every candidate with its reason)\n";
     }
+    if (p.filter)
+        out << "--filter: only " << [&] {
+            std::string kinds;
+            for (auto k : p.filter->kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(plan::to_string(k));
+            return kinds;
+        }() << "; " << p.filter->excluded << " candidate(s) of other kinds (" << human_bytes(p.filter->excluded_bytes)
+            << ") left out\n";
+    if (p.min_age_sec > 0) out << min_age_line(p) << "\n";
     render_held_back(out, p, verbose, st);
     render_advice(out, p, verbose, st);
     render_problems(out, p.problems, &p);

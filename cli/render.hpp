@@ -41,7 +41,8 @@ std::string repair_command(const Problem& problem, const plan::Plan* context);
 // Whether to colour `out` (std::cout or std::cerr): see the file comment.
 bool use_colour(const std::ostream& out);
 
-// Parse "90s", "15m", "2h", "7d" (or plain seconds). -1 on error.
-int64_t parse_duration(const std::string& s);
+// The plan in one line, for -q: "layergc plan for ROOT (driver D): 12 candidates, 1.2 GiB
+// reclaimable", then what --min-age held back and the blocking problems, when there are any.
+std::string plan_result_line(const plan::Plan& p);
 
 } // namespace layergc::cli

@@ -5,6 +5,7 @@
 #include "core/apply/root_lockout.hpp"
 #include "core/audit/audit_log.hpp"
 #include "core/guard/process_visibility.hpp"
+#include "core/plan/kind_filter.hpp"
 
 #include <sys/statvfs.h>
 
@@ -63,8 +64,12 @@ std::optional<ApplyError> replan(TreeApply& t, const ApplyRequest& request, Appl
         return e;
     }
     t.plan = std::move(fresh.value());
+    // A filter narrows what every gate above judged whole: it can only take away less.
+    plan::narrow_to_kinds(t.plan, request.kinds);
     if (t.saved) {
-        auto agreement = agree(t.plan, *t.saved);
+        plan::Plan saved = *t.saved;
+        plan::narrow_to_kinds(saved, request.kinds);
+        auto agreement = agree(t.plan, saved);
         for (const auto& d : agreement.dropped)
             observer.warn((request.tree_set ? "not removed (" + s.driver + "): " : "not removed: ") + d);
         t.plan.candidates = std::move(agreement.agreed);
@@ -144,11 +149,21 @@ Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const A
     }
 
     // Every tree is re-planned and gated before anything is removed in any of them.
-    size_t total = 0;
+    size_t total = 0, saved_total = 0;
     for (auto& t : trees) {
         if (auto refused = replan(t, request, observer)) return *refused;
         total += t.plan.candidates.size();
+        if (t.saved)
+            for (const auto& c : t.saved->candidates)
+                saved_total += request.kinds.empty() || request.kinds.count(c.kind);
     }
+    // A reviewed plan of which nothing is left to apply is not "nothing to collect": what the
+    // operator approved changed, and they should look again.
+    if (saved_total > 0 && total == 0)
+        return refusal(ApplyErrc::stale_plan,
+                       "refusing: none of the " + std::to_string(saved_total) +
+                           " candidate(s) of the saved plan is still garbage and unchanged (each is listed above); "
+                           "nothing was removed: make a new plan (layergc plan --output FILE), review it, apply it");
     observer.planned(trees);
     ApplyReport report;
     if (total == 0) {

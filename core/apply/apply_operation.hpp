@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ enum class ApplyErrc {
     daemon,            // refused: a dockerd uses the root, or the root's locks cannot be had
     plan_failed,       // a fresh plan could not be made
     gate,              // refused: blocking problems or the sanity gate (--force lifts only that)
+    stale_plan,        // refused: the saved plan lists candidates, but none is still garbage and
+                       // unchanged (each was reported through warn()): nothing it approved is left
     disposal,          // refused: the disposal cannot work on a tree (a quarantine on another mount)
     declined,          // the operator did not confirm (the observer said why)
     audit_log,         // the audit log cannot be opened or written
@@ -54,6 +57,7 @@ struct ApplyRequest {
     bool force = false;                   // lifts the sanity gate only
     bool accept_hidden_processes = false;
     bool tree_set = false;                // --driver all: messages and apply-end events name the driver
+    std::set<plan::CandidateKind> kinds;  // --filter kind=...: only these, after every gate; empty: all
 };
 
 // What happened in one tree.

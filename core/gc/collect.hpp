@@ -40,6 +40,10 @@ struct LiveSet {
     bool layer(const std::string& hex) const { return marking.is_live(NodeKind::layer, hex); }
 };
 
+// The liveness graph of the input (Docker's sources, docker_sources.hpp): what mark_live walks,
+// for a caller that walks it again root by root (`layergc df`).
+Graph liveness_graph(const CollectInput& in);
+
 LiveSet mark_live(const CollectInput& in);
 
 // Garbage, deepest first (children before parents).

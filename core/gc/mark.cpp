@@ -5,7 +5,7 @@
 
 namespace layergc::gc {
 
-LiveSet mark_live(const CollectInput& in) {
+Graph liveness_graph(const CollectInput& in) {
     DockerSourceInput src;
     src.metadata = in.metadata;
     src.scan = in.scan;
@@ -13,7 +13,11 @@ LiveSet mark_live(const CollectInput& in) {
     src.buildkit_ids = &in.buildkit_ids;
     src.now_sec = in.now_sec;
     src.min_age_sec = in.min_age_sec;
-    const Graph graph(docker_sources(src));
+    return Graph(docker_sources(src));
+}
+
+LiveSet mark_live(const CollectInput& in) {
+    const Graph graph = liveness_graph(in);
     LiveSet live;
     live.marking = tricolor(graph);
     live.problems = report_damage(graph, live.marking);

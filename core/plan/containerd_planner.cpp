@@ -354,6 +354,7 @@ Result<void> open_containerd_tree(Session& s, const std::string& name, const std
 
 Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     Plan p = empty_plan(s);
+    p.min_age_sec = req.min_age_sec;
 
     gc::Marking marking;
     DriverScan scan;

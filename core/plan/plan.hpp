@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace layergc::plan {
@@ -69,6 +70,14 @@ struct Advice {
     uint64_t bytes = 0;   // what it frees in this tree, as far as layergc can measure
 };
 
+// `--filter kind=...`: the kinds the plan was narrowed to and what that left out (not removed,
+// not held back: simply not asked for). core/plan/kind_filter.hpp.
+struct KindFilter {
+    std::vector<CandidateKind> kinds;
+    size_t excluded = 0;
+    uint64_t excluded_bytes = 0;
+};
+
 struct Stats {
     size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0,
            live_dirs = 0, live_layers = 0;
@@ -85,11 +94,15 @@ struct Plan {
     std::string layergc_version;
     std::vector<Candidate> candidates;
     std::vector<HeldBack> held_back;  // kept, with why; never removed
+    int64_t min_age_sec = 0;          // the --min-age the plan was made with (0: none)
+    std::optional<KindFilter> filter; // --filter kind=...: what the plan was narrowed to
     Problems problems;
     Stats stats;
     std::vector<Advice> advice;  // containerd roots only
 
     uint64_t reclaimable_bytes() const;
+    // What --min-age held back: the held-back candidates whose reason is younger-than-min-age.
+    std::pair<size_t, uint64_t> held_back_by_min_age() const;
 };
 
 // JSON (layergc.plan/v1). The document itself for whoever embeds it (the audit log, a plan set),

@@ -93,6 +93,16 @@ uint64_t Plan::reclaimable_bytes() const {
     return total;
 }
 
+std::pair<size_t, uint64_t> Plan::held_back_by_min_age() const {
+    std::pair<size_t, uint64_t> out{0, 0};
+    for (const auto& h : held_back)
+        if (h.reason == "younger-than-min-age") {
+            out.first += 1;
+            out.second += h.candidate.bytes;
+        }
+    return out;
+}
+
 std::string to_json_text(const Plan& p, bool pretty) { return to_json(p).dump(pretty ? 2 : -1); }
 
 json to_json(const Plan& p) {
@@ -154,10 +164,18 @@ json to_json(const Plan& p) {
     doc["advice"] = advice;
     json kinds = json::object();
     for (const auto& [k, v] : by_kind) kinds[k] = {{"count", v.first}, {"bytes", v.second}};
+    const auto [young, young_bytes] = p.held_back_by_min_age();
     doc["summary"] = {{"candidates", p.candidates.size()},
                       {"reclaimable_bytes", p.reclaimable_bytes()},
                       {"by_kind", kinds},
-                      {"blocking_problems", has_blocking(p.problems)}};
+                      {"blocking_problems", has_blocking(p.problems)},
+                      {"held_back_by_min_age", {{"min_age_sec", p.min_age_sec}, {"count", young}, {"bytes", young_bytes}}}};
+    if (p.filter) {
+        json fk = json::array();
+        for (auto k : p.filter->kinds) fk.push_back(to_string(k));
+        doc["filter"] = {{"kinds", fk}, {"excluded_candidates", p.filter->excluded},
+                         {"excluded_bytes", p.filter->excluded_bytes}};
+    }
     json probs = json::array();
     for (const auto& pr : p.problems)
         probs.push_back({{"severity", to_string(pr.severity)}, {"code", pr.code},
@@ -188,6 +206,18 @@ Result<Plan> plan_from_json(const json& doc) {
         p.driver_home = doc.value("driver_home", "");
         p.advisory = doc.value("advisory", false);
         p.generated_at = doc.value("generated_at", "");
+        // A saved plan narrowed by --filter: apply narrows the fresh plan the same way.
+        if (const auto f = doc.find("filter"); f != doc.end() && f->is_object()) {
+            KindFilter kf;
+            for (const auto& k : f->at("kinds")) {
+                auto kind = kind_from_string(k.get<std::string>());
+                if (!kind) return make_error("unknown candidate kind in the plan's filter: " + k.dump());
+                kf.kinds.push_back(*kind);
+            }
+            kf.excluded = integer_at<size_t>(*f, "excluded_candidates", 0);
+            kf.excluded_bytes = integer_at<uint64_t>(*f, "excluded_bytes", 0);
+            p.filter = std::move(kf);
+        }
         for (const auto& j : doc.at("candidates")) {
             Candidate c;
             c.id = j.at("id").get<std::string>();

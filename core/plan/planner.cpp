@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -94,6 +96,57 @@ std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c) {
     return out;
 }
 
+namespace {
+
+// What --min-age holds back, as one list: what the plan would collect without it and does not
+// collect with it (for no other reason). The age gate works in two places, the mark (a young
+// driver dir is a root: it and everything it stands on stay live, and never reach sweep) and
+// hold_back (a young candidate is kept), and one piece of garbage can come out of them in two
+// shapes (a -removing record whose young dir is live is a record-only candidate): sweeping
+// once more without the gate names each piece once. Only reported: nothing here is removed.
+std::string record_key(const Candidate& c) { return c.record.empty() ? "" : "record:" + c.record; }
+std::string id_key(const Candidate& c) { return std::string(to_string(c.kind)) + ":" + c.id; }
+
+std::vector<Candidate> ageless_sweep(const gc::CollectInput& in) {
+    gc::CollectInput ageless = in;
+    ageless.min_age_sec = 0;
+    std::vector<Candidate> out;
+    for (auto& g : gc::sweep(ageless, gc::mark_live(ageless))) out.emplace_back(std::move(g));
+    return out;
+}
+
+void hold_back_by_age_once(Session& s, const PlanRequest& req, std::vector<Candidate> ageless, Plan& p) {
+    const std::string kYoung = "younger-than-min-age";
+    std::set<std::string> settled;  // collected, or held back for another reason
+    std::map<std::string, std::string> detail;
+    auto keys = [](const Candidate& c) { return std::vector<std::string>{id_key(c), record_key(c)}; };
+    for (const auto& c : p.candidates)
+        for (const auto& k : keys(c)) settled.insert(k);
+    for (const auto& h : p.held_back)
+        for (const auto& k : keys(h.candidate)) {
+            if (h.reason != kYoung) settled.insert(k);
+            else detail.emplace(k, h.detail);
+        }
+    settled.erase("");
+    detail.erase("");
+    std::erase_if(ageless, [&](const Candidate& c) { return settled.count(id_key(c)) || settled.count(record_key(c)); });
+    if (req.with_sizes) measure(s, ageless, req.threads ? req.threads : default_threads(), req.sizing_progress);
+    std::set<std::string> covered;
+    for (const auto& c : ageless)
+        for (const auto& k : keys(c)) covered.insert(k);
+    std::erase_if(p.held_back, [&](const HeldBack& h) {
+        return h.reason == kYoung && (covered.count(id_key(h.candidate)) || covered.count(record_key(h.candidate)));
+    });
+    for (auto& c : ageless) {
+        auto d = detail.find(id_key(c));
+        if (d == detail.end()) d = detail.find(record_key(c));
+        std::string why = d != detail.end() ? d->second : "stands with a directory changed within --min-age";
+        p.held_back.push_back({std::move(c), kYoung, std::move(why)});
+    }
+}
+
+} // namespace
+
 Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (s.store == Store::containerd) return make_containerd_plan(s, req);
     Plan p = empty_plan(s);
@@ -125,6 +178,10 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
 
     gc::LiveSet live = gc::mark_live(in);
     for (auto& g : gc::sweep(in, live)) p.candidates.emplace_back(std::move(g));
+    if (req.on_marked) req.on_marked(TreeReading{scan, md, in, live});
+    p.min_age_sec = req.min_age_sec;
+    std::vector<Candidate> ageless;
+    if (req.min_age_sec > 0) ageless = ageless_sweep(in);
 
     Problems integrity = docker::verify_metadata(md, s.driver);
     Problems absences = docker::absence_problems(md, s.driver, scan.entries.size());
@@ -150,6 +207,7 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     auto held = gc::hold_back(std::move(hb));
     p.candidates = std::move(held.candidates);
     p.held_back = std::move(held.held_back);
+    if (req.min_age_sec > 0) hold_back_by_age_once(s, req, std::move(ageless), p);
     p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());
     keep_home_non_empty(s.home_fd.get(), s.driver, p.candidates, p.held_back);
 

@@ -2,7 +2,9 @@
 // mount on the host and BuildKit's databases, mark, sweep, measure (DESIGN §2 "data flows one way").
 #pragma once
 
+#include "core/docker/metadata.hpp"
 #include "core/fs/progress.hpp"
+#include "core/gc/collect.hpp"
 #include "core/plan/plan.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/result.hpp"
@@ -10,10 +12,20 @@
 #include <layergc/sdk_io.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace layergc::plan {
+
+// What make_plan read and marked, for a caller that needs more than the plan (`layergc df`
+// attributes the live space to images and containers). Valid only while the callback runs.
+struct TreeReading {
+    const DriverScan& scan;
+    const docker::Metadata& metadata;
+    const gc::CollectInput& input;  // what mark and sweep were given
+    const gc::LiveSet& live;
+};
 
 struct PlanRequest {
     std::filesystem::path root = "/var/lib/docker";
@@ -25,6 +37,7 @@ struct PlanRequest {
     unsigned threads = 0;                  // 0: one per core
     bool own_locks_held = false;           // apply holds the bolt locks: they are not dockerd's
     fs::Progress* sizing_progress = nullptr;  // given: sizing adds inodes and bytes as it goes
+    std::function<void(const TreeReading&)> on_marked;  // given: called once, after the mark
 };
 
 // Whose store a root is: Docker's (image/<driver>/ and a graph driver's home) or containerd's

@@ -219,3 +219,29 @@ TEST_F(TwoTreeRoot, SavedPlanSetIsAppliedTreeByTree) {
 }
 
 } // namespace
+
+// df --driver all: each tree's report against its own metadata, and a grand total over both.
+TEST_F(TwoTreeRoot, DfAllReportsEachTreeAndTheirTotal) {
+    const auto r = layergc("--driver all df --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = json::parse(r.out);
+    ASSERT_EQ(doc["schema"], "layergc.df/v1");
+    ASSERT_EQ(doc["trees"].size(), 2u);
+    const auto plans = json::parse(layergc("--driver all plan --format json").out)["plans"];
+    uint64_t total = 0;
+    std::set<std::string> drivers;
+    for (const auto& t : doc["trees"]) {
+        drivers.insert(t["driver"].get<std::string>());
+        total += t["summary"]["total_bytes"].get<uint64_t>();
+        EXPECT_FALSE(t["images"].empty()) << t["driver"];
+        for (const auto& p : plans) {
+            if (p["driver"] != t["driver"]) continue;
+            EXPECT_EQ(t["summary"]["reclaimable"]["candidates"], p["summary"]["candidates"]) << t["driver"];
+        }
+    }
+    EXPECT_EQ(drivers, (std::set<std::string>{"aufs", "overlay2"}));
+    EXPECT_EQ(doc["total_bytes"], total);
+    const auto text = layergc("--driver all df");
+    EXPECT_NE(text.out.find("TOTAL of 2 driver trees under "), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("=== driver aufs"), std::string::npos) << text.out;
+}

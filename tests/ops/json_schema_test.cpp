@@ -89,3 +89,34 @@ TEST(JsonSchema, RealOutputOfEveryCommandValidates) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("5 document(s) checked, 0 error(s)"), std::string::npos) << r.out;
 }
+
+// The documents issue 14 added: df (layergc.df/v1), a plan narrowed by --filter and held back by
+// --min-age, and the error document of a refusal, a usage error and a failure (layergc.error/v1).
+TEST(JsonSchema, DfFilteredPlansAndErrorDocumentsValidate) {
+    TempDir t;
+    generate_root(t.path(), "overlay2", "--seed 6");
+    const std::string root = "--root " + sh_quote((t.path() / "root").string());
+    std::string files;
+    auto run_to = [&](const std::string& name, const std::string& args, int code) {
+        const auto r = run_layergc(root + " " + args + " </dev/null");
+        EXPECT_EQ(r.exit_code, code) << args << "\n" << r.err;
+        save(t.path() / (name + ".json"), r.out);
+        files += " " + sh_quote((t.path() / (name + ".json")).string());
+        return nlohmann::json::parse(r.out, nullptr, false);
+    };
+    EXPECT_EQ(run_to("df", "df --format json", 0)["schema"], "layergc.df/v1");
+    EXPECT_TRUE(run_to("filtered", "--min-age 1h plan --filter kind=stray-dir --format json", 0).contains("filter"));
+    EXPECT_EQ(run_to("usage", "--min-age 10 plan --format json", 2)["schema"], "layergc.error/v1");
+    EXPECT_EQ(run_to("declined", "apply --format json", 4)["schema"], "layergc.error/v1");
+    EXPECT_EQ(run_to("failure", "plan --format json --metrics-file /proc/version/x.prom", 1)["schema"], "layergc.plan/v1");
+    const fs::path configs = t.path() / "root/image/overlay2/imagedb/content/sha256";
+    save(fs::directory_iterator(configs)->path(), "{not json");
+    const auto refused = run_to("refused", "apply --yes --format json --audit-log " +
+                                               sh_quote((t.path() / "audit.jsonl").string()), 4);
+    EXPECT_EQ(refused["schema"], "layergc.error/v1");
+    EXPECT_FALSE(refused["problems"].empty()) << refused.dump();
+    EXPECT_EQ(run_to("df-blocking", "df --format json", 5)["schema"], "layergc.df/v1");
+    const auto r = validate(files);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("7 document(s) checked, 0 error(s)"), std::string::npos) << r.out;
+}
