@@ -28,6 +28,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,35 +70,39 @@ void write_file(const fs::path& p, const std::string& data) {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << data;
 }
 
-// The archives every test imports, made once per process.
-struct Archives {
-    fs::path dir;
-    fs::path one, two, big, commit;
-    Archives() {
-        dir = fs::path("/tmp") / ("lgc-cdc-archives-" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-        one = make("one.tar", "t/one:v1", 2, "1", "one", 0);
-        two = make("two.tar", "t/two:v1", 3, "2", "two", 0);
-        big = make("big.tar", "t/big:v1", 4, "3", "big", kBigFiles);
-        commit = make("commit.tar", "t/commit:v1", 3, "4", "commit", 300);
-    }
+// The archives the tests import, each made once per process when first wanted (ctest runs
+// every test case in a process of its own; big.tar takes seconds to write).
+class Archives {
+public:
+    Archives() : dir_(fs::path("/tmp") / ("lgc-cdc-archives-" + std::to_string(::getpid()))) {}
     ~Archives() {
         std::error_code ec;
-        fs::remove_all(dir, ec);
+        fs::remove_all(dir_, ec);
     }
+    fs::path one() { return make("one.tar", "t/one:v1", 2, "1", "one", 0); }
+    fs::path two() { return make("two.tar", "t/two:v1", 3, "2", "two", 0); }
+    fs::path big() { return make("big.tar", "t/big:v1", 4, "3", "big", kBigFiles); }
+    fs::path commit() { return make("commit.tar", "t/commit:v1", 3, "4", "commit", 300); }
+
+private:
     fs::path make(const std::string& name, const std::string& tag, int layers, const std::string& seed,
                   const std::string& known, int files) {
+        const fs::path out = dir_ / name;
+        if (fs::exists(out)) return out;
+        fs::create_directories(dir_);
         std::vector<std::string> argv = {"python3", (kSource / "tests/e2e/image_archive.py").string(),
-                                         "--out", (dir / name).string(), "--tag", tag, "--layers",
+                                         "--out", (dir_ / (name + ".part")).string(), "--tag", tag, "--layers",
                                          std::to_string(layers), "--seed", seed, "--busybox", "/bin/busybox",
                                          "--known", known};
         if (files) argv.insert(argv.end(), {"--layer-files", std::to_string(files)});
         e2e::run_process_ok(argv);
-        return dir / name;
+        fs::rename(dir_ / (name + ".part"), out);
+        return out;
     }
+    fs::path dir_;
 };
 
-const Archives& archives() {
+Archives& archives() {
     static Archives a;
     return a;
 }
@@ -222,7 +227,16 @@ protected:
         work_ = fs::path("/tmp") / ("lgc-cdc-" + std::to_string(::getpid()) + "-" + GetParam().name);
         fs::remove_all(work_);
         fs::create_directories(work_);
-        (void)archives();
+        // The store (hundreds of MiB in tens of thousands of files) on a tmpfs in a mount namespace
+        // of this process's own: removing it from a disk took 45 s on the shared machine, and the
+        // tmpfs goes with the process however it ends. A directory to keep stays on disk.
+        if (!keep_wanted()) {
+            static const bool own_namespace = ::unshare(CLONE_NEWNS) == 0 &&
+                                              ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0;
+            ASSERT_TRUE(own_namespace) << "a mount namespace for the test: " << std::strerror(errno);
+            ASSERT_EQ(::mount("tmpfs", work_.c_str(), "tmpfs", 0, "size=4g,mode=0755"), 0) << std::strerror(errno);
+            tmpfs_ = true;
+        }
         cd_ = std::make_unique<Containerd>(GetParam(), work_ / "cd");
     }
     void TearDown() override {
@@ -230,13 +244,17 @@ protected:
         helpers_.clear();  // their mount namespaces go with them
         for (auto it = host_mounts_.rbegin(); it != host_mounts_.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
         const char* keep = std::getenv("LAYERGC_E2E_KEEP");
-        const bool keep_it = keep && (std::string(keep) == "always" || (HasFailure() && std::string(keep) == "1"));
-        if (keep_it) {
+        if (keep_wanted() && (std::string(keep) == "always" || HasFailure())) {
             std::cerr << "kept " << work_ << "\n";
             return;
         }
+        if (tmpfs_) ::umount2(work_.c_str(), MNT_DETACH);
         std::error_code ec;
         fs::remove_all(work_, ec);
+    }
+    static bool keep_wanted() {
+        const char* keep = std::getenv("LAYERGC_E2E_KEEP");
+        return keep && (std::string(keep) == "always" || std::string(keep) == "1");
     }
 
     fs::path root() const { return cd_->root(); }
@@ -338,7 +356,11 @@ protected:
                 std::vector<std::string> args = {"run", "--rm", "--fifo-dir", cd_->fifo_dir().string()};
                 if (!sn.empty()) args.insert(args.end(), {"--snapshotter", sn});
                 args.insert(args.end(), {image, "lgc-run-" + std::to_string(++n), "/bin/cat", "/known"});
+                const auto started = std::chrono::steady_clock::now();
                 const auto r = cd_->ctr(ns, args, 120s);
+                crash_log_ << "    ran " << ns << "/" << image << " in "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+                           << " ms\n";
                 EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " run " << image << ": " << r.describe() << "\n"
                                     << cd_->log_tail();
                 EXPECT_EQ(r.out, known + "\n") << "ctr -n " << ns << " run " << image;
@@ -373,6 +395,7 @@ protected:
     }
 
     fs::path work_;
+    bool tmpfs_ = false;
     std::unique_ptr<Containerd> cd_;
     std::vector<Background> helpers_;
     std::vector<fs::path> host_mounts_;
@@ -403,12 +426,13 @@ std::set<std::string> dir_names(const fs::path& dir) {
 bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
 TEST_P(ContainerdCollection, CrashesThenCollection) {
-    const auto& a = archives();
+    auto& a = archives();
     const std::string big = "docker.io/t/big:v1";
+    (void)a.big(), (void)a.commit();
     cd_->start();
-    cd_->ctr_ok("keep", {"images", "import", a.one.string()});
-    cd_->ctr_ok("keep", {"images", "import", a.two.string()});
-    cd_->ctr_ok("nat", {"images", "import", "--snapshotter", "native", a.one.string()});
+    cd_->ctr_ok("keep", {"images", "import", a.one().string()});
+    cd_->ctr_ok("keep", {"images", "import", a.two().string()});
+    cd_->ctr_ok("nat", {"images", "import", "--snapshotter", "native", a.one().string()});
     container_with_data("keep", "docker.io/t/one:v1", "ctr-keep", "", "data of ctr-keep");
     container_with_data("nat", "docker.io/t/one:v1", "ctr-nat", "native", "data of ctr-nat");
     cd_->stop();
@@ -417,19 +441,25 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     const fs::path ovl = snapshots("overlayfs");
     const fs::path ingest = content() / "ingest";
     // Content write: an import killed while a layer blob streams into its ingest dir.
-    crash("import, content write", "crash", {"images", "import", a.big.string()}, [&](Background& c) {
+    crash("import, content write", "crash", {"images", "import", a.big().string()}, [&](Background& c) {
         return cd_->kill_when([&] { return ingest_data_at_least(ingest, 8u << 20); }, c, 120s);
     });
     collect("after a kill during content write");
     // Content commit: right after a blob's rename from its ingest dir into blobs/, before meta.db
     // commits its record (an archive whose blobs are new to the store).
-    crash("import, content commit", "crash", {"images", "import", a.commit.string()}, [&](Background& c) {
-        fs::create_directories(content() / "blobs/sha256");
-        return cd_->kill_on_create(content() / "blobs/sha256", [](const std::string&) { return true; }, c, 120s);
-    });
+    cd_->start();
+    {
+        Background held = cd_->hold_renames(500ms);
+        crash("import, content commit", "crash", {"images", "import", a.commit().string()}, [&](Background& c) {
+            return cd_->kill_on_create(content() / "blobs/sha256", [](const std::string&) { return true; }, c, 120s);
+        });
+    }
+    // The blob is in blobs/, its record never committed (meta.db still has the ingest, whose ref
+    // "tar-<hex>.json" holds the blob's hex).
+    EXPECT_FALSE(read_store(root()).unnamed_blobs().empty()) << read_store(root()).summary();
     collect("after a kill at a blob's commit");
     // Unpack, mid-extraction of a big layer.
-    crash("import, unpack mid-extraction", "crash", {"images", "import", a.big.string()}, [&](Background& c) {
+    crash("import, unpack mid-extraction", "crash", {"images", "import", a.big().string()}, [&](Background& c) {
         return cd_->kill_when(
             [&] {
                 std::error_code ec;
@@ -443,12 +473,24 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     collect("after a kill mid-extraction");
     // Prepare: at a new-<digits> temp dir, and right after its rename to snapshots/<id> (before
     // the snapshotter's database commits).
-    crash("import, unpack at a new-<digits> dir", "crash2", {"images", "import", a.big.string()}, [&](Background& c) {
+    crash("import, unpack at a new-<digits> dir", "crash2", {"images", "import", a.big().string()}, [&](Background& c) {
         return cd_->kill_on_create(ovl, [](const std::string& n) { return n.rfind("new-", 0) == 0; }, c, 120s);
     });
     collect("after a kill at a new-<digits> dir");
-    crash("import, unpack right after the rename to snapshots/<id>", "crash3", {"images", "import", a.big.string()},
-          [&](Background& c) { return cd_->kill_on_create(ovl, all_digits, c, 120s); });
+    cd_->start();
+    {
+        Background held = cd_->hold_renames(500ms);
+        crash("import, unpack right after the rename to snapshots/<id>", "crash3", {"images", "import", a.big().string()},
+              [&](Background& c) { return cd_->kill_on_create(ovl, all_digits, c, 120s); });
+    }
+    // The dir is past the snapshotter's sequence: its commit never happened.
+    {
+        const StoreView v = read_store(root());
+        const auto& o = v.snapshotters.at("overlayfs");
+        bool past = false;
+        for (const auto& d : o.unnamed()) past = past || (all_digits(d) && std::stoull(d) > o.db.sequence);
+        EXPECT_TRUE(past) << v.summary() << "; unnamed: " << join(o.unnamed());
+    }
     collect("after a kill right after a rename");
     // A stream of snapshot prepare, commit and rm, killed in the middle.
     {
@@ -476,9 +518,9 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     // the snapshotter's cleanup (after both databases dropped the snapshots, while the dirs go).
     cd_->start();
     const auto dirs0 = dir_names(ovl);
-    cd_->ctr_ok("big", {"images", "import", a.big.string()});
+    cd_->ctr_ok("big", {"images", "import", a.big().string()});
     const auto dirs1 = dir_names(ovl);
-    cd_->ctr_ok("big2", {"images", "import", a.big.string()});
+    cd_->ctr_ok("big2", {"images", "import", a.big().string()});
     const auto big_dirs = minus(dirs1, dirs0), big2_dirs = minus(dir_names(ovl), dirs1);
     ASSERT_GE(big_dirs.size(), 4u) << join(big_dirs);
     // Fires when a file of the big layers that was in one of `dirs` is gone.
@@ -524,10 +566,11 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     EXPECT_FALSE(read_store(root()).snapshotters.at("overlayfs").unnamed().empty());
     collect("after a kill during images rm");
 
-    // containerd again, on the collected root: the interrupted imports complete on the first try
-    // (an uncollected snapshots/<id> past a rolled-back sequence makes the next prepare fail once).
+    // containerd again, on the collected root: the import interrupted right after a rename
+    // completes on the first try (an uncollected snapshots/<id> past the rolled-back sequence
+    // makes the next prepare fail once with "file exists").
     cd_->start();
-    for (const auto& ns : {"crash", "crash2", "crash3"}) cd_->ctr_ok(ns, {"images", "import", a.big.string()});
+    cd_->ctr_ok("crash3", {"images", "import", a.big().string()});
     // A label that holds the bare hex of the blob planted below: no reference for containerd
     // (only containerd.io/gc.ref.* labels with whole digests are), as an import's ingest ref
     // "tar-<hex>.json" is none (seen after a kill at a blob's commit).
@@ -592,21 +635,25 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     // containerd on the collected root: every image complete and running, every container
     // starting from its snapshot with its data.
     const StoreView final_view = read_store(root());
+    crash_log_ << "  final start (" << seconds() << " s)\n";
     cd_->start();
     check_images_run(final_view.images(), {{"nat", "native"}});
+    crash_log_ << "  images ran (" << seconds() << " s)\n";
     check_container("keep", "ctr-keep", "", "one\ndata of ctr-keep\n");
     check_container("nat", "ctr-nat", "native", "one\ndata of ctr-nat\n");
+    crash_log_ << "  containers ran (" << seconds() << " s)\n";
     cd_->stop();
+    crash_log_ << "  stopped (" << seconds() << " s)\n";
     std::cerr << "containerd " << GetParam().name << " crashes:\n" << crash_log_.str();
 }
 
 // A running containerd: plan says advisory (its databases are locked), apply refuses with exit 4
 // and removes nothing; stopped, the same leftovers are collected.
 TEST_P(ContainerdCollection, RunningContainerdRefuses) {
-    const auto& a = archives();
+    auto& a = archives();
     cd_->start();
-    cd_->ctr_ok("r", {"images", "import", a.one.string()});
-    cd_->ctr_ok("rn", {"images", "import", "--snapshotter", "native", a.one.string()});
+    cd_->ctr_ok("r", {"images", "import", a.one().string()});
+    cd_->ctr_ok("rn", {"images", "import", "--snapshotter", "native", a.one().string()});
     // Leftovers as a crash before this start left them, planted after containerd's start-up GC.
     std::this_thread::sleep_for(1s);
     write_file(snapshots("overlayfs") / "900001/fs/leftover", "x\n");
@@ -658,10 +705,10 @@ TEST_P(ContainerdCollection, RunningContainerdRefuses) {
 // Unnamed snapshot dirs that a mount uses, here or only in another mount namespace, are kept;
 // once unmounted they are collected.
 TEST_P(ContainerdCollection, MountedOrphansKept) {
-    const auto& a = archives();
+    auto& a = archives();
     cd_->start();
-    cd_->ctr_ok("m", {"images", "import", a.one.string()});
-    cd_->ctr_ok("mn", {"images", "import", "--snapshotter", "native", a.one.string()});
+    cd_->ctr_ok("m", {"images", "import", a.one().string()});
+    cd_->ctr_ok("mn", {"images", "import", "--snapshotter", "native", a.one().string()});
     cd_->stop();
     const StoreView v = read_store(root());
     const uint64_t seq = v.snapshotters.at("overlayfs").db.sequence, nseq = v.snapshotters.at("native").db.sequence;

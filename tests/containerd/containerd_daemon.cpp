@@ -248,6 +248,27 @@ bool Containerd::kill_on_create(const fs::path& dir, const std::function<bool(co
     return fired;
 }
 
+Background Containerd::hold_renames(std::chrono::milliseconds delay) {
+    const fs::path out = work_ / ("strace-" + std::to_string(daemon_.pid()) + ".log");
+    const std::string syscalls = "rename,renameat,renameat2";
+    Background trace({"strace", "-f", "-p", std::to_string(daemon_.pid()), "-e", "trace=" + syscalls, "-e",
+                      "inject=" + syscalls + ":delay_exit=" + std::to_string(delay.count() * 1000), "-o", "/dev/null"},
+                     out);
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < until) {
+        std::ifstream f(out);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        if (ss.str().find("attached") != std::string::npos) return trace;
+        if (!trace.running()) break;
+        std::this_thread::sleep_for(20ms);
+    }
+    std::ifstream f(out);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    throw std::runtime_error("strace did not attach to containerd (" + trace.describe() + "): " + ss.str());
+}
+
 std::vector<std::string> Containerd::ctr_argv(const std::string& ns, const std::vector<std::string>& args) const {
     std::vector<std::string> argv = {(v_.bin / "ctr").string(), "-a", socket().string()};
     if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct Version {
     std::string name;  // "1.6", "1.7"
     fs::path bin;      // holds containerd, ctr and containerd-shim-runc-v2
 };
+
+// For GoogleTest's test names and messages.
+inline void PrintTo(const Version& v, std::ostream* os) { *os << "containerd " << v.name << " (" << v.bin.string() << ")"; }
 
 // The Debian 13 root of the dockerd 26 fixture (its usr/bin has containerd 1.7).
 fs::path trixie_root();
@@ -85,6 +89,12 @@ public:
     // accepts, seen by inotify (a temp dir that lives for microseconds).
     bool kill_on_create(const fs::path& dir, const std::function<bool(const std::string&)>& match,
                         Background& client, std::chrono::milliseconds timeout);
+
+    // strace attached to containerd (every thread), each rename it makes held `delay` after it
+    // took effect: a kill seen from inotify then lands before the database commit that follows
+    // the rename, however fast the filesystem. Returns once strace has attached; it ends with
+    // containerd.
+    Background hold_renames(std::chrono::milliseconds delay);
 
     std::vector<std::string> ctr_argv(const std::string& ns, const std::vector<std::string>& args) const;
     e2e::ProcessResult ctr(const std::string& ns, const std::vector<std::string>& args,
