@@ -680,10 +680,14 @@ TEST_P(ContainerdCollection, RunningContainerdRefuses) {
         EXPECT_NE(reasons.find("meta.db is locked"), std::string::npos) << pl.value("driver", "") << ": " << reasons;
     }
     const auto text = layergc(root(), {"plan"});
-    EXPECT_NE(text.out.find("ADVISORY"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("ADVISORY: a containerd is using this root"), std::string::npos) << text.out;
 
     const auto refused = layergc(root(), {"apply", "--yes"});
     EXPECT_EQ(refused.exit_code, e2e::exit_code::refused) << refused.describe() << "\n" << refused.out;
+    // It names the daemon that runs and how to stop it.
+    EXPECT_NE((refused.out + refused.err).find("refusing: containerd is using"), std::string::npos)
+        << refused.out << refused.err;
+    EXPECT_NE((refused.out + refused.err).find("systemctl stop containerd"), std::string::npos) << refused.out << refused.err;
     EXPECT_EQ(listing(), before) << "apply removed something while containerd ran";
     for (const auto& t : {"content", "overlayfs", "native"}) {
         const auto one = layergc(root(), {"--driver", t, "apply", "--yes"});
