@@ -14,14 +14,15 @@ export CCACHE_NOHASHDIR ?= 1
 # host that has Docker's own docker-ce packages. TEST_PACKAGES: what the tests add (a real dockerd
 # from docker.io, busybox for images, Go for the differential decoding test, clang for the fuzz
 # targets, debootstrap for the e2e suite's second dockerd, containerd 1.6 and its ctr for the bbolt
-# reader's e2e test, lintian and ansible-lint for the packaging and ops tests, zsh and fish for the
+# reader's e2e test and the containerd collection tests (with runc, and strace to hold containerd
+# at a chosen rename), lintian and ansible-lint for the packaging and ops tests, zsh and fish for the
 # completions); `make test` installs both.
 DEMO_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 util-linux liburing-dev \
   prometheus-cpp-dev ccache dpkg-dev
 TEST_PACKAGES := docker.io busybox-static btrfs-progs procps time prometheus-node-exporter \
   python3-jsonschema ansible-core ansible-lint systemd lintian zsh fish \
-  clang libclang-rt-14-dev golang-go debootstrap containerd
+  clang libclang-rt-14-dev golang-go debootstrap containerd runc strace
 
 .PHONY: all deps test-deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench
 

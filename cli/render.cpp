@@ -224,9 +224,10 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
         << p.stats.containers << " containers, " << p.stats.driver_entries << " driver dirs ("
         << p.stats.live_dirs << " live)\n";
     if (p.advisory) {
-        out << "\n  " << st.severity(Severity::warning, "ADVISORY")
-            << ": a dockerd is using this root; this plan may already be out of date and "
-               "`apply` will refuse to run:\n";
+        const bool containerd = p.driver.rfind("io.containerd.", 0) == 0;  // a containerd root's trees
+        out << "\n  " << st.severity(Severity::warning, "ADVISORY") << ": a "
+            << (containerd ? "containerd" : "dockerd")
+            << " is using this root; this plan may already be out of date and `apply` will refuse to run:\n";
         for (const auto& r : p.advisory_reasons) out << "    - " << r << "\n";
     }
     struct Row { size_t count = 0; uint64_t bytes = 0; int64_t oldest = 0; };

@@ -1,5 +1,6 @@
 #include "core/apply/root_lockout.hpp"
 
+#include "core/containerd/layout.hpp"
 #include "core/docker/driver_trees.hpp"
 
 namespace layergc::apply {
@@ -7,8 +8,14 @@ namespace layergc::apply {
 Result<guard::RootLocks, LockoutRefusal> lock_out_dockerd(const std::filesystem::path& root,
                                                           const std::string& daemon_json) {
     if (auto ev = guard::detect_daemon(root); !ev.empty()) {
-        LockoutRefusal r{{"refusing: a dockerd is using " + root.string() +
-                          " (stop it first: systemctl stop docker docker.socket)"}};
+        // A containerd root's databases are held by containerd, or by the one a dockerd runs.
+        std::error_code ec;
+        const bool containerd = std::filesystem::is_directory(root / containerd::kMetaDir, ec);
+        LockoutRefusal r{{containerd ? "refusing: containerd is using " + root.string() +
+                                           " (stop it first: systemctl stop containerd, or stop the dockerd that "
+                                           "runs it)"
+                                     : "refusing: a dockerd is using " + root.string() +
+                                           " (stop it first: systemctl stop docker docker.socket)"}};
         for (const auto& e : ev) r.lines.push_back("  " + e.kind + ": " + e.detail);
         return r;
     }

@@ -379,10 +379,13 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     if (!witness_bytes.empty()) hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
     for (const auto& c : p.candidates) {
         std::vector<gc::WitnessName> names;
-        if (content) {
-            names.push_back({c.id, false});
-            if (const auto colon = c.id.find(':'); colon != std::string::npos) names.push_back({c.id.substr(colon + 1), false});
-        }
+        // A blob by its whole digest, the only form in which meta.db names content (content/blob
+        // keys, an ingest's expected, gc.ref labels). Its bare hex is no name: it is in every
+        // ingest ref `ctr images import` writes for a docker archive's "<hex>.json" config or an
+        // OCI archive's "blobs/sha256/<hex>" ("tar-<path>"), which a kill at the blob's commit
+        // leaves in meta.db beside a blob file with no record (containerd's content GC deletes
+        // that blob; tests/containerd saw it on 1.6 and 1.7).
+        if (content) names.push_back({c.id, false});
         hb.names.push_back(std::move(names));
     }
     hb.candidates = std::move(p.candidates);

@@ -10,7 +10,10 @@ rootfs.diff_ids are the sha256 of each uncompressed layer tar, one tar per layer
               /known holding --known. Byte-identical in every archive (fixed mtimes, owners,
               order), so every loaded image shares it, as images share a base in the field.
   layers 2..N layers/<tag>-<i>.bin, 2 to 12 KiB of pseudo-random bytes from --seed and the tag;
-              the last one also writes /marker with the tag.
+              the last one also writes /marker with the tag. With --layer-files F (> 0), each of
+              them is instead F files layers/<tag>-<i>/<j>.bin of --file-bytes bytes (default
+              16384) each: a large layer whose write, unpack and removal take long enough for the
+              containerd crash tests (tests/containerd/) to kill the daemon in the middle.
 
 --config-shape writes the config as an odd but valid document that dockerd's encoding/json reads
 to the same diff_ids (docs/safety.md "Decode parity with dockerd", tests/e2e/decode_parity_test.cpp):
@@ -25,7 +28,7 @@ to the same diff_ids (docs/safety.md "Decode parity with dockerd", tests/e2e/dec
                      reads each as U+FFFD)
 
 usage: image_archive.py --out F --tag T [--untagged] --layers N --seed S --busybox PATH --known TEXT
-                        [--config-shape SHAPE]
+                        [--config-shape SHAPE] [--layer-files F [--file-bytes B]]
 """
 import argparse
 import hashlib
@@ -96,6 +99,8 @@ def main():
     ap.add_argument("--busybox", required=True)
     ap.add_argument("--known", required=True)
     ap.add_argument("--config-shape", default="plain", choices=sorted(SHAPES))
+    ap.add_argument("--layer-files", type=int, default=0)
+    ap.add_argument("--file-bytes", type=int, default=16384)
     a = ap.parse_args()
 
     with open(a.busybox, "rb") as f:
@@ -108,8 +113,13 @@ def main():
     rng = random.Random(a.seed + "/" + a.tag)
     safe = "".join(c if c.isalnum() else "-" for c in a.tag)
     for i in range(1, a.layers):
-        files = [entry("layers", "dir", mode=0o755),
-                 entry("layers/%s-%d.bin" % (safe, i), "file", rng.randbytes(rng.randint(2048, 12288)))]
+        files = [entry("layers", "dir", mode=0o755)]
+        if a.layer_files > 0:
+            sub = "layers/%s-%d" % (safe, i)
+            files.append(entry(sub, "dir", mode=0o755))
+            files += [entry("%s/%d.bin" % (sub, j), "file", rng.randbytes(a.file_bytes)) for j in range(a.layer_files)]
+        else:
+            files.append(entry("layers/%s-%d.bin" % (safe, i), "file", rng.randbytes(rng.randint(2048, 12288))))
         if i == a.layers - 1:
             files.append(entry("marker", "file", (a.tag + "\n").encode()))
         layers.append(layer_tar(files))

@@ -1,0 +1,770 @@
+// The offline collection on real containerd roots (label e2e; docs/testing-e2e.md "containerd's
+// store"): Debian 12's containerd 1.6 and Debian 13's 1.7, each a throw-away daemon
+// (containerd_daemon.hpp) on its own root. Every scenario ends the same way: containerd stopped,
+// `layergc --root R plan --format json` must list exactly what no database names (the oracle is
+// store_view.hpp, the test's own reading of the databases and the disk), `apply --yes` must remove
+// exactly that and never touch a database, and containerd started again on the root must still
+// serve every image and container.
+//
+//   CrashesThenCollection  kill -9 of containerd during an import's content write, during unpack
+//                          (mid-extraction, at a new-<digits> temp dir, right after its rename to
+//                          snapshots/<id>), during a stream of snapshot prepare/commit/rm, during
+//                          the cleanup of `images rm` and of `snapshots rm`; each crash collected
+//                          and containerd restarted on it. Then leftovers planted as containerd
+//                          lays them out, --min-age, and the final restart: images check, every
+//                          image run, every container started with the data of its RW snapshot.
+//   RunningContainerdRefuses  apply exits 4 and removes nothing; plan says advisory.
+//   MountedOrphansKept     unnamed snapshot dirs mounted in this namespace (bind) or only in
+//                          another one (bind, overlay lowerdir) are kept, unmounted ones removed.
+//
+// Needs root, containerd (Debian 12's package, and the Debian 13 root of tests/e2e/docker_rootfs.sh
+// for 1.7), runc, python3, /bin/busybox. A missing containerd fails, never skips.
+// LAYERGC_E2E_KEEP=1 keeps a failed test's directory, =always every test's.
+#include "tests/containerd/containerd_daemon.hpp"
+#include "tests/containerd/store_view.hpp"
+#include "tests/e2e/layergc_cli.hpp"
+
+#include "core/digest/sha256.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace layergc;
+using namespace layergc::cd_e2e;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kSource = fs::path(LAYERGC_SOURCE_DIR);
+const std::string kOverlay = "io.containerd.snapshotter.v1.overlayfs";
+const std::string kNative = "io.containerd.snapshotter.v1.native";
+const std::string kContent = "io.containerd.content.v1.content";
+
+// The big image: 3 layers of 1500 files of 16 KiB (24 MiB each) over the busybox base, so that its
+// write, unpack and removal take long enough to be cut in the middle.
+constexpr int kBigFiles = 1500;
+
+std::string read_file(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& data) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary | std::ios::trunc) << data;
+}
+
+// The archives the tests import, each made once per process when first wanted (ctest runs
+// every test case in a process of its own; big.tar takes seconds to write).
+class Archives {
+public:
+    Archives() : dir_(fs::path("/tmp") / ("lgc-cdc-archives-" + std::to_string(::getpid()))) {}
+    ~Archives() {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    fs::path one() { return make("one.tar", "t/one:v1", 2, "1", "one", 0); }
+    fs::path two() { return make("two.tar", "t/two:v1", 3, "2", "two", 0); }
+    fs::path big() { return make("big.tar", "t/big:v1", 4, "3", "big", kBigFiles); }
+    fs::path commit() { return make("commit.tar", "t/commit:v1", 3, "4", "commit", 300); }
+
+private:
+    fs::path make(const std::string& name, const std::string& tag, int layers, const std::string& seed,
+                  const std::string& known, int files) {
+        const fs::path out = dir_ / name;
+        if (fs::exists(out)) return out;
+        fs::create_directories(dir_);
+        std::vector<std::string> argv = {"python3", (kSource / "tests/e2e/image_archive.py").string(),
+                                         "--out", (dir_ / (name + ".part")).string(), "--tag", tag, "--layers",
+                                         std::to_string(layers), "--seed", seed, "--busybox", "/bin/busybox",
+                                         "--known", known};
+        if (files) argv.insert(argv.end(), {"--layer-files", std::to_string(files)});
+        e2e::run_process_ok(argv);
+        fs::rename(dir_ / (name + ".part"), out);
+        return out;
+    }
+    fs::path dir_;
+};
+
+Archives& archives() {
+    static Archives a;
+    return a;
+}
+
+// A plan set (`--driver all`): candidates per tree, "<tree>/<id>" with tree content, overlayfs, native.
+struct PlanSet {
+    json doc;
+    e2e::ProcessResult process;
+
+    static std::string tree_of(const std::string& driver) {
+        if (driver == kContent) return "content";
+        const std::string prefix = "io.containerd.snapshotter.v1.";
+        return driver.rfind(prefix, 0) == 0 ? driver.substr(prefix.size()) : driver;
+    }
+    std::set<std::string> candidates() const {
+        std::set<std::string> out;
+        for (const auto& p : doc.at("plans"))
+            for (const auto& c : p.at("candidates"))
+                out.insert(tree_of(p.at("driver").get<std::string>()) + "/" + c.at("id").get<std::string>());
+        return out;
+    }
+    std::set<std::string> held_back() const {
+        std::set<std::string> out;
+        for (const auto& p : doc.at("plans"))
+            for (const auto& c : p.value("held_back", json::array()))
+                out.insert(tree_of(p.at("driver").get<std::string>()) + "/" + c.at("id").get<std::string>());
+        return out;
+    }
+    std::set<std::string> trees() const {
+        std::set<std::string> out;
+        for (const auto& p : doc.at("plans")) out.insert(tree_of(p.at("driver").get<std::string>()));
+        return out;
+    }
+    std::vector<std::string> problems(const std::string& severity) const {
+        std::vector<std::string> out;
+        for (const auto& p : doc.at("plans"))
+            for (const auto& pr : p.value("problems", json::array()))
+                if (pr.value("severity", "") == severity)
+                    out.push_back(p.at("driver").get<std::string>() + ": " + pr.value("code", "") + " " +
+                                  pr.value("subject", "") + ": " + pr.value("message", ""));
+        return out;
+    }
+    bool any_advisory() const {
+        for (const auto& p : doc.at("plans"))
+            if (p.value("advisory", false)) return true;
+        return false;
+    }
+    bool all_advisory() const {
+        for (const auto& p : doc.at("plans"))
+            if (!p.value("advisory", false)) return false;
+        return !doc.at("plans").empty();
+    }
+};
+
+std::string lines(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += "  " + x + "\n";
+    return s.empty() ? "  (none)\n" : s;
+}
+
+e2e::ProcessResult layergc(const fs::path& root, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {e2e::layergc_binary().string(), "--root", root.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    e2e::ProcessOptions o;
+    o.timeout = 300s;
+    return e2e::run_process(argv, o);
+}
+
+PlanSet plan(const fs::path& root, const std::vector<std::string>& global = {}) {
+    std::vector<std::string> args = global;
+    args.insert(args.end(), {"plan", "--format", "json"});
+    PlanSet p;
+    p.process = layergc(root, args);
+    if (!p.process.ok()) throw std::runtime_error("layergc plan: " + p.process.describe() + "\n" + p.process.out);
+    p.doc = json::parse(p.process.out, nullptr, false);
+    if (p.doc.is_discarded() || p.doc.value("schema", "") != "layergc.plan-set/v1" || !p.doc.contains("plans"))
+        throw std::runtime_error("layergc plan printed no plan set: " + p.process.out.substr(0, 2000));
+    return p;
+}
+
+// sha256 of each database file: layergc never writes one.
+std::map<std::string, std::string> database_digests(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    for (const auto& rel : {"io.containerd.metadata.v1.bolt/meta.db", "io.containerd.snapshotter.v1.overlayfs/metadata.db",
+                            "io.containerd.snapshotter.v1.native/metadata.db"})
+        if (fs::exists(root / rel)) out[rel] = digest::sha256_hex(read_file(root / rel));
+    return out;
+}
+
+std::set<std::string> minus(const std::set<std::string>& a, const std::set<std::string>& b) {
+    std::set<std::string> out;
+    for (const auto& x : a)
+        if (!b.count(x)) out.insert(x);
+    return out;
+}
+
+// The snapshot dir a ctr `snapshots mounts` line names: the upperdir of an overlay mount, the
+// source of a bind (native).
+fs::path snapshot_dir_of_mount(const std::string& line) {
+    std::smatch m;
+    if (std::regex_search(line, m, std::regex("upperdir=([^,\\s]+)"))) return fs::path(m[1].str()).parent_path();
+    std::istringstream in(line);
+    std::vector<std::string> tok;
+    for (std::string t; in >> t;) tok.push_back(t);
+    // mount -t bind <source> <target> -o ...
+    if (tok.size() >= 5 && tok[0] == "mount" && tok[1] == "-t") return tok[3];
+    return {};
+}
+
+// The files under a snapshot dir that the big image's layers extract (a sample).
+std::vector<fs::path> big_samples(const fs::path& snapshot_dir) {
+    std::vector<fs::path> out;
+    for (int layer = 1; layer <= 3; ++layer)
+        for (int j = 0; j < kBigFiles; j += 75)
+            out.push_back(snapshot_dir / "fs/layers" / ("t-big-v1-" + std::to_string(layer)) / (std::to_string(j) + ".bin"));
+    return out;
+}
+
+class ContainerdCollection : public ::testing::TestWithParam<Version> {
+protected:
+    void SetUp() override {
+        work_ = fs::path("/tmp") / ("lgc-cdc-" + std::to_string(::getpid()) + "-" + GetParam().name);
+        fs::remove_all(work_);
+        fs::create_directories(work_);
+        // The store (hundreds of MiB in tens of thousands of files) on a tmpfs in a mount namespace
+        // of this process's own: removing it from a disk took 45 s on the shared machine, and the
+        // tmpfs goes with the process however it ends. A directory to keep stays on disk.
+        if (!keep_wanted()) {
+            static const bool own_namespace = ::unshare(CLONE_NEWNS) == 0 &&
+                                              ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0;
+            ASSERT_TRUE(own_namespace) << "a mount namespace for the test: " << std::strerror(errno);
+            ASSERT_EQ(::mount("tmpfs", work_.c_str(), "tmpfs", 0, "size=4g,mode=0755"), 0) << std::strerror(errno);
+            tmpfs_ = true;
+        }
+        cd_ = std::make_unique<Containerd>(GetParam(), work_ / "cd");
+    }
+    void TearDown() override {
+        cd_.reset();
+        helpers_.clear();  // their mount namespaces go with them
+        for (auto it = host_mounts_.rbegin(); it != host_mounts_.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+        const char* keep = std::getenv("LAYERGC_E2E_KEEP");
+        if (keep_wanted() && (std::string(keep) == "always" || HasFailure())) {
+            std::cerr << "kept " << work_ << "\n";
+            return;
+        }
+        if (tmpfs_) ::umount2(work_.c_str(), MNT_DETACH);
+        std::error_code ec;
+        fs::remove_all(work_, ec);
+    }
+    static bool keep_wanted() {
+        const char* keep = std::getenv("LAYERGC_E2E_KEEP");
+        return keep && (std::string(keep) == "always" || std::string(keep) == "1");
+    }
+
+    fs::path root() const { return cd_->root(); }
+    fs::path snapshots(const std::string& sn) const { return root() / ("io.containerd.snapshotter.v1." + sn) / "snapshots"; }
+    fs::path content() const { return root() / kContent; }
+
+    // Containerd stopped: the plan lists exactly what the databases do not name (less `kept`, dirs
+    // of a form containerd never makes, and `mounted`), apply removes exactly that, and leaves
+    // every named dir and every database as it was. Returns what was removed.
+    std::set<std::string> collect(const std::string& when, const std::set<std::string>& kept = {}) {
+        SCOPED_TRACE(when);
+        const StoreView before = read_store(root());
+        const auto dbs = database_digests(root());
+        const PlanSet p = plan(root());
+        EXPECT_FALSE(p.any_advisory()) << p.process.out.substr(0, 3000);
+        EXPECT_EQ(p.problems("blocking"), std::vector<std::string>{}) << lines(p.problems("blocking"));
+        EXPECT_EQ(p.trees(), (std::set<std::string>{"content", "overlayfs", "native"}));
+        const std::set<std::string> want = minus(before.unnamed(), kept);
+        EXPECT_EQ(p.candidates(), want) << "plan: " << join(p.candidates()) << "\nunnamed by the databases: "
+                                        << join(before.unnamed()) << "\n" << before.summary() << "\n"
+                                        << lines(p.problems("warning"));
+        const auto applied = layergc(root(), {"apply", "--yes"});
+        EXPECT_EQ(applied.exit_code, 0) << applied.describe() << "\n" << applied.out;
+
+        const StoreView after = read_store(root());
+        EXPECT_EQ(database_digests(root()), dbs) << "a database changed";
+        EXPECT_EQ(after.unnamed(), kept) << after.summary();
+        // Every dir and file a database names is still there, and only the candidates are gone.
+        EXPECT_EQ(after.blobs, minus(before.blobs, minus(before.unnamed_blobs(), strip("content/", kept))));
+        EXPECT_EQ(after.ingests, minus(before.ingests, minus(before.unnamed_ingests(), strip("content/", kept))));
+        for (const auto& [sn, v] : before.snapshotters) {
+            const auto& a = after.snapshotters.at(sn);
+            EXPECT_EQ(a.dirs, minus(v.dirs, minus(v.unnamed(), strip(sn + "/", kept)))) << sn;
+            for (const auto& id : v.named) EXPECT_TRUE(a.dirs.count(id)) << sn << " snapshots/" << id << " is named";
+        }
+        // Nothing left to collect.
+        EXPECT_EQ(plan(root()).candidates(), std::set<std::string>{}) << "after apply";
+        crash_log_ << "    " << when << " (" << seconds() << " s): " << before.summary() << "; removed " << join(want)
+                   << "\n";
+        return want;
+    }
+
+    static std::set<std::string> strip(const std::string& prefix, const std::set<std::string>& s) {
+        std::set<std::string> out;
+        for (const auto& x : s)
+            if (x.rfind(prefix, 0) == 0) out.insert(x.substr(prefix.size()));
+        return out;
+    }
+
+    // A container with its data: created from `image` to print /known and /data, and /data written
+    // into its RW snapshot (found through ctr snapshots mounts, as containerd mounts it).
+    void container_with_data(const std::string& ns, const std::string& image, const std::string& id,
+                             const std::string& snapshotter, const std::string& data) {
+        std::vector<std::string> args = {"containers", "create"};
+        if (!snapshotter.empty()) args.insert(args.end(), {"--snapshotter", snapshotter});
+        args.insert(args.end(), {image, id, "/bin/cat", "/known", "/data"});
+        cd_->ctr_ok(ns, args);
+        const fs::path dir = container_snapshot_dir(ns, id, snapshotter);
+        ASSERT_FALSE(dir.empty());
+        write_file(snapshotter == "native" ? dir / "data" : dir / "fs/data", data + "\n");
+    }
+
+    fs::path container_snapshot_dir(const std::string& ns, const std::string& key, const std::string& snapshotter) {
+        std::vector<std::string> args = {"snapshots"};
+        if (!snapshotter.empty()) args.push_back("--snapshotter=" + snapshotter);
+        args.insert(args.end(), {"mounts", "/mnt", key});
+        const std::string out = cd_->ctr_ok(ns, args);
+        const fs::path dir = snapshot_dir_of_mount(out);
+        EXPECT_TRUE(fs::is_directory(dir)) << "ctr snapshots mounts " << key << ": " << out;
+        return dir;
+    }
+
+    // containerd running: every image of the store (as meta.db had it) is listed, complete, and runs.
+    void check_images_run(const std::set<std::string>& images, const std::map<std::string, std::string>& snapshotter_of_ns) {
+        std::map<std::string, std::set<std::string>> by_ns;
+        for (const auto& i : images) by_ns[i.substr(0, i.find('/'))].insert(i.substr(i.find('/') + 1));
+        int n = 0;
+        for (const auto& [ns, names] : by_ns) {
+            std::istringstream ls(cd_->ctr_ok(ns, {"images", "ls", "-q"}));
+            std::set<std::string> listed;
+            for (std::string l; std::getline(ls, l);)
+                if (!l.empty()) listed.insert(l);
+            EXPECT_EQ(listed, names) << "namespace " << ns;
+            const std::string check = cd_->ctr_ok(ns, {"images", "check"});
+            std::istringstream cl(check);
+            std::string header;
+            std::getline(cl, header);
+            int checked = 0;
+            for (std::string l; std::getline(cl, l);) {
+                if (l.empty()) continue;
+                ++checked;
+                EXPECT_NE(l.find(" complete "), std::string::npos) << "ctr -n " << ns << " images check: " << l;
+            }
+            EXPECT_EQ(checked, static_cast<int>(names.size())) << check;
+            const auto sn = snapshotter_of_ns.count(ns) ? snapshotter_of_ns.at(ns) : std::string();
+            for (const auto& image : names) {
+                std::string known = image.substr(image.rfind('/') + 1);
+                known = known.substr(0, known.find(':'));  // docker.io/t/<known>:v1
+                std::vector<std::string> args = {"run", "--rm", "--fifo-dir", cd_->fifo_dir().string()};
+                if (!sn.empty()) args.insert(args.end(), {"--snapshotter", sn});
+                args.insert(args.end(), {image, "lgc-run-" + std::to_string(++n), "/bin/cat", "/known"});
+                const auto started = std::chrono::steady_clock::now();
+                const auto r = cd_->ctr(ns, args, 120s);
+                crash_log_ << "    ran " << ns << "/" << image << " in "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+                           << " ms\n";
+                EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " run " << image << ": " << r.describe() << "\n"
+                                    << cd_->log_tail();
+                EXPECT_EQ(r.out, known + "\n") << "ctr -n " << ns << " run " << image;
+            }
+        }
+    }
+
+    // containerd running: the container starts from its snapshot and prints its image's and its own data.
+    void check_container(const std::string& ns, const std::string& id, const std::string& snapshotter,
+                         const std::string& want) {
+        const fs::path dir = container_snapshot_dir(ns, id, snapshotter);
+        EXPECT_EQ(read_file(snapshotter == "native" ? dir / "data" : dir / "fs/data"), want.substr(want.find('\n') + 1));
+        const auto r = cd_->ctr(ns, {"tasks", "start", "--fifo-dir", cd_->fifo_dir().string(), id}, 120s);
+        EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " tasks start " << id << ": " << r.describe() << "\n" << cd_->log_tail();
+        EXPECT_EQ(r.out, want) << "container " << ns << "/" << id;
+        cd_->ctr(ns, {"tasks", "rm", "-f", id});
+    }
+
+    // A crash: `args` through ctr, containerd killed when `trigger` fires (it gets the client). The
+    // daemon is then stopped whatever happened. Returns whether the trigger fired.
+    bool crash(const std::string& what, const std::string& ns, const std::vector<std::string>& args,
+               const std::function<bool(Background&)>& trigger) {
+        if (!cd_->running()) cd_->start();
+        const fs::path out = work_ / ("ctr-" + std::to_string(++crashes_) + ".log");
+        Background client = cd_->spawn_ctr(ns, args, out);
+        const bool fired = trigger(client);
+        client.wait(120s);
+        if (!fired) cd_->stop();
+        crash_log_ << "  " << what << ": " << (fired ? "killed" : "not killed (the operation ended first)")
+                   << ", ctr " << client.describe() << "\n";
+        return fired;
+    }
+
+    fs::path work_;
+    bool tmpfs_ = false;
+    std::unique_ptr<Containerd> cd_;
+    std::vector<Background> helpers_;
+    std::vector<fs::path> host_mounts_;
+    int crashes_ = 0;
+    const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+    long seconds() const {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0_).count();
+    }
+    std::ostringstream crash_log_;
+};
+
+// Whether a regular file under dir (one level of subdirs) has at least `bytes`.
+bool ingest_data_at_least(const fs::path& ingest, uintmax_t bytes) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(ingest, ec)) {
+        std::error_code ec2;
+        if (fs::file_size(e.path() / "data", ec2) >= bytes && !ec2) return true;
+    }
+    return false;
+}
+
+std::set<std::string> dir_names(const fs::path& dir) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+    return out;
+}
+
+bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+TEST_P(ContainerdCollection, CrashesThenCollection) {
+    auto& a = archives();
+    const std::string big = "docker.io/t/big:v1";
+    (void)a.big(), (void)a.commit();
+    cd_->start();
+    cd_->ctr_ok("keep", {"images", "import", a.one().string()});
+    cd_->ctr_ok("keep", {"images", "import", a.two().string()});
+    cd_->ctr_ok("nat", {"images", "import", "--snapshotter", "native", a.one().string()});
+    container_with_data("keep", "docker.io/t/one:v1", "ctr-keep", "", "data of ctr-keep");
+    container_with_data("nat", "docker.io/t/one:v1", "ctr-nat", "native", "data of ctr-nat");
+    cd_->stop();
+    collect("before any crash");
+
+    const fs::path ovl = snapshots("overlayfs");
+    const fs::path ingest = content() / "ingest";
+    // Content write: an import killed while a layer blob streams into its ingest dir.
+    crash("import, content write", "crash", {"images", "import", a.big().string()}, [&](Background& c) {
+        return cd_->kill_when([&] { return ingest_data_at_least(ingest, 8u << 20); }, c, 120s);
+    });
+    collect("after a kill during content write");
+    // Content commit: right after a blob's rename from its ingest dir into blobs/, before meta.db
+    // commits its record (an archive whose blobs are new to the store).
+    cd_->start();
+    {
+        Background held = cd_->hold_renames(500ms);
+        crash("import, content commit", "crash", {"images", "import", a.commit().string()}, [&](Background& c) {
+            return cd_->kill_on_create(content() / "blobs/sha256", [](const std::string&) { return true; }, c, 120s);
+        });
+    }
+    // The blob is in blobs/, its record never committed (meta.db still has the ingest, whose ref
+    // "tar-<hex>.json" holds the blob's hex).
+    EXPECT_FALSE(read_store(root()).unnamed_blobs().empty()) << read_store(root()).summary();
+    collect("after a kill at a blob's commit");
+    // Unpack, mid-extraction of a big layer.
+    crash("import, unpack mid-extraction", "crash", {"images", "import", a.big().string()}, [&](Background& c) {
+        return cd_->kill_when(
+            [&] {
+                std::error_code ec;
+                for (const auto& e : fs::directory_iterator(ovl, ec))
+                    for (int l = 1; l <= 3; ++l)
+                        if (fs::exists(e.path() / "fs/layers" / ("t-big-v1-" + std::to_string(l)) / "700.bin")) return true;
+                return false;
+            },
+            c, 120s);
+    });
+    collect("after a kill mid-extraction");
+    // Prepare: at a new-<digits> temp dir, and right after its rename to snapshots/<id> (before
+    // the snapshotter's database commits).
+    crash("import, unpack at a new-<digits> dir", "crash2", {"images", "import", a.big().string()}, [&](Background& c) {
+        return cd_->kill_on_create(ovl, [](const std::string& n) { return n.rfind("new-", 0) == 0; }, c, 120s);
+    });
+    collect("after a kill at a new-<digits> dir");
+    cd_->start();
+    {
+        Background held = cd_->hold_renames(500ms);
+        crash("import, unpack right after the rename to snapshots/<id>", "crash3", {"images", "import", a.big().string()},
+              [&](Background& c) { return cd_->kill_on_create(ovl, all_digits, c, 120s); });
+    }
+    // The dir is past the snapshotter's sequence: its commit never happened.
+    {
+        const StoreView v = read_store(root());
+        const auto& o = v.snapshotters.at("overlayfs");
+        bool past = false;
+        for (const auto& d : o.unnamed()) past = past || (all_digits(d) && std::stoull(d) > o.db.sequence);
+        EXPECT_TRUE(past) << v.summary() << "; unnamed: " << join(o.unnamed());
+    }
+    collect("after a kill right after a rename");
+    // A stream of snapshot prepare, commit and rm, killed in the middle.
+    {
+        const std::string ctr = (cd_->version().bin / "ctr").string() + " -a " + cd_->socket().string() + " -n ops";
+        cd_->start();
+        const fs::path out = work_ / "ops.log";
+        Background loop({"sh", "-c",
+                         "i=0; while [ $i -lt 400 ]; do i=$((i+1)); " + ctr + " snapshots prepare p$i && " + ctr +
+                             " snapshots commit c$i p$i && { [ $((i % 2)) -eq 0 ] || " + ctr +
+                             " snapshots rm c$i; } || exit 1; echo $i; done"},
+                        out);
+        const auto t0 = std::chrono::steady_clock::now();
+        const bool fired =
+            cd_->kill_when([&] { return std::chrono::steady_clock::now() - t0 > 2500ms; }, loop, 120s);
+        loop.wait(60s);
+        const std::string done = read_file(out);
+        crash_log_ << "  snapshots prepare/commit/rm stream: " << (fired ? "killed" : "not killed") << " after "
+                   << std::count(done.begin(), done.end(), '\n') << " rounds\n";
+        EXPECT_TRUE(fired) << done;
+        if (!fired) cd_->stop();
+    }
+    collect("after a kill during snapshot prepare/commit/rm");
+
+    // Removal: the big image imported whole into "big" and "big2", then its removal cut during
+    // the snapshotter's cleanup (after both databases dropped the snapshots, while the dirs go).
+    cd_->start();
+    const auto dirs0 = dir_names(ovl);
+    cd_->ctr_ok("big", {"images", "import", a.big().string()});
+    const auto dirs1 = dir_names(ovl);
+    cd_->ctr_ok("big2", {"images", "import", a.big().string()});
+    const auto big_dirs = minus(dirs1, dirs0), big2_dirs = minus(dir_names(ovl), dirs1);
+    ASSERT_GE(big_dirs.size(), 4u) << join(big_dirs);
+    // Fires when a file of the big layers that was in one of `dirs` is gone.
+    auto removing = [&](const std::set<std::string>& dirs) {
+        std::vector<fs::path> present;
+        for (const auto& d : dirs)
+            for (const auto& f : big_samples(ovl / d))
+                if (fs::exists(f)) present.push_back(f);
+        EXPECT_FALSE(present.empty()) << join(dirs);
+        return [present] {
+            for (const auto& f : present)
+                if (!fs::exists(f)) return true;
+            return false;
+        };
+    };
+    // snapshots rm of the image's top snapshot (a chain ID) in big2.
+    std::string top;
+    {
+        std::istringstream ls(cd_->ctr_ok("big2", {"snapshots", "ls"}));
+        std::set<std::string> keys, parents;
+        std::string l;
+        std::getline(ls, l);
+        while (std::getline(ls, l)) {
+            std::istringstream f(l);
+            std::string key, parent;
+            f >> key >> parent;
+            keys.insert(key);
+            parents.insert(parent);
+        }
+        for (const auto& k : keys)
+            if (!parents.count(k)) top = k;
+    }
+    ASSERT_FALSE(top.empty());
+    const bool rm_snapshot = crash("snapshots rm, snapshotter cleanup", "big2", {"snapshots", "rm", top},
+                                   [&](Background& c) { return cd_->kill_when(removing(big2_dirs), c, 120s); });
+    // The removal crashes must leave what they claim to test: dirs no database names.
+    EXPECT_TRUE(rm_snapshot) << crash_log_.str();
+    EXPECT_FALSE(read_store(root()).snapshotters.at("overlayfs").unnamed().empty());
+    collect("after a kill during snapshots rm");
+    const bool rm_image = crash("images rm, snapshotter cleanup", "big", {"images", "rm", "--sync", big},
+                                [&](Background& c) { return cd_->kill_when(removing(big_dirs), c, 120s); });
+    EXPECT_TRUE(rm_image) << crash_log_.str();
+    EXPECT_FALSE(read_store(root()).snapshotters.at("overlayfs").unnamed().empty());
+    collect("after a kill during images rm");
+
+    // containerd again, on the collected root: the import interrupted right after a rename
+    // completes on the first try (an uncollected snapshots/<id> past the rolled-back sequence
+    // makes the next prepare fail once with "file exists").
+    cd_->start();
+    cd_->ctr_ok("crash3", {"images", "import", a.big().string()});
+    // A label that holds the bare hex of the blob planted below: no reference for containerd
+    // (only containerd.io/gc.ref.* labels with whole digests are), as an import's ingest ref
+    // "tar-<hex>.json" is none (seen after a kill at a blob's commit).
+    const std::string blob = "a blob no namespace names\n";
+    cd_->ctr_ok("keep", {"leases", "create", "--id", "note", "note=" + digest::sha256_hex(blob)});
+    cd_->stop();
+
+    // Leftovers planted as containerd lays them out, with it stopped.
+    StoreView v = read_store(root());
+    const uint64_t seq = v.snapshotters.at("overlayfs").db.sequence;
+    const uint64_t nseq = v.snapshotters.at("native").db.sequence;
+    write_file(ovl / std::to_string(seq + 1) / "fs/leftover", "past the sequence\n");
+    fs::create_directories(ovl / std::to_string(seq + 1) / "work");
+    write_file(ovl / std::to_string(seq + 9) / "fs/bin/x", "far past it\n");
+    fs::create_directories(ovl / "new-1234567890/fs");
+    fs::create_directories(ovl / "new-42/work");
+    write_file(snapshots("native") / std::to_string(nseq + 1) / "bin/busybox", "a native leftover\n");
+    fs::create_directories(snapshots("native") / "new-777");
+    write_file(content() / "blobs/sha256" / digest::sha256_hex(blob), blob);
+    const std::string ref = "crash/1000/planted-ingest";
+    const fs::path ing = ingest / digest::sha256_hex(ref);
+    write_file(ing / "ref", ref);
+    write_file(ing / "data", std::string(100000, 'd'));
+    write_file(ing / "startedat", "2026-01-01T00:00:00Z");
+    write_file(ing / "updatedat", "2026-01-01T00:00:00Z");
+    write_file(ing / "total", "200000");
+    write_file(ingest / digest::sha256_hex("crash/1001/no-ref-file") / "data", std::string(5000, 'e'));
+    // Names containerd never makes: kept, whatever the databases say.
+    fs::create_directories(ovl / "0123/fs");
+    fs::create_directories(ovl / "lost+found");
+    write_file(content() / "blobs/sha256/not-a-digest", "x");
+    const std::set<std::string> unknown_form = {"overlayfs/0123", "overlayfs/lost+found", "content/sha256:not-a-digest"};
+    const std::set<std::string> planted = {"overlayfs/" + std::to_string(seq + 1),
+                                           "overlayfs/" + std::to_string(seq + 9),
+                                           "overlayfs/new-1234567890",
+                                           "overlayfs/new-42",
+                                           "native/" + std::to_string(nseq + 1),
+                                           "native/new-777",
+                                           "content/sha256:" + digest::sha256_hex(blob),
+                                           "content/" + digest::sha256_hex(ref),
+                                           "content/" + digest::sha256_hex("crash/1001/no-ref-file")};
+    v = read_store(root());
+    for (const auto& p : planted) EXPECT_TRUE(v.unnamed().count(p)) << p << " is named?";
+    // --min-age: all of it is seconds old, so nothing is a candidate; a dir made to look two hours
+    // old with a young file inside is held back by what is inside.
+    {
+        const fs::path old = ovl / std::to_string(seq + 9);
+        fs::last_write_time(old, fs::file_time_type::clock::now() - 2h);
+        const PlanSet young = plan(root(), {"--min-age", "1h"});
+        EXPECT_EQ(young.candidates(), std::set<std::string>{});
+        EXPECT_EQ(young.held_back(), std::set<std::string>{"overlayfs/" + std::to_string(seq + 9)});
+    }
+    const auto removed = collect("after planting leftovers", unknown_form);
+    EXPECT_EQ(minus(planted, removed), std::set<std::string>{});
+    for (const auto& k : unknown_form) EXPECT_TRUE(read_store(root()).unnamed().count(k)) << k;
+    // containerd's own cleanup would take the odd names on its next deletion; the rest of the
+    // test wants none left over.
+    fs::remove_all(ovl / "0123");
+    fs::remove_all(ovl / "lost+found");
+    fs::remove(content() / "blobs/sha256/not-a-digest");
+
+    // containerd on the collected root: every image complete and running, every container
+    // starting from its snapshot with its data.
+    const StoreView final_view = read_store(root());
+    crash_log_ << "  final start (" << seconds() << " s)\n";
+    cd_->start();
+    check_images_run(final_view.images(), {{"nat", "native"}});
+    crash_log_ << "  images ran (" << seconds() << " s)\n";
+    check_container("keep", "ctr-keep", "", "one\ndata of ctr-keep\n");
+    check_container("nat", "ctr-nat", "native", "one\ndata of ctr-nat\n");
+    crash_log_ << "  containers ran (" << seconds() << " s)\n";
+    cd_->stop();
+    crash_log_ << "  stopped (" << seconds() << " s)\n";
+    std::cerr << "containerd " << GetParam().name << " crashes:\n" << crash_log_.str();
+}
+
+// A running containerd: plan says advisory (its databases are locked), apply refuses with exit 4
+// and removes nothing; stopped, the same leftovers are collected.
+TEST_P(ContainerdCollection, RunningContainerdRefuses) {
+    auto& a = archives();
+    cd_->start();
+    cd_->ctr_ok("r", {"images", "import", a.one().string()});
+    cd_->ctr_ok("rn", {"images", "import", "--snapshotter", "native", a.one().string()});
+    // Leftovers as a crash before this start left them, planted after containerd's start-up GC.
+    std::this_thread::sleep_for(1s);
+    write_file(snapshots("overlayfs") / "900001/fs/leftover", "x\n");
+    write_file(snapshots("native") / "900001/leftover", "x\n");
+    const std::string blob = "an unnamed blob\n";
+    write_file(content() / "blobs/sha256" / digest::sha256_hex(blob), blob);
+    const std::set<std::string> planted = {"overlayfs/900001", "native/900001",
+                                           "content/sha256:" + digest::sha256_hex(blob)};
+    auto listing = [&] {
+        std::set<std::string> out;
+        for (const auto& sn : {"overlayfs", "native"})
+            for (const auto& d : dir_names(snapshots(sn))) out.insert(std::string(sn) + "/" + d);
+        for (const auto& b : dir_names(content() / "blobs/sha256")) out.insert("content/" + b);
+        for (const auto& i : dir_names(content() / "ingest")) out.insert("content/ingest/" + i);
+        return out;
+    };
+    const auto before = listing();
+
+    const PlanSet p = plan(root());
+    EXPECT_TRUE(p.all_advisory()) << p.process.out.substr(0, 3000);
+    for (const auto& pl : p.doc.at("plans")) {
+        std::string reasons;
+        for (const auto& r : pl.value("advisory_reasons", json::array())) reasons += r.get<std::string>() + "\n";
+        EXPECT_NE(reasons.find("meta.db is locked"), std::string::npos) << pl.value("driver", "") << ": " << reasons;
+    }
+    const auto text = layergc(root(), {"plan"});
+    EXPECT_NE(text.out.find("ADVISORY: a containerd is using this root"), std::string::npos) << text.out;
+
+    const auto refused = layergc(root(), {"apply", "--yes"});
+    EXPECT_EQ(refused.exit_code, e2e::exit_code::refused) << refused.describe() << "\n" << refused.out;
+    // It names the daemon that runs and how to stop it.
+    EXPECT_NE((refused.out + refused.err).find("refusing: containerd is using"), std::string::npos)
+        << refused.out << refused.err;
+    EXPECT_NE((refused.out + refused.err).find("systemctl stop containerd"), std::string::npos) << refused.out << refused.err;
+    EXPECT_EQ(listing(), before) << "apply removed something while containerd ran";
+    for (const auto& t : {"content", "overlayfs", "native"}) {
+        const auto one = layergc(root(), {"--driver", t, "apply", "--yes"});
+        EXPECT_EQ(one.exit_code, e2e::exit_code::refused) << t << ": " << one.describe();
+    }
+    EXPECT_EQ(listing(), before) << "apply --driver removed something while containerd ran";
+    EXPECT_TRUE(cd_->running()) << cd_->log_tail();
+
+    // Stopped: the same leftovers are what the collection removes.
+    cd_->stop();
+    EXPECT_EQ(collect("containerd stopped"), planted);
+    const auto images = read_store(root()).images();
+    EXPECT_EQ(images, (std::set<std::string>{"r/docker.io/t/one:v1", "rn/docker.io/t/one:v1"}));
+    cd_->start();
+    check_images_run(images, {{"rn", "native"}});
+    cd_->stop();
+}
+
+// Unnamed snapshot dirs that a mount uses, here or only in another mount namespace, are kept;
+// once unmounted they are collected.
+TEST_P(ContainerdCollection, MountedOrphansKept) {
+    auto& a = archives();
+    cd_->start();
+    cd_->ctr_ok("m", {"images", "import", a.one().string()});
+    cd_->ctr_ok("mn", {"images", "import", "--snapshotter", "native", a.one().string()});
+    cd_->stop();
+    const StoreView v = read_store(root());
+    const uint64_t seq = v.snapshotters.at("overlayfs").db.sequence, nseq = v.snapshotters.at("native").db.sequence;
+    const fs::path ovl = snapshots("overlayfs"), nat = snapshots("native");
+    auto orphan = [&](const fs::path& dir, const std::string& name) {
+        write_file(dir / name, name + "\n");
+        fs::create_directories(dir.parent_path() / "work");
+        return dir;
+    };
+    const fs::path here = orphan(ovl / std::to_string(seq + 1) / "fs", "here");        // bind, this namespace
+    const fs::path bound = orphan(ovl / std::to_string(seq + 2) / "fs", "bound");      // bind, another one
+    const fs::path lower = orphan(ovl / std::to_string(seq + 3) / "fs", "lower");      // overlay lowerdir, another
+    orphan(ovl / std::to_string(seq + 4) / "fs", "free");                              // not mounted
+    const fs::path nbound = orphan(nat / std::to_string(nseq + 1) / "tree", "nbound"); // bind, another one
+    orphan(nat / std::to_string(nseq + 2) / "tree", "nfree");
+    for (const auto& d : {"mnt-here", "mnt-bound", "mnt-lower", "mnt-nbound", "upper", "owork"})
+        fs::create_directories(work_ / d);
+    ASSERT_EQ(::mount(here.c_str(), (work_ / "mnt-here").c_str(), nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+    host_mounts_.push_back(work_ / "mnt-here");
+    const std::string script =
+        "mount --bind " + bound.string() + " " + (work_ / "mnt-bound").string() + " && mount --bind " +
+        nbound.parent_path().string() + " " + (work_ / "mnt-nbound").string() +
+        " && mount -t overlay overlay -o lowerdir=" + lower.string() + ",upperdir=" + (work_ / "upper").string() +
+        ",workdir=" + (work_ / "owork").string() + " " + (work_ / "mnt-lower").string() + " && cat " +
+        (work_ / "mnt-lower/lower").string() + " > " + (work_ / "ready").string() + " && exec sleep 600";
+    helpers_.emplace_back(std::vector<std::string>{"unshare", "--mount", "--propagation", "private", "sh", "-c", script},
+                          work_ / "helper.log");
+    for (int i = 0; i < 200 && read_file(work_ / "ready") != "lower\n"; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(read_file(work_ / "ready"), "lower\n") << read_file(work_ / "helper.log");
+    // The other namespace's mounts are not visible here.
+    EXPECT_FALSE(fs::exists(work_ / "mnt-bound/bound"));
+
+    const std::set<std::string> mounted = {"overlayfs/" + std::to_string(seq + 1), "overlayfs/" + std::to_string(seq + 2),
+                                           "overlayfs/" + std::to_string(seq + 3), "native/" + std::to_string(nseq + 1)};
+    EXPECT_EQ(collect("with mounted orphans", mounted),
+              (std::set<std::string>{"overlayfs/" + std::to_string(seq + 4), "native/" + std::to_string(nseq + 2)}));
+    EXPECT_EQ(read_file(work_ / "mnt-here/here"), "here\n");
+
+    // Unmounted (the other namespace ends with its last process): collected.
+    helpers_.clear();
+    ASSERT_EQ(::umount2((work_ / "mnt-here").c_str(), 0), 0) << std::strerror(errno);
+    host_mounts_.clear();
+    EXPECT_EQ(collect("after the unmounts"), mounted);
+    const auto images = read_store(root()).images();
+    EXPECT_EQ(images, (std::set<std::string>{"m/docker.io/t/one:v1", "mn/docker.io/t/one:v1"}));
+    cd_->start();
+    check_images_run(images, {{"mn", "native"}});
+    cd_->stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ContainerdCollection,
+                         ::testing::Values(Version{"1.6", "/usr/bin"}, Version{"1.7", trixie_root() / "usr/bin"}),
+                         [](const auto& p) { return p.param.name == "1.6" ? "containerd_1_6" : "containerd_1_7"; });
+
+} // namespace
