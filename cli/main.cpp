@@ -13,7 +13,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -21,6 +23,49 @@
 using namespace layergc::cli;
 
 namespace {
+
+// Every option name the command line knows ("--root", "-v", ...), in the app and its subcommands.
+void option_names(const CLI::App& app, std::vector<std::string>& out) {
+    for (const CLI::Option* o : app.get_options()) {
+        for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+        for (const auto& s : o->get_snames()) out.push_back("-" + s);
+    }
+    for (const CLI::App* sub : app.get_subcommands({})) option_names(*sub, out);
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// A bad command line in layergc's words: the parser's reason with the "layergc: " every other
+// message has, the nearest option for an unknown one, and where the help is.
+std::string usage_failure(const CLI::App& top, const CLI::App* at, const CLI::Error& e) {
+    std::string out = std::string("layergc: ") + e.what();
+    std::vector<std::string> names;
+    option_names(top, names);
+    for (const auto& given : at->remaining()) {
+        if (given.empty() || given[0] != '-') continue;
+        const std::string flag = given.substr(0, given.find('='));
+        std::string best;
+        size_t best_d = 3;  // suggest only what is at most two edits away
+        for (const auto& n : names)
+            if (const size_t d = edit_distance(flag, n); d < best_d) best_d = d, best = n;
+        if (!best.empty()) out += "; did you mean " + best + "?";
+        break;
+    }
+    return out + " (layergc --help, or layergc COMMAND --help)\n";
+}
 
 const char* kDescription =
     "layergc reclaims the disk space Docker leaks in its storage-driver directories (orphaned "
@@ -100,6 +145,7 @@ int main(int argc, char** argv) {
     bool quiet = false, verbose = false, debug = false, dry_run = false;
 
     CLI::App app{kDescription, "layergc"};
+    app.failure_message([&app](const CLI::App* at, const CLI::Error& e) { return usage_failure(app, at, e); });
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("layergc ") + LAYERGC_VERSION);
     app.add_option("--root,--data-root", g.root, "Docker data root (dockerd's --data-root)")

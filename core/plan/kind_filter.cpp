@@ -6,7 +6,9 @@ namespace {
 
 constexpr CandidateKind kAllKinds[] = {CandidateKind::stray_dir,           CandidateKind::unreferenced_layer,
                                        CandidateKind::lost_container_mount, CandidateKind::interrupted_removal,
-                                       CandidateKind::interrupted_write,   CandidateKind::driver_leftover};
+                                       CandidateKind::interrupted_write,   CandidateKind::driver_leftover,
+                                       CandidateKind::unnamed_snapshot,    CandidateKind::unnamed_blob,
+                                       CandidateKind::unnamed_ingest};
 
 } // namespace
 

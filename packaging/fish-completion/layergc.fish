@@ -45,7 +45,7 @@ complete -c layergc -n "not __fish_seen_subcommand_from $commands" -a purge -d '
 complete -c layergc -n '__fish_seen_subcommand_from plan' -s o -l output -r -F -d 'also save the plan as JSON'
 complete -c layergc -n '__fish_seen_subcommand_from plan' -l exit-code -d 'exit 3 when there is something to collect'
 complete -c layergc -n '__fish_seen_subcommand_from plan' -l metrics-file -r -F -d 'write Prometheus metrics to FILE'
-complete -c layergc -n '__fish_seen_subcommand_from plan apply' -l filter -x -a 'kind=stray-dir kind=unreferenced-layer kind=lost-container-mount kind=interrupted-removal kind=interrupted-write kind=driver-leftover' -d 'only candidates of this garbage kind'
+complete -c layergc -n '__fish_seen_subcommand_from plan apply' -l filter -x -a 'kind=stray-dir kind=unreferenced-layer kind=lost-container-mount kind=interrupted-removal kind=interrupted-write kind=driver-leftover kind=unnamed-snapshot kind=unnamed-blob kind=unnamed-ingest' -d 'only candidates of this garbage kind'
 # apply [PLAN_FILE]
 complete -c layergc -n '__fish_seen_subcommand_from apply' -F -d 'saved plan'
 complete -c layergc -n '__fish_seen_subcommand_from apply' -s y -l yes -d 'do not ask'

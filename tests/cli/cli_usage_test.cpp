@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace layergc::testing;
 using nlohmann::json;
@@ -37,6 +40,23 @@ TEST(CliUsage, BadInputIsAUsageErrorAndChangesNothing) {
     std::ofstream(t.path() / "bad.json") << "{\"schema\":\"layergc.plan/v1\",\"root\":\"/elsewhere\",\"driver\":\"overlay2\",\"candidates\":[]}";
     EXPECT_EQ(run_layergc("--root " + root + " apply --yes " + sh_quote((t.path() / "bad.json").string())).exit_code, 2);
     EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
+}
+
+TEST(CliUsage, AnUnknownOptionIsSaidInLayergcsWordsWithTheNearestOne) {
+    for (const auto& [args, nearest] : std::vector<std::pair<std::string, std::string>>{
+             {"--roott /nonexistent plan", "--root"},
+             {"plan --min-agee 1h", "--min-age"},
+             {"apply --yess", "--yes"}}) {
+        const auto r = run_layergc(args);
+        EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+        EXPECT_EQ(r.err.rfind("layergc: ", 0), 0u) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find("did you mean " + nearest + "?"), std::string::npos) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find("--help"), std::string::npos) << args << "\n" << r.err;
+    }
+    // nothing near: no guess
+    const auto far = run_layergc("--zzzzzzzz plan");
+    EXPECT_EQ(far.exit_code, 2) << far.err;
+    EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
 }
 
 TEST(CliUsage, ExitCodeThreeWhenThereIsGarbage) {

@@ -114,7 +114,8 @@ TEST_F(Generated, AnUnknownKindIsAUsageErrorListingTheKinds) {
             const auto r = lgc(cmd + " --filter " + bad + (cmd == "plan" ? "" : audit()));
             EXPECT_EQ(r.exit_code, 2) << cmd << " " << bad << "\n" << r.err;
             for (const char* kind : {"stray-dir", "unreferenced-layer", "lost-container-mount", "interrupted-removal",
-                                     "interrupted-write", "driver-leftover"})
+                                     "interrupted-write", "driver-leftover", "unnamed-snapshot", "unnamed-blob",
+                                     "unnamed-ingest"})
                 EXPECT_NE(r.err.find(kind), std::string::npos) << kind << " not listed:\n" << r.err;
         }
     }
