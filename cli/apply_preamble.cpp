@@ -59,7 +59,11 @@ apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o,
 void ApplyConsole::warn(const std::string& line) { spdlog::warn("{}", line); }
 
 void ApplyConsole::planned(const std::vector<apply::TreeApply>& trees) {
-    if (g_.verbosity < 0) return;  // -q: the one-line result only
+    if (g_.verbosity < 0) {  // -q: the one-line result only, and, before asking, what is asked about
+        if (!o_.yes)
+            for (const auto& t : trees) out_ << plan_result_line(t.plan) << "\n";
+        return;
+    }
     for (size_t i = 0; i < trees.size(); ++i) {
         const plan::Plan& p = trees[i].plan;
         if (tree_set_) render_tree_header(out_, p, i == 0);
