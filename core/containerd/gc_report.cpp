@@ -1,6 +1,7 @@
 #include "core/containerd/gc_report.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <deque>
@@ -164,6 +165,9 @@ std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
     tm.tm_min = m;
     tm.tm_sec = sec;
     const int64_t t = static_cast<int64_t>(::timegm(&tm)) - offset;
+    // Beyond what nanoseconds since 1970 hold (past 2262): unreadable, and so ignored, as an
+    // expiry containerd cannot parse is (the lease then holds, which is the safe reading).
+    if (t > INT64_MAX / 1000000000 - 1 || t < INT64_MIN / 1000000000 + 1) return std::nullopt;
     return t * 1000000000 + frac_ns;
 }
 

@@ -127,6 +127,7 @@ TEST(Rfc3339, AsGoParsesTheExpiryLabel) {
     EXPECT_EQ(parse_rfc3339_ns("1970-01-01T01:00:10+01:00"), int64_t{10} * 1000000000);
     EXPECT_EQ(parse_rfc3339_ns("1970-01-01T00:00:10.5Z"), int64_t{10500000000});
     EXPECT_EQ(parse_rfc3339_ns("2024-02-29T23:59:59Z"), int64_t{1709251199} * 1000000000);
+    EXPECT_FALSE(parse_rfc3339_ns("9999-12-31T23:59:59Z"));  // past what int64 nanoseconds hold
     for (const char* bad : {"", "tomorrow", "2024-02-29 23:59:59Z", "2024-13-01T00:00:00Z", "2024-01-01T00:00:00",
                             "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00Zjunk"})
         EXPECT_FALSE(parse_rfc3339_ns(bad)) << bad;
