@@ -174,7 +174,8 @@ TEST_P(ContainerdRoot, ARunningContainerdKeepsApplyOut) {
     ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
     const auto plan = run_layergc(args() + " plan --format json");
     ASSERT_EQ(plan.exit_code, 0) << plan.err;
-    for (const auto& p : json::parse(plan.out).at("plans")) EXPECT_TRUE(p.at("advisory").get<bool>()) << p.dump();
+    const json set = json::parse(plan.out);  // named: a range-for over a temporary's member dangles
+    for (const auto& p : set.at("plans")) EXPECT_TRUE(p.at("advisory").get<bool>()) << p.dump();
     const auto r = run_layergc(args() + " apply --yes");
     ::close(fd);
     EXPECT_EQ(r.exit_code, 4) << r.out << r.err;

@@ -67,7 +67,11 @@ protected:
         mnt_ = tmp_ / "mnt";
         const std::string img = tmp_ / "fs.img";
         ASSERT_EQ(::mkdir(mnt_.c_str(), 0700), 0);
-        auto mk = run_command("truncate -s 12M " + sh_quote(img) + " && mkfs.ext4 -q -F -m 0 -b 1024 -N 1200 " + sh_quote(img));
+        // No dir_index: a hashed (htree) directory puts each name in the leaf its hash picks, so
+        // whether a rename finds room would depend on the name and on mkfs's random hash seed; a
+        // linear directory has room for a name of a given length in any block or in none.
+        auto mk = run_command("truncate -s 12M " + sh_quote(img) + " && mkfs.ext4 -q -F -m 0 -b 1024 -N 1200 -O ^dir_index " +
+                              sh_quote(img));
         ASSERT_EQ(mk.exit_code, 0) << mk.err;
         auto m = run_command("mount -o loop " + sh_quote(img) + " " + sh_quote(mnt_));
         ASSERT_EQ(m.exit_code, 0) << m.err;
