@@ -5,31 +5,44 @@
 
 #include <layergc/sdk_io.hpp>
 
-
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 
 namespace layergc::docker {
 
 namespace {
-bool dir_nonempty(int root_fd, const std::string& name) {
-    sdk::Fd fd = sdk::open_dir_at(root_fd, name);
-    if (!fd) return false;
-    std::vector<sdk::DirEntry> entries;
-    if (!sdk::list_dir(fd.get(), entries)) return true;  // unreadable: assume it holds something
-    for (const auto& e : entries) {
-        // An overlay2 home with only its l/ dir and the quota device holds no layers.
-        if (e.name == "backingFsBlockDev") continue;
-        if (e.name == "l" || e.name == "layers" || e.name == "diff" || e.name == "mnt" ||
-            e.name == "dir" || e.name == "subvolumes" || e.name == "quotas" || e.name == "graph") {
-            sdk::Fd sub = sdk::open_dir_at(fd.get(), e.name);
-            std::vector<sdk::DirEntry> inner;
-            if (sub && sdk::list_dir(sub.get(), inner) && inner.empty()) continue;
-        }
+// dockerd's own reading of a home (daemon/graphdriver/driver.go, scanPriorDrivers and isEmptyDir,
+// the same from 20.10 to 29): the path is stat'ed and opened following symlinks, and it counts
+// as a prior driver's home unless reading one name from it says end of directory; a home that
+// cannot be opened or read counts too. Any entry counts (overlay2's l/ and backingFsBlockDev,
+// an empty diff/): whether the entries are layers is the plugin's probe() to say (`layergc
+// drivers`), not dockerd's, and auto-detection follows dockerd.
+bool dockerd_sees_prior_home(int root_fd, const std::string& name) {
+    struct stat st{};
+    if (::fstatat(root_fd, name.c_str(), &st, 0) != 0) return false;  // os.Stat failed: no home
+    const int fd = ::openat(root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return true;  // os.Open failed: "assumes the directory is not empty"
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        ::close(fd);
         return true;
     }
-    return false;
+    bool any = false;
+    errno = 0;
+    while (const dirent* e = ::readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        any = true;
+        break;
+    }
+    const bool read_failed = !any && errno != 0;
+    ::closedir(d);
+    return any || read_failed;
 }
 } // namespace
 
@@ -38,10 +51,12 @@ std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name)
     sdk::Fd image = sdk::open_dir_at(root_fd, "image");
     DriverTree t;
     t.name = name;
-    t.home_nonempty = dir_nonempty(root_fd, name);
+    t.home_nonempty = dockerd_sees_prior_home(root_fd, name);
     const bool home_exists = static_cast<bool>(sdk::open_dir_at(root_fd, name));
     t.has_image_dir = image && static_cast<bool>(sdk::open_dir_at(image.get(), name));
-    if (home_exists || t.has_image_dir) return t;
+    // A home dockerd sees through a symlink is a tree too: it is the prior driver's for dockerd,
+    // and opening it (O_NOFOLLOW) then refuses it by name.
+    if (home_exists || t.has_image_dir || t.home_nonempty) return t;
     return std::nullopt;
 }
 

@@ -12,6 +12,9 @@ namespace layergc::docker {
 
 struct DriverTree {
     std::string name;          // Docker's driver name = its home directory under the root
+    // dockerd's reading (scanPriorDrivers): the home exists, following symlinks, and is not an
+    // empty directory; one it cannot open or read counts. Any entry counts: whether they are
+    // layers is the driver plugin's probe() to say.
     bool home_nonempty = false;
     bool has_image_dir = false;  // image/<name>/ exists
 };
