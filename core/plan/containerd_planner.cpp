@@ -122,7 +122,8 @@ public:
                 p.advice.push_back({"containerd-lease-expired", subject,
                                     "lease " + h.lease + " in namespace " + h.ns + " expired (" + h.expires +
                                         "); what only it held (" + what + ") goes at containerd's next GC, which runs "
-                                        "only after something is deleted: deleting the lease starts it",
+                                        "about 100 ms after containerd starts and, while it runs, after a deletion: "
+                                        "starting containerd is enough; while it runs, deleting the lease starts it",
                                     {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, report.unreachable)});
             } else {
                 p.advice.push_back({"containerd-lease-holds", subject,
@@ -140,7 +141,8 @@ public:
             for (const auto& r : set) commands.push_back(cd::ctr_remove_command(r));
             p.advice.push_back({"containerd-gc-collectable", ns,
                                 "namespace " + ns + " has " + describe(set) + " that nothing references: containerd's "
-                                "next GC removes them (it runs after the next deletion); or remove them now",
+                                "next GC removes them (about 100 ms after containerd starts, and after the next "
+                                "deletion while it runs): starting containerd is enough; while it runs, remove them now",
                                 std::move(commands), bytes_of(set, report.unreachable)});
         }
     }

@@ -16,6 +16,11 @@
 //   RunningContainerdRefuses  apply exits 4 and removes nothing; plan says advisory.
 //   MountedOrphansKept     unnamed snapshot dirs mounted in this namespace (bind) or only in
 //                          another one (bind, overlay lowerdir) are kept, unmounted ones removed.
+//   AdviceFreesWhatItSays  the plan's `advice` (what containerd's own GC would free, with ctr
+//                          commands) on a root with an expired lease, a lease that alone holds a
+//                          snapshot, a removed image and unreferenced content and snapshots: the
+//                          commands, run as printed on the real containerd, free at least the bytes
+//                          the report says, and a second plan has no advice left.
 //
 // Needs root, containerd (Debian 12's package, and the Debian 13 root of tests/e2e/docker_rootfs.sh
 // for 1.7), runc, python3, /bin/busybox. A missing containerd fails, never skips.
@@ -33,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -761,6 +767,247 @@ TEST_P(ContainerdCollection, MountedOrphansKept) {
     cd_->start();
     check_images_run(images, {{"mn", "native"}});
     cd_->stop();
+}
+
+// Block usage (st_blocks, as layergc measures) of everything under `dir`, hard links once.
+uint64_t usage_of(const fs::path& dir) {
+    uint64_t total = 0;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    std::error_code ec;
+    auto add = [&](const fs::path& p) {
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) == 0 && seen.insert({st.st_dev, st.st_ino}).second)
+            total += static_cast<uint64_t>(st.st_blocks) * 512;
+    };
+    add(dir);
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        add(it->path());
+    return total;
+}
+
+// A ctr listing's first column (its header line skipped).
+std::set<std::string> first_column(const std::string& table) {
+    std::set<std::string> out;
+    std::istringstream in(table);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string key;
+        if (f >> key) out.insert(key);
+    }
+    return out;
+}
+
+// Polls `done` every 100 ms for up to `timeout`.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(100ms);
+    }
+    return true;
+}
+
+// What containerd's own GC would free, as the plan's `advice` says it, run through the ctr
+// commands it prints, on the real containerd. The situations, all made through ctr:
+//  - `ctr images mount --rw` twice, each left mounted nowhere (umount without `ctr images
+//    unmount`): a lease per mount (24 h expiry, its ID the target path) that alone holds an
+//    active snapshot with data written in it. The first one's expiry is then moved to the past
+//    (below): containerd-lease-expired; the second stays: containerd-lease-holds;
+//  - `ctr images rm` of an image whose layers the other image does not share, a blob put with
+//    `ctr content ingest` and no label, a `ctr snapshots prepare` whose containerd.io/gc.root label
+//    `ctr snapshots label` then removed: containerd-gc-collectable.
+// containerd collects a deletion's garbage within milliseconds; for the setup its GC scheduler
+// gets a pause_threshold so small that after its start-up collection the next one is hours away,
+// which leaves what a stop right after the deletions would leave. It runs with the defaults after.
+TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
+    auto& a = archives();
+    const std::string ns = "adv";
+    cd_->set_extra_config("[plugins.\"io.containerd.gc.v1.scheduler\"]\n  pause_threshold = 0.0000001\n");
+    cd_->start();
+    std::this_thread::sleep_for(500ms);  // the start-up collection, 100 ms after start
+    cd_->ctr_ok(ns, {"images", "import", a.one().string()});
+    cd_->ctr_ok(ns, {"images", "import", a.two().string()});
+    const std::string m1 = (work_ / "m1").string(), m2 = (work_ / "m2").string();
+    auto mount_and_write = [&](const std::string& target, size_t bytes) {
+        fs::create_directories(target);
+        cd_->ctr_ok(ns, {"images", "mount", "--rw", "docker.io/t/one:v1", target});
+        std::string data(bytes, '\0');
+        for (size_t i = 0; i < bytes; ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+        write_file(fs::path(target) / "data", data);
+        ASSERT_EQ(::umount2(target.c_str(), 0), 0) << target << ": " << std::strerror(errno);
+    };
+    mount_and_write(m1, 300000);
+    std::this_thread::sleep_for(1100ms);  // the two leases' expiry labels differ (RFC 3339, seconds)
+    mount_and_write(m2, 200000);
+    const auto images_before = first_column(cd_->ctr_ok(ns, {"images", "ls"}));
+    cd_->ctr_ok(ns, {"images", "rm", "docker.io/t/two:v1"});
+    const std::string blob = "a blob put by ctr content ingest, with no label\n";
+    const std::string blob_digest = "sha256:" + digest::sha256_hex(blob);
+    {
+        e2e::ProcessOptions o;
+        o.stdin_data = blob;
+        const auto r = e2e::run_process(cd_->ctr_argv(ns, {"content", "ingest", "--expected-digest", blob_digest,
+                                                           "--expected-size", std::to_string(blob.size()), "loose"}),
+                                        o);
+        ASSERT_TRUE(r.ok()) << r.describe();
+    }
+    cd_->ctr_ok(ns, {"snapshots", "prepare", "loose-snap"});
+    write_file(container_snapshot_dir(ns, "loose-snap", "") / "loose-data", std::string(100000, 'l'));
+    cd_->ctr_ok(ns, {"snapshots", "label", "loose-snap", "containerd.io/gc.root="});
+    // The listings as the setup leaves them, and m1's expiry.
+    const auto leases0 = first_column(cd_->ctr_ok(ns, {"leases", "ls"}));
+    const auto snaps0 = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
+    const auto blobs0 = first_column("\n" + cd_->ctr_ok(ns, {"content", "ls", "-q"}));
+    std::string expiry;
+    {
+        std::smatch m;
+        const std::string ls = cd_->ctr_ok(ns, {"leases", "ls"});
+        ASSERT_TRUE(std::regex_search(ls, m, std::regex(m1 + " \\S+ .*containerd\\.io/gc\\.expire=([0-9TZ:-]{20})")))
+            << ls;
+        expiry = m[1].str();
+    }
+    ASSERT_EQ(leases0, (std::set<std::string>{m1, m2}));
+    ASSERT_TRUE(snaps0.count("loose-snap") && snaps0.count(m1) && snaps0.count(m2)) << join(snaps0);
+    ASSERT_TRUE(blobs0.count(blob_digest)) << join(blobs0);
+    cd_->stop();
+    // 24 hours passing, with containerd stopped: ctr cannot set an expiry in the past on a lease
+    // that holds something (`leases create` attaches nothing; `images mount` makes its lease with
+    // 24 h), and containerd reads the wall clock (Go reads CLOCK_REALTIME through the vDSO; a time
+    // namespace does not move it). So m1's expiry value is rewritten in meta.db, in place and the
+    // same length (bbolt keeps no checksum of a leaf page): the lease reads as expired.
+    {
+        const fs::path db = root() / "io.containerd.metadata.v1.bolt/meta.db";
+        std::string bytes = read_file(db);
+        const auto at = bytes.find(expiry);
+        ASSERT_NE(at, std::string::npos);
+        ASSERT_EQ(bytes.find(expiry, at + 1), std::string::npos) << "the expiry " << expiry << " is not unique";
+        bytes.replace(at, expiry.size(), "2000-01-01T00:00:00Z");
+        std::ofstream(db, std::ios::binary | std::ios::trunc) << bytes;
+    }
+
+    // The report.
+    const PlanSet p = plan(root());
+    EXPECT_EQ(p.problems("blocking"), std::vector<std::string>{}) << lines(p.problems("blocking"));
+    std::map<std::string, uint64_t> reported;               // tree -> bytes of every advice item
+    std::map<std::string, std::map<std::string, json>> by;  // tree -> code -> item
+    std::vector<std::string> commands;                      // each distinct command, in the report's order
+    for (const auto& pl : p.doc.at("plans")) {
+        const std::string tree = PlanSet::tree_of(pl.at("driver").get<std::string>());
+        for (const auto& adv : pl.value("advice", json::array())) {
+            reported[tree] += adv.at("bytes").get<uint64_t>();
+            EXPECT_FALSE(by[tree].count(adv.at("code").get<std::string>())) << tree << ": " << adv.dump();
+            by[tree][adv.at("code").get<std::string>()] = adv;
+            for (const auto& c : adv.at("commands"))
+                if (std::find(commands.begin(), commands.end(), c.get<std::string>()) == commands.end())
+                    commands.push_back(c.get<std::string>());
+        }
+    }
+    for (const auto& tree : {"content", "overlayfs", "native"}) {
+        SCOPED_TRACE(tree);
+        ASSERT_EQ(by[tree].size(), 3u) << p.process.out.substr(0, 4000);
+        const json& expired = by[tree]["containerd-lease-expired"];
+        const json& holds = by[tree]["containerd-lease-holds"];
+        const json& loose = by[tree]["containerd-gc-collectable"];
+        EXPECT_EQ(expired.value("subject", ""), ns + "/" + m1);
+        EXPECT_EQ(expired.at("commands"), json::array({"ctr -n adv leases delete '" + m1 + "'"}));
+        EXPECT_EQ(holds.value("subject", ""), ns + "/" + m2);
+        EXPECT_EQ(holds.at("commands"), json::array({"ctr -n adv leases delete '" + m2 + "'"}));
+        EXPECT_EQ(loose.value("subject", ""), ns);
+    }
+    // The unreferenced: the ingested blob, loose-snap, and what image two alone had.
+    std::set<std::string> advised_blobs, advised_snaps;
+    for (const auto& c : by["overlayfs"]["containerd-gc-collectable"].at("commands")) {
+        std::smatch m;
+        const std::string s = c.get<std::string>();
+        if (std::regex_match(s, m, std::regex("ctr -n adv content rm (sha256:[0-9a-f]{64})")))
+            advised_blobs.insert(m[1].str());
+        else if (std::regex_match(s, m, std::regex("ctr -n adv snapshots --snapshotter overlayfs rm '([^']+)'")))
+            advised_snaps.insert(m[1].str());
+        else
+            ADD_FAILURE() << "an unexpected command: " << s;
+    }
+    EXPECT_TRUE(advised_blobs.count(blob_digest)) << join(advised_blobs);
+    EXPECT_TRUE(advised_snaps.count("loose-snap")) << join(advised_snaps);
+    EXPECT_GE(advised_blobs.size(), 4u) << "two's manifest, config and own layers: " << join(advised_blobs);
+    EXPECT_GE(advised_snaps.size(), 2u) << join(advised_snaps);
+    // What each frees in its tree: the data written (m1 300000, m2 200000, loose-snap 100000
+    // bytes) and image two's blobs and snapshots; nothing in native.
+    EXPECT_GE(by["overlayfs"]["containerd-lease-expired"].at("bytes").get<uint64_t>(), 300000u);
+    EXPECT_GE(by["overlayfs"]["containerd-lease-holds"].at("bytes").get<uint64_t>(), 200000u);
+    EXPECT_GT(by["overlayfs"]["containerd-gc-collectable"].at("bytes").get<uint64_t>(), 100000u);
+    EXPECT_GT(by["content"]["containerd-gc-collectable"].at("bytes").get<uint64_t>(), 0u);
+    EXPECT_EQ(by["content"]["containerd-lease-expired"].at("bytes").get<uint64_t>(), 0u);
+    EXPECT_EQ(reported["native"], 0u);
+    const fs::path blobs_dir = content() / "blobs", ovl_dir = snapshots("overlayfs");
+    const uint64_t content_before = usage_of(blobs_dir), ovl_before = usage_of(ovl_dir);
+
+    // containerd again, with its default GC: its start-up collection (100 ms after start) frees
+    // the expired lease and everything unreferenced before any command runs.
+    cd_->set_extra_config("");
+    cd_->start();
+    EXPECT_TRUE(eventually([&] {
+        const auto l = first_column(cd_->ctr_ok(ns, {"leases", "ls"}));
+        const auto s = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
+        return !l.count(m1) && !s.count(m1) && !s.count("loose-snap");
+    })) << "containerd's start-up GC left the expired lease or loose-snap";
+    // Each command as the report prints it, through sh. The report names the namespace, not the
+    // address: ctr reads CONTAINERD_ADDRESS, which gives this fixture's socket, and PATH finds this
+    // version's ctr. Commands for what the start freed already may say "not found" (and only that).
+    fs::create_directories(work_ / "ctr-path");
+    fs::create_symlink(cd_->version().bin / "ctr", work_ / "ctr-path/ctr");
+    e2e::ProcessOptions o;
+    o.timeout = 60s;
+    o.env = {"PATH=" + (work_ / "ctr-path").string() + ":/usr/sbin:/usr/bin:/sbin:/bin",
+             "CONTAINERD_ADDRESS=" + cd_->socket().string()};
+    const std::string holds_command = "ctr -n adv leases delete '" + m2 + "'";
+    std::ostringstream ran;
+    for (const auto& c : commands) {
+        const auto r = e2e::run_process({"/bin/sh", "-c", c}, o);
+        const bool not_found = r.err.find("not found") != std::string::npos;
+        ran << "    " << c << ": " << (r.ok() ? "ok" : not_found ? "not found (freed at start)" : r.describe()) << "\n";
+        if (c == holds_command)
+            EXPECT_TRUE(r.ok()) << c << ": " << r.describe() << "\n" << cd_->log_tail();
+        else
+            EXPECT_TRUE(r.ok() || not_found) << c << ": " << r.describe();
+    }
+    // `leases delete` is a deletion: containerd's GC follows within milliseconds and its
+    // snapshotter cleanup removes the dirs; wait until every snapshot dir is one ctr lists.
+    EXPECT_TRUE(eventually([&] {
+        const auto s = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
+        return !s.count(m2) && dir_names(ovl_dir).size() == s.size();
+    })) << "the snapshots of lease " << m2 << " stay:\n" << cd_->ctr_ok(ns, {"snapshots", "ls"});
+    const auto leases1 = first_column(cd_->ctr_ok(ns, {"leases", "ls"}));
+    const auto snaps1 = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
+    const auto blobs1 = first_column("\n" + cd_->ctr_ok(ns, {"content", "ls", "-q"}));
+    cd_->stop();
+    // Gone from ctr's listings: exactly what the report named (the leases, their snapshots, and
+    // the unreferenced blobs and snapshots), nothing else.
+    EXPECT_EQ(leases1, std::set<std::string>{});
+    std::set<std::string> snaps_named = advised_snaps;
+    snaps_named.insert({m1, m2});
+    EXPECT_EQ(minus(snaps0, snaps1), snaps_named);
+    EXPECT_EQ(minus(blobs0, blobs1), advised_blobs);
+    // The bytes: at least what the report said, per tree (it counts blobs and snapshot dirs only).
+    const uint64_t content_freed = content_before - usage_of(blobs_dir), ovl_freed = ovl_before - usage_of(ovl_dir);
+    EXPECT_GE(content_freed, reported["content"]);
+    EXPECT_GE(ovl_freed, reported["overlayfs"]);
+    std::cerr << "containerd " << GetParam().name << " advice: content reported " << reported["content"]
+              << " B, freed " << content_freed << " B; overlayfs reported " << reported["overlayfs"] << " B, freed "
+              << ovl_freed << " B\n" << ran.str();
+
+    // The images left are whole and run; a second plan has no advice and nothing to collect.
+    const StoreView v = read_store(root());
+    EXPECT_EQ(v.images(), (std::set<std::string>{ns + "/docker.io/t/one:v1"}));
+    EXPECT_EQ(images_before.size(), 2u) << join(images_before);
+    cd_->start();
+    check_images_run(v.images(), {});
+    cd_->stop();
+    const PlanSet again = plan(root());
+    for (const auto& pl : again.doc.at("plans"))
+        EXPECT_EQ(pl.value("advice", json::array()), json::array()) << pl.at("driver");
+    EXPECT_EQ(again.candidates(), std::set<std::string>{});
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ContainerdCollection,

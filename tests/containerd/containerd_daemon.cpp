@@ -146,6 +146,10 @@ Containerd::Containerd(Version v, fs::path work) : v_(std::move(v)), work_(std::
         fs::remove(work_ / "bin" / name, ec);
         fs::create_symlink(target, work_ / "bin" / name);
     }
+    write_config();
+}
+
+void Containerd::write_config() {
     std::ofstream(work_ / "config.toml") << "version = 2\n"
                                          << "root = \"" << root().string() << "\"\n"
                                          << "state = \"" << (work_ / "state").string() << "\"\n"
@@ -153,7 +157,13 @@ Containerd::Containerd(Version v, fs::path work) : v_(std::move(v)), work_(std::
                                          << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
                                          << "[grpc]\n  address = \"" << socket().string() << "\"\n"
                                          << "[ttrpc]\n  address = \"" << socket().string() << ".ttrpc\"\n"
-                                         << "[debug]\n  address = \"" << (work_ / "debug.sock").string() << "\"\n";
+                                         << "[debug]\n  address = \"" << (work_ / "debug.sock").string() << "\"\n"
+                                         << extra_config_;
+}
+
+void Containerd::set_extra_config(const std::string& toml) {
+    extra_config_ = toml;
+    write_config();
 }
 
 Containerd::~Containerd() {

@@ -80,6 +80,9 @@ public:
     void kill9();
     bool running();
     pid_t pid() const { return daemon_.pid(); }
+    // TOML appended to config.toml from the next start on ("" for none): e.g. a GC scheduler
+    // that does not collect during a scenario's setup.
+    void set_extra_config(const std::string& toml);
 
     // Polls `fired` every ~200 us until it is true, then SIGKILLs containerd at once. Gives up
     // (false, containerd left running) 5 s after `client` ended (what it started may go on in
@@ -106,8 +109,11 @@ public:
     std::string log_tail(size_t bytes = 3000) const;
 
 private:
+    void write_config();
+
     Version v_;
     fs::path work_;
+    std::string extra_config_;
     Background daemon_;
     int starts_ = 0;
 };
