@@ -224,7 +224,7 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
         << p.stats.containers << " containers, " << p.stats.driver_entries << " driver dirs ("
         << p.stats.live_dirs << " live)\n";
     if (p.advisory) {
-        const bool containerd = p.driver.rfind("io.containerd.", 0) == 0;  // a containerd root's trees
+        const bool containerd = p.store == plan::Store::containerd;
         out << "\n  " << st.severity(Severity::warning, "ADVISORY") << ": a "
             << (containerd ? "containerd" : "dockerd")
             << " is using this root; this plan may already be out of date and `apply` will refuse to run:\n";

@@ -5,7 +5,9 @@
 
 #include "core/model/driver_scan.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,33 @@ enum class GarbageKind {
     unnamed_blob,          // content blobs/<alg>/<hex> no namespace of meta.db names
     unnamed_ingest,        // content ingest/<dir> no ingest of meta.db is written to
 };
+
+// Every kind with its name in plans, metrics and --filter, in the order they are listed: the one
+// table of kinds (a kind added above and not here fails the static_assert below).
+struct GarbageKindName {
+    GarbageKind kind;
+    const char* name;
+};
+inline constexpr GarbageKindName kGarbageKinds[] = {
+    {GarbageKind::stray_dir, "stray-dir"},
+    {GarbageKind::unreferenced_layer, "unreferenced-layer"},
+    {GarbageKind::lost_container_mount, "lost-container-mount"},
+    {GarbageKind::interrupted_removal, "interrupted-removal"},
+    {GarbageKind::interrupted_write, "interrupted-write"},
+    {GarbageKind::driver_leftover, "driver-leftover"},
+    {GarbageKind::unnamed_snapshot, "unnamed-snapshot"},
+    {GarbageKind::unnamed_blob, "unnamed-blob"},
+    {GarbageKind::unnamed_ingest, "unnamed-ingest"},
+};
+static_assert(std::size(kGarbageKinds) == static_cast<size_t>(GarbageKind::unnamed_ingest) + 1,
+              "every GarbageKind has a row in kGarbageKinds");
+static_assert(
+    [] {
+        for (size_t i = 0; i < std::size(kGarbageKinds); ++i)
+            if (static_cast<size_t>(kGarbageKinds[i].kind) != i) return false;
+        return true;
+    }(),
+    "kGarbageKinds lists the kinds in their enum's order");
 
 // The metadata record a piece of garbage removes after its driver paths (DESIGN §1.6).
 enum class RecordKind {

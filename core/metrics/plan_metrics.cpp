@@ -17,13 +17,6 @@ using prometheus::MetricType;
 
 namespace {
 
-constexpr plan::CandidateKind kAllKinds[] = {
-    plan::CandidateKind::stray_dir,           plan::CandidateKind::unreferenced_layer,
-    plan::CandidateKind::lost_container_mount, plan::CandidateKind::interrupted_removal,
-    plan::CandidateKind::interrupted_write,   plan::CandidateKind::driver_leftover,
-    plan::CandidateKind::unnamed_snapshot,    plan::CandidateKind::unnamed_blob,
-    plan::CandidateKind::unnamed_ingest,
-};
 constexpr Severity kAllSeverities[] = {Severity::info, Severity::warning, Severity::blocking};
 
 class FamilyList {
@@ -75,7 +68,7 @@ std::string plan_metrics_text(const plan::Plan* p, const RunInfo& run) {
               p->advisory ? 1 : 0);
 
     std::map<plan::CandidateKind, std::pair<uint64_t, uint64_t>> by_kind;  // count, bytes
-    for (auto k : kAllKinds) by_kind[k] = {0, 0};
+    for (const auto& k : plan::kCandidateKinds) by_kind[k.kind] = {0, 0};
     for (const auto& c : p->candidates) {
         by_kind[c.kind].first += 1;
         by_kind[c.kind].second += c.bytes;

@@ -2,19 +2,9 @@
 
 namespace layergc::plan {
 
-namespace {
-
-constexpr CandidateKind kAllKinds[] = {CandidateKind::stray_dir,           CandidateKind::unreferenced_layer,
-                                       CandidateKind::lost_container_mount, CandidateKind::interrupted_removal,
-                                       CandidateKind::interrupted_write,   CandidateKind::driver_leftover,
-                                       CandidateKind::unnamed_snapshot,    CandidateKind::unnamed_blob,
-                                       CandidateKind::unnamed_ingest};
-
-} // namespace
-
 std::string kind_names() {
     std::string out;
-    for (auto k : kAllKinds) out += (out.empty() ? "" : ", ") + std::string(to_string(k));
+    for (const auto& k : kCandidateKinds) out += (out.empty() ? "" : ", ") + std::string(k.name);
     return out;
 }
 

@@ -19,8 +19,9 @@
 
 namespace layergc::plan {
 
-// The kinds are gc's (core/gc/garbage.hpp); their names ("stray-dir", ...) are the plan's.
+// The kinds are gc's (core/gc/garbage.hpp), with their names ("stray-dir", ...) in one table.
 using CandidateKind = gc::GarbageKind;
+inline constexpr const auto& kCandidateKinds = gc::kGarbageKinds;  // every kind, in listing order
 const char* to_string(CandidateKind k);  // "stray-dir", ...
 std::optional<CandidateKind> kind_from_string(const std::string& s);
 
@@ -83,8 +84,14 @@ struct Stats {
            live_dirs = 0, live_layers = 0;
 };
 
+// Whose store a root is: Docker's (image/<driver>/ and a graph driver's home) or containerd's
+// (io.containerd.metadata.v1.bolt/meta.db, its snapshotters and content store).
+enum class Store { docker, containerd };
+const char* to_string(Store s);  // "docker", "containerd"
+
 struct Plan {
     std::string schema = "layergc.plan/v1";
+    Store store = Store::docker;  // whose store the tree belongs to
     std::string root;         // canonical data root
     std::string driver;
     std::string driver_home;  // canonical <root>/<driver>

@@ -12,18 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-struct KindName { CandidateKind kind; const char* name; };
-constexpr KindName kKinds[] = {
-    {CandidateKind::stray_dir, "stray-dir"},
-    {CandidateKind::unreferenced_layer, "unreferenced-layer"},
-    {CandidateKind::lost_container_mount, "lost-container-mount"},
-    {CandidateKind::interrupted_removal, "interrupted-removal"},
-    {CandidateKind::interrupted_write, "interrupted-write"},
-    {CandidateKind::driver_leftover, "driver-leftover"},
-    {CandidateKind::unnamed_snapshot, "unnamed-snapshot"},
-    {CandidateKind::unnamed_blob, "unnamed-blob"},
-    {CandidateKind::unnamed_ingest, "unnamed-ingest"},
-};
 struct RecordName { RecordKind kind; const char* name; };
 constexpr RecordName kRecords[] = {
     {RecordKind::none, "none"}, {RecordKind::layer, "layer"}, {RecordKind::removing, "removing"},
@@ -67,15 +55,17 @@ std::string join(const std::string& a, const std::string& b) {
 } // namespace
 
 const char* to_string(CandidateKind k) {
-    for (const auto& e : kKinds)
+    for (const auto& e : kCandidateKinds)
         if (e.kind == k) return e.name;
     return "unknown";
 }
 std::optional<CandidateKind> kind_from_string(const std::string& s) {
-    for (const auto& e : kKinds)
+    for (const auto& e : kCandidateKinds)
         if (s == e.name) return e.kind;
     return std::nullopt;
 }
+const char* to_string(Store s) { return s == Store::containerd ? "containerd" : "docker"; }
+
 const char* to_string(RecordKind k) {
     for (const auto& e : kRecords)
         if (e.kind == k) return e.name;
@@ -110,6 +100,7 @@ json to_json(const Plan& p) {
     doc["schema"] = p.schema;
     doc["layergc_version"] = p.layergc_version;
     doc["generated_at"] = p.generated_at;
+    doc["store"] = to_string(p.store);
     doc["root"] = p.root;
     doc["driver"] = p.driver;
     doc["driver_home"] = p.driver_home;
@@ -201,6 +192,11 @@ Result<Plan> plan_from_json(const json& doc) {
         p.schema = doc.at("schema").get<std::string>();
         if (p.schema != "layergc.plan/v1")
             return make_error("the plan file's schema is \"" + p.schema + "\", not layergc.plan/v1");
+        // "store" came with containerd's store; a plan without it is a Docker root's.
+        const std::string store = doc.value("store", "docker");
+        if (store != "docker" && store != "containerd")
+            return make_error("the plan file's store is \"" + store + "\", neither docker nor containerd");
+        p.store = store == "containerd" ? Store::containerd : Store::docker;
         p.root = doc.at("root").get<std::string>();
         p.driver = doc.at("driver").get<std::string>();
         p.driver_home = doc.value("driver_home", "");

@@ -21,6 +21,7 @@ std::string now_rfc3339() {
 
 Plan empty_plan(const Session& s) {
     Plan p;
+    p.store = s.store;
     p.root = s.root.string();
     p.driver = s.driver;
     p.driver_home = s.home.string();

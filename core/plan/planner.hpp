@@ -40,10 +40,6 @@ struct PlanRequest {
     std::function<void(const TreeReading&)> on_marked;  // given: called once, after the mark
 };
 
-// Whose store a root is: Docker's (image/<driver>/ and a graph driver's home) or containerd's
-// (io.containerd.metadata.v1.bolt/meta.db, its snapshotters and content store).
-enum class Store { docker, containerd };
-
 // An opened data root with its driver tree and plugin. For containerd the trees are its content
 // store (`content`, no plugin: core reads it) and each snapshotter's home (`overlayfs`, `native`,
 // with a plugin); `driver` is the tree's directory below the root either way.

@@ -161,6 +161,7 @@ std::map<std::pair<std::string, std::string>, Scenario> scenarios() {
     s[{"check", "ok"}] = simple("clean", "check");
     s[{"check", "usage-error"}] = simple("garbage", "--driver all check");
     s[{"check", "problems"}] = simple("blocking", "check");
+    s[{"check", "unreadable-root"}] = simple("garbage", "check", kNobody);
 
     s[{"drivers", "ok"}] = simple("garbage", "drivers");
     s[{"drivers", "usage-error"}] = simple("garbage", "drivers --no-such-flag");
@@ -190,7 +191,30 @@ std::map<std::pair<std::string, std::string>, Scenario> scenarios() {
         return r;
     };
 
+    // An immutable file (chattr +i) in what is taken away: the kernel refuses, the command says
+    // so and exits 1; the flag is cleared after, wherever the run was moved to.
+    auto with_an_immutable = [=](std::string args, bool whole_dir) {
+        return [=](const Roots& roots, const std::string& fmt) {
+            const Case c = quarantined(roots);
+            const fs::path q = c.dir->path() / "root/layergc-quarantine";
+            fs::path target;
+            for (const auto& run : fs::directory_iterator(q))
+                for (const auto& tree : fs::directory_iterator(run.path()))
+                    if (tree.is_directory())
+                        for (const auto& e : fs::directory_iterator(tree.path()))
+                            if (e.is_directory() && target.empty()) target = whole_dir ? tree.path() : e.path() / "lower";
+            EXPECT_FALSE(target.empty()) << "nothing quarantined";
+            EXPECT_EQ(run_command("chattr +i " + sh_quote(target.string())).exit_code, 0);
+            auto r = lgc(c, args + c.audit(), fmt);
+            run_command("chattr -R -i " + sh_quote(q.string()) + " 2>/dev/null");
+            return r;
+        };
+    };
+    // restore renames out of the run's tree dir: an immutable dir refuses every rename.
+    s[{"restore", "failure"}] = with_an_immutable("restore --all", true);
+
     s[{"purge", "ok"}] = audited("garbage", "purge --yes", true);
+    s[{"purge", "failure"}] = with_an_immutable("purge --yes", false);
     s[{"purge", "nothing-to-do"}] = audited("garbage", "purge --yes");
     s[{"purge", "usage-error"}] = simple("garbage", "purge --older-than 10 --yes");
     s[{"purge", "read-only-root"}] = [=](const Roots& roots, const std::string& fmt) {

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 using namespace layergc;
 using namespace layergc::plan;
 
@@ -135,4 +138,37 @@ TEST(Gates, SavedPlanAgreementDropsWhatChanged) {
     auto b = apply::agree(empty_fresh, saved);
     EXPECT_TRUE(b.agreed.empty());
     EXPECT_NE(b.dropped[0].find("no longer garbage"), std::string::npos);
+}
+
+// Whose store a plan is says itself (`store`), never guessed from the tree's name; a plan saved
+// without it is a Docker root's, and a value that is neither is refused.
+TEST(PlanJson, TheStoreIsWrittenReadAndChecked) {
+    Plan p = sample();
+    EXPECT_EQ(to_json(p).at("store"), "docker");
+    p.store = Store::containerd;
+    p.driver = "io.containerd.content.v1.content";
+    auto back = plan_from_json_text(to_json_text(p));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->store, Store::containerd);
+
+    auto doc = to_json(sample());
+    doc.erase("store");
+    back = plan_from_json(doc);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->store, Store::docker);
+
+    doc["store"] = "podman";
+    EXPECT_FALSE(plan_from_json(doc).ok());
+}
+
+// One table of kinds serves the plan's names, --filter and the metrics: every kind has a name
+// that reads back as itself.
+TEST(PlanJson, EveryKindHasOneNameThatReadsBack) {
+    std::set<std::string> names;
+    for (const auto& k : kCandidateKinds) {
+        EXPECT_TRUE(names.insert(k.name).second) << k.name;
+        EXPECT_EQ(std::string(to_string(k.kind)), k.name);
+        EXPECT_EQ(kind_from_string(k.name), k.kind);
+    }
+    EXPECT_EQ(names.size(), 9u);
 }
