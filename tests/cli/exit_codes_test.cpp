@@ -159,7 +159,7 @@ std::map<std::pair<std::string, std::string>, Scenario> scenarios() {
     };
 
     s[{"check", "ok"}] = simple("clean", "check");
-    s[{"check", "usage-error"}] = simple("garbage", "--driver all check");
+    s[{"check", "usage-error"}] = simple("garbage", "--driver nosuch check");
     s[{"check", "problems"}] = simple("blocking", "check");
     s[{"check", "unreadable-root"}] = simple("garbage", "check", kNobody);
 

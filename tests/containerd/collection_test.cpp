@@ -147,6 +147,31 @@ TEST_P(ContainerdRoot, PlansExactlyWhatNoDatabaseNames) {
     (void)kept;
 }
 
+// check works on a containerd root as plan does: by default every tree, each reported.
+TEST_P(ContainerdRoot, CheckReadsEveryTreeByDefault) {
+    plant_leftovers();
+    const auto plan = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const json set = json::parse(plan.out);
+    const auto r = run_layergc(args() + " check --format json");
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 5) << r.err;
+    const json doc = json::parse(r.out);
+    EXPECT_EQ(doc.at("driver"), "all");
+    ASSERT_EQ(doc.at("trees").size(), set.at("plans").size());
+    size_t candidates = 0;
+    for (size_t i = 0; i < doc.at("trees").size(); ++i) {
+        EXPECT_EQ(doc.at("trees")[i].at("driver"), set.at("plans")[i].at("driver"));
+        EXPECT_EQ(doc.at("trees")[i].at("garbage_candidates"), set.at("plans")[i].at("candidates").size());
+        candidates += set.at("plans")[i].at("candidates").size();
+    }
+    EXPECT_GT(candidates, 0u);
+    EXPECT_EQ(doc.at("garbage_candidates"), candidates);
+    // one tree, named
+    const auto one = run_layergc(args() + " --driver overlayfs check --format json");
+    ASSERT_TRUE(one.exit_code == 0 || one.exit_code == 5) << one.err;
+    EXPECT_EQ(json::parse(one.out).at("driver"), "io.containerd.snapshotter.v1.overlayfs");
+}
+
 TEST_P(ContainerdRoot, ApplyRemovesTheLeftoversAndNothingElse) {
     const auto leftovers = plant_leftovers();
     const auto kept = plant_unjudgeable();
