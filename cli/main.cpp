@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--driver", g.driver,
                    "storage driver tree to collect: a driver name, auto (daemon.json's "
-                   "storage-driver, else the only non-empty tree), or all (plan and apply: every "
+                   "storage-driver, else the only non-empty tree), or all (plan, apply, check, df: every "
                    "tree with layers and a trusted plugin, each on its own). Drivers shipped: overlay2, "
                    "aufs, btrfs, vfs, overlay, fuse-overlayfs; zfs and devicemapper trees are "
                    "recognised and refused (use docker system prune with dockerd running)")
