@@ -154,7 +154,7 @@ void render_problems(std::ostream& out, const Problems& problems, const plan::Pl
         out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.") << "\n";
 }
 
-// What sweep found but the last checks keep (core/gc/hold_back.hpp): a count and size per reason,
+// What sweep found but the last checks keep (core/plan/hold_back.hpp): a count and size per reason,
 // each one with -v.
 static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbose, const Style& st) {
     if (p.held_back.empty()) return;
