@@ -1,5 +1,7 @@
 #include "core/plan/hold_back.hpp"
 
+#include "core/fs/relpath.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -180,7 +182,6 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
         if (r.diff && r.diff->size() > 7) diff_of.emplace(r.dir_name, std::string_view(*r.diff).substr(7));
         if (!r.removing) record_chains.insert(r.chain);
     }
-    auto last = [](std::string_view p) { return p.substr(p.rfind('/') + 1); };
     std::vector<std::vector<WitnessName>> all;
     all.reserve(cands.size());
     for (const auto& c : cands) {
@@ -192,9 +193,9 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
             out.push_back({std::string(text), diff});
         };
         add(c.id, false);
-        for (const auto& p : c.driver_paths) add(last(p.relpath), false);
+        for (const auto& p : c.driver_paths) add(fs::last_component(p.relpath), false);
         if (c.record_kind == RecordKind::none) continue;
-        const std::string_view name = last(c.record);
+        const std::string_view name = fs::last_component(c.record);
         add(name, false);
         if (c.record_kind == RecordKind::layer || c.record_kind == RecordKind::removing) {
             // The chain ID of a *-removing record, unless a record in use has that chain (an image
