@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -55,9 +56,7 @@ std::optional<std::string> contradiction(bool dry_run, bool yes, bool verbose, b
     return std::nullopt;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run_layergc(int argc, char** argv) {
     GlobalOptions g;
     PlanOptions po;
     ApplyOptions ao;
@@ -183,4 +182,19 @@ int main(int argc, char** argv) {
         spdlog::critical("internal error: {}", e.what());
         return kExitFailure;
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // What the set-up before the commands' own handler throws (CLI11's option definitions, the
+    // logger, an allocation) is a failure with its message, never std::terminate.
+    try {
+        return run_layergc(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "layergc: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "layergc: internal error: an unknown exception\n");
+    }
+    return kExitFailure;
 }

@@ -24,11 +24,12 @@ std::string human_bytes(uint64_t bytes) {
 
 std::string human_age(int64_t then, int64_t now) {
     if (then <= 0) return "-";
+    constexpr int64_t kMinute = 60, kHour = 3600, kDay = 86400;
     const int64_t d = now > then ? now - then : 0;
-    if (d < 120) return std::to_string(d) + "s";
-    if (d < 2 * 3600) return std::to_string(d / 60) + "m";
-    if (d < 2 * 86400) return std::to_string(d / 3600) + "h";
-    return std::to_string(d / 86400) + "d";
+    if (d < 2 * kMinute) return std::to_string(d) + "s";
+    if (d < 2 * kHour) return std::to_string(d / kMinute) + "m";
+    if (d < 2 * kDay) return std::to_string(d / kHour) + "h";
+    return std::to_string(d / kDay) + "d";
 }
 
 int64_t parse_duration(const std::string& s) {
