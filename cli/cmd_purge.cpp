@@ -1,9 +1,9 @@
+#include "cli/data_root_arg.hpp"
 #include "cli/duration.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
 
-#include "core/docker/data_root.hpp"
 #include "core/quarantine/purge.hpp"
 #include "core/quarantine/restore.hpp"
 
@@ -32,11 +32,10 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
         }
         older_than = *sec;
     }
-    auto data_root = docker::open_data_root(g.root);
-    if (!data_root.resolved()) { spdlog::error("cannot open the data root {}: {}", g.root, data_root.error.message()); return kExitUsage; }
-    if (!data_root.ok()) { spdlog::error("cannot open the data root {}", data_root.path.string()); return kExitUsage; }
-    const auto& root = data_root.path;
-    const sdk::Fd& root_fd = data_root.fd;
+    auto data_root = open_data_root_or_log(g.root);
+    if (!data_root) return kExitUsage;
+    const auto& root = data_root->path;
+    const sdk::Fd& root_fd = data_root->fd;
 
     // Purging needs no stopped daemon: dockerd never reads the quarantine. The quarantine's own
     // lock keeps apply --quarantine and restore out meanwhile.

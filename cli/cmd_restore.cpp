@@ -1,9 +1,9 @@
+#include "cli/data_root_arg.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/quarantine_commands.hpp"
 #include "cli/render.hpp"
 
 #include "core/apply/root_lockout.hpp"
-#include "core/docker/data_root.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/quarantine/manifest.hpp"
 #include "core/quarantine/restore.hpp"
@@ -74,11 +74,10 @@ int run_restore(const GlobalOptions& g, const RestoreOptions& o) {
                       asked_run);
         return kExitUsage;
     }
-    auto data_root = docker::open_data_root(g.root);
-    if (!data_root.resolved()) { spdlog::error("cannot open the data root {}: {}", g.root, data_root.error.message()); return kExitUsage; }
-    if (!data_root.ok()) { spdlog::error("cannot open the data root {}", data_root.path.string()); return kExitUsage; }
-    const auto& root = data_root.path;
-    const sdk::Fd& root_fd = data_root.fd;
+    auto data_root = open_data_root_or_log(g.root);
+    if (!data_root) return kExitUsage;
+    const auto& root = data_root->path;
+    const sdk::Fd& root_fd = data_root->fd;
 
     // Restoring changes what dockerd sees, exactly as apply does: never with it running.
     guard::RootLocks locks;

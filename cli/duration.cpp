@@ -47,7 +47,7 @@ std::optional<int64_t> parse_duration(const std::string& text) {
         ++i;
         total += number * *unit;
     }
-    if (!std::isfinite(total) || total >= static_cast<double>(std::numeric_limits<int64_t>::max() / 2))
+    if (!std::isfinite(total) || total >= static_cast<double>(std::numeric_limits<int64_t>::max()) / 2)
         return std::nullopt;
     return static_cast<int64_t>(std::floor(total));
 }

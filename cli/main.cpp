@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 #include <iostream>
@@ -134,9 +135,7 @@ std::optional<std::string> invalid_value(GlobalOptions& g, bool min_age_given, c
     return std::nullopt;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run_layergc(int argc, char** argv) {
     GlobalOptions g;
     PlanOptions po;
     ApplyOptions ao;
@@ -308,4 +307,19 @@ int main(int argc, char** argv) {
         spdlog::critical("internal error: {}", e.what());
         return finish(kExitFailure);
     }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // What the set-up before the commands' own handler throws (CLI11's option definitions, the
+    // logger, an allocation) is a failure with its message, never std::terminate.
+    try {
+        return run_layergc(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "layergc: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "layergc: internal error: an unknown exception\n");
+    }
+    return kExitFailure;
 }

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -29,7 +31,9 @@ std::string with_commas(uint64_t n) {
 }
 
 std::string human_seconds(double s) {
-    const auto whole = static_cast<uint64_t>(s + 0.5);
+    // Rounded to the nearest second (llround: s + 0.5 cast down rounds 0.49999999999999994 up);
+    // a negative duration (a clock step) shows as 0.
+    const auto whole = static_cast<uint64_t>(std::llround(std::max(s, 0.0)));
     if (whole < 60) return std::to_string(whole) + " s";
     if (whole < 3600) return std::to_string(whole / 60) + " min " + std::to_string(whole % 60) + " s";
     return std::to_string(whole / 3600) + " h " + std::to_string(whole % 3600 / 60) + " min";

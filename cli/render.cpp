@@ -26,11 +26,12 @@ std::string human_bytes(uint64_t bytes) {
 
 std::string human_age(int64_t then, int64_t now) {
     if (then <= 0) return "-";
+    constexpr int64_t kMinute = 60, kHour = 3600, kDay = 86400;
     const int64_t d = now > then ? now - then : 0;
-    if (d < 120) return std::to_string(d) + "s";
-    if (d < 2 * 3600) return std::to_string(d / 60) + "m";
-    if (d < 2 * 86400) return std::to_string(d / 3600) + "h";
-    return std::to_string(d / 86400) + "d";
+    if (d < 2 * kMinute) return std::to_string(d) + "s";
+    if (d < 2 * kHour) return std::to_string(d / kMinute) + "m";
+    if (d < 2 * kDay) return std::to_string(d / kHour) + "h";
+    return std::to_string(d / kDay) + "d";
 }
 
 bool use_colour(const std::ostream& out) {
@@ -142,7 +143,7 @@ void render_problems(std::ostream& out, const Problems& problems, const plan::Pl
         out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.") << "\n";
 }
 
-// What sweep found but the last checks keep (core/gc/hold_back.hpp): a count and size per reason,
+// What sweep found but the last checks keep (core/plan/hold_back.hpp): a count and size per reason,
 // each one with -v.
 static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbose, const Style& st) {
     if (p.held_back.empty()) return;

@@ -3,6 +3,7 @@
 #include "core/faults/fault_points.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/remove.hpp"
+#include "core/fs/relpath.hpp"
 
 #include <sys/random.h>
 
@@ -42,11 +43,6 @@ struct Group {
     int depth = 0;
     std::string removing_name;  // a layer record's <chain>-<hex64>-removing, chosen up front
 };
-
-std::string dir_prefix(const std::string& relpath) {
-    const auto slash = relpath.rfind('/');
-    return slash == std::string::npos ? std::string() : relpath.substr(0, slash + 1);
-}
 
 using Waves = std::map<int, std::vector<Group*>, std::greater<>>;
 
@@ -100,7 +96,7 @@ private:
                 p.members = g->members;
                 const Candidate& first = *g->members.front();
                 if (first.record_kind != RecordKind::none) p.record = first.record;
-                if (first.record_kind == RecordKind::layer) p.renamed_record = dir_prefix(first.record) + g->removing_name;
+                if (first.record_kind == RecordKind::layer) p.renamed_record = fs::join_relpath(fs::parent_relpath(first.record), g->removing_name);
                 for (const Candidate* c : g->members)
                     for (const auto& dp : c->driver_paths) p.driver_paths.push_back(s_.driver + "/" + dp.relpath);
                 plans.push_back(std::move(p));

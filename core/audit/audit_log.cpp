@@ -27,7 +27,8 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
 
 Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    fields["ts"] = std::chrono::duration_cast<std::chrono::microseconds>(now).count() / 1e6;
+    // Microseconds since the epoch (about 2^51 today) are exact in a double's 53-bit mantissa.
+    fields["ts"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1e6;
     fields["event"] = event;
     const std::string line = fields.dump() + "\n";
     std::lock_guard lock(mu_);

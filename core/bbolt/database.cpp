@@ -508,7 +508,7 @@ Result<std::optional<Bucket>> Database::bucket(std::span<const std::string_view>
     return std::optional<Bucket>(std::move(b));
 }
 
-Result<void> Database::walk_bucket(const Bucket& b, std::shared_ptr<Cursor::PageSet> visited,
+Result<void> Database::walk_bucket(const Bucket& b, const std::shared_ptr<Cursor::PageSet>& visited,
                                    std::vector<std::string_view>& path, bool& stop, void* ctx,
                                    VisitFn fn) const {
     Cursor c(b, visited);

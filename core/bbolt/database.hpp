@@ -148,7 +148,7 @@ public:
 
 private:
     using VisitFn = bool (*)(void*, const std::vector<std::string_view>&, const Entry&);
-    Result<void> walk_bucket(const Bucket& b, std::shared_ptr<Cursor::PageSet> visited,
+    Result<void> walk_bucket(const Bucket& b, const std::shared_ptr<Cursor::PageSet>& visited,
                              std::vector<std::string_view>& path, bool& stop, void* ctx, VisitFn fn) const;
     Result<void> walk_impl(void* ctx, VisitFn fn) const;
     std::shared_ptr<const detail::Image> img_;

@@ -40,7 +40,7 @@ std::string_view fault_name(Fault f) {
     return "unknown";
 }
 
-Error fault_error(Fault f, std::string detail, int sys_errno) {
+Error fault_error(Fault f, const std::string& detail, int sys_errno) {
     std::string message(kPrefix);
     message += fault_name(f);
     message += "]: ";

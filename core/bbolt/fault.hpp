@@ -40,7 +40,7 @@ enum class Fault {
 std::string_view fault_name(Fault f);
 
 // An Error whose message is "bbolt[<name>]: <detail>".
-Error fault_error(Fault f, std::string detail, int sys_errno = 0);
+Error fault_error(Fault f, const std::string& detail, int sys_errno = 0);
 
 // The fault an Error of this reader carries; nullopt for any other Error.
 std::optional<Fault> fault_of(const Error& e);

@@ -106,7 +106,7 @@ ContentScan scan_content_store(int content_fd) {
             if (S_ISDIR(st.st_mode)) {
                 sdk::Fd dir = sdk::open_dir_at(ingest_fd.get(), d.name);
                 if (dir) {
-                    auto r = sdk::read_small_file_at(dir.get(), "ref", 64 * 1024);
+                    auto r = sdk::read_small_file_at(dir.get(), "ref", size_t{64} * 1024);
                     if (r.status == sdk::ReadStatus::ok) in.ref = r.data;
                 }
             }

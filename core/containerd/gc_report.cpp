@@ -131,6 +131,7 @@ std::set<Resource> all_resources(const MetaDb& meta) {
 std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
     // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
     int Y, M, D, h, m, sec;
+    // NOLINTNEXTLINE(cert-err34-c): the widths (4 and 2 digits) bound every field, so none overflows; ranges are checked below
     if (s.size() < 20 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &Y, &M, &D, &h, &m, &sec) != 6 ||
         s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
         return std::nullopt;
@@ -150,8 +151,9 @@ std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
         ++i;
     } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
         int oh = 0, om = 0;
+        // NOLINTNEXTLINE(cert-err34-c): two digits each, so neither overflows
         if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-        offset = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        offset = int64_t{s[i] == '+' ? 1 : -1} * (int64_t{oh} * 3600 + int64_t{om} * 60);
         i += 6;
     } else {
         return std::nullopt;

@@ -15,7 +15,7 @@ std::string sha256_hex(std::string_view bytes) {
         throw std::runtime_error("OpenSSL EVP_Digest(sha256) failed");
     static const char* hex = "0123456789abcdef";
     std::string out;
-    out.reserve(len * 2);
+    out.reserve(size_t{len} * 2);
     for (unsigned int i = 0; i < len; ++i) {
         out.push_back(hex[md[i] >> 4]);
         out.push_back(hex[md[i] & 0xf]);

@@ -119,9 +119,7 @@ Result<std::string> choose_driver(const std::string& requested, const std::vecto
     if (!c.name.empty()) return c.name;
     // dockerd picks the one non-empty prior home; vfs is never prior (graphdriver
     // scanPriorDrivers), so a vfs tree beside it is a leftover.
-    std::vector<std::string> prior;
-    for (const auto& t : trees)
-        if (t.home_nonempty && t.name != "vfs") prior.push_back(t.name);
+    const std::vector<std::string> prior = prior_driver_homes(trees);
     if (prior.size() == 1) return prior.front();
     if (prior.empty())
         return make_error("no graph driver's home but vfs/ holds data (found: " + listed +

@@ -3,6 +3,8 @@
 // DecodeRune; unicode/utf16 DecodeRune), not from their code.
 #include "core/docker/go_json.hpp"
 
+#include "core/docker/utf8.hpp"
+
 #include <cstdio>
 
 namespace layergc::docker {
@@ -26,24 +28,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-void append_utf8(std::string& out, char32_t r) {
-    if (r < 0x80) {
-        out.push_back(static_cast<char>(r));
-    } else if (r < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (r >> 6)));
-        out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    } else if (r < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (r >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (r >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-    }
 }
 
 constexpr char32_t kReplacement = 0xFFFD;

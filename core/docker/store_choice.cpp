@@ -17,6 +17,13 @@ bool is_graph_driver_name(const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+std::vector<std::string> prior_driver_homes(const std::vector<DriverTree>& trees) {
+    std::vector<std::string> prior;
+    for (const auto& t : trees)
+        if (t.home_nonempty && t.name != "vfs") prior.push_back(t.name);
+    return prior;
+}
+
 StoreChoice daemon_store_choice(const DaemonJson& dj, const std::vector<DriverTree>& trees, bool containerd_dir) {
     using Store = StoreChoice::Store;
     if (dj.refused) return {Store::unknown, "", *dj.refused};
@@ -35,9 +42,7 @@ StoreChoice daemon_store_choice(const DaemonJson& dj, const std::vector<DriverTr
         return {Store::containerd, named,
                 dj.path + " sets storage-driver \"" + named + "\", which is no graph driver: a containerd snapshotter"};
     }
-    std::vector<std::string> prior;
-    for (const auto& t : trees)
-        if (t.home_nonempty && t.name != "vfs") prior.push_back(t.name);
+    const std::vector<std::string> prior = prior_driver_homes(trees);
     if (!prior.empty()) {
         std::string list;
         for (const auto& p : prior) list += (list.empty() ? "" : ", ") + p + "/";

@@ -36,6 +36,10 @@ struct StoreChoice {
 StoreChoice daemon_store_choice(const DaemonJson& daemon_json, const std::vector<DriverTree>& trees,
                                 bool containerd_dir);
 
+// The homes dockerd counts as a prior driver (graphdriver scanPriorDrivers): the trees whose home
+// holds something, vfs never among them, in the order of `trees`.
+std::vector<std::string> prior_driver_homes(const std::vector<DriverTree>& trees);
+
 // The graph drivers dockerd has registered since 20.10, in its priority order.
 const std::vector<std::string>& dockerd_graph_drivers();
 

@@ -1,4 +1,4 @@
-// The second witness's corpus (core/gc/hold_back.hpp): every metadata file under the data root
+// The second witness's corpus (core/plan/hold_back.hpp): every metadata file under the data root
 // that could name a layer, read as raw bytes, whatever the structured readers made of it.
 #pragma once
 

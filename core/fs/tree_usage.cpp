@@ -13,6 +13,7 @@
 #include "core/fs/parallel_tree_walk.hpp"
 #include "core/fs/tree_walk.hpp"
 #include "core/fs/uring_batch.hpp"
+#include "core/fs/relpath.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -237,8 +238,7 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
             }
             // Candidates share parents (aufs diff/, mnt/, layers/): one confined open each, so
             // thousands of roots hold a handful of descriptors.
-            const size_t slash = path.relpath.rfind('/');
-            const std::string parent_rel = slash == std::string::npos ? "" : path.relpath.substr(0, slash);
+            const std::string parent_rel(parent_relpath(path.relpath));
             auto cached = parents.find(parent_rel);
             if (cached == parents.end()) {
                 auto pn = open_parent_confined(base_fd, path.relpath);
@@ -250,7 +250,7 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
                 cached = parents.emplace(parent_rel, std::move(pn->parent)).first;
             }
             const int parent_fd = cached->second.get();
-            const std::string name = path.relpath.substr(slash == std::string::npos ? 0 : slash + 1);
+            const std::string name(last_component(path.relpath));
             struct stat st {};
             if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                 if (errno == ENOENT) continue;

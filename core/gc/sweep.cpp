@@ -80,7 +80,7 @@ private:
         return c != claims_.end() && c->second == claimant ? entries_.at(id) : nullptr;
     }
 
-    int chain_depth(std::string hex) const {
+    int chain_depth(const std::string& hex) const {
         int depth = 0;
         for (auto it = records_.find(hex); it != records_.end() && it->second->parent && depth < 100000;
              it = records_.find(*it->second->parent))

@@ -8,6 +8,7 @@
 
 #include "core/docker/daemon_config.hpp"
 #include "core/docker/data_root.hpp"
+#include "core/fs/relpath.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -74,11 +75,6 @@ std::vector<std::string> read_cmdline(const std::string& pid) {
         start = end + 1;
     }
     return args;
-}
-
-std::string basename_of(const std::string& s) {
-    const auto slash = s.rfind('/');
-    return slash == std::string::npos ? s : s.substr(slash + 1);
 }
 
 std::string join(const std::vector<std::string>& args) {
@@ -227,7 +223,7 @@ void scan_processes(const RootUnderTest& root, const DaemonProbe& probe, std::ve
         const std::string pid = de->d_name;
         if (!is_pid(pid) || pid == self) continue;
         const auto args = read_cmdline(pid);  // empty: kernel thread, zombie, or gone
-        if (args.empty() || basename_of(args[0]) != "dockerd") continue;
+        if (args.empty() || fs::last_component(args[0]) != "dockerd") continue;
         const RootMatch m = match_dockerd(pid, args, root, probe);
         if (!m.unknown.empty())
             out.push_back({"process", "pid " + pid + " (" + join(args) + "): data root unknown (" + m.unknown +

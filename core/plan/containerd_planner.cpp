@@ -8,7 +8,7 @@
 #include "core/containerd/layout.hpp"
 #include "core/containerd/meta_db.hpp"
 #include "core/gc/containerd_sources.hpp"
-#include "core/gc/hold_back.hpp"
+#include "core/plan/hold_back.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/plan/mounted_layers.hpp"
 #include "core/plan/plan_steps.hpp"
@@ -377,10 +377,10 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
         newest = measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
 
     // The second witness (meta.db's keys and values, for the content store) and the age gate.
-    gc::HoldBackInput hb;
+    HoldBackInput hb;
     if (!witness_bytes.empty()) hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
     for (const auto& c : p.candidates) {
-        std::vector<gc::WitnessName> names;
+        std::vector<WitnessName> names;
         // A blob by its whole digest, the only form in which meta.db names content (content/blob
         // keys, an ingest's expected, gc.ref labels). Its bare hex is no name: it is in every
         // ingest ref `ctr images import` writes for a docker archive's "<hex>.json" config or an
@@ -395,7 +395,7 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     hb.driver = s.driver;
     hb.now_sec = now_sec();
     hb.min_age_sec = req.min_age_sec;
-    auto held = gc::hold_back(std::move(hb));
+    auto held = hold_back(std::move(hb));
     p.candidates = std::move(held.candidates);
     p.held_back = std::move(held.held_back);
     p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());

@@ -53,7 +53,7 @@ struct Candidate : gc::Garbage {
 };
 
 // A candidate that sweep found but that is kept: too young for --min-age, or named by a metadata
-// file that survives (the second witness, core/gc/hold_back.hpp), or named by another held-back
+// file that survives (the second witness, core/plan/hold_back.hpp), or named by another held-back
 // candidate's files.
 struct HeldBack {
     Candidate candidate;

@@ -8,7 +8,7 @@
 #include "core/fs/tree_usage.hpp"
 #include "core/docker/witness_corpus.hpp"
 #include "core/gc/collect.hpp"
-#include "core/gc/hold_back.hpp"
+#include "core/plan/hold_back.hpp"
 #include "core/plan/home_never_empty.hpp"
 #include "core/guard/daemon_guard.hpp"
 #include "core/plan/mounted_layers.hpp"
@@ -195,16 +195,16 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (req.with_sizes || req.min_age_sec > 0)
         newest = measure(s, p.candidates, req.threads ? req.threads : default_threads(), req.sizing_progress);
 
-    // The second witness and the age gate (core/gc/hold_back.hpp).
-    gc::HoldBackInput hb;
+    // The second witness and the age gate (core/plan/hold_back.hpp).
+    HoldBackInput hb;
     hb.files = docker::read_witness_corpus(s.root_fd.get(), s.home_fd.get(), s.driver, md, scan, p.problems);
-    hb.names = gc::witness_names(p.candidates, md);
+    hb.names = witness_names(p.candidates, md);
     hb.candidates = std::move(p.candidates);
     hb.newest_change_sec = std::move(newest);
     hb.driver = s.driver;
     hb.now_sec = in.now_sec;
     hb.min_age_sec = req.min_age_sec;
-    auto held = gc::hold_back(std::move(hb));
+    auto held = hold_back(std::move(hb));
     p.candidates = std::move(held.candidates);
     p.held_back = std::move(held.held_back);
     if (req.min_age_sec > 0) hold_back_by_age_once(s, req, std::move(ageless), p);

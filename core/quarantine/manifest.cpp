@@ -1,6 +1,7 @@
 #include "core/quarantine/manifest.hpp"
 
 #include "core/fs/confined.hpp"
+#include "core/fs/relpath.hpp"
 
 #include <sys/random.h>
 
@@ -22,14 +23,6 @@ bool is_hex(std::string_view s, size_t n) {
     return true;
 }
 
-std::string dir_of(const std::string& p) {
-    const auto slash = p.rfind('/');
-    return slash == std::string::npos ? std::string() : p.substr(0, slash);
-}
-std::string base_of(const std::string& p) {
-    const auto slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
-}
 
 bool starts_with_dir(const std::string& path, const std::string& dir) {
     return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
@@ -46,9 +39,9 @@ std::string step_problem(const Step& st, const std::string& run) {
         return "";
     }
     // rename-record: beside its source, <name>-<hex64>-removing, as dockerd names them.
-    const std::string name = base_of(st.from), to_name = base_of(st.to);
+    const std::string name(fs::last_component(st.from)), to_name(fs::last_component(st.to));
     const std::string suffix = "-removing";
-    if (dir_of(st.from) != dir_of(st.to) || to_name.size() != name.size() + 1 + 64 + suffix.size() ||
+    if (fs::parent_relpath(st.from) != fs::parent_relpath(st.to) || to_name.size() != name.size() + 1 + 64 + suffix.size() ||
         to_name.compare(0, name.size(), name) != 0 || to_name[name.size()] != '-' ||
         !is_hex(std::string_view(to_name).substr(name.size() + 1, 64), 64) ||
         to_name.compare(to_name.size() - suffix.size(), suffix.size(), suffix) != 0)

@@ -1,15 +1,13 @@
 #include "core/quarantine/quarantine_run.hpp"
 
+#include "core/fs/relpath.hpp"
+
 #include <ctime>
 #include <set>
 
 namespace layergc::quarantine {
 
 namespace {
-std::string dir_or_root(const std::string& p) {
-    const auto slash = p.rfind('/');
-    return slash == std::string::npos ? std::string(".") : p.substr(0, slash);
-}
 std::string rfc3339(int64_t t) {
     std::tm tm{};
     const std::time_t tt = static_cast<std::time_t>(t);
@@ -43,7 +41,8 @@ Result<void> QuarantineRun::begin(std::vector<Group> groups) {
     std::set<std::string> seen{"."};
     for (const auto& g : groups)
         for (const auto& st : g.steps) {
-            const std::string dir = dir_or_root(st.from);
+            const std::string_view parent = fs::parent_relpath(st.from);
+            const std::string dir = parent.empty() ? std::string(".") : std::string(parent);  // the root itself
             if (!seen.insert(dir).second) continue;
             auto t = dir_mtime_ns(store_.root_fd(), dir);
             if (t) m_.parent_mtimes.push_back({dir, *t});

@@ -2,6 +2,7 @@
 
 #include "core/docker/metadata_paths.hpp"
 #include "core/fs/confined.hpp"
+#include "core/fs/relpath.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,11 +17,6 @@ namespace layergc::quarantine {
 using sdk::Fd;
 
 namespace {
-
-std::string dir_of(const std::string& p) {
-    const auto slash = p.rfind('/');
-    return slash == std::string::npos ? std::string() : p.substr(0, slash);
-}
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -184,10 +180,10 @@ Result<void> rename_step(int root_fd, const Step& st, bool forward) {
     auto sp = fs::open_parent_confined(root_fd, src);
     if (!sp) return make_error(src + ": " + sp.error().message, sp.error().sys_errno);
     Fd dst_parent;
-    std::string dst_name = dst.substr(dst.rfind('/') == std::string::npos ? 0 : dst.rfind('/') + 1);
+    const std::string dst_name(fs::last_component(dst));
     if (forward && st.op == Step::Op::move) {
         // Only directories inside the run are ever created.
-        auto made = make_dirs_confined(root_fd, dir_of(dst));
+        auto made = make_dirs_confined(root_fd, std::string(fs::parent_relpath(dst)));
         if (!made) return made.error();
         dst_parent = std::move(made.value());
     } else {

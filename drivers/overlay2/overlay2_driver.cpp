@@ -24,7 +24,7 @@ constexpr std::string_view kBackingFsBlockDev = "backingFsBlockDev";
 // `link` is 26 bytes; `lower` at most 128 items of 28 bytes (overlay.go maxDepth). Anything much
 // larger is not something dockerd wrote.
 constexpr size_t kMaxLinkBytes = 4096;
-constexpr size_t kMaxLowerBytes = 64 * 1024;
+constexpr size_t kMaxLowerBytes = size_t{64} * 1024;
 
 struct LinkSymlink {
     std::string lid;

@@ -32,10 +32,7 @@ struct Row {
 
 // The rows of the table under "## Exit codes": | `command` | `outcome` | exit | when |
 std::vector<Row> doc_table() {
-    std::ifstream f(source_dir() / "docs/cli.md");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const std::string doc = ss.str();
+    const std::string doc = slurp(source_dir() / "docs/cli.md");
     const auto start = doc.find("\n## Exit codes");
     if (start == std::string::npos) return {};
     const auto end = doc.find("\n## ", start + 1);

@@ -10,6 +10,7 @@
 //    the layers it names.
 #include "tests/confinement/confinement_support.hpp"
 #include "tests/quarantine/tree_state.hpp"
+#include "tests/support/private_namespace_command.hpp"
 
 #include <gtest/gtest.h>
 
@@ -52,38 +53,6 @@ struct HomeOnLoopExt4 {
         fsys::remove_all(saved);
     }
     ~HomeOnLoopExt4() { ::umount2(home.c_str(), MNT_DETACH); }
-};
-
-// A shell command run in the background (fork + exec, its own process group), for a mount held
-// in a namespace of its own; it signals readiness by creating `ready`. Killed by its own pid.
-class Background {
-public:
-    Background(const std::string& command, const std::string& ready) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            ::setpgid(0, 0);
-            ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        for (int i = 0; i < 200 && !fsys::exists(ready); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        ok_ = fsys::exists(ready);
-    }
-    ~Background() { stop(); }
-    bool ok() const { return ok_; }
-    pid_t pid() const { return pid_; }
-    void stop() {
-        if (pid_ <= 0) return;
-        ::kill(-pid_, SIGKILL);  // the group: sh and whatever it started (unshare, sleep)
-        ::kill(pid_, SIGKILL);
-        int st = 0;
-        ::waitpid(pid_, &st, 0);
-        pid_ = -1;
-    }
-
-private:
-    pid_t pid_ = -1;
-    bool ok_ = false;
 };
 
 bool has_problem(const json& plan, const std::string& code, const std::string& severity) {
@@ -141,10 +110,10 @@ TEST_F(MountedLayers, BindInAnotherMountNamespaceOnlyIsKept) {
     fst::write_file(diff + "/kept.txt", "kept\n");
     const std::string elsewhere = g.tmp / "elsewhere", ready = g.tmp / "ready";
     fsys::create_directories(elsewhere);
-    Background holder("exec unshare -m --propagation private sh -c " +
-                          sh_quote("mount --bind " + sh_quote(diff) + " " + sh_quote(elsewhere) + " && touch " +
-                                   sh_quote(ready) + " && exec sleep 600"),
-                      ready);
+    layergc::testing::PrivateNamespaceCommand holder(
+        "mount --bind " + sh_quote(diff) + " " + sh_quote(elsewhere) + " && touch " + sh_quote(ready) +
+            " && exec sleep 600",
+        ready);
     ASSERT_TRUE(holder.ok()) << "the namespace holding the bind did not come up";
     EXPECT_FALSE(is_mount_point(elsewhere)) << "the bind must exist only in the other namespace";
 

@@ -28,6 +28,7 @@
 #include "tests/containerd/containerd_daemon.hpp"
 #include "tests/containerd/store_view.hpp"
 #include "tests/e2e/layergc_cli.hpp"
+#include "tests/support/cli_harness.hpp"
 
 #include "core/digest/sha256.hpp"
 
@@ -51,6 +52,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace layergc;
 using namespace layergc::cd_e2e;
+using layergc::testing::slurp;
 using nlohmann::json;
 
 namespace {
@@ -63,13 +65,6 @@ const std::string kContent = "io.containerd.content.v1.content";
 // The big image: 3 layers of 1500 files of 16 KiB (24 MiB each) over the busybox base, so that its
 // write, unpack and removal take long enough to be cut in the middle.
 constexpr int kBigFiles = 1500;
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 void write_file(const fs::path& p, const std::string& data) {
     fs::create_directories(p.parent_path());
@@ -194,7 +189,7 @@ std::map<std::string, std::string> database_digests(const fs::path& root) {
     std::map<std::string, std::string> out;
     for (const auto& rel : {"io.containerd.metadata.v1.bolt/meta.db", "io.containerd.snapshotter.v1.overlayfs/metadata.db",
                             "io.containerd.snapshotter.v1.native/metadata.db"})
-        if (fs::exists(root / rel)) out[rel] = digest::sha256_hex(read_file(root / rel));
+        if (fs::exists(root / rel)) out[rel] = digest::sha256_hex(slurp(root / rel));
     return out;
 }
 
@@ -378,7 +373,7 @@ protected:
     void check_container(const std::string& ns, const std::string& id, const std::string& snapshotter,
                          const std::string& want) {
         const fs::path dir = container_snapshot_dir(ns, id, snapshotter);
-        EXPECT_EQ(read_file(snapshotter == "native" ? dir / "data" : dir / "fs/data"), want.substr(want.find('\n') + 1));
+        EXPECT_EQ(slurp(snapshotter == "native" ? dir / "data" : dir / "fs/data"), want.substr(want.find('\n') + 1));
         const auto r = cd_->ctr(ns, {"tasks", "start", "--fifo-dir", cd_->fifo_dir().string(), id}, 120s);
         EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " tasks start " << id << ": " << r.describe() << "\n" << cd_->log_tail();
         EXPECT_EQ(r.out, want) << "container " << ns << "/" << id;
@@ -512,7 +507,7 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
         const bool fired =
             cd_->kill_when([&] { return std::chrono::steady_clock::now() - t0 > 2500ms; }, loop, 120s);
         loop.wait(60s);
-        const std::string done = read_file(out);
+        const std::string done = slurp(out);
         crash_log_ << "  snapshots prepare/commit/rm stream: " << (fired ? "killed" : "not killed") << " after "
                    << std::count(done.begin(), done.end(), '\n') << " rounds\n";
         EXPECT_TRUE(fired) << done;
@@ -746,8 +741,8 @@ TEST_P(ContainerdCollection, MountedOrphansKept) {
         (work_ / "mnt-lower/lower").string() + " > " + (work_ / "ready").string() + " && exec sleep 600";
     helpers_.emplace_back(std::vector<std::string>{"unshare", "--mount", "--propagation", "private", "sh", "-c", script},
                           work_ / "helper.log");
-    for (int i = 0; i < 200 && read_file(work_ / "ready") != "lower\n"; ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_EQ(read_file(work_ / "ready"), "lower\n") << read_file(work_ / "helper.log");
+    for (int i = 0; i < 200 && slurp(work_ / "ready") != "lower\n"; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(slurp(work_ / "ready"), "lower\n") << slurp(work_ / "helper.log");
     // The other namespace's mounts are not visible here.
     EXPECT_FALSE(fs::exists(work_ / "mnt-bound/bound"));
 
@@ -755,7 +750,7 @@ TEST_P(ContainerdCollection, MountedOrphansKept) {
                                            "overlayfs/" + std::to_string(seq + 3), "native/" + std::to_string(nseq + 1)};
     EXPECT_EQ(collect("with mounted orphans", mounted),
               (std::set<std::string>{"overlayfs/" + std::to_string(seq + 4), "native/" + std::to_string(nseq + 2)}));
-    EXPECT_EQ(read_file(work_ / "mnt-here/here"), "here\n");
+    EXPECT_EQ(slurp(work_ / "mnt-here/here"), "here\n");
 
     // Unmounted (the other namespace ends with its last process): collected.
     helpers_.clear();

@@ -1,4 +1,5 @@
 #include "tests/containerd/containerd_daemon.hpp"
+#include "tests/support/cli_harness.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -266,17 +267,11 @@ Background Containerd::hold_renames(std::chrono::milliseconds delay) {
                      out);
     const auto until = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < until) {
-        std::ifstream f(out);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        if (ss.str().find("attached") != std::string::npos) return trace;
+        if (layergc::testing::slurp(out).find("attached") != std::string::npos) return trace;
         if (!trace.running()) break;
         std::this_thread::sleep_for(20ms);
     }
-    std::ifstream f(out);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    throw std::runtime_error("strace did not attach to containerd (" + trace.describe() + "): " + ss.str());
+    throw std::runtime_error("strace did not attach to containerd (" + trace.describe() + "): " + layergc::testing::slurp(out));
 }
 
 std::vector<std::string> Containerd::ctr_argv(const std::string& ns, const std::vector<std::string>& args) const {
@@ -310,10 +305,7 @@ Background Containerd::spawn_ctr(const std::string& ns, const std::vector<std::s
 }
 
 std::string Containerd::log_tail(size_t bytes) const {
-    std::ifstream f(work_ / "containerd.log");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const std::string s = ss.str();
+    const std::string s = layergc::testing::slurp(work_ / "containerd.log");
     return s.size() > bytes ? s.substr(s.size() - bytes) : s;
 }
 

@@ -1,9 +1,9 @@
 #include "tests/containerd/store_view.hpp"
+#include "tests/support/cli_harness.hpp"
 
 #include "core/bbolt/database.hpp"
 #include "core/digest/sha256.hpp"
 
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -107,10 +107,7 @@ StoreView read_store(const fs::path& root) {
     for (const auto& name : v.ingests) {
         bool named = false;
         for (const auto& r : backend_refs) named = named || digest::sha256_hex(r) == name;
-        std::ifstream f(content / "ingest" / name / "ref");
-        std::stringstream ss;
-        ss << f.rdbuf();
-        if (f && backend_refs.count(ss.str())) named = true;
+        if (backend_refs.count(layergc::testing::slurp(content / "ingest" / name / "ref"))) named = true;  // "" is never a ref
         if (named) v.named_ingests.insert(name);
     }
     return v;

@@ -1,6 +1,6 @@
-// The second witness and the age gate (core/gc/hold_back.hpp), on in-memory candidates and files.
+// The second witness and the age gate (core/plan/hold_back.hpp), on in-memory candidates and files.
 #include "core/digest/sha256.hpp"
-#include "core/gc/hold_back.hpp"
+#include "core/plan/hold_back.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,15 +32,15 @@ std::vector<std::string> ids(const std::vector<Candidate>& cs) {
 }
 
 struct Case {
-    gc::HoldBackInput in;
+    plan::HoldBackInput in;
     docker::Metadata md;
     Case() {
         in.driver = "overlay2";
         in.now_sec = 1'000'000;
     }
-    gc::HoldBackResult run() {
-        in.names = gc::witness_names(in.candidates, md);
-        return gc::hold_back(in);
+    plan::HoldBackResult run() {
+        in.names = plan::witness_names(in.candidates, md);
+        return plan::hold_back(in);
     }
 };
 
@@ -48,7 +48,7 @@ struct Case {
 
 TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
     const std::vector<std::string> names{hex("a"), hex("b") + "-init", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", hex("c")};
-    gc::NameMatcher m(names);
+    plan::NameMatcher m(names);
     EXPECT_EQ(m.find("nothing here"), std::vector<size_t>{});
     EXPECT_EQ(m.find("x" + names[0] + "y" + names[2]), (std::vector<size_t>{0, 2}));
     // hex("b") alone is not a name; its -init form is.

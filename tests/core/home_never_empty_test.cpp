@@ -1,6 +1,7 @@
 // A collection never empties a driver home (core/plan/home_never_empty): dockerd 29 would take
 // an empty home for no prior driver and start on the containerd image store.
 #include "core/plan/home_never_empty.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,14 +18,8 @@ namespace fs = std::filesystem;
 
 class Home : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/lgc-home-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
     void TearDown() override {
         if (fd_ >= 0) ::close(fd_);
-        fs::remove_all(dir_);
     }
     int open_home() {
         fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -39,7 +34,8 @@ protected:
         c.bytes = bytes;
         return c;
     }
-    fs::path dir_;
+    layergc::testing::TempDir tmp_{"/tmp", "lgc-home-"};
+    const fs::path& dir_ = tmp_.path();
     int fd_ = -1;
 };
 

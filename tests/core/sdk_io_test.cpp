@@ -1,6 +1,8 @@
 // sdk::read_small_file_in_scope_at: a container's config read the way dockerd reads it (symlinks
 // followed inside the container dir, as symlink.FollowSymlinkInScope does), and never a FIFO or a
 // device opened for it.
+#include "tests/support/temp_dir.hpp"
+
 #include <layergc/sdk_io.hpp>
 
 #include <gtest/gtest.h>
@@ -16,15 +18,8 @@ using namespace layergc::sdk;
 namespace {
 
 struct Scratch {
-    fs::path dir;
-    Scratch() {
-        char tmpl[] = "/tmp/lg-sdkio-XXXXXX";
-        dir = ::mkdtemp(tmpl);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
+    layergc::testing::TempDir tmp{"/tmp", "lg-sdkio-"};
+    const fs::path& dir = tmp.path();
     void write(const fs::path& rel, const std::string& data) const {
         fs::create_directories((dir / rel).parent_path());
         std::ofstream(dir / rel, std::ios::binary) << data;

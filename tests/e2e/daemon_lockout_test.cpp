@@ -6,6 +6,7 @@
 #include "dockerd_fixture.hpp"
 #include "field_scenario.hpp"
 #include "layergc_cli.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,13 +34,7 @@ class DaemonLockout : public DockerdFixture, public ::testing::WithParamInterfac
 TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     use_daemon_version(GetParam());
     DockerdInstance& d = start_daemon("overlay2");
-    fs::path rootfs = workdir() / "rootfs";
-    fs::create_directories(rootfs / "bin");
-    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-    fs::create_symlink("busybox", rootfs / "bin/echo");
-    ProcessOptions import;
-    import.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
-    d.docker_ok({"import", "-", "base:1"}, import);
+    import_busybox(d, "base:1", {"echo"});
     d.docker_ok({"create", "--network", "none", "--name", "c1", "base:1", "/bin/echo", "hello"});
     const std::string lost = trim(d.docker_ok({"create", "--network", "none", "base:1", "/bin/echo", "lost"}));
     stop_daemon_gracefully();
@@ -49,13 +44,8 @@ TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
 
     // A daemon that fails to start makes the fixture kill every process whose command line names
     // the test's directory: layergc's names only a symlink to the root, from a directory of its own.
-    char tmpl[] = "/tmp/lgc-lockout-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    const fs::path own = tmpl;
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() { std::error_code ec; fs::remove_all(p, ec); }
-    } cleanup{own};
+    const layergc::testing::TempDir own_dir("/tmp", "lgc-lockout-");
+    const fs::path& own = own_dir.path();
     fs::create_directory_symlink(d.data_root(), own / "root");
     const fs::path dj = own / "daemon.json";
     write_text_file(dj, "{\"data-root\": \"" + d.data_root().string() + "\", \"pidfile\": \"" +

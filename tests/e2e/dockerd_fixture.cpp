@@ -13,6 +13,29 @@ namespace layergc::e2e {
 
 namespace fs = std::filesystem;
 
+std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& rootfs, const std::string& tag,
+                                  const std::vector<std::string>& applets,
+                                  const std::map<std::string, std::string>& files) {
+    fs::create_directories(rootfs / "bin");
+    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
+    for (const auto& applet : applets) fs::create_symlink("busybox", rootfs / "bin" / applet);
+    for (const auto& [rel, content] : files) {
+        fs::create_directories((rootfs / rel).parent_path());
+        std::ofstream(rootfs / rel, std::ios::binary | std::ios::trunc) << content;
+    }
+    ProcessOptions o;
+    o.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
+    std::vector<std::string> args{"import", "-"};
+    if (!tag.empty()) args.push_back(tag);
+    return d.docker_ok(args, o);
+}
+
+std::string DockerdFixture::import_busybox(const DockerdInstance& d, const std::string& tag,
+                                           const std::vector<std::string>& applets,
+                                           const std::map<std::string, std::string>& files) {
+    return import_busybox_rootfs(d, workdir_ / ("rootfs-" + std::to_string(++busybox_imports_)), tag, applets, files);
+}
+
 void DockerdFixture::SetUp() {
     char tmpl[] = "/tmp/lge-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr) << "mkdtemp under /tmp failed";

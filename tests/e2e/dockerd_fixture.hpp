@@ -30,8 +30,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace layergc::e2e {
+
+// busybox-static as a one-layer image: `rootfs` (made here) gets /bin/busybox, a symlink to it per
+// applet in /bin and `files` (path below the rootfs -> content), and its tar is `docker import`ed
+// as `tag` ("" for none). Returns what docker prints: the image ID and a newline.
+std::string import_busybox_rootfs(const DockerdInstance& d, const std::filesystem::path& rootfs, const std::string& tag,
+                                  const std::vector<std::string>& applets,
+                                  const std::map<std::string, std::string>& files = {});
 
 class DockerdFixture : public ::testing::Test {
 protected:
@@ -63,6 +71,10 @@ protected:
     // nothing behind.
     void stop_daemon_gracefully();
 
+    // import_busybox_rootfs with a rootfs of its own below workdir() (rootfs-1, rootfs-2, ...).
+    std::string import_busybox(const DockerdInstance& d, const std::string& tag, const std::vector<std::string>& applets,
+                               const std::map<std::string, std::string>& files = {});
+
     // The test's private directory (/tmp/lge-XXXXXX); the daemon lives in it.
     const std::filesystem::path& workdir() const { return workdir_; }
 
@@ -74,6 +86,7 @@ protected:
 
 private:
     std::filesystem::path workdir_;
+    int busybox_imports_ = 0;
     std::string version_ = dockerd20;
     int shared_mount_id_ = -1;  // the directory bound onto itself (namespaced versions)
     // For a version run in its own mount namespace: binds the work dir onto itself, rshared, once,

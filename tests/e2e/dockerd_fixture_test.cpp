@@ -19,13 +19,7 @@ class DockerdFixtureSelfTest : public DockerdFixture, public ::testing::WithPara
 TEST_P(DockerdFixtureSelfTest, PowerCutLeftoversAreKilledAndUnmounted) {
     use_daemon_version(GetParam());
     DockerdInstance& d = start_daemon("overlay2");
-    fs::path rootfs = workdir() / "rootfs";
-    fs::create_directories(rootfs / "bin");
-    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-    fs::create_symlink("busybox", rootfs / "bin/sleep");
-    ProcessOptions import;
-    import.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
-    d.docker_ok({"import", "-", "base:1"}, import);
+    import_busybox(d, "base:1", {"sleep"});
     d.docker_ok({"run", "-d", "--network", "none", "base:1", "/bin/sleep", "1000"});
     ASSERT_FALSE(mounts_under(workdir()).empty()) << "a running container mounts its rootfs below the data root";
 

@@ -1,5 +1,6 @@
 #include "field_scenario.hpp"
 
+#include "dockerd_fixture.hpp"
 #include "driver_layout.hpp"
 
 #include <nlohmann/json.hpp>
@@ -117,14 +118,7 @@ void FieldScenario::build_images_and_containers() {
     const fs::path ctx = workdir_ / "ctx";
 
     // base:1: a busybox-static rootfs (the only binary these images need).
-    fs::path rootfs = ctx / "rootfs";
-    fs::create_directories(rootfs / "bin");
-    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-    for (const char* applet : {"sh", "ls", "cat", "echo", "sleep", "true"})
-        fs::create_symlink("busybox", rootfs / "bin" / applet);
-    ProcessOptions import_base;
-    import_base.stdin_data = tar_of(rootfs);
-    base_id = trim(daemon_.docker_ok({"import", "-", "base:1"}, import_base));
+    base_id = trim(import_busybox_rootfs(daemon_, ctx / "rootfs", "base:1", {"sh", "ls", "cat", "echo", "sleep", "true"}));
 
     // classic:1 through save/rmi/load; classic:2 the same Dockerfile again (its intermediates stay).
     fs::create_directories(classic_context());

@@ -26,15 +26,8 @@ class HiddenStore : public DockerdFixture {
 protected:
     // busybox with sh, cat and echo, and a file naming `tag` (so each import is a layer of its
     // own), imported as `tag`.
-    void import_busybox(DockerdInstance& d, const std::string& tag) {
-        const fs::path rootfs = workdir() / ("rootfs-" + std::to_string(imports_++));
-        fs::create_directories(rootfs / "bin");
-        fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-        for (const char* tool : {"sh", "cat", "echo", "test"}) fs::create_symlink("busybox", rootfs / "bin" / tool);
-        write_text_file(rootfs / "image.txt", tag + "\n");
-        ProcessOptions o;
-        o.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
-        d.docker_ok({"import", "-", tag}, o);
+    void import_tagged_busybox(DockerdInstance& d, const std::string& tag) {
+        import_busybox(d, tag, {"sh", "cat", "echo", "test"}, {{"image.txt", tag + "\n"}});
     }
     // A container that writes `text` into its RW layer on its first run and prints it on every
     // run after: its output proves the layer survived.
@@ -42,7 +35,6 @@ protected:
         d.docker_ok({"run", "--name", name, "--network", "none", image, "/bin/sh", "-c",
                      "test -f /kept.txt && cat /kept.txt || echo " + text + " > /kept.txt"});
     }
-    int imports_ = 0;
 };
 
 TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter) {
@@ -52,9 +44,9 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     const fs::path root = d.data_root();
 
     // ---- the graph driver's world: an image, a container with data, and an orphan
-    import_busybox(d, "old:1");
+    import_tagged_busybox(d, "old:1");
     create_writer(d, "old", "old:1", "old-data");
-    import_busybox(d, "orphan:1");
+    import_tagged_busybox(d, "orphan:1");
     const std::string orphan_image = trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", "orphan:1"}));
     const std::string orphan_diff = trim(d.docker_ok({"image", "inspect", "-f", "{{index .RootFS.Layers 0}}", "orphan:1"}));
     ASSERT_EQ(orphan_diff.rfind("sha256:", 0), 0u) << orphan_diff;
@@ -70,7 +62,7 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     d.use_containerd_store(true);
     start_daemon("overlay2");
     EXPECT_EQ(d.docker_ok({"images", "-q", "old:1"}), "") << "the old image should be hidden from the containerd store";
-    import_busybox(d, "new:1");
+    import_tagged_busybox(d, "new:1");
     create_writer(d, "new", "new:1", "new-data");
     stop_daemon_gracefully();
     ASSERT_TRUE(fs::is_directory(root / "containerd")) << "dockerd 26 keeps its containerd's store under the root";
@@ -124,8 +116,8 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     stop_daemon_gracefully();  // an instance to configure: containerd's store from now on
     d.use_containerd_store(true);
     start_daemon("overlay2");
-    import_busybox(d, "cd:1");
-    import_busybox(d, "cd:2");
+    import_tagged_busybox(d, "cd:1");
+    import_tagged_busybox(d, "cd:2");
     create_writer(d, "cdc", "cd:1", "cd-data");
     const fs::path croot = d.data_root() / "containerd/daemon";
     ASSERT_TRUE(fs::exists(croot / "io.containerd.metadata.v1.bolt/meta.db")) << croot;

@@ -11,6 +11,7 @@
 #include "dockerd_fixture.hpp"
 #include "field_scenario.hpp"
 #include "layergc_cli.hpp"
+#include "tests/support/private_namespace_command.hpp"
 
 #include <gtest/gtest.h>
 
@@ -114,38 +115,7 @@ bool held_back(const PlanDocument& plan, const std::string& id) {
     return false;
 }
 
-// A shell command in a mount namespace of its own (unshare -m, private propagation), in the
-// background; ready once `ready` exists. Killed (its process group) by its own pid.
-class PrivateNamespaceCommand {
-public:
-    PrivateNamespaceCommand(const std::string& command, const fs::path& ready) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            ::setpgid(0, 0);
-            ::execlp("unshare", "unshare", "-m", "--propagation", "private", "sh", "-c", command.c_str(),
-                     static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        for (int i = 0; i < 200 && !fs::exists(ready); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        ok_ = fs::exists(ready);
-    }
-    ~PrivateNamespaceCommand() { stop(); }
-    bool ok() const { return ok_; }
-    pid_t pid() const { return pid_; }
-    void stop() {
-        if (pid_ <= 0) return;
-        ::kill(-pid_, SIGKILL);
-        ::kill(pid_, SIGKILL);
-        int st = 0;
-        ::waitpid(pid_, &st, 0);
-        pid_ = -1;
-    }
-
-private:
-    pid_t pid_ = -1;
-    bool ok_ = false;
-};
+using layergc::testing::PrivateNamespaceCommand;
 
 TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKept) {
     use_daemon_version(GetParam());
@@ -153,13 +123,7 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     DockerdInstance& d = start_daemon("overlay2");
     const fs::path root = d.data_root(), home = root / "overlay2";
 
-    const fs::path rootfs = workdir() / "rootfs";
-    fs::create_directories(rootfs / "bin");
-    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-    for (const char* tool : {"sh", "cat", "sleep", "ls"}) fs::create_symlink("busybox", rootfs / "bin" / tool);
-    ProcessOptions import;
-    import.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
-    d.docker_ok({"import", "-", "base:1"}, import);
+    import_busybox(d, "base:1", {"sh", "cat", "sleep", "ls"});
     // Two layers that will be bound elsewhere: A into a container (-v, named by the container's
     // hostconfig.json too), B by a process outside docker (named by no metadata at all).
     const auto [image_a, layer_a] = import_one_file_image(d, workdir() / "victim-a", "bound into a container\n");

@@ -16,6 +16,7 @@
 #include "core/digest/sha256.hpp"
 #include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -310,17 +311,13 @@ std::vector<std::string> strings_of(const json& a) {
 class GoDifferential : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/lg-godiff-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
         ASSERT_TRUE(fs::exists(kGodecode)) << kGodecode << " is missing: install golang-go (make deps) and rebuild";
     }
     void TearDown() override {
-        if (::testing::Test::HasFailure() && std::getenv("LAYERGC_GODIFF_KEEP")) return;
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
+        if (::testing::Test::HasFailure() && std::getenv("LAYERGC_GODIFF_KEEP")) tmp_.keep();
     }
-    fs::path dir_;
+    layergc::testing::TempDir tmp_{"/tmp", "lg-godiff-"};
+    const fs::path& dir_ = tmp_.path();
 };
 
 } // namespace

@@ -23,13 +23,6 @@ using namespace layergc::testing;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 const char* kStubSystemctl = R"(#!/bin/sh
 # A stand-in for systemctl: logs each call, keeps each unit's state in a file.
 dir=${LAYERGC_TEST_SYSTEMCTL_DIR:?}

@@ -16,13 +16,6 @@ using namespace layergc::testing;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 const std::string kEsc = "\033[";
 
 } // namespace

@@ -19,13 +19,6 @@ using namespace layergc::testing;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 plan::Plan sample_plan() {
     plan::Plan p;
     p.root = "/data/docker";

@@ -25,13 +25,6 @@ const fs::path kUnitDir = "/usr/lib/systemd/system";
 const fs::path kLastPlan = "/var/lib/layergc/last-plan.json";
 const fs::path kProm = "/var/lib/prometheus/node-exporter/layergc.prom";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 bool installed(const std::string& pkg) {
     return run_command("dpkg-query -W -f='${Status}' " + pkg + " | grep -q 'install ok installed'").exit_code == 0;
 }

@@ -21,13 +21,6 @@ namespace {
 const std::string kEsc = "\033[";
 const std::string kFast = "LAYERGC_PROGRESS_INTERVAL_MS=1";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 class Tty : public ::testing::Test {
 protected:
     void SetUp() override {

@@ -25,27 +25,14 @@ namespace fs = std::filesystem;
 using layergc::testing::run_command;
 using layergc::testing::sh_quote;
 
-// A fresh, root-owned 0755 directory under the build tree, removed at the end.
-class BuildTreeDir {
-public:
-    BuildTreeDir() {
-        const fs::path base = fs::path(LAYERGC_BINARY_DIR) / "packaging-test";
-        fs::create_directories(base);
-        fs::permissions(base, fs::perms(0755));
-        std::string tmpl = (base / "run-XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed under " + base.string());
-        path_ = tmpl;
-        fs::permissions(path_, fs::perms(0755));  // mkdtemp makes 0700; plugins need no more
-    }
-    ~BuildTreeDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+// A fresh, root-owned 0755 directory under the build tree (plugins need no more; mkdtemp makes
+// 0700), below a 0755 base, removed at the end.
+fs::path packaging_test_base() {
+    const fs::path base = fs::path(LAYERGC_BINARY_DIR) / "packaging-test";
+    fs::create_directories(base);
+    fs::permissions(base, fs::perms(0755));
+    return base;
+}
 
 void write_file(const fs::path& p, const std::string& bytes) {
     fs::create_directories(p.parent_path());
@@ -114,7 +101,7 @@ nlohmann::json parse_json(const std::string& text) {
 }
 
 TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoads) {
-    const BuildTreeDir work;
+    const layergc::testing::TempDir work(packaging_test_base(), "run-", fs::perms(0755));
     const fs::path prefix = work.path() / "prefix";
     const std::string cmake = sh_quote(LAYERGC_CMAKE_COMMAND);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/plugin/loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,27 +25,16 @@ inline std::filesystem::path fixture(const std::string& name) {
     return fixture_dir() / (name + ".so");
 }
 
-class TempDir {
+// A directory the loader trusts: 0755 (mkdtemp makes 0700), made below `base`.
+class TempDir : public layergc::testing::TempDir {
 public:
     // base: where to create it (default: this test's build directory).
-    explicit TempDir(const std::filesystem::path& base = LAYERGC_PLUGIN_TEST_TMP) {
-        std::filesystem::create_directories(base);
-        std::string tmpl = (base / "plugin-test.XXXXXX").string();
-        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed in " + base.string());
-        path_ = tmpl;
-        std::filesystem::permissions(path_, std::filesystem::perms(0755));
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const { return path_; }
+    explicit TempDir(const std::filesystem::path& base = LAYERGC_PLUGIN_TEST_TMP)
+        : layergc::testing::TempDir(base, "plugin-test.", std::filesystem::perms(0755)) {}
 
     // A root-owned 0755 directory below this one.
     std::filesystem::path subdir(const std::string& rel, unsigned mode = 0755) const {
-        const auto p = path_ / rel;
+        const auto p = path() / rel;
         std::filesystem::create_directories(p);
         if (::chmod(p.c_str(), mode) != 0) throw std::runtime_error("chmod " + p.string());
         return p;
@@ -53,15 +43,12 @@ public:
     // Copy a fixture plugin into dir (default: this directory) as <as>.so, mode 0644.
     std::filesystem::path copy_fixture(const std::string& name, const std::filesystem::path& dir = {},
                                        const std::string& as = {}) const {
-        const auto to = (dir.empty() ? path_ : dir) / ((as.empty() ? name : as) + ".so");
+        const auto to = (dir.empty() ? path() : dir) / ((as.empty() ? name : as) + ".so");
         std::filesystem::copy_file(fixture(name), to,
                                    std::filesystem::copy_options::overwrite_existing);
         if (::chmod(to.c_str(), 0644) != 0) throw std::runtime_error("chmod " + to.string());
         return to;
     }
-
-private:
-    std::filesystem::path path_;
 };
 
 // The loader's trust rules are about root: these tests only mean something when run as root.

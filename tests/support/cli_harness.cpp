@@ -23,20 +23,16 @@ std::string sh_quote(const std::string& s) {
     return out + "'";
 }
 
-namespace {
 std::string slurp(const fs::path& p) {
-    std::ifstream f(p);
+    std::ifstream f(p, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
 }
-} // namespace
 
 CommandResult run_command(const std::string& command) {
-    char tmpl[] = "/tmp/lgc-cmd-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    if (!dir) throw std::runtime_error("mkdtemp failed");
-    const fs::path d(dir);
+    const TempDir captured("/tmp", "lgc-cmd-");
+    const fs::path& d = captured.path();
     const std::string full = "( " + command + " ) >" + sh_quote((d / "out").string()) + " 2>" +
                              sh_quote((d / "err").string()) + " </dev/null";
     const int status = std::system(full.c_str());
@@ -50,7 +46,6 @@ CommandResult run_command(const std::string& command) {
     }
     r.out = slurp(d / "out");
     r.err = slurp(d / "err");
-    fs::remove_all(d);
     return r;
 }
 
@@ -64,19 +59,6 @@ CommandResult run_layergc(const std::string& args, const std::string& env) {
 CommandResult run_layergc_on_tty(const std::string& args, const std::string& env) {
     const std::string inner = env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args;
     return run_command("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null");
-}
-
-TempDir::TempDir() {
-    char tmpl[] = "/tmp/lgc-test-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    if (!dir) throw std::runtime_error("mkdtemp failed");
-    path_ = dir;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-    fs::remove_all(path_.string() + "/root.outside", ec);
 }
 
 void generate_root(const fs::path& dir, const std::string& driver, const std::string& extra) {

@@ -1,6 +1,8 @@
 // Running the built layergc binary, the generator and other commands from tests.
 #pragma once
 
+#include "tests/support/temp_dir.hpp"  // TempDir, which every user of the harness uses
+
 #include <filesystem>
 #include <set>
 #include <string>
@@ -18,6 +20,9 @@ struct CommandResult {
 // Run `command` through /bin/sh, capturing stdout and stderr.
 CommandResult run_command(const std::string& command);
 
+// The whole of a file, byte for byte ("" when it cannot be read).
+std::string slurp(const std::filesystem::path& p);
+
 // Quote one argument for /bin/sh.
 std::string sh_quote(const std::string& s);
 
@@ -30,19 +35,6 @@ CommandResult run_layergc(const std::string& args, const std::string& env = {});
 // The same on a pseudo-terminal (util-linux `script`, TERM=xterm): stdout and stderr are a tty
 // and arrive together in `out`, with "\r\n" line ends.
 CommandResult run_layergc_on_tty(const std::string& args, const std::string& env = {});
-
-// A fresh directory under /tmp, removed (unmounting nothing) when the object dies.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // tests/gen/gen_root.py into dir/root with its manifest at dir/manifest.json. Extra args as given.
 void generate_root(const std::filesystem::path& dir, const std::string& driver, const std::string& extra = {});

@@ -8,6 +8,7 @@
 //    unless it starts with a byte-order mark (nlohmann skips one, Go refuses it), holds a NUL
 //    byte (nlohmann takes one for the end of the input) or nests deeper than Go allows.
 #include "core/docker/go_json.hpp"
+#include "core/docker/utf8.hpp"
 #include "tests/fuzz/fuzz_property.hpp"
 
 #include <nlohmann/json.hpp>
@@ -24,24 +25,7 @@ namespace {
 using layergc::docker::GoJson;
 using layergc::docker::JsonKind;
 
-// Valid UTF-8 with no surrogate code point and nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
-    for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        char32_t r = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-        for (size_t k = 1; k < n; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            r = (r << 6) | (cc & 0x3F);
-        }
-        const char32_t min = n == 1 ? 0 : n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-        if (r < min || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) return false;
-        i += n;
-    }
-    return true;
-}
+using layergc::docker::valid_utf8;  // no surrogate, nothing above U+10FFFF, shortest forms
 
 void quote(std::string& out, std::string_view s) {
     out += '"';

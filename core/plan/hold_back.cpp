@@ -1,4 +1,6 @@
-#include "core/gc/hold_back.hpp"
+#include "core/plan/hold_back.hpp"
+
+#include "core/fs/relpath.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -6,7 +8,7 @@
 #include <map>
 #include <unordered_set>
 
-namespace layergc::gc {
+namespace layergc::plan {
 
 namespace {
 
@@ -59,7 +61,7 @@ namespace {
 // of their driver paths. Two candidates may share a record (a lost container's RW and init dirs).
 class Ownership {
 public:
-    Ownership(const std::vector<plan::Candidate>& cands, const std::string& driver) {
+    Ownership(const std::vector<Candidate>& cands, const std::string& driver) {
         for (size_t i = 0; i < cands.size(); ++i) {
             if (!cands[i].record.empty()) owners_[cands[i].record].push_back(i);
             for (const auto& p : cands[i].driver_paths) owners_[driver + "/" + p.relpath].push_back(i);
@@ -135,7 +137,7 @@ HoldBackResult hold_back(HoldBackInput in) {
                 if (!kept[c])
                     out.problems.push_back(
                         {Severity::warning, "candidate-named-by-metadata", f.path,
-                         f.path + " names " + texts[h] + " of " + plan::to_string(in.candidates[c].kind) +
+                         f.path + " names " + texts[h] + " of " + to_string(in.candidates[c].kind) +
                              " candidate " + in.candidates[c].id +
                              ", which the structured reading found unreferenced: the two readings "
                              "disagree, so it is kept",
@@ -172,7 +174,7 @@ HoldBackResult hold_back(HoldBackInput in) {
     return out;
 }
 
-std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Candidate>& cands,
+std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>& cands,
                                                     const docker::Metadata& md) {
     std::unordered_map<std::string_view, std::string_view> diff_of;  // record name -> diff hex
     std::unordered_set<std::string_view> record_chains;              // chains with a record in use
@@ -180,7 +182,6 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Cand
         if (r.diff && r.diff->size() > 7) diff_of.emplace(r.dir_name, std::string_view(*r.diff).substr(7));
         if (!r.removing) record_chains.insert(r.chain);
     }
-    auto last = [](std::string_view p) { return p.substr(p.rfind('/') + 1); };
     std::vector<std::vector<WitnessName>> all;
     all.reserve(cands.size());
     for (const auto& c : cands) {
@@ -192,14 +193,14 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Cand
             out.push_back({std::string(text), diff});
         };
         add(c.id, false);
-        for (const auto& p : c.driver_paths) add(last(p.relpath), false);
-        if (c.record_kind == plan::RecordKind::none) continue;
-        const std::string_view name = last(c.record);
+        for (const auto& p : c.driver_paths) add(fs::last_component(p.relpath), false);
+        if (c.record_kind == RecordKind::none) continue;
+        const std::string_view name = fs::last_component(c.record);
         add(name, false);
-        if (c.record_kind == plan::RecordKind::layer || c.record_kind == plan::RecordKind::removing) {
+        if (c.record_kind == RecordKind::layer || c.record_kind == RecordKind::removing) {
             // The chain ID of a *-removing record, unless a record in use has that chain (an image
             // pulled again after an interrupted removal): a file naming the chain names that one.
-            if (c.record_kind == plan::RecordKind::layer || !record_chains.count(name.substr(0, 64)))
+            if (c.record_kind == RecordKind::layer || !record_chains.count(name.substr(0, 64)))
                 add(name.substr(0, 64), false);
             if (auto d = diff_of.find(name); d != diff_of.end()) add(d->second, true);
         }
@@ -207,4 +208,4 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Cand
     return all;
 }
 
-} // namespace layergc::gc
+} // namespace layergc::plan

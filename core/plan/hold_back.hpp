@@ -26,7 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace layergc::gc {
+namespace layergc::plan {
 
 using docker::MetadataFile;
 
@@ -37,7 +37,7 @@ struct WitnessName {
 };
 
 struct HoldBackInput {
-    std::vector<plan::Candidate> candidates;
+    std::vector<Candidate> candidates;
     std::vector<std::vector<WitnessName>> names;  // per candidate
     std::vector<int64_t> newest_change_sec;       // per candidate; 0 = unknown
     std::vector<MetadataFile> files;
@@ -47,8 +47,8 @@ struct HoldBackInput {
 };
 
 struct HoldBackResult {
-    std::vector<plan::Candidate> candidates;  // what may still be removed, in the input's order
-    std::vector<plan::HeldBack> held_back;
+    std::vector<Candidate> candidates;  // what may still be removed, in the input's order
+    std::vector<HeldBack> held_back;
     Problems problems;                        // one per candidate a surviving file named
 };
 
@@ -58,7 +58,7 @@ HoldBackResult hold_back(HoldBackInput in);
 // removes (overlay2's l/ link names, aufs diff/<id>), its record's name (chain ID, container ID)
 // and, for a layer record, its diff ID.
 // One list per candidate.
-std::vector<std::vector<WitnessName>> witness_names(const std::vector<plan::Candidate>& cands,
+std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>& cands,
                                                     const docker::Metadata& md);
 
 // Names shorter than this are never searched: they would match by chance.
@@ -80,4 +80,4 @@ private:
     std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first four bytes
 };
 
-} // namespace layergc::gc
+} // namespace layergc::plan
