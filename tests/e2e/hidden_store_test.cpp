@@ -6,6 +6,7 @@
 // metadata only, auto-detection refuses (dockerd would use containerd), containerd's store under
 // <root>/containerd/ is not touched; switched back, every old image and container runs; switched
 // forward again, every new one does.
+#include "busybox_image.hpp"
 #include "dockerd_fixture.hpp"
 #include "field_scenario.hpp"
 #include "layergc_cli.hpp"
@@ -27,14 +28,7 @@ protected:
     // busybox with sh, cat and echo, and a file naming `tag` (so each import is a layer of its
     // own), imported as `tag`.
     void import_busybox(DockerdInstance& d, const std::string& tag) {
-        const fs::path rootfs = workdir() / ("rootfs-" + std::to_string(imports_++));
-        fs::create_directories(rootfs / "bin");
-        fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-        for (const char* tool : {"sh", "cat", "echo", "test"}) fs::create_symlink("busybox", rootfs / "bin" / tool);
-        write_text_file(rootfs / "image.txt", tag + "\n");
-        ProcessOptions o;
-        o.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
-        d.docker_ok({"import", "-", tag}, o);
+        e2e::import_busybox(d, workdir() / ("rootfs-" + std::to_string(imports_++)), tag);
     }
     // A container that writes `text` into its RW layer on its first run and prints it on every
     // run after: its output proves the layer survived.
