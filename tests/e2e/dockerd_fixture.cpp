@@ -13,9 +13,8 @@ namespace layergc::e2e {
 
 namespace fs = std::filesystem;
 
-std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& rootfs, const std::string& tag,
-                                  const std::vector<std::string>& applets,
-                                  const std::map<std::string, std::string>& files) {
+void make_busybox_rootfs(const fs::path& rootfs, const std::vector<std::string>& applets,
+                         const std::map<std::string, std::string>& files) {
     fs::create_directories(rootfs / "bin");
     fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
     for (const auto& applet : applets) fs::create_symlink("busybox", rootfs / "bin" / applet);
@@ -23,8 +22,16 @@ std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& root
         fs::create_directories((rootfs / rel).parent_path());
         std::ofstream(rootfs / rel, std::ios::binary | std::ios::trunc) << content;
     }
+}
+
+std::string tar_of_dir(const fs::path& dir) { return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."}); }
+
+std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& rootfs, const std::string& tag,
+                                  const std::vector<std::string>& applets,
+                                  const std::map<std::string, std::string>& files) {
+    make_busybox_rootfs(rootfs, applets, files);
     ProcessOptions o;
-    o.stdin_data = run_process_ok({"tar", "-C", rootfs.string(), "-cf", "-", "."});
+    o.stdin_data = tar_of_dir(rootfs);
     std::vector<std::string> args{"import", "-"};
     if (!tag.empty()) args.push_back(tag);
     return d.docker_ok(args, o);

@@ -3,9 +3,10 @@
 // that always stops the daemon by its own pid, kills what it left, unmounts everything below
 // the directory and removes it, whether the test passed, failed or threw.
 //
-// The storage driver is a parameter of start_daemon(). For btrfs the data root (<dir>/root) is
-// first made a loop-mounted btrfs image (<dir>/btrfs.img, mkfs.btrfs); TearDown unmounts it,
-// detaches its loop device and deletes the image, always. A test may run several daemons on the
+// The storage driver is a parameter of start_daemon(), or left to dockerd
+// (start_daemon_choosing_driver()). For btrfs the data root (<dir>/root) is first made a
+// loop-mounted btrfs image (<dir>/btrfs.img, mkfs.btrfs); TearDown unmounts it, detaches its
+// loop device and deletes the image, always. A test may run several daemons on the
 // same root one after the other, one per storage driver (a host that switched drivers), never
 // two at once.
 //
@@ -34,6 +35,14 @@
 
 namespace layergc::e2e {
 
+// A busybox-static rootfs in `rootfs` (made here): /bin/busybox, a symlink to it per applet in
+// /bin and `files` (path below the rootfs -> content). Throws if any of them exists.
+void make_busybox_rootfs(const std::filesystem::path& rootfs, const std::vector<std::string>& applets,
+                         const std::map<std::string, std::string>& files = {});
+
+// `tar -C dir -cf - .`: the archive `docker import -` reads.
+std::string tar_of_dir(const std::filesystem::path& dir);
+
 // busybox-static as a one-layer image: `rootfs` (made here) gets /bin/busybox, a symlink to it per
 // applet in /bin and `files` (path below the rootfs -> content), and its tar is `docker import`ed
 // as `tag` ("" for none). Returns what docker prints: the image ID and a newline.
@@ -50,6 +59,10 @@ protected:
     // data root; btrfs gets its loop-mounted filesystem first. Throws on failure, and if another
     // driver's daemon of this test is running.
     DockerdInstance& start_daemon(const std::string& storage_driver);
+    // Starts a daemon with no storage driver on the same root (no --storage-driver, no
+    // daemon.json): dockerd picks it, as a host that configures none does; `docker info` says
+    // which. Its DockerdInstance has storage_driver() "" and is reused on the next call.
+    DockerdInstance& start_daemon_choosing_driver() { return start_daemon(""); }
     // Makes <root>/<storage_driver> (the driver home) a loop-mounted filesystem of its own
     // (<dir>/home.img, `fstype` ext4 or xfs, 1 GiB sparse), as hosts do for quotas or a bigger
     // disk. The data root is first bound onto itself with shared propagation, as it is below a

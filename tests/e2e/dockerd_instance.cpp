@@ -206,7 +206,7 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
         const fs::path config = base_ / "daemon-containerd-store.json";
         std::ofstream(config) << "{\"features\": {\"containerd-snapshotter\": true}}\n";
         argv.insert(argv.end(), {"--config-file", config.string()});
-    } else {
+    } else if (!driver_.empty()) {
         argv.insert(argv.end(), {"--storage-driver", driver_});
     }
     std::vector<char*> args;
@@ -276,7 +276,8 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
 // The graph-driver store, pinned: every daemon runs with --storage-driver, which also keeps a
 // dockerd that would pick the containerd image store on a fresh root (containerd-snapshotter on,
 // Docker 29's default) on the graph driver. dockerd 26 takes the containerd store only with
-// features.containerd-snapshotter, which nothing here sets. /info says which store runs: Driver is
+// features.containerd-snapshotter, which nothing here sets. A daemon with no storage driver
+// chooses its own graph driver; then only that it runs one is checked. /info says which store runs: Driver is
 // the graph driver's name, and a containerd snapshotter adds a "driver-type"
 // io.containerd.snapshotter.v1 row to DriverStatus.
 void DockerdInstance::check_store() {
@@ -289,7 +290,7 @@ void DockerdInstance::check_store() {
         if (info.contains("DriverStatus") && info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos)
             return;
         problem = "it runs the graph driver '" + info.value("Driver", "") + "', not the containerd image store";
-    } else if (info.value("Driver", "") != driver_) {
+    } else if (driver_.empty() ? info.value("Driver", "").empty() : info.value("Driver", "") != driver_) {
         problem = "it runs storage driver '" + info.value("Driver", "") + "', not " + driver_;
     } else if (info.contains("DriverStatus") && info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos) {
         problem = "it runs the containerd image store: " + info.at("DriverStatus").dump();

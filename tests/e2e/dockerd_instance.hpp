@@ -40,14 +40,18 @@ public:
     static constexpr const char* docker_binary = "/usr/bin/docker";
 
     // `version` is one of daemon_versions(). A namespaced version (26.1) needs `base` to be a
-    // shared mount point (share_directory()) before start().
+    // shared mount point (share_directory()) before start(). An empty `storage_driver` starts
+    // dockerd with none (no --storage-driver), as on a host that configures none: dockerd picks
+    // the driver itself (a non-empty prior driver home under the root, else the first of its
+    // priority list that works), and start() checks only that it runs a graph driver.
     DockerdInstance(std::filesystem::path base, std::string storage_driver, std::string version = "20.10");
     ~DockerdInstance();  // stops the daemon if it runs; never throws
     DockerdInstance(const DockerdInstance&) = delete;
     DockerdInstance& operator=(const DockerdInstance&) = delete;
 
     // Starts dockerd and waits until GET /_ping answers OK, then checks with GET /info that it
-    // runs the graph driver it was given (not the containerd image store). Throws
+    // runs the graph driver it was given, or any when it was given none (never the containerd
+    // image store). Throws
     // std::runtime_error, with the tail of the daemon's log, if it exits, does not answer in time
     // or runs another store.
     //

@@ -6,8 +6,10 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <utility>
 
 namespace layergc::e2e {
 
@@ -42,38 +44,69 @@ std::string dechunk(const std::string& raw) {
     return out;
 }
 
-} // namespace
-
-HttpResponse unix_http_request(const std::string& socket_path, const std::string& method,
-                               const std::string& target, const std::string& body,
-                               const std::string& content_type, std::chrono::seconds timeout) {
+// A connected AF_UNIX stream socket (close-on-exec); throws on failure.
+int connect_unix(const std::string& socket_path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (socket_path.size() >= sizeof addr.sun_path)
         throw std::runtime_error("unix socket path too long: " + socket_path);
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-
     SocketFd sock;
     sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock.fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     if (connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
         throw std::runtime_error("connect " + socket_path + ": " + std::strerror(errno));
+    return std::exchange(sock.fd, -1);
+}
 
-    std::string request = method + " " + target + " HTTP/1.1\r\nHost: docker\r\n" +
-                          "User-Agent: layergc-e2e\r\nConnection: close\r\n";
-    if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
-    if (!body.empty() || method == "POST")
-        request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    request += "\r\n";
-    request += body;
+std::string request_head(const std::string& method, const std::string& target, size_t body_size,
+                         const std::string& content_type) {
+    std::string head = method + " " + target + " HTTP/1.1\r\nHost: docker\r\n" +
+                       "User-Agent: layergc-e2e\r\nConnection: close\r\n";
+    if (!content_type.empty()) head += "Content-Type: " + content_type + "\r\n";
+    if (body_size > 0 || method == "POST") head += "Content-Length: " + std::to_string(body_size) + "\r\n";
+    return head + "\r\n";
+}
 
+void send_all(int fd, const std::string& data) {
     size_t sent = 0;
-    while (sent < request.size()) {
-        ssize_t n = send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    while (sent < data.size()) {
+        ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw std::runtime_error(std::string("send: ") + std::strerror(errno));
         sent += static_cast<size_t>(n);
     }
+}
+
+} // namespace
+
+StalledUpload::StalledUpload(const std::string& socket_path, const std::string& target,
+                             const std::string& body, size_t sent, const std::string& content_type)
+    : fd_(connect_unix(socket_path)) {
+    try {
+        // A daemon that stops reading must fail the test, not hang it.
+        timeval limit{60, 0};
+        if (setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0)
+            throw std::runtime_error(std::string("setsockopt SO_SNDTIMEO: ") + std::strerror(errno));
+        send_all(fd_, request_head("POST", target, body.size(), content_type) +
+                          body.substr(0, std::min(sent, body.size())));
+    } catch (...) {
+        close(fd_);
+        throw;
+    }
+}
+
+StalledUpload::~StalledUpload() {
+    if (fd_ >= 0) close(fd_);
+}
+
+HttpResponse unix_http_request(const std::string& socket_path, const std::string& method,
+                               const std::string& target, const std::string& body,
+                               const std::string& content_type, std::chrono::seconds timeout) {
+    SocketFd sock;
+    sock.fd = connect_unix(socket_path);
+
+    send_all(sock.fd, request_head(method, target, body.size(), content_type) + body);
 
     std::string raw;
     auto deadline = std::chrono::steady_clock::now() + timeout;

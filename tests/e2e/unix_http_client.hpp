@@ -23,4 +23,21 @@ HttpResponse unix_http_request(const std::string& socket_path, const std::string
                                const std::string& content_type = {},
                                std::chrono::seconds timeout = std::chrono::seconds(600));
 
+// A POST whose body stops part-way, as from a client stalled mid-upload: the headers announce
+// the whole `body` (Content-Length) but only its first `sent` bytes are sent, and the connection
+// stays open, so the daemon is left waiting inside the handler, reading the rest. Destruction
+// closes the connection. Throws std::runtime_error when it cannot connect or send (a send
+// blocked for 60 s included).
+class StalledUpload {
+public:
+    StalledUpload(const std::string& socket_path, const std::string& target, const std::string& body,
+                  size_t sent, const std::string& content_type);
+    ~StalledUpload();
+    StalledUpload(const StalledUpload&) = delete;
+    StalledUpload& operator=(const StalledUpload&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 } // namespace layergc::e2e
