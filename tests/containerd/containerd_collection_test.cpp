@@ -874,7 +874,7 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     // same length (bbolt keeps no checksum of a leaf page): the lease reads as expired.
     {
         const fs::path db = root() / "io.containerd.metadata.v1.bolt/meta.db";
-        std::string bytes = read_file(db);
+        std::string bytes = slurp(db);
         const auto at = bytes.find(expiry);
         ASSERT_NE(at, std::string::npos);
         ASSERT_EQ(bytes.find(expiry, at + 1), std::string::npos) << "the expiry " << expiry << " is not unique";
