@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <ctime>
 #include <deque>
 
@@ -128,12 +127,41 @@ std::set<Resource> all_resources(const MetaDb& meta) {
 
 } // namespace
 
+namespace {
+
+// `n` ASCII digits at s[pos], or nothing: no sign, no space, no fewer digits (sscanf's %d took
+// "+1" for a month, which Go's parser refuses).
+std::optional<int> fixed_digits(const std::string& s, size_t pos, size_t n) {
+    if (pos + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int days_in_month(int year, int month) {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+} // namespace
+
 std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
-    // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-    int Y, M, D, h, m, sec;
-    // NOLINTNEXTLINE(cert-err34-c): the widths (4 and 2 digits) bound every field, so none overflows; ranges are checked below
-    if (s.size() < 20 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &Y, &M, &D, &h, &m, &sec) != 6 ||
-        s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+    // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as strict as Go's time.Parse(time.RFC3339) or
+    // stricter, never looser: what Go refuses, containerd ignores (the lease holds), so a reading
+    // that accepted more would call a lease expired that containerd keeps. Refused here as Go
+    // refuses them: a day past its month's end, second 60, a zone hour past 23 or minute past 59.
+    // Refused here though some Go versions take them: a lower-case t or z, a comma before the
+    // fraction (a stricter reading only reports a lease as holding, never as expired).
+    if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return std::nullopt;
+    const auto Y = fixed_digits(s, 0, 4), M = fixed_digits(s, 5, 2), D = fixed_digits(s, 8, 2);
+    const auto h = fixed_digits(s, 11, 2), m = fixed_digits(s, 14, 2), sec = fixed_digits(s, 17, 2);
+    if (!Y || !M || !D || !h || !m || !sec) return std::nullopt;
+    if (*M < 1 || *M > 12 || *D < 1 || *D > days_in_month(*Y, *M) || *h > 23 || *m > 59 || *sec > 59)
         return std::nullopt;
     size_t i = 19;
     int64_t frac_ns = 0;
@@ -147,25 +175,24 @@ std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
         if (digits == 0) return std::nullopt;
     }
     int64_t offset = 0;
-    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    if (i < s.size() && s[i] == 'Z') {
         ++i;
     } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-        int oh = 0, om = 0;
-        // NOLINTNEXTLINE(cert-err34-c): two digits each, so neither overflows
-        if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-        offset = int64_t{s[i] == '+' ? 1 : -1} * (int64_t{oh} * 3600 + int64_t{om} * 60);
+        const auto oh = fixed_digits(s, i + 1, 2), om = fixed_digits(s, i + 4, 2);
+        if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+        offset = int64_t{s[i] == '+' ? 1 : -1} * (int64_t{*oh} * 3600 + int64_t{*om} * 60);
         i += 6;
     } else {
         return std::nullopt;
     }
-    if (i != s.size() || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+    if (i != s.size()) return std::nullopt;
     std::tm tm{};
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
+    tm.tm_year = *Y - 1900;
+    tm.tm_mon = *M - 1;
+    tm.tm_mday = *D;
+    tm.tm_hour = *h;
+    tm.tm_min = *m;
+    tm.tm_sec = *sec;
     const int64_t t = static_cast<int64_t>(::timegm(&tm)) - offset;
     // Beyond what nanoseconds since 1970 hold (past 2262): unreadable, and so ignored, as an
     // expiry containerd cannot parse is (the lease then holds, which is the safe reading).
