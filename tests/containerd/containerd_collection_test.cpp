@@ -13,6 +13,10 @@
 //                          and containerd restarted on it. Then leftovers planted as containerd
 //                          lays them out, --min-age, and the final restart: images check, every
 //                          image run, every container started with the data of its RW snapshot.
+//   CommitKills            kill -9 inside a snapshot commit during unpack: at the snapshotter's
+//                          first fdatasync of metadata.db, and at meta.db's first one after it (the
+//                          two databases disagree); each collected, containerd restarted, the import
+//                          run again, every image run, the snapshot dirs exactly metadata.db's.
 //   RunningContainerdRefuses  apply exits 4 and removes nothing; plan says advisory.
 //   MountedOrphansKept     unnamed snapshot dirs mounted in this namespace (bind) or only in
 //                          another one (bind, overlay lowerdir) are kept, unmounted ones removed.
@@ -646,6 +650,162 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     cd_->stop();
     crash_log_ << "  stopped (" << seconds() << " s)\n";
     std::cerr << "containerd " << GetParam().name << " crashes:\n" << crash_log_.str();
+}
+
+// A kill inside a snapshot commit, where containerd's two databases can disagree. Unpack applies
+// each layer into an active snapshot `extract-<n>-<rand> <chainID>` and commits it under its chain
+// ID: containerd's metadata layer (core/metadata/snapshot.go Commit) opens a write transaction on
+// meta.db, calls the snapshotter's Commit inside it (overlayfs: CommitActive, one bolt transaction
+// of its metadata.db), then commits meta.db, whose record moves from the active key to the chain ID.
+// Seen with `strace -f -e trace=openat,pwrite64,fdatasync,fsync,rename,renameat2 -p <pid>` during
+// `ctr images import` of one.tar (2026-12-06), the same on 1.6.20 and 1.7.24, for each layer:
+//   Prepare  mkdirat snapshots/new-<digits>{,/fs,/work}, renameat to snapshots/<id>;
+//            metadata.db: 4 pwrite64 (the transaction's pages), fdatasync, pwrite64 (the meta
+//            page, offset 0 or 4096), fdatasync; meta.db: 8-10 pwrite64, fdatasync, pwrite64
+//            (meta page), fdatasync.
+//   apply    the layer's files written into snapshots/<id>/fs.
+//   Commit   openat snapshots/<id>/fs (the usage walk); metadata.db: 4 pwrite64, fdatasync (A),
+//            pwrite64 (meta page), fdatasync; meta.db: 8-10 pwrite64, fdatasync (B), pwrite64
+//            (meta page), fdatasync. Nothing else writes meta.db in between: its writer lock is
+//            the Commit's from before the snapshotter's transaction.
+// bolt writes a transaction to free pages and then the meta page that makes it current, so:
+//   A  (the snapshotter's first fdatasync in Commit) leaves neither commit done;
+//   B  (meta.db's first fdatasync after it) leaves the snapshotter's commit done and meta.db's
+//      not: the same state as a kill at meta.db's first pwrite64, since bolt never writes the
+//      pages of the current tree.
+// The kill: strace holds each fdatasync of the database(s) 100 ms at its entry (-P: only their
+// descriptors), the test sees the held thread in /proc/<pid>/task/*/syscall and SIGKILLs
+// containerd before the call runs. A hold is in Commit when the newest snapshots/<id>/fs has
+// files (Prepare's come before any file is written into the fresh dir). Each kill is in a fresh
+// namespace, on the first layer (busybox) of `one`, then collected, and containerd restarted on
+// the collected root: the import runs again, every image is complete and runs, and the snapshot
+// dirs are exactly what metadata.db names.
+TEST_P(ContainerdCollection, CommitKills) {
+    auto& a = archives();
+    const fs::path ovl = snapshots("overlayfs");
+    const fs::path snap_db = root() / kOverlay / "metadata.db";
+    const fs::path meta_db = root() / "io.containerd.metadata.v1.bolt/meta.db";
+    const std::string image = "docker.io/t/one:v1";
+    cd_->start();
+    cd_->ctr_ok("keep", {"images", "import", a.one().string()});
+    cd_->stop();
+    collect("before any crash");
+    auto newest_dir = [&]() -> std::string {
+        uint64_t top = 0;
+        for (const auto& d : dir_names(ovl))
+            if (all_digits(d)) top = std::max<uint64_t>(top, std::stoull(d));
+        return top ? std::to_string(top) : std::string();
+    };
+    auto has_files = [](const fs::path& dir) {
+        std::error_code ec;
+        return fs::is_directory(dir, ec) && !fs::is_empty(dir, ec) && !ec;
+    };
+    auto dirs_are_named = [&](const std::string& when) {
+        const auto& o = read_store(root()).snapshotters.at("overlayfs");
+        EXPECT_EQ(o.dirs, o.named) << when << ": the snapshot dirs are not exactly what metadata.db names";
+    };
+    // meta.db's extract snapshots in `ns`: "<key> (<name>, in metadata.db or not)".
+    auto extract_records = [&](const StoreView& v, const std::string& ns) {
+        std::set<std::string> out;
+        const auto& o = v.snapshotters.at("overlayfs");
+        if (!v.meta.namespaces.count(ns) || !v.meta.namespaces.at(ns).snapshots.count("overlayfs")) return out;
+        for (const auto& [key, sn] : v.meta.namespaces.at(ns).snapshots.at("overlayfs"))
+            if (key.rfind("extract-", 0) == 0)
+                out.insert("'" + key.substr(0, key.find(' ')) + " ...' (" +
+                           (o.db.by_name.count(sn.name) ? "in metadata.db" : "not in metadata.db") + ")");
+        return out;
+    };
+    struct Moment {
+        std::string what, ns;
+        bool meta_side;  // B
+    };
+    for (const auto& m : {Moment{"A: unpack, the snapshotter's commit (its first fdatasync of metadata.db)", "commit-a", false},
+                          Moment{"B: unpack, meta.db's commit right after the snapshotter's", "commit-b", true}}) {
+        SCOPED_TRACE(m.what);
+        std::set<std::string> images = read_store(root()).images();
+        cd_->start();
+        std::string id;  // the snapshot being committed
+        bool fired = false;
+        {
+            std::vector<fs::path> files = {snap_db};
+            if (m.meta_side) files.push_back(meta_db);
+            Background held = cd_->hold_fdatasyncs(files, 100ms);
+            fired = crash(m.what, m.ns, {"images", "import", a.one().string()}, [&](Background& c) {
+                return cd_->kill_when(
+                    [&] {
+                        for (const auto& f : cd_->at_fdatasync()) {
+                            if (f == snap_db && id.empty()) {
+                                const std::string top = newest_dir();
+                                if (!top.empty() && has_files(ovl / top / "fs")) id = top;
+                                if (!id.empty() && !m.meta_side) return true;
+                            } else if (f == meta_db && !id.empty()) {
+                                return true;
+                            }
+                        }
+                        return false;
+                    },
+                    c, 120s);
+            });
+        }
+        ASSERT_TRUE(fired) << crash_log_.str();
+        ASSERT_FALSE(id.empty());
+        // What the kill left: the snapshot in metadata.db, and whether meta.db names it.
+        std::string name;
+        {
+            const StoreView v = read_store(root());
+            const auto& o = v.snapshotters.at("overlayfs");
+            const auto named = v.meta.snapshot_names("overlayfs");
+            ASSERT_TRUE(o.db.name_of_id.count(std::stoull(id))) << "snapshots/" << id << ": " << v.summary();
+            name = o.db.name_of_id.at(std::stoull(id));
+            const auto& rec = o.db.by_name.at(name);
+            crash_log_ << "    left: snapshots/" << id << " " << name << " (" << containerd::to_string(rec.kind)
+                       << "), meta.db " << (named.count(name) ? "names it" : "does not name it") << "; unnamed dirs: "
+                       << join(o.unnamed()) << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns))
+                       << "\n";
+            if (!m.meta_side) {
+                // Neither commit happened: the active extract snapshot, in both databases.
+                EXPECT_EQ(rec.kind, containerd::SnapshotKind::active) << name;
+                EXPECT_NE(name.find("/extract-"), std::string::npos) << name;
+                EXPECT_TRUE(named.count(name)) << name;
+            } else {
+                // The snapshotter committed it under the chain ID, meta.db still has the active key.
+                EXPECT_EQ(rec.kind, containerd::SnapshotKind::committed) << name;
+                EXPECT_EQ(name.find("/extract-"), std::string::npos) << name;
+                EXPECT_FALSE(named.count(name)) << name;
+            }
+        }
+        // The plan: nothing blocks (a kill on this tmpfs tears no page); B's disagreement is
+        // reported as info and its dir kept.
+        {
+            const PlanSet p = plan(root());
+            EXPECT_EQ(p.problems("blocking"), std::vector<std::string>{}) << lines(p.problems("blocking"));
+            bool reported = false;
+            for (const auto& pr : p.problems("info"))
+                reported = reported || (pr.find("snapshot-unnamed-by-meta snapshots/" + id + ":") != std::string::npos);
+            EXPECT_EQ(reported, m.meta_side) << lines(p.problems("info"));
+            EXPECT_FALSE(p.candidates().count("overlayfs/" + id)) << join(p.candidates());
+        }
+        const auto removed = collect("after a kill at " + m.what);
+        dirs_are_named("after the collection");
+        // containerd on the collected root: the import runs again, every image is complete and runs.
+        cd_->start();
+        cd_->ctr_ok(m.ns, {"images", "import", a.one().string()});
+        images.insert(m.ns + "/" + image);
+        check_images_run(images, {});
+        cd_->stop();
+        {
+            const StoreView v = read_store(root());
+            const auto& o = v.snapshotters.at("overlayfs");
+            crash_log_ << "    after the restart, import and runs: snapshots/" << id << " "
+                       << (o.db.by_name.count(name) ? "still " + name : std::string("gone")) << ", "
+                       << (o.dirs.count(id) ? "its dir there" : "its dir gone") << "; unnamed dirs: "
+                       << join(o.unnamed()) << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns))
+                       << "\n";
+            EXPECT_EQ(v.images(), images);
+        }
+        dirs_are_named("after the restart");
+    }
+    std::cerr << "containerd " << GetParam().name << " commit kills:\n" << crash_log_.str();
 }
 
 // A running containerd: plan says advisory (its databases are locked), apply refuses with exit 4

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -260,11 +261,40 @@ bool Containerd::kill_on_create(const fs::path& dir, const std::function<bool(co
 }
 
 Background Containerd::hold_renames(std::chrono::milliseconds delay) {
-    const fs::path out = work_ / ("strace-" + std::to_string(daemon_.pid()) + ".log");
     const std::string syscalls = "rename,renameat,renameat2";
-    Background trace({"strace", "-f", "-p", std::to_string(daemon_.pid()), "-e", "trace=" + syscalls, "-e",
-                      "inject=" + syscalls + ":delay_exit=" + std::to_string(delay.count() * 1000), "-o", "/dev/null"},
-                     out);
+    return attach_strace({"-e", "trace=" + syscalls, "-e",
+                          "inject=" + syscalls + ":delay_exit=" + std::to_string(delay.count() * 1000)});
+}
+
+Background Containerd::hold_fdatasyncs(const std::vector<fs::path>& files, std::chrono::milliseconds delay) {
+    std::vector<std::string> args = {"-e", "trace=fdatasync", "-e",
+                                     "inject=fdatasync:delay_enter=" + std::to_string(delay.count() * 1000)};
+    for (const auto& f : files) args.insert(args.end(), {"-P", f.string()});
+    return attach_strace(args);
+}
+
+std::vector<fs::path> Containerd::at_fdatasync() const {
+    std::vector<fs::path> out;
+    const fs::path proc = fs::path("/proc") / std::to_string(daemon_.pid());
+    std::error_code ec;
+    for (const auto& t : fs::directory_iterator(proc / "task", ec)) {
+        // "<nr> <arg0> ..." for a thread in a syscall, "running" otherwise.
+        std::ifstream f(t.path() / "syscall");
+        long nr = -1;
+        std::string arg0;
+        if (!(f >> nr >> arg0) || nr != SYS_fdatasync) continue;
+        std::error_code ec2;
+        const fs::path file = fs::read_symlink(proc / "fd" / std::to_string(std::stol(arg0, nullptr, 16)), ec2);
+        if (!ec2) out.push_back(file);
+    }
+    return out;
+}
+
+Background Containerd::attach_strace(const std::vector<std::string>& args) {
+    const fs::path out = work_ / ("strace-" + std::to_string(daemon_.pid()) + "-" + std::to_string(++straces_) + ".log");
+    std::vector<std::string> argv = {"strace", "-f", "-p", std::to_string(daemon_.pid()), "-o", "/dev/null"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Background trace(argv, out);
     const auto until = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < until) {
         if (layergc::testing::slurp(out).find("attached") != std::string::npos) return trace;

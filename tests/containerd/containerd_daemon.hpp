@@ -98,6 +98,14 @@ public:
     // the rename, however fast the filesystem. Returns once strace has attached; it ends with
     // containerd.
     Background hold_renames(std::chrono::milliseconds delay);
+    // strace attached to containerd (every thread), each fdatasync(2) of one of `files` held
+    // `delay` at its entry, before it runs (strace -P: only those files' descriptors): a test
+    // polling at_fdatasync() sees every one and can kill containerd before it runs. Returns once
+    // strace has attached; it ends with containerd.
+    Background hold_fdatasyncs(const std::vector<fs::path>& files, std::chrono::milliseconds delay);
+    // The files containerd's threads are at an fdatasync of, entered and not yet run (a thread
+    // strace holds), as /proc/<pid>/task/*/syscall and /proc/<pid>/fd say.
+    std::vector<fs::path> at_fdatasync() const;
 
     std::vector<std::string> ctr_argv(const std::string& ns, const std::vector<std::string>& args) const;
     e2e::ProcessResult ctr(const std::string& ns, const std::vector<std::string>& args,
@@ -110,12 +118,14 @@ public:
 
 private:
     void write_config();
+    Background attach_strace(const std::vector<std::string>& args);
 
     Version v_;
     fs::path work_;
     std::string extra_config_;
     Background daemon_;
     int starts_ = 0;
+    int straces_ = 0;
 };
 
 } // namespace layergc::cd_e2e
