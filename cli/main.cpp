@@ -135,15 +135,30 @@ std::optional<std::string> invalid_value(GlobalOptions& g, bool min_age_given, c
     return std::nullopt;
 }
 
-int run_layergc(int argc, char** argv) {
+// What the command line holds once parsed.
+struct CommandLine {
     GlobalOptions g;
     PlanOptions po;
     ApplyOptions ao;
     RestoreOptions ro;
     PurgeOptions pu;
     bool quiet = false, verbose = false, debug = false, dry_run = false;
+};
 
-    CLI::App app{kDescription, "layergc"};
+// The subcommands and the options whose presence (not only value) matters.
+struct Declared {
+    CLI::App *plan, *apply, *check, *drivers, *restore, *purge, *df;
+    CLI::Option *min_age, *older_than;
+};
+
+// Every option and subcommand, with its help text: what `layergc --help` shows.
+Declared declare_command_line(CLI::App& app, CommandLine& line) {
+    GlobalOptions& g = line.g;
+    PlanOptions& po = line.po;
+    ApplyOptions& ao = line.ao;
+    RestoreOptions& ro = line.ro;
+    PurgeOptions& pu = line.pu;
+    bool &quiet = line.quiet, &verbose = line.verbose, &debug = line.debug, &dry_run = line.dry_run;
     app.failure_message([&app](const CLI::App* at, const CLI::Error& e) { return usage_failure(app, at, e); });
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("layergc ") + LAYERGC_VERSION);
@@ -237,6 +252,19 @@ int run_layergc(int argc, char** argv) {
 
     for (auto* sub : {plan, apply, check, drivers, restore, purge, df}) sub->fallthrough();
     app.require_subcommand(0, 1);
+    return {plan, apply, check, drivers, restore, purge, df, min_age, older_than};
+}
+
+int run_layergc(int argc, char** argv) {
+    CommandLine line;
+    CLI::App app{kDescription, "layergc"};
+    const Declared d = declare_command_line(app, line);
+    GlobalOptions& g = line.g;
+    const ApplyOptions& ao = line.ao;
+    const RestoreOptions& ro = line.ro;
+    const PurgeOptions& pu = line.pu;
+    // References: read after app.parse below.
+    const bool &quiet = line.quiet, &verbose = line.verbose, &debug = line.debug, &dry_run = line.dry_run;
 
     // Errors go to stderr and, with --format json, into the error document (cli/error_document.hpp).
     const ErrorRecorder errors;
@@ -271,8 +299,8 @@ int run_layergc(int argc, char** argv) {
     // dry-run flag must never end in a removal, whatever else the line says. So are values that
     // are not what the option takes.
     auto why = contradiction(dry_run, ao.yes, verbose, quiet, debug, ro,
-                             {apply->parsed(), restore->parsed(), purge->parsed()});
-    if (!why) why = invalid_value(g, min_age->count() > 0, pu, older_than->count() > 0);
+                             {d.apply->parsed(), d.restore->parsed(), d.purge->parsed()});
+    if (!why) why = invalid_value(g, d.min_age->count() > 0, pu, d.older_than->count() > 0);
     if (why) {
         std::cerr << "layergc: " << *why << "\n";  // a usage error: the line, without a log level
         return finish(kExitUsage, {*why});
@@ -290,16 +318,16 @@ int run_layergc(int argc, char** argv) {
         }
 
     try {
-        const bool plans_or_applies = plan->parsed() || apply->parsed() || dry_run || ao.yes;
+        const bool plans_or_applies = d.plan->parsed() || d.apply->parsed() || dry_run || ao.yes;
         if (plans_or_applies && g.driver == "auto" && root_is_containerd(g.root)) g.driver = "all";
-        if (plan->parsed()) return finish(run_plan(g, po));
-        if (apply->parsed()) return finish(run_apply(g, ao));
-        if (check->parsed()) return finish(run_check(g));
-        if (drivers->parsed()) return finish(run_drivers(g));
-        if (restore->parsed()) return finish(run_restore(g, ro));
-        if (purge->parsed()) return finish(run_purge(g, pu));
-        if (df->parsed()) return finish(run_df(g));
-        if (dry_run) return finish(run_plan(g, po));
+        if (d.plan->parsed()) return finish(run_plan(g, line.po));
+        if (d.apply->parsed()) return finish(run_apply(g, ao));
+        if (d.check->parsed()) return finish(run_check(g));
+        if (d.drivers->parsed()) return finish(run_drivers(g));
+        if (d.restore->parsed()) return finish(run_restore(g, ro));
+        if (d.purge->parsed()) return finish(run_purge(g, pu));
+        if (d.df->parsed()) return finish(run_df(g));
+        if (dry_run) return finish(run_plan(g, line.po));
         if (ao.yes) return finish(run_apply(g, ao));
         std::cout << app.help() << "\n";
         return kExitUsage;
