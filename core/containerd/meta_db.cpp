@@ -76,15 +76,8 @@ std::optional<int64_t> go_time_ns(std::string_view b) {
     return s * 1000000000 + nsec;
 }
 
-Result<Namespace> read_namespace(const Bucket& ns) {
-    Namespace out;
-    static const std::set<std::string_view> known = {"labels", "images", "containers", "snapshots", "content",
-                                                     "leases", "sandboxes"};
-    auto top = ns.entries();
-    if (!top) return top.error();
-    for (const auto& e : *top)
-        if (e.is_bucket && !known.count(e.key)) out.unknown_buckets.emplace_back(e.key);
-
+// v1/<ns>/images/<name>: the target digest and the labels.
+Result<void> read_images(const Bucket& ns, Namespace& out) {
     auto images = sub_buckets(ns, "images");
     if (!images) return at("images", images.error());
     for (auto& [name, b] : *images) {
@@ -101,7 +94,11 @@ Result<Namespace> read_namespace(const Bucket& ns) {
         img.labels = std::move(*l);
         out.images.emplace(name, std::move(img));
     }
+    return {};
+}
 
+// v1/<ns>/containers/<id>: its snapshotter and snapshot key, and the labels.
+Result<void> read_containers(const Bucket& ns, Namespace& out) {
     auto containers = sub_buckets(ns, "containers");
     if (!containers) return at("containers", containers.error());
     for (auto& [id, b] : *containers) {
@@ -117,7 +114,11 @@ Result<Namespace> read_namespace(const Bucket& ns) {
         c.labels = std::move(*l);
         out.containers.emplace(id, std::move(c));
     }
+    return {};
+}
 
+// v1/<ns>/snapshots/<snapshotter>/<key>: the snapshotter's name for it, its parent, the labels.
+Result<void> read_snapshots(const Bucket& ns, Namespace& out) {
     auto snapshotters = sub_buckets(ns, "snapshots");
     if (!snapshotters) return at("snapshots", snapshotters.error());
     for (auto& [sn, sb] : *snapshotters) {
@@ -142,38 +143,46 @@ Result<Namespace> read_namespace(const Bucket& ns) {
             by_key.emplace(std::string(e.key), std::move(s));
         }
     }
+    return {};
+}
 
+// v1/<ns>/content/blob/<digest> (labels) and content/ingests/<ref> (backend ref, expected
+// digest, expiry).
+Result<void> read_content(const Bucket& ns, Namespace& out) {
     auto content = ns.bucket("content");
     if (!content) return at("content", content.error());
-    if (*content) {
-        auto blobs = sub_buckets(**content, "blob");
-        if (!blobs) return at("content/blob", blobs.error());
-        for (auto& [digest, b] : *blobs) {
-            auto l = labels_of(b);
-            if (!l) return at("content/blob/" + digest, l.error());
-            out.blobs.emplace(digest, Blob{std::move(*l)});
-        }
-        auto ingests = sub_buckets(**content, "ingests");
-        if (!ingests) return at("content/ingests", ingests.error());
-        for (auto& [ref, b] : *ingests) {
-            Ingest in;
-            auto bref = value_or_empty(b, "ref");
-            auto expected = value_or_empty(b, "expected");
-            auto exp = b.get("expireat");
-            const std::string where = "content/ingests/" + ref;
-            if (!bref) return at(where, bref.error());
-            if (!expected) return at(where, expected.error());
-            if (!exp) return at(where, exp.error());
-            in.backend_ref = *bref;
-            in.expected = *expected;
-            if (*exp && !(*exp)->empty()) {
-                in.expire_at_ns = go_time_ns(**exp);
-                if (!in.expire_at_ns) return make_error(where + ": expireat is not a Go binary time");
-            }
-            out.ingests.emplace(ref, std::move(in));
-        }
+    if (!*content) return {};
+    auto blobs = sub_buckets(**content, "blob");
+    if (!blobs) return at("content/blob", blobs.error());
+    for (auto& [digest, b] : *blobs) {
+        auto l = labels_of(b);
+        if (!l) return at("content/blob/" + digest, l.error());
+        out.blobs.emplace(digest, Blob{std::move(*l)});
     }
+    auto ingests = sub_buckets(**content, "ingests");
+    if (!ingests) return at("content/ingests", ingests.error());
+    for (auto& [ref, b] : *ingests) {
+        Ingest in;
+        auto bref = value_or_empty(b, "ref");
+        auto expected = value_or_empty(b, "expected");
+        auto exp = b.get("expireat");
+        const std::string where = "content/ingests/" + ref;
+        if (!bref) return at(where, bref.error());
+        if (!expected) return at(where, expected.error());
+        if (!exp) return at(where, exp.error());
+        in.backend_ref = *bref;
+        in.expected = *expected;
+        if (*exp && !(*exp)->empty()) {
+            in.expire_at_ns = go_time_ns(**exp);
+            if (!in.expire_at_ns) return make_error(where + ": expireat is not a Go binary time");
+        }
+        out.ingests.emplace(ref, std::move(in));
+    }
+    return {};
+}
 
+// v1/<ns>/leases/<id>: labels and what it holds (content, ingests, images, snapshots).
+Result<void> read_leases(const Bucket& ns, Namespace& out) {
     auto leases = sub_buckets(ns, "leases");
     if (!leases) return at("leases", leases.error());
     for (auto& [id, b] : *leases) {
@@ -200,7 +209,11 @@ Result<Namespace> read_namespace(const Bucket& ns) {
         }
         out.leases.emplace(id, std::move(l));
     }
+    return {};
+}
 
+// v1/<ns>/sandboxes/<id>: only their labels matter (gc.ref.* references).
+Result<void> read_sandboxes(const Bucket& ns, Namespace& out) {
     auto sandboxes = sub_buckets(ns, "sandboxes");
     if (!sandboxes) return at("sandboxes", sandboxes.error());
     for (auto& [id, b] : *sandboxes) {
@@ -208,6 +221,20 @@ Result<Namespace> read_namespace(const Bucket& ns) {
         if (!l) return at("sandboxes/" + id, l.error());
         out.sandboxes.push_back(std::move(*l));
     }
+    return {};
+}
+
+// One namespace, bucket by bucket; a bucket layergc does not read is listed, never judged.
+Result<Namespace> read_namespace(const Bucket& ns) {
+    Namespace out;
+    static const std::set<std::string_view> known = {"labels", "images", "containers", "snapshots", "content",
+                                                     "leases", "sandboxes"};
+    auto top = ns.entries();
+    if (!top) return top.error();
+    for (const auto& e : *top)
+        if (e.is_bucket && !known.count(e.key)) out.unknown_buckets.emplace_back(e.key);
+    for (auto* read : {read_images, read_containers, read_snapshots, read_content, read_leases, read_sandboxes})
+        if (auto r = read(ns, out); !r) return r.error();
     return out;
 }
 
