@@ -154,10 +154,14 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
 
 
 // Issue 12 item 4: dockerd 26 on the containerd image store from the start (its own containerd,
-// root <data-root>/containerd/daemon), images imported, a container with data in its RW
-// snapshot, then leftovers laid out as containerd leaves them after crashes. layergc on that
-// root (auto = every tree) removes exactly the leftovers, refuses while dockerd runs, and
-// dockerd starts again with every image and container working.
+// root <data-root>/containerd/daemon), images imported, a stopped container with data in its RW
+// snapshot, a two-stage BuildKit build FROM the local images and a container of its image never
+// started, then leftovers laid out as containerd leaves them after crashes. What dockerd and
+// BuildKit leave in meta.db (namespaces moby and moby_history, their leases) is printed; layergc
+// on that root (auto = every tree) plans nothing a database names, only the leftovers, advises
+// on the leases that alone hold snapshots or blobs, refuses while dockerd runs, and removes
+// exactly the leftovers; dockerd starts again with every image and container working, and a
+// rebuild is answered from BuildKit's cache.
 TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     use_daemon_version(dockerd26);
