@@ -118,7 +118,10 @@ public:
     // A BuildKit build through the API (the CLI has no buildx; both daemons take API 1.41): POST
     // /v1.41/build?version=2&networkmode=none&t=<tag> with `tar -C context_dir -c .` as the
     // body, read to the end. Throws if the HTTP status is not 200; the returned stream says
-    // whether the build succeeded and which steps were cached.
+    // whether the build succeeded and which steps were cached. Not on 26.1's containerd image
+    // store: there the build answers 200 with "failed to read downloaded context: … lookup
+    // build-context-<id> …: no such host" (and this client may see the connection reset);
+    // `DOCKER_BUILDKIT=1 docker build`, the CLI's own session, builds there.
     BuildStream buildkit_build(const std::filesystem::path& context_dir, const std::string& tag) const;
 
 private:
