@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 
 namespace layergc::plan {
@@ -126,11 +127,7 @@ public:
                                         "starting containerd is enough; while it runs, deleting the lease starts it",
                                     {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, report.unreachable)});
             } else {
-                p.advice.push_back({"containerd-lease-holds", subject,
-                                    "lease " + h.lease + " in namespace " + h.ns +
-                                        (h.expires.empty() ? " (no expiry)" : " (expires " + h.expires + ")") +
-                                        " alone holds " + what + ": if whatever made it is gone, delete it",
-                                    {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, {})});
+                p.advice.push_back(lease_holds(h, what, bytes_of(h.alone, {})));
             }
         }
         std::map<std::string, std::set<cd::Resource>> rest;  // namespace -> unreachable, no lease
@@ -148,6 +145,61 @@ public:
     }
 
 private:
+    // A lease that has not expired and alone holds something. Whose it is decides what to say:
+    // dockerd names a container's lease by the container's ID (moby daemon/containerd), BuildKit
+    // labels its cache leases containerd.io/gc.flat or buildkit/lease.temporary and keeps build
+    // history in namespace moby_history; deleting any of those through ctr loses a container's
+    // data or the build cache, so the advice names Docker's own command instead, and gives a ctr
+    // command only for a container lease whose container is gone from dockerd's data root.
+    Advice lease_holds(const cd::LeaseHold& h, const std::string& what, uint64_t bytes) const {
+        const std::string subject = h.ns + "/" + h.lease;
+        const std::string held = "lease " + h.lease + " in namespace " + h.ns +
+                                 (h.expires.empty() ? " (no expiry)" : " (expires " + h.expires + ")") + " alone holds " +
+                                 what;
+        const cd::Lease* lease = nullptr;
+        if (const auto n = meta_.namespaces.find(h.ns); n != meta_.namespaces.end())
+            if (const auto l = n->second.leases.find(h.lease); l != n->second.leases.end()) lease = &l->second;
+        const bool buildkit = h.ns == "moby_history" ||
+                              (lease && (lease->labels.count("containerd.io/gc.flat") ||
+                                         lease->labels.count("buildkit/lease.temporary")));
+        if (buildkit)
+            return {"containerd-lease-buildkit", subject,
+                    held + ": BuildKit's build cache or build history; prune it through dockerd, never by deleting "
+                           "the lease",
+                    {"docker builder prune"}, bytes};
+        if (h.ns == "moby" && is_container_id(h.lease)) {
+            if (const auto containers = docker_containers_dir(); !containers.empty()) {
+                std::error_code ec;
+                if (!std::filesystem::exists(containers / h.lease, ec) && !ec)
+                    return {"containerd-lease-owner-gone", subject,
+                            held + ": the lease of Docker container " + h.lease.substr(0, 12) + ", which " +
+                                containers.string() + " no longer has: delete the lease",
+                            {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes};
+            }
+            return {"containerd-lease-docker-container", subject,
+                    held + ": the lease of Docker container " + h.lease.substr(0, 12) +
+                        " (its writable layer); remove the container if it is not wanted",
+                    {"docker rm " + h.lease.substr(0, 12)}, bytes};
+        }
+        return {"containerd-lease-holds", subject, held + ": if whatever made it is gone, delete it",
+                {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes};
+    }
+
+    static bool is_container_id(const std::string& s) {
+        return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+    }
+
+    // dockerd's containers/ when this root is the containerd a dockerd runs (<data-root>/
+    // containerd/daemon); "" when it is not, or the directory is not there (then no owner is
+    // called gone).
+    std::filesystem::path docker_containers_dir() const {
+        const auto& root = s_.root;
+        if (root.filename() != "daemon" || root.parent_path().filename() != "containerd") return {};
+        const auto dir = root.parent_path().parent_path() / "containers";
+        std::error_code ec;
+        return std::filesystem::is_directory(dir, ec) ? dir : std::filesystem::path{};
+    }
+
     std::set<cd::Resource> all_content() const {
         std::set<cd::Resource> out;
         for (const auto& [ns, n] : meta_.namespaces)

@@ -64,7 +64,9 @@ struct HeldBack {
 // What layergc leaves to the store's own daemon, with the commands that do it through that daemon
 // (containerd's GC report, core/containerd/gc_report.hpp): never removed by layergc.
 struct Advice {
-    std::string code;     // "containerd-lease-expired", "containerd-gc-collectable", "containerd-lease-holds"
+    std::string code;     // "containerd-lease-expired", "containerd-gc-collectable", "containerd-lease-holds",
+                          // "containerd-lease-docker-container", "containerd-lease-owner-gone",
+                          // "containerd-lease-buildkit" (docs/containerd.md)
     std::string subject;  // the lease ("<ns>/<id>") or namespace it is about
     std::string message;
     std::vector<std::string> commands;

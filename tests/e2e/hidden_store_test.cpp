@@ -266,21 +266,52 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     }
     EXPECT_EQ(planned, leftovers) << plan.out;
     for (const auto& n : named) EXPECT_EQ(planned.count(n), 0u) << n << " is named by a database";
-    // what the advice says a lease alone holds (each tree's plan lists every such lease; the
-    // overlayfs one is printed)
-    std::set<std::string> holds;
+    // What the advice says a lease alone holds (each tree's plan lists every such lease; the
+    // overlayfs one is printed). Docker's and BuildKit's leases are named for what they are, with Docker's own command:
+    // `ctr leases delete` on any of them would lose a container's data or the build cache.
+    std::set<std::string> containers_advised, buildkit_advised;
     for (const auto& p : set.at("plans"))
         for (const auto& a : p.value("advice", nlohmann::json::array())) {
-            if (a.at("code") == "containerd-lease-holds") holds.insert(a.at("subject").get<std::string>());
+            const std::string subject = a.at("subject").get<std::string>();
+            if (a.at("code") == "containerd-lease-docker-container") containers_advised.insert(subject);
+            if (a.at("code") == "containerd-lease-buildkit") buildkit_advised.insert(subject);
+            if (a.at("code") == "containerd-lease-docker-container" || a.at("code") == "containerd-lease-buildkit") {
+                for (const auto& c : a.at("commands")) {
+                    EXPECT_EQ(c.get<std::string>().rfind("docker ", 0), 0u) << a.dump();
+                }
+            }
             if (p.at("driver").get<std::string>().find("overlayfs") != std::string::npos)
                 std::cerr << "advice: " << a.at("code").get<std::string>() << " " << a.at("subject").get<std::string>()
                           << " " << a.at("bytes") << " B: " << a.at("commands").dump() << "\n";
         }
-    for (const auto& id : container_ids) EXPECT_TRUE(holds.count("moby/" + id)) << "container lease " << id;
-    EXPECT_TRUE(holds.count("moby_history/" + history_lease)) << history_lease;
+    for (const auto& id : container_ids)
+        EXPECT_TRUE(containers_advised.count("moby/" + id)) << "container lease " << id;
+    EXPECT_TRUE(buildkit_advised.count("moby_history/" + history_lease)) << history_lease;
     bool cache_lease_advised = false;
-    for (const auto& id : buildkit_leases) cache_lease_advised = cache_lease_advised || holds.count("moby/" + id);
+    for (const auto& id : buildkit_leases)
+        cache_lease_advised = cache_lease_advised || buildkit_advised.count("moby/" + id);
     EXPECT_TRUE(cache_lease_advised) << "no BuildKit cache lease in the advice";
+    // A container dockerd's containers/ no longer has (a crash between dockerd's removal and its
+    // containerd's): only then is deleting its lease advised, with ctr. Moved aside and back.
+    {
+        const std::string gone = *container_ids.begin();
+        const fs::path dir = d.data_root() / "containers" / gone, aside = workdir() / "container-aside";
+        fs::rename(dir, aside);
+        const ProcessResult again =
+            run_process({layergc_binary().string(), "--root", croot.string(), "plan", "--format", "json"});
+        fs::rename(aside, dir);
+        ASSERT_EQ(again.exit_code, exit_code::ok) << again.describe();
+        bool owner_gone = false;
+        const auto again_set = nlohmann::json::parse(again.out);  // named: a temporary's member would dangle
+        for (const auto& p : again_set.at("plans"))
+            for (const auto& a : p.value("advice", nlohmann::json::array()))
+                if (a.at("subject") == "moby/" + gone) {
+                    EXPECT_EQ(a.at("code"), "containerd-lease-owner-gone") << a.dump();
+                    EXPECT_EQ(a.at("commands"), nlohmann::json::array({"ctr -n moby leases delete '" + gone + "'"}));
+                    owner_gone = true;
+                }
+        EXPECT_TRUE(owner_gone) << again.out;
+    }
 
     const ProcessResult applied = run_process({layergc_binary().string(), "--root", croot.string(), "apply", "--yes",
                                                "--audit-log", (workdir() / "audit.jsonl").string()});
