@@ -147,6 +147,48 @@ TEST_P(ContainerdRoot, PlansExactlyWhatNoDatabaseNames) {
     (void)kept;
 }
 
+// apply --quarantine on a containerd tree moves exactly its leftovers aside, restore puts them
+// back as they were, purge deletes them: the same as on a graph driver's tree.
+TEST_P(ContainerdRoot, QuarantineRestoreAndPurgeWorkOnEachTree) {
+    const auto leftovers = plant_leftovers();
+    const auto before = on_disk();
+    const std::string audit = " --audit-log " + sh_quote((tmp_.path() / "audit.jsonl").string());
+    for (const char* tree : {"overlayfs", "content"}) {
+        const auto q = run_layergc(args() + " --driver " + tree + " apply --quarantine --yes" + audit);
+        ASSERT_EQ(q.exit_code, 0) << tree << ": " << q.out << q.err;
+    }
+    std::set<std::string> expected;
+    for (const auto& p : before)
+        if (!leftovers.count(p)) expected.insert(p);
+    EXPECT_EQ(on_disk(), expected);
+    EXPECT_TRUE(fs::exists(root_ / "layergc-quarantine"));
+
+    const auto r = run_layergc(args() + " restore --all" + audit);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(on_disk(), before);
+
+    for (const char* tree : {"overlayfs", "content"})
+        ASSERT_EQ(run_layergc(args() + " --driver " + tree + " apply --quarantine --yes" + audit).exit_code, 0);
+    const auto purged = run_layergc(args() + " purge --yes" + audit);
+    ASSERT_EQ(purged.exit_code, 0) << purged.out << purged.err;
+    EXPECT_EQ(on_disk(), expected);
+    const auto again = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_TRUE(candidate_paths(json::parse(again.out)).empty()) << again.out;
+}
+
+// plan --metrics-file on a containerd root: the run and containerd's kinds, as for Docker's trees.
+TEST_P(ContainerdRoot, MetricsCountContainerdsKinds) {
+    plant_leftovers();
+    const fs::path prom = tmp_.path() / "layergc.prom";
+    const auto r = run_layergc(args() + " plan --metrics-file " + sh_quote(prom.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string text = slurp(prom);
+    EXPECT_NE(text.find("layergc_last_run_success"), std::string::npos) << text;
+    for (const char* kind : {"unnamed-snapshot", "unnamed-blob", "unnamed-ingest"})
+        EXPECT_NE(text.find(std::string("kind=\"") + kind + "\""), std::string::npos) << kind << "\n" << text;
+}
+
 // check works on a containerd root as plan does: by default every tree, each reported.
 TEST_P(ContainerdRoot, CheckReadsEveryTreeByDefault) {
     plant_leftovers();
