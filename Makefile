@@ -16,15 +16,17 @@ export CCACHE_NOHASHDIR ?= 1
 # targets, debootstrap for the e2e suite's second dockerd, containerd 1.6 and its ctr for the bbolt
 # reader's e2e test and the containerd collection tests (with runc, and strace to hold containerd
 # at a chosen rename), lintian and ansible-lint for the packaging and ops tests, zsh and fish for the
-# completions, clang-tidy for make tidy); `make test` installs both.
+# completions, clang-tidy and clang-format for make tidy and make format-check); `make test`
+# installs both.
 DEMO_PACKAGES := build-essential cmake pkg-config libboost-dev nlohmann-json3-dev libssl-dev \
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev python3 util-linux liburing-dev \
   prometheus-cpp-dev ccache dpkg-dev
 TEST_PACKAGES := docker.io busybox-static btrfs-progs procps time prometheus-node-exporter \
   python3-jsonschema ansible-core ansible-lint systemd lintian zsh fish \
-  clang libclang-rt-14-dev golang-go debootstrap containerd runc strace clang-tidy
+  clang libclang-rt-14-dev golang-go debootstrap containerd runc strace clang-tidy clang-format
 
-.PHONY: all deps test-deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench tidy
+.PHONY: all deps test-deps build test demo clean unit integration e2e e2e-daemons package fuzz asan bench tidy \
+  format format-check
 
 all: build
 
@@ -59,11 +61,20 @@ e2e-daemons: test-deps
 	$(SUDO) ./tests/e2e/docker_rootfs.sh $(E2E_DOCKER_CACHE)
 
 # Configured again after test-deps: what it installed (go) is found by a tree `make demo` made.
-test: test-deps $(BUILD)/CMakeCache.txt e2e-daemons
+test: test-deps format-check $(BUILD)/CMakeCache.txt e2e-daemons
 	cmake -S . -B $(BUILD) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 1 --timeout 1800
 	$(MAKE) --no-print-directory tidy fuzz asan
+
+# Every C and C++ file in git, as .clang-format lays it out (Debian 12's clang-format 14; a newer
+# one may lay out a few constructs differently). format-check changes nothing; it names every
+# line that differs and fails. `make format` rewrites the files in place.
+FORMAT_FILES = git ls-files -z -- '*.cpp' '*.hpp' '*.h' '*.c'
+format-check: test-deps
+	$(FORMAT_FILES) | xargs -0 clang-format --dry-run --Werror
+format: test-deps
+	$(FORMAT_FILES) | xargs -0 clang-format -i
 
 # clang-tidy over the sources of core/, cli/ and drivers/ (and the headers they include from
 # there and sdk/include), with .clang-tidy's focused checks as errors and the compile commands of

@@ -62,9 +62,10 @@ int main(int argc, char** argv) {
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{\"op\":\"%s\",\"seconds\":%.6f,\"bytes\":%llu,\"apparent_bytes\":%llu,\"inodes\":%llu,"
-                "\"failures\":%d}\n",
-                argv[1], secs, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(apparent),
-                static_cast<unsigned long long>(inodes), failures);
+    std::printf(
+        "{\"op\":\"%s\",\"seconds\":%.6f,\"bytes\":%llu,\"apparent_bytes\":%llu,\"inodes\":%llu,"
+        "\"failures\":%d}\n",
+        argv[1], secs, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(apparent),
+        static_cast<unsigned long long>(inodes), failures);
     return failures ? 1 : 0;
 }

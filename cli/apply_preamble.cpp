@@ -43,8 +43,8 @@ int confirm_removal(bool yes, std::ostream& prompt_out) {
     return kExitRefused;
 }
 
-apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o, const std::filesystem::path& root,
-                                  bool tree_set) {
+apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o,
+                                  const std::filesystem::path& root, bool tree_set) {
     apply::ApplyRequest r;
     r.root = root;
     r.daemon_json = g.daemon_json;
@@ -56,7 +56,9 @@ apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o,
     return r;
 }
 
-void ApplyConsole::warn(const std::string& line) { spdlog::warn("{}", line); }
+void ApplyConsole::warn(const std::string& line) {
+    spdlog::warn("{}", line);
+}
 
 void ApplyConsole::planned(const std::vector<apply::TreeApply>& trees) {
     if (g_.verbosity < 0) {  // -q: the one-line result only, and, before asking, what is asked about
@@ -71,7 +73,9 @@ void ApplyConsole::planned(const std::vector<apply::TreeApply>& trees) {
     }
 }
 
-bool ApplyConsole::confirm() { return confirm_removal(o_.yes, out_) == kExitOk; }
+bool ApplyConsole::confirm() {
+    return confirm_removal(o_.yes, out_) == kExitOk;
+}
 
 std::shared_ptr<void> ApplyConsole::watch(const char* phase, const fs::Progress& progress, uint64_t items,
                                           uint64_t bytes) {
@@ -95,12 +99,17 @@ int ApplyConsole::refused(const apply::ApplyError& e) const {
 }
 
 nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log) {
-    nlohmann::json doc{{"schema", "layergc.apply/v1"}, {"root", r.root}, {"driver", r.driver}, {"removed", r.removed},
-                       {"stopped_early", r.stopped_early}, {"bytes_planned", r.bytes_planned},
-                       {"bytes_freed", r.bytes_freed}, {"remaining_candidates", r.remaining.value_or(0)},
+    nlohmann::json doc{{"schema", "layergc.apply/v1"},
+                       {"root", r.root},
+                       {"driver", r.driver},
+                       {"removed", r.removed},
+                       {"stopped_early", r.stopped_early},
+                       {"bytes_planned", r.bytes_planned},
+                       {"bytes_freed", r.bytes_freed},
+                       {"remaining_candidates", r.remaining.value_or(0)},
                        {"audit_log", audit_log}};
     put_failures(doc, r.failed);
     return doc;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -26,8 +26,8 @@ bool read_plan_file(const std::string& path, std::string& text);
 int confirm_removal(bool yes, std::ostream& prompt_out);
 
 // The apply operation's request from the command line.
-apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o, const std::filesystem::path& root,
-                                  bool tree_set);
+apply::ApplyRequest apply_request(const GlobalOptions& g, const ApplyOptions& o,
+                                  const std::filesystem::path& root, bool tree_set);
 
 // The operator's side: warnings on stderr, the plans on `out` (with a header per tree when
 // `tree_set`), the question, and progress lines on a terminal.
@@ -55,4 +55,4 @@ private:
 // One tree's apply JSON (schema layergc.apply/v1, docs/json.md), as both apply paths print it.
 nlohmann::json apply_json(const apply::TreeReport& r, const std::string& audit_log);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

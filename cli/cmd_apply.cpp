@@ -10,8 +10,8 @@
 #include "core/quarantine/manifest.hpp"
 #include "core/quarantine/quarantine_disposal.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <ctime>
 #include <iostream>
@@ -24,34 +24,40 @@ void render_report(std::ostream& out, const apply::TreeReport& r, const std::str
     if (quiet) {  // -q: the one-line result (failures are in it; errors went to stderr)
         out << (r.run_id.empty() ? "Removed " : "Moved ") << r.removed.size() << " of " << r.planned
             << " candidates (" << human_bytes(r.bytes_planned)
-            << (r.run_id.empty() ? " planned, " + human_bytes(r.bytes_freed) + " freed" : " into quarantine run " + r.run_id)
+            << (r.run_id.empty() ? " planned, " + human_bytes(r.bytes_freed) + " freed"
+                                 : " into quarantine run " + r.run_id)
             << (r.failed.empty() ? "" : "; " + std::to_string(r.failed.size()) + " FAILED") << ").\n";
         return;
     }
     if (!r.run_id.empty()) {
-        out << "\nMoved " << r.removed.size() << " of " << r.planned << " candidates (" << human_bytes(r.bytes_planned)
-            << ") into the quarantine " << (std::filesystem::path(r.root) / quarantine::run_relpath(r.run_id)).string()
+        out << "\nMoved " << r.removed.size() << " of " << r.planned << " candidates ("
+            << human_bytes(r.bytes_planned) << ") into the quarantine "
+            << (std::filesystem::path(r.root) / quarantine::run_relpath(r.run_id)).string()
             << "; nothing is freed until `layergc purge`, `layergc restore --all " << r.run_id
             << "` puts them back.\n";
         for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
         out << "Audit log: " << audit_log << "\n";
         return;
     }
-    out << "\nRemoved " << r.removed.size() << " of " << r.planned << " candidates (" << human_bytes(r.bytes_planned)
-        << " planned, " << human_bytes(r.bytes_freed) << " freed on the filesystem).\n";
+    out << "\nRemoved " << r.removed.size() << " of " << r.planned << " candidates ("
+        << human_bytes(r.bytes_planned) << " planned, " << human_bytes(r.bytes_freed)
+        << " freed on the filesystem).\n";
     for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
-    if (r.stopped_early) out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
+    if (r.stopped_early)
+        out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
     out << "Audit log: " << audit_log << "\n";
     if (r.remaining && *r.remaining) out << *r.remaining << " candidate(s) remain (see `layergc plan`).\n";
 }
 
-} // namespace
+}  // namespace
 
 int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     // Every tree (docs/cli.md): asked for, or implied by a saved plan set.
     if (g.driver == "all" || (g.driver == "auto" && !o.plan_file.empty() && file_is_plan_set(o.plan_file))) {
         if (o.quarantine) {  // never remove what was asked to be kept in quarantine
-            spdlog::error("--quarantine works on one driver tree at a time: run apply --driver NAME --quarantine for each");
+            spdlog::error(
+                "--quarantine works on one driver tree at a time: run apply --driver NAME --quarantine for "
+                "each");
             return kExitUsage;
         }
         return run_apply_all(g, o);
@@ -60,24 +66,34 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     std::ostream& out = json_out ? std::cerr : std::cout;  // stdout holds only JSON with --format json
     plan::PlanRequest req;
     std::string err;
-    if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
+    if (!make_request(g, req, err)) {
+        spdlog::error("{}", err);
+        return kExitUsage;
+    }
 
     std::optional<plan::Plan> saved;
     if (!o.plan_file.empty()) {
         std::string text;
         if (!read_plan_file(o.plan_file, text)) return kExitUsage;
         auto parsed = plan::plan_from_json_text(text);
-        if (!parsed) { spdlog::error("{}: {}", o.plan_file, parsed.error().message); return kExitUsage; }
+        if (!parsed) {
+            spdlog::error("{}: {}", o.plan_file, parsed.error().message);
+            return kExitUsage;
+        }
         saved = std::move(parsed.value());
         if (g.driver == "auto") req.driver = saved->driver;
     }
     // A saved plan narrowed by --filter is applied narrowed the same way, unless --filter says otherwise.
     GlobalOptions narrowed = g;
     if (saved && saved->filter && g.filters.empty())
-        for (auto k : saved->filter->kinds) narrowed.filters.push_back(std::string("kind=") + plan::to_string(k));
+        for (auto k : saved->filter->kinds)
+            narrowed.filters.push_back(std::string("kind=") + plan::to_string(k));
 
     auto session = plan::open_session(req);
-    if (!session) { spdlog::error("{}", session.error().message); return kExitUsage; }
+    if (!session) {
+        spdlog::error("{}", session.error().message);
+        return kExitUsage;
+    }
     plan::Session& s = session.value();
     if (saved && (saved->root != s.root.string() || saved->driver != s.driver)) {
         spdlog::error("the plan file is for {} ({}), not {} ({})", saved->root, saved->driver,
@@ -95,9 +111,14 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
 
     if (report->nothing_to_apply) {
         if (!json_out && g.verbosity < 0) out << "Nothing to collect under " << s.root.string() << ".\n";
-        if (json_out) std::cout << nlohmann::json{{"schema", "layergc.apply/v1"}, {"removed", nlohmann::json::array()},
-                                                   {"failed", nlohmann::json::array()}, {"bytes_planned", 0},
-                                                   {"bytes_freed", 0}}.dump(2) << "\n";
+        if (json_out)
+            std::cout << nlohmann::json{{"schema", "layergc.apply/v1"},
+                                        {"removed", nlohmann::json::array()},
+                                        {"failed", nlohmann::json::array()},
+                                        {"bytes_planned", 0},
+                                        {"bytes_freed", 0}}
+                             .dump(2)
+                      << "\n";
         return kExitOk;
     }
     const apply::TreeReport& r = report->trees.front();
@@ -111,4 +132,4 @@ int run_apply(const GlobalOptions& g, const ApplyOptions& o) {
     return report->failed() ? kExitFailure : kExitOk;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

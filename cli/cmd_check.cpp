@@ -4,8 +4,8 @@
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 
@@ -16,8 +16,11 @@ namespace {
 nlohmann::json problems_json(const Problems& problems) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& pr : problems)
-        out.push_back({{"severity", to_string(pr.severity)}, {"code", pr.code}, {"subject", pr.subject},
-                       {"message", pr.message}, {"hint", pr.hint}});
+        out.push_back({{"severity", to_string(pr.severity)},
+                       {"code", pr.code},
+                       {"subject", pr.subject},
+                       {"message", pr.message},
+                       {"hint", pr.hint}});
     return out;
 }
 
@@ -30,16 +33,20 @@ size_t serious_count(const Problems& problems) {
 // The trees check reads: the one --driver names (or auto chooses), or with --driver all, and on
 // a containerd root by default, every tree plan and apply would take.
 Result<std::vector<std::string>> trees_to_check(const GlobalOptions& g) {
-    if (g.driver == "all" || (g.driver == "auto" && root_is_containerd(g.root))) return trees_for_driver_all(g);
+    if (g.driver == "all" || (g.driver == "auto" && root_is_containerd(g.root)))
+        return trees_for_driver_all(g);
     return std::vector<std::string>{g.driver};
 }
 
-} // namespace
+}  // namespace
 
 // check: the integrity report. The same reading as plan (without sizes); problems are its output.
 int run_check(const GlobalOptions& g) {
     auto drivers = trees_to_check(g);
-    if (!drivers) { spdlog::error("{}", drivers.error().message); return kExitUsage; }
+    if (!drivers) {
+        spdlog::error("{}", drivers.error().message);
+        return kExitUsage;
+    }
     std::vector<TreeRun> trees;
     if (int rc = open_trees(g, drivers.value(), trees)) return rc;
     std::vector<plan::Plan> plans;
@@ -48,7 +55,10 @@ int run_check(const GlobalOptions& g) {
     for (auto& t : trees) {
         t.req.with_sizes = false;
         auto p = plan::make_plan(t.session, t.req);
-        if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return kExitFailure; }
+        if (!p) {
+            spdlog::error("{}: {}", t.session.driver, p.error().message);
+            return kExitFailure;
+        }
         all.insert(all.end(), p->problems.begin(), p->problems.end());
         candidates += p->candidates.size();
         plans.push_back(std::move(p.value()));
@@ -66,13 +76,15 @@ int run_check(const GlobalOptions& g) {
         if (several) {
             doc["trees"] = nlohmann::json::array();
             for (const auto& p : plans)
-                doc["trees"].push_back({{"driver", p.driver}, {"problems", problems_json(p.problems)},
+                doc["trees"].push_back({{"driver", p.driver},
+                                        {"problems", problems_json(p.problems)},
                                         {"garbage_candidates", p.candidates.size()}});
         }
         std::cout << doc.dump(2) << "\n";
     } else if (g.verbosity < 0) {  // -q: the one-line result
         std::cout << "layergc check of " << root << " ("
-                  << (several ? std::to_string(plans.size()) + " trees" : "driver " + plans.front().driver) << "): "
+                  << (several ? std::to_string(plans.size()) + " trees" : "driver " + plans.front().driver)
+                  << "): "
                   << (all.empty() ? std::string("no problems")
                                   : std::to_string(all.size()) + " problem(s), " + std::to_string(serious) +
                                         " warning or blocking")
@@ -92,4 +104,4 @@ int run_check(const GlobalOptions& g) {
     return read_outcome("check", root, all, serious ? kExitProblems : kExitOk);
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <optional>
 #include <iostream>
+#include <optional>
 
 namespace layergc::cli {
 
@@ -33,21 +33,26 @@ std::vector<std::string> selected_trees(const GlobalOptions& g, const DriverSurv
         return out;
     }
     if (g.driver.empty() || g.driver == "auto") {
-        if (s.dockerd_choice) out.push_back(*s.dockerd_choice);
-        else error = s.choice_error;
+        if (s.dockerd_choice)
+            out.push_back(*s.dockerd_choice);
+        else
+            error = s.choice_error;
         return out;
     }
     out.push_back(g.driver);
     return out;
 }
 
-} // namespace
+}  // namespace
 
 static const char* store_name(docker::StoreChoice::Store s) {
     switch (s) {
-    case docker::StoreChoice::Store::graph_driver: return "graph-driver";
-    case docker::StoreChoice::Store::containerd: return "containerd";
-    case docker::StoreChoice::Store::unknown: break;
+        case docker::StoreChoice::Store::graph_driver:
+            return "graph-driver";
+        case docker::StoreChoice::Store::containerd:
+            return "containerd";
+        case docker::StoreChoice::Store::unknown:
+            break;
     }
     return "unknown";
 }
@@ -75,25 +80,38 @@ int run_drivers(const GlobalOptions& g) {
         doc["plugin_dir"] = s.plugin_dir.string();
         doc["plugins"] = nlohmann::json::array();
         for (const auto& p : s.plugins)
-            doc["plugins"].push_back({{"file", p.path.string()}, {"name", p.name}, {"version", p.version},
+            doc["plugins"].push_back({{"file", p.path.string()},
+                                      {"name", p.name},
+                                      {"version", p.version},
                                       {"abi", abi_of(p)},  // "0.0" when the descriptor could not be read
-                                      {"summary", p.summary}, {"trusted", p.usable()},
-                                      {"error", plugin::to_string(p.error)}, {"message", p.message}});
+                                      {"summary", p.summary},
+                                      {"trusted", p.usable()},
+                                      {"error", plugin::to_string(p.error)},
+                                      {"message", p.message}});
         doc["root"] = g.root;
-        doc["dockerd_choice"] = s.dockerd_choice ? nlohmann::json(*s.dockerd_choice) : nlohmann::json(nullptr);
+        doc["dockerd_choice"] =
+            s.dockerd_choice ? nlohmann::json(*s.dockerd_choice) : nlohmann::json(nullptr);
         if (s.root_opened)
-            doc["dockerd_store"] = {{"store", store_name(s.store.store)}, {"name", s.store.name}, {"why", s.store.why}};
+            doc["dockerd_store"] = {
+                {"store", store_name(s.store.store)}, {"name", s.store.name}, {"why", s.store.why}};
         doc["trees"] = nlohmann::json::array();
         for (const auto& t : s.trees)
-            doc["trees"].push_back({{"name", t.tree.name}, {"state", to_string(t.state)}, {"why", t.why},
-                                    {"nonempty", t.tree.home_nonempty}, {"image_dir", t.tree.has_image_dir},
-                                    {"third_party", t.third_party}, {"active", t.state == TreeState::active},
+            doc["trees"].push_back({{"name", t.tree.name},
+                                    {"state", to_string(t.state)},
+                                    {"why", t.why},
+                                    {"nonempty", t.tree.home_nonempty},
+                                    {"image_dir", t.tree.has_image_dir},
+                                    {"third_party", t.third_party},
+                                    {"active", t.state == TreeState::active},
                                     {"selected", is_selected(t.tree.name)}});
         // With --driver all, "all": each tree's "selected" says which ones.
-        if (g.driver == "all") doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json("all");
-        else doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json(selected.front());
+        if (g.driver == "all")
+            doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json("all");
+        else
+            doc["selected"] = selected.empty() ? nlohmann::json(nullptr) : nlohmann::json(selected.front());
         if (!selection_error.empty()) doc["selection_error"] = selection_error;
-        if (cd_trees) doc["containerd"] = {{"trees", cd_trees->trees}, {"unsupported", cd_trees->unsupported}};
+        if (cd_trees)
+            doc["containerd"] = {{"trees", cd_trees->trees}, {"unsupported", cd_trees->unsupported}};
         std::cout << doc.dump(2) << "\n";
         return kExitOk;
     }
@@ -103,9 +121,14 @@ int run_drivers(const GlobalOptions& g) {
         for (const auto& p : s.plugins) trusted += p.usable();
         std::string trees;
         for (const auto& t : s.trees)
-            if (t.state != TreeState::empty) trees += (trees.empty() ? "" : ", ") + t.tree.name + " " + to_string(t.state);
-        std::cout << s.plugins.size() << " plugin(s), " << trusted << " trusted; trees under " << g.root << ": "
-                  << (!s.root_opened ? "cannot open the root" : trees.empty() ? "none with layers" : trees) << "\n";
+            if (t.state != TreeState::empty)
+                trees += (trees.empty() ? "" : ", ") + t.tree.name + " " + to_string(t.state);
+        std::cout << s.plugins.size() << " plugin(s), " << trusted << " trusted; trees under " << g.root
+                  << ": "
+                  << (!s.root_opened  ? "cannot open the root"
+                      : trees.empty() ? "none with layers"
+                                      : trees)
+                  << "\n";
         return kExitOk;
     }
     std::cout << "Driver plugins in " << s.plugin_dir.string() << ":\n";
@@ -124,13 +147,17 @@ int run_drivers(const GlobalOptions& g) {
         std::cout << "\n" << g.root << " is a containerd root; the trees layergc collects:";
         for (const auto& t : cd_trees->trees) std::cout << " " << t;
         std::cout << (cd_trees->trees.empty() ? " (none)" : "") << "\n";
-        for (const auto& u : cd_trees->unsupported) std::cout << "  skipped: " << u << " (no plugin for that snapshotter)\n";
-        std::cout << "plan and apply take them all (--driver auto is --driver all here); /usr/share/doc/layergc/containerd.md\n";
+        for (const auto& u : cd_trees->unsupported)
+            std::cout << "  skipped: " << u << " (no plugin for that snapshotter)\n";
+        std::cout << "plan and apply take them all (--driver auto is --driver all here); "
+                     "/usr/share/doc/layergc/containerd.md\n";
         return kExitOk;
     }
     std::cout << "\nDriver trees under " << g.root << ":\n";
-    if (!s.root_opened) std::cout << "  (cannot open the root)\n";
-    else if (s.trees.empty()) std::cout << "  (none)\n";
+    if (!s.root_opened)
+        std::cout << "  (cannot open the root)\n";
+    else if (s.trees.empty())
+        std::cout << "  (none)\n";
     for (const auto& t : s.trees) {
         std::cout << "  " << t.tree.name << "  " << to_string(t.state);
         if (t.third_party) std::cout << " (third-party)";
@@ -141,10 +168,11 @@ int run_drivers(const GlobalOptions& g) {
     if (s.root_opened)
         std::cout << "\ndockerd's image store: " << store_name(s.store.store)
                   << (s.store.name.empty() ? "" : " " + s.store.name) << " (" << s.store.why << ")\n";
-    if (s.root_opened && !s.dockerd_choice) std::cout << "\ndockerd's choice: none: " << s.choice_error << "\n";
+    if (s.root_opened && !s.dockerd_choice)
+        std::cout << "\ndockerd's choice: none: " << s.choice_error << "\n";
     if (!selection_error.empty() && s.root_opened && g.driver != "auto" && !g.driver.empty())
         std::cout << "\n" << selection_error << "\n";
     return kExitOk;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -58,16 +58,28 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     };
     plan::PlanRequest req;
     std::string err;
-    if (!make_request(g, req, err)) { spdlog::error("{}", err); return kExitUsage; }
+    if (!make_request(g, req, err)) {
+        spdlog::error("{}", err);
+        return kExitUsage;
+    }
     auto session = plan::open_session(req);
-    if (!session) { spdlog::error("{}", session.error().message); return record(nullptr, "", kExitUsage); }
+    if (!session) {
+        spdlog::error("{}", session.error().message);
+        return record(nullptr, "", kExitUsage);
+    }
     auto p = make_plan_with_progress(session.value(), req, progress_wanted(g.format, g.verbosity));
-    if (!p) { spdlog::error("{}", p.error().message); return record(nullptr, session->driver, kExitFailure); }
+    if (!p) {
+        spdlog::error("{}", p.error().message);
+        return record(nullptr, session->driver, kExitFailure);
+    }
     plan::narrow_to_kinds(p.value(), filter_kinds(g));
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);
         f << plan::to_json_text(p.value()) << "\n";
-        if (!f) { spdlog::error("cannot write the plan to {}", o.output); return kExitFailure; }
+        if (!f) {
+            spdlog::error("cannot write the plan to {}", o.output);
+            return kExitFailure;
+        }
     }
     if (g.format == "json")
         std::cout << plan::to_json_text(p.value()) << "\n";
@@ -80,4 +92,4 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     return record(&p.value(), p->driver, rc);
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

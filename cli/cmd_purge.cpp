@@ -7,8 +7,8 @@
 #include "core/quarantine/purge.hpp"
 #include "core/quarantine/restore.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
@@ -43,14 +43,18 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
     if (!store) {
         if (store.error().sys_errno == ENOENT) {
             out << "There is no quarantine under " << root.string() << ": nothing to purge.\n";
-            if (json_out) std::cout << json{{"schema", "layergc.purge/v1"}, {"purged", json::array()}}.dump(2) << "\n";
+            if (json_out)
+                std::cout << json{{"schema", "layergc.purge/v1"}, {"purged", json::array()}}.dump(2) << "\n";
             return kExitOk;
         }
         spdlog::error("refusing: {}", store.error().message);
         return kExitRefused;
     }
     auto runs = quarantine::list_runs(store.value());
-    if (!runs) { spdlog::error("{}", runs.error().message); return kExitFailure; }
+    if (!runs) {
+        spdlog::error("{}", runs.error().message);
+        return kExitFailure;
+    }
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     size_t due = 0;
     for (const auto& r : *runs) due += older_than < 0 || now - quarantine::run_id_time(r) >= older_than;
@@ -70,15 +74,24 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
         }
     }
     auto log = audit::AuditLog::open(o.audit_log);
-    if (!log) { spdlog::error("refusing: {}", log.error().message); return kExitRefused; }
+    if (!log) {
+        spdlog::error("refusing: {}", log.error().message);
+        return kExitRefused;
+    }
     const auto r = quarantine::purge_runs(store.value(), older_than, now, log.value());
     if (json_out) {
-        json doc{{"schema", "layergc.purge/v1"}, {"root", root.string()}, {"purged", r.purged}, {"kept", r.kept},
-                 {"files", r.files}, {"dirs", r.dirs}, {"audit_log", o.audit_log}};
+        json doc{{"schema", "layergc.purge/v1"},
+                 {"root", root.string()},
+                 {"purged", r.purged},
+                 {"kept", r.kept},
+                 {"files", r.files},
+                 {"dirs", r.dirs},
+                 {"audit_log", o.audit_log}};
         put_failures(doc, r.failed);
         std::cout << doc.dump(2) << "\n";
     } else {
-        out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs << " directories).\n";
+        out << "Purged " << r.purged.size() << " run(s) (" << r.files << " files, " << r.dirs
+            << " directories).\n";
         for (const auto& k : r.kept)
             if (g.verbosity >= 0) out << "  kept: " << k << "\n";
         for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
@@ -86,4 +99,4 @@ int run_purge(const GlobalOptions& g, const PurgeOptions& o) {
     return r.failed.empty() ? kExitOk : kExitFailure;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -26,4 +26,4 @@ std::set<plan::CandidateKind> filter_kinds(const GlobalOptions& g);
 // raised to kExitProblems when any problem is blocking (what it needed could not be proven).
 int read_outcome(const std::string& command, const std::string& root, const Problems& problems, int rc);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -17,4 +17,4 @@ std::optional<docker::DataRoot> open_data_root_or_log(const std::string& given) 
     return data_root;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

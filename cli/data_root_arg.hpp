@@ -12,4 +12,4 @@ namespace layergc::cli {
 // The resolved and opened root, or nullopt after logging why not (the caller exits kExitUsage).
 std::optional<docker::DataRoot> open_data_root_or_log(const std::string& given);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -14,8 +14,8 @@
 #include "core/metrics/plan_metrics.hpp"
 #include "core/plan/kind_filter.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <iostream>
@@ -29,9 +29,15 @@ int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, 
         one.driver = name;
         plan::PlanRequest req;
         std::string err;
-        if (!make_request(one, req, err)) { spdlog::error("{}", err); return kExitUsage; }
+        if (!make_request(one, req, err)) {
+            spdlog::error("{}", err);
+            return kExitUsage;
+        }
         auto session = plan::open_session(req);
-        if (!session) { spdlog::error("{}: {}", name, session.error().message); return kExitUsage; }
+        if (!session) {
+            spdlog::error("{}: {}", name, session.error().message);
+            return kExitUsage;
+        }
         out.push_back(TreeRun{req, std::move(session.value()), {}});
     }
     return 0;
@@ -47,13 +53,19 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
         return rc;
     };
     auto drivers = trees_for_driver_all(g);
-    if (!drivers) { spdlog::error("{}", drivers.error().message); return failed(kExitUsage); }
+    if (!drivers) {
+        spdlog::error("{}", drivers.error().message);
+        return failed(kExitUsage);
+    }
     std::vector<TreeRun> trees;
     if (int rc = open_trees(g, drivers.value(), trees)) return failed(rc);
     std::vector<plan::Plan> plans;
     for (auto& t : trees) {
         auto p = make_plan_with_progress(t.session, t.req, progress_wanted(g.format, g.verbosity));
-        if (!p) { spdlog::error("{}: {}", t.session.driver, p.error().message); return failed(kExitFailure); }
+        if (!p) {
+            spdlog::error("{}: {}", t.session.driver, p.error().message);
+            return failed(kExitFailure);
+        }
         plan::narrow_to_kinds(p.value(), filter_kinds(g));
         plans.push_back(std::move(p.value()));
     }
@@ -61,7 +73,10 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o) {
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);
         f << set << "\n";
-        if (!f) { spdlog::error("cannot write the plan set to {}", o.output); return kExitFailure; }
+        if (!f) {
+            spdlog::error("cannot write the plan set to {}", o.output);
+            return kExitFailure;
+        }
     }
     bool any = false;
     Problems problems;  // of every tree: a blocking one in any tree is the run's exit code
@@ -102,24 +117,34 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
             return kExitUsage;
         }
         auto set = plan_set_from_json_text(text);
-        if (!set) { spdlog::error("{}: {}", o.plan_file, set.error().message); return kExitUsage; }
+        if (!set) {
+            spdlog::error("{}: {}", o.plan_file, set.error().message);
+            return kExitUsage;
+        }
         for (auto& p : set.value()) {
             drivers.push_back(p.driver);
             saved.emplace(p.driver, std::move(p));
         }
     } else {
         auto found = trees_for_driver_all(g);
-        if (!found) { spdlog::error("{}", found.error().message); return kExitUsage; }
+        if (!found) {
+            spdlog::error("{}", found.error().message);
+            return kExitUsage;
+        }
         drivers = found.value();
     }
     std::vector<TreeRun> opened;
     if (int rc = open_trees(g, drivers, opened)) return rc;
     for (const auto& t : opened)
-        if (auto it = saved.find(t.session.driver); it != saved.end() && it->second.root != t.session.root.string()) {
+        if (auto it = saved.find(t.session.driver);
+            it != saved.end() && it->second.root != t.session.root.string()) {
             spdlog::error("the plan file is for {}, not {}", it->second.root, t.session.root.string());
             return kExitUsage;
         }
-    if (opened.empty()) { spdlog::error("the plan set {} lists no tree", o.plan_file); return kExitUsage; }
+    if (opened.empty()) {
+        spdlog::error("the plan set {} lists no tree", o.plan_file);
+        return kExitUsage;
+    }
 
     std::vector<apply::TreeApply> trees;
     for (auto& t : opened) {
@@ -128,19 +153,24 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     }
     ApplyConsole console(g, o, out, /*tree_set=*/true);
     apply::RemovalDisposal removal;
-    auto report = apply::run_apply(trees, apply_request(g, o, opened.front().session.root, true), removal, console);
+    auto report =
+        apply::run_apply(trees, apply_request(g, o, opened.front().session.root, true), removal, console);
     if (!report) return console.refused(report.error());
 
     nlohmann::json results = nlohmann::json::array();
     for (const auto& r : report->trees) {
         results.push_back(apply_json(r, o.audit_log));
         if (json_out) continue;
-        out << "\n" << r.driver << ": removed " << r.removed.size() << " of " << r.planned << " candidates ("
-            << human_bytes(r.bytes_planned) << " planned, " << human_bytes(r.bytes_freed) << " freed on the filesystem).\n";
+        out << "\n"
+            << r.driver << ": removed " << r.removed.size() << " of " << r.planned << " candidates ("
+            << human_bytes(r.bytes_planned) << " planned, " << human_bytes(r.bytes_freed)
+            << " freed on the filesystem).\n";
         for (const auto& f : r.failed) out << "  FAILED: " << to_line(f) << "\n";
         if (r.stopped_early)
-            out << "Stopped before removing parent layers; run `layergc apply` again after fixing the failure.\n";
-        if (r.remaining && *r.remaining) out << *r.remaining << " candidate(s) remain in " << r.driver << ".\n";
+            out << "Stopped before removing parent layers; run `layergc apply` again after fixing the "
+                   "failure.\n";
+        if (r.remaining && *r.remaining)
+            out << *r.remaining << " candidate(s) remain in " << r.driver << ".\n";
     }
     if (json_out)
         std::cout << nlohmann::json{{"schema", "layergc.apply-set/v1"}, {"results", results}}.dump(2) << "\n";
@@ -149,4 +179,4 @@ int run_apply_all(const GlobalOptions& g, const ApplyOptions& o) {
     return report->failed() ? kExitFailure : kExitOk;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -32,4 +32,4 @@ int run_plan_all(const GlobalOptions& g, const PlanOptions& o);
 // agrees, is removed). JSON: layergc.apply-set/v1, {"schema", "results": [layergc.apply/v1...]}.
 int run_apply_all(const GlobalOptions& g, const ApplyOptions& o);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

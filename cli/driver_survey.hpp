@@ -27,9 +27,9 @@ const char* to_string(TreeState s);  // "active", "inactive", ...
 struct SurveyedTree {
     docker::DriverTree tree;
     TreeState state = TreeState::empty;
-    bool dockerd_choice = false;   // what dockerd would use (may also be refused or empty)
-    bool third_party = false;      // not one of dockerd's built-in drivers: found by its plugin
-    std::string why;               // one line: why refused / empty / inactive, or ""
+    bool dockerd_choice = false;  // what dockerd would use (may also be refused or empty)
+    bool third_party = false;     // not one of dockerd's built-in drivers: found by its plugin
+    std::string why;              // one line: why refused / empty / inactive, or ""
     // Collected by `--driver all`: it holds layers and a trusted plugin maps it.
     bool collectable() const {
         return state == TreeState::active || state == TreeState::inactive || state == TreeState::ambiguous;
@@ -38,12 +38,12 @@ struct SurveyedTree {
 
 struct DriverSurvey {
     std::filesystem::path plugin_dir;
-    std::vector<plugin::PluginInfo> plugins;   // every *.so found, trusted or not
+    std::vector<plugin::PluginInfo> plugins;  // every *.so found, trusted or not
     bool root_opened = false;
     std::vector<SurveyedTree> trees;
-    std::optional<std::string> dockerd_choice; // nullopt: none (the error says why)
+    std::optional<std::string> dockerd_choice;  // nullopt: none (the error says why)
     std::string choice_error;
-    docker::StoreChoice store;                 // the image store dockerd would use, and why
+    docker::StoreChoice store;  // the image store dockerd would use, and why
 };
 
 // Reads the root and the plugin directory named by the options. Loads the plugin of every
@@ -52,7 +52,7 @@ struct DriverSurvey {
 // never picks one (name it with --driver or daemon.json).
 DriverSurvey survey_drivers(const GlobalOptions& g);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli
 
 namespace layergc::cli {
 
@@ -65,4 +65,4 @@ Result<std::vector<std::string>> trees_for_driver_all(const GlobalOptions& g);
 // `--driver auto` as `all`, its content store and every snapshotter with a plugin.
 bool root_is_containerd(const std::string& root);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

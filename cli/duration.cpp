@@ -12,16 +12,21 @@ namespace {
 // Seconds per unit; "w" because weeks are how retention is usually said ("keep 2w").
 std::optional<double> unit_seconds(char unit) {
     switch (unit) {
-    case 's': return 1.0;
-    case 'm': return 60.0;
-    case 'h': return 3600.0;
-    case 'd': return 86400.0;
-    case 'w': return 7 * 86400.0;
+        case 's':
+            return 1.0;
+        case 'm':
+            return 60.0;
+        case 'h':
+            return 3600.0;
+        case 'd':
+            return 86400.0;
+        case 'w':
+            return 7 * 86400.0;
     }
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<int64_t> parse_duration(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -65,8 +70,9 @@ std::string format_duration(int64_t seconds) {
 }
 
 std::string duration_error(const std::string& option, const std::string& text) {
-    return option + ": \"" + text + "\" is not a duration: give a number and a unit (s, m, h, d, w), "
+    return option + ": \"" + text +
+           "\" is not a duration: give a number and a unit (s, m, h, d, w), "
            "e.g. 30s, 90m, 1.5h, 1d12h, 2w";
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

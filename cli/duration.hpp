@@ -19,4 +19,4 @@ std::string format_duration(int64_t seconds);
 // The usage error for `option` given `text`, with the units and examples.
 std::string duration_error(const std::string& option, const std::string& text);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

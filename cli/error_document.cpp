@@ -50,47 +50,62 @@ private:
     std::vector<std::string> lines_;
 };
 
-} // namespace
+}  // namespace
 
 const char* outcome_of(int exit_code) {
     switch (exit_code) {
-    case kExitOk: case kExitCandidates: return "ok";
-    case kExitUsage: return "usage-error";
-    case kExitRefused: return "refused";
-    case kExitProblems: return "problems";
-    default: return "failure";
+        case kExitOk:
+        case kExitCandidates:
+            return "ok";
+        case kExitUsage:
+            return "usage-error";
+        case kExitRefused:
+            return "refused";
+        case kExitProblems:
+            return "problems";
+        default:
+            return "failure";
     }
 }
 
-nlohmann::json error_document(const std::string& command, int exit_code, const std::vector<std::string>& messages,
-                              const Problems& problems) {
+nlohmann::json error_document(const std::string& command, int exit_code,
+                              const std::vector<std::string>& messages, const Problems& problems) {
     nlohmann::json details = nlohmann::json::array(), probs = nlohmann::json::array();
     for (size_t i = 1; i < messages.size(); ++i) details.push_back(messages[i]);
     for (const auto& p : problems)
-        probs.push_back({{"severity", to_string(p.severity)}, {"code", p.code}, {"subject", p.subject},
-                         {"message", p.message}, {"hint", p.hint}});
+        probs.push_back({{"severity", to_string(p.severity)},
+                         {"code", p.code},
+                         {"subject", p.subject},
+                         {"message", p.message},
+                         {"hint", p.hint}});
     return {{"schema", kErrorSchema},
             {"command", command.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)},
             {"outcome", outcome_of(exit_code)},
             {"exit_code", exit_code},
-            {"message", messages.empty() ? std::string(outcome_of(exit_code)) + " (exit code " + std::to_string(exit_code) + ")"
-                                        : messages.front()},
+            {"message", messages.empty() ? std::string(outcome_of(exit_code)) + " (exit code " +
+                                               std::to_string(exit_code) + ")"
+                                         : messages.front()},
             {"details", details},
             {"problems", probs}};
 }
 
 StdoutWatch::StdoutWatch()
-    : counter_(std::make_unique<CountingBuffer>(std::cout.rdbuf())), original_(std::cout.rdbuf(counter_.get())) {}
+    : counter_(std::make_unique<CountingBuffer>(std::cout.rdbuf())),
+      original_(std::cout.rdbuf(counter_.get())) {}
 
 StdoutWatch::~StdoutWatch() {
     std::cout.flush();
     std::cout.rdbuf(original_);
 }
 
-bool StdoutWatch::written() const { return static_cast<const CountingBuffer&>(*counter_).count() > 0; }
+bool StdoutWatch::written() const {
+    return static_cast<const CountingBuffer&>(*counter_).count() > 0;
+}
 
 ErrorRecorder::ErrorRecorder() : sink_(std::make_shared<RecordingSink>()) {}
 
-std::vector<std::string> ErrorRecorder::messages() const { return static_cast<RecordingSink&>(*sink_).lines(); }
+std::vector<std::string> ErrorRecorder::messages() const {
+    return static_cast<RecordingSink&>(*sink_).lines();
+}
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

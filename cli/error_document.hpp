@@ -6,8 +6,8 @@
 
 #include "core/model/problem.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/sink.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <streambuf>
@@ -24,8 +24,8 @@ const char* outcome_of(int exit_code);
 
 // {"schema": "layergc.error/v1", "command", "outcome", "exit_code", "message", "details",
 // "problems"}: `messages` first as message, the rest as details.
-nlohmann::json error_document(const std::string& command, int exit_code, const std::vector<std::string>& messages,
-                              const Problems& problems = {});
+nlohmann::json error_document(const std::string& command, int exit_code,
+                              const std::vector<std::string>& messages, const Problems& problems = {});
 
 // Whether anything was written to std::cout while it lives (it counts through cout's buffer).
 class StdoutWatch {
@@ -53,4 +53,4 @@ private:
     std::shared_ptr<spdlog::sinks::sink> sink_;
 };
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

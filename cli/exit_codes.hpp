@@ -21,4 +21,4 @@ enum ExitCode : int {
                           // not prove what it needed to, so it is incomplete: alert on it)
 };
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -9,17 +9,17 @@
 
 #include "core/plan/kind_filter.hpp"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <vector>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 using namespace layergc::cli;
 
@@ -81,7 +81,8 @@ const char* kFooter =
     "  systemctl stop docker docker.socket && layergc apply && systemctl start docker\n"
     "  layergc apply plan.json --yes      remove only what plan.json listed and is unchanged\n"
     "  layergc --root /data/docker --driver aufs check\n"
-    "  layergc df                         where the space under the root goes (images, containers, build cache)\n"
+    "  layergc df                         where the space under the root goes (images, containers, build "
+    "cache)\n"
     "\nExit codes: 0 ok or nothing to do, 1 failure, 2 usage error (also: not root, an unreadable root,\n"
     "            a read-only root for apply/restore/purge), 3 plan --exit-code found garbage,\n"
     "            4 apply/restore/purge refused (dockerd running, blocking problems, sanity gate, a saved\n"
@@ -115,7 +116,8 @@ std::optional<std::string> contradiction(bool dry_run, bool yes, bool verbose, b
 bool json_requested(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--format=json") == 0) return true;
-        if (std::strcmp(argv[i], "--format") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0) return true;
+        if (std::strcmp(argv[i], "--format") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0)
+            return true;
     }
     return false;
 }
@@ -130,7 +132,8 @@ std::optional<std::string> invalid_value(GlobalOptions& g, bool min_age_given, c
         if (!sec) return duration_error("--min-age", g.min_age);
         g.min_age_sec = *sec;
     }
-    if (older_than_given && !parse_duration(pu.older_than)) return duration_error("--older-than", pu.older_than);
+    if (older_than_given && !parse_duration(pu.older_than))
+        return duration_error("--older-than", pu.older_than);
     if (auto kinds = layergc::plan::kinds_from_filters(g.filters); !kinds) return kinds.error().message;
     return std::nullopt;
 }
@@ -159,7 +162,8 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
     RestoreOptions& ro = line.ro;
     PurgeOptions& pu = line.pu;
     bool &quiet = line.quiet, &verbose = line.verbose, &debug = line.debug, &dry_run = line.dry_run;
-    app.failure_message([&app](const CLI::App* at, const CLI::Error& e) { return usage_failure(app, at, e); });
+    app.failure_message(
+        [&app](const CLI::App* at, const CLI::Error& e) { return usage_failure(app, at, e); });
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("layergc ") + LAYERGC_VERSION);
     app.add_option("--root,--data-root", g.root, "Docker data root (dockerd's --data-root)")
@@ -176,11 +180,14 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
                    "it and its parents must be root-owned and not group/other-writable");
     app.add_option("--daemon-json", g.daemon_json, "dockerd's daemon.json, for its storage-driver")
         ->capture_default_str();
-    auto* min_age = app.add_option("--min-age", g.min_age,
-                   "keep anything changed more recently than DURATION (30s, 90m, 1.5h, 1d12h, 2w: a number "
-                   "and a unit s, m, h, d, w); for roots whose daemon cannot be checked");
+    auto* min_age = app.add_option(
+        "--min-age", g.min_age,
+        "keep anything changed more recently than DURATION (30s, 90m, 1.5h, 1d12h, 2w: a number "
+        "and a unit s, m, h, d, w); for roots whose daemon cannot be checked");
     app.add_option("--threads", g.threads, "worker threads for sizing and removal (default: one per core)");
-    app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    app.add_option("--format", g.format, "output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
     app.add_flag("-v,--verbose", verbose, "list every candidate with its reason and evidence");
     app.add_flag("-d,--debug", debug, "debug logging");
     app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr");
@@ -195,22 +202,29 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
                      "write Prometheus metrics (text format) to FILE atomically, for node_exporter's "
                      "textfile collector; written on failure too (layergc_last_run_success 0)");
     plan->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
-    const std::string filter_help = "only candidates of this garbage kind (repeatable): kind=KIND, KIND one of " +
-                                    layergc::plan::kind_names();
+    const std::string filter_help =
+        "only candidates of this garbage kind (repeatable): kind=KIND, KIND one of " +
+        layergc::plan::kind_names();
     plan->add_option("--filter", g.filters, filter_help)->allow_extra_args(false);
     plan->footer("\nExample: layergc -v plan --output /root/plan.json");
 
-    auto* apply = app.add_subcommand("apply",
+    auto* apply = app.add_subcommand(
+        "apply",
         "remove the garbage: recomputes the plan, shows it, asks [y/N] unless --yes; refuses while "
         "dockerd runs on the root");
     apply->add_option("plan_file", ao.plan_file,
                       "a saved plan: remove only what it lists, still is garbage and has not changed");
     apply->add_flag("--yes,-y", ao.yes, "do not ask");
     apply->add_flag("--force", ao.force, "lift the sanity gate (never the blocking-problem gate)");
-    apply->add_option("--audit-log", ao.audit_log, "JSON-lines audit log of every removal")->capture_default_str();
+    apply->add_option("--audit-log", ao.audit_log, "JSON-lines audit log of every removal")
+        ->capture_default_str();
     apply->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
-    apply->add_option("--filter", g.filters, filter_help + "; every candidate is still re-checked and every gate "
-                      "judges the whole plan")->allow_extra_args(false);
+    apply
+        ->add_option("--filter", g.filters,
+                     filter_help +
+                         "; every candidate is still re-checked and every gate "
+                         "judges the whole plan")
+        ->allow_extra_args(false);
     apply->add_flag("--quarantine", ao.quarantine,
                     "move the candidates into <root>/layergc-quarantine/<run> instead of deleting them "
                     "(undo with restore, delete with purge; /usr/share/doc/layergc/quarantine.md)");
@@ -218,18 +232,22 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
                     "run although layergc cannot see every process (in a container or another PID "
                     "namespace, /proc with hidepid= or subset=pid): mounts and a dockerd it cannot see "
                     "are not protected; without it apply refuses there (exit 4)");
-    apply->footer("\nExample: systemctl stop docker docker.socket && layergc apply && systemctl start docker");
+    apply->footer(
+        "\nExample: systemctl stop docker docker.socket && layergc apply && systemctl start docker");
 
-    auto* check = app.add_subcommand("check",
+    auto* check = app.add_subcommand(
+        "check",
         "integrity report: broken images, missing layer dirs, damaged driver metadata; exit 5 on problems");
     check->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     check->footer("\nExample: layergc check --format json");
 
-    auto* drivers = app.add_subcommand("drivers", "the driver plugins found and the driver trees under the root");
+    auto* drivers =
+        app.add_subcommand("drivers", "the driver plugins found and the driver trees under the root");
     drivers->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     drivers->footer("\nExample: layergc --root /var/lib/docker drivers");
 
-    auto* restore = app.add_subcommand("restore", "put quarantined candidates back exactly (apply --quarantine)");
+    auto* restore =
+        app.add_subcommand("restore", "put quarantined candidates back exactly (apply --quarantine)");
     restore->add_option("args", ro.args, "ID [RUN], or with --all: [RUN]");
     restore->add_flag("--all", ro.all, "every candidate of RUN (of every run, newest first, without RUN)");
     restore->add_flag("--list", ro.list, "list the quarantine runs and what they hold");
@@ -237,14 +255,15 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
     restore->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     restore->footer("\nExample: layergc restore --list && layergc restore --all 20240101T120000Z-1a2b3c4d");
     auto* purge = app.add_subcommand("purge", "delete quarantine runs for good");
-    auto* older_than = purge->add_option("--older-than", pu.older_than, "only runs started at least DURATION ago (90m, 12h, 1d12h, 2w)");
+    auto* older_than = purge->add_option("--older-than", pu.older_than,
+                                         "only runs started at least DURATION ago (90m, 12h, 1d12h, 2w)");
     purge->add_flag("--yes,-y", pu.yes, "do not ask");
     purge->add_option("--audit-log", pu.audit_log, "JSON-lines audit log")->capture_default_str();
     purge->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
     purge->footer("\nExample: layergc purge --older-than 7d --yes");
 
-
-    auto* df = app.add_subcommand("df",
+    auto* df = app.add_subcommand(
+        "df",
         "read-only: where the space under the root goes: per image (unique and shared), per container, "
         "build cache, and what plan would reclaim, by kind");
     df->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
@@ -269,7 +288,8 @@ int run_layergc(int argc, char** argv) {
     // Errors go to stderr and, with --format json, into the error document (cli/error_document.hpp).
     const ErrorRecorder errors;
     auto logger = std::make_shared<spdlog::logger>(
-        "layergc", spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(), errors.sink()});
+        "layergc",
+        spdlog::sinks_init_list{std::make_shared<spdlog::sinks::stderr_color_sink_mt>(), errors.sink()});
     logger->set_pattern("layergc: %^%l%$: %v");
     spdlog::set_default_logger(logger);
 
@@ -337,7 +357,7 @@ int run_layergc(int argc, char** argv) {
     }
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     // What the set-up before the commands' own handler throws (CLI11's option definitions, the

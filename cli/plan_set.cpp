@@ -38,7 +38,8 @@ Result<std::vector<plan::Plan>> plan_set_from_json_text(const std::string& text)
     std::set<std::string> drivers;
     for (const auto& p : *it) {
         auto one = plan::plan_from_json(p);
-        if (!one) return make_error("plan " + std::to_string(out.size()) + " of the set: " + one.error().message);
+        if (!one)
+            return make_error("plan " + std::to_string(out.size()) + " of the set: " + one.error().message);
         if (!drivers.insert(one->driver).second)
             return make_error("the plan set holds two plans for driver " + one->driver);
         out.push_back(std::move(one.value()));
@@ -65,4 +66,4 @@ plan::Plan merged_for_metrics(const std::vector<plan::Plan>& plans) {
     return all;
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -28,4 +28,4 @@ Result<std::vector<plan::Plan>> plan_set_from_json_text(const std::string& text)
 // tree's candidates and problems, stats summed, advisory if any is; driver "aufs+overlay2".
 plan::Plan merged_for_metrics(const std::vector<plan::Plan>& plans);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -23,12 +23,13 @@ std::string as_root_hint(const std::string& command) {
 // Whether `dir` is a directory this user cannot list (exists, but opening or reading it is
 // refused). Not-a-directory and not-there are someone else's message.
 bool unlistable(const fsys::path& dir) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
     DIR* d = ::opendir(dir.c_str());
     if (!d) return errno == EACCES || errno == EPERM;
     errno = 0;
-    while (::readdir(d)) {}
+    while (::readdir(d)) {
+    }
     const bool refused = errno == EACCES || errno == EPERM;
     ::closedir(d);
     return refused;
@@ -53,7 +54,7 @@ std::string read_only_dir(const fsys::path& root) {
     auto read_only = [](const fsys::path& p) {
         const int fd = ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return false;
-        struct statvfs sv{};
+        struct statvfs sv {};
         const bool ro = ::fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
         ::close(fd);
         return ro;
@@ -65,12 +66,12 @@ std::string read_only_dir(const fsys::path& root) {
     return "";
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> preflight(const std::string& command, const std::string& root, RootAccess access) {
     if (access == RootAccess::write && ::geteuid() != 0)
-        return command + " needs root: it removes or moves files dockerd owns and locks dockerd out of " + root +
-               "; " + as_root_hint(command) + " (`layergc plan` shows what it would do)";
+        return command + " needs root: it removes or moves files dockerd owns and locks dockerd out of " +
+               root + "; " + as_root_hint(command) + " (`layergc plan` shows what it would do)";
     std::error_code ec;
     const fsys::path resolved = fsys::canonical(root, ec);
     if (ec) {
@@ -111,4 +112,4 @@ std::optional<std::string> unreadable_as_user(const std::string& command, const 
            "), so its answer would be incomplete: " + as_root_hint(command);
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -32,4 +32,4 @@ std::optional<std::string> preflight(const std::string& command, const std::stri
 std::optional<std::string> unreadable_as_user(const std::string& command, const std::string& root,
                                               const Problems& problems);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

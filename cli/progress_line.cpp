@@ -39,7 +39,7 @@ std::string human_seconds(double s) {
     return std::to_string(whole / 3600) + " h " + std::to_string(whole % 3600 / 60) + " min";
 }
 
-} // namespace
+}  // namespace
 
 bool progress_wanted(const std::string& format, int verbosity) {
     return format != "json" && verbosity >= 0 && ::isatty(STDERR_FILENO) == 1;
@@ -68,7 +68,10 @@ std::string ProgressLine::render(const std::string& label, uint64_t items, uint6
 }
 
 ProgressLine::ProgressLine(std::string label, const fs::Progress& progress, Totals totals, bool enabled)
-    : label_(std::move(label)), progress_(progress), totals_(totals), started_(std::chrono::steady_clock::now()) {
+    : label_(std::move(label)),
+      progress_(progress),
+      totals_(totals),
+      started_(std::chrono::steady_clock::now()) {
     if (enabled) drawer_ = std::thread([this] { draw_loop(); });
 }
 
@@ -103,4 +106,4 @@ void ProgressLine::draw_loop() {
     }
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

@@ -50,4 +50,4 @@ private:
     std::thread drawer_;
 };
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

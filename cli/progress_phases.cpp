@@ -11,4 +11,4 @@ Result<plan::Plan> make_plan_with_progress(plan::Session& s, plan::PlanRequest r
     return plan::make_plan(s, req);
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

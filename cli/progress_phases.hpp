@@ -11,4 +11,4 @@ namespace layergc::cli {
 // plan::make_plan, drawing "sizing" (files and bytes measured, rate) while it measures, if `show`.
 Result<plan::Plan> make_plan_with_progress(plan::Session& s, plan::PlanRequest req, bool show);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

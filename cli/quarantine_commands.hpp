@@ -12,12 +12,12 @@ namespace layergc::cli {
 struct RestoreOptions {
     std::vector<std::string> args;  // ID [RUN], or with --all: [RUN]
     bool all = false;
-    bool list = false;              // list the runs and what they hold; restore nothing
+    bool list = false;  // list the runs and what they hold; restore nothing
     std::string audit_log = "/var/log/layergc/audit.jsonl";
 };
 
 struct PurgeOptions {
-    std::string older_than;         // DURATION; "" = every run
+    std::string older_than;  // DURATION; "" = every run
     bool yes = false;
     std::string audit_log = "/var/log/layergc/audit.jsonl";
 };
@@ -25,4 +25,4 @@ struct PurgeOptions {
 int run_restore(const GlobalOptions& g, const RestoreOptions& o);
 int run_purge(const GlobalOptions& g, const PurgeOptions& o);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

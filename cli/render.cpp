@@ -2,6 +2,7 @@
 
 #include "cli/duration.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -9,7 +10,6 @@
 #include <map>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 
 namespace layergc::cli {
 
@@ -18,7 +18,10 @@ std::string human_bytes(uint64_t bytes) {
     if (bytes < 1024) return std::to_string(bytes) + " B";
     double v = static_cast<double>(bytes);
     int u = 0;
-    while (v >= 1024 && u < 5) { v /= 1024; ++u; }
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        ++u;
+    }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
     return buf;
@@ -56,9 +59,12 @@ struct Style {
     std::string dim(const std::string& s) const { return (*this)("2", s); }
     std::string severity(Severity sev, const std::string& s) const {
         switch (sev) {
-            case Severity::blocking: return (*this)("1;31", s);
-            case Severity::warning: return (*this)("33", s);
-            case Severity::info: return (*this)("36", s);
+            case Severity::blocking:
+                return (*this)("1;31", s);
+            case Severity::warning:
+                return (*this)("33", s);
+            case Severity::info:
+                return (*this)("36", s);
         }
         return s;
     }
@@ -79,7 +85,8 @@ std::string short_id(std::string id) {
 std::string shell_word(const std::string& s) {
     bool plain = !s.empty();
     for (char c : s)
-        if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '_' || c == ':'))
+        if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '_' ||
+              c == ':'))
             plain = false;
     if (plain) return s;
     std::string out = "'";
@@ -87,7 +94,7 @@ std::string shell_word(const std::string& s) {
     return out + "'";
 }
 
-} // namespace
+}  // namespace
 
 std::string repair_command(const Problem& pr, const plan::Plan* ctx) {
     // The image or container a missing layer breaks (core/gc/mark.cpp sets them).
@@ -95,7 +102,8 @@ std::string repair_command(const Problem& pr, const plan::Plan* ctx) {
         std::string id = pr.used_by_id;
         if (id.rfind("sha256:", 0) == 0) id = id.substr(7);
         if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
-        if (pr.used_by_kind == "image") return "docker image rm -f " + short_id(id) + "   (then pull or build it again)";
+        if (pr.used_by_kind == "image")
+            return "docker image rm -f " + short_id(id) + "   (then pull or build it again)";
         if (pr.used_by_kind == "container") return "docker rm -f " + short_id(id);
         return "";
     }
@@ -120,7 +128,8 @@ std::string repair_command(const Problem& pr, const plan::Plan* ctx) {
     }
     if (pr.code == "unknown-id-form" && pr.subject.find('/') == std::string::npos && !pr.subject.empty() &&
         pr.subject != "." && pr.subject != "..")
-        return "rm -rf -- " + shell_word(home + "/" + pr.subject) + "   (only if it is yours: layergc keeps it)";
+        return "rm -rf -- " + shell_word(home + "/" + pr.subject) +
+               "   (only if it is yours: layergc keeps it)";
     return "";
 }
 
@@ -129,8 +138,9 @@ void render_problems(std::ostream& out, const Problems& problems, const plan::Pl
     const Style st{use_colour(out)};
     std::map<Severity, size_t> n;
     for (const auto& p : problems) n[p.severity]++;
-    out << "\n" << st.bold("Problems") << " (" << problems.size() << ": " << n[Severity::blocking]
-        << " blocking, " << n[Severity::warning] << " warning, " << n[Severity::info] << " info):\n";
+    out << "\n"
+        << st.bold("Problems") << " (" << problems.size() << ": " << n[Severity::blocking] << " blocking, "
+        << n[Severity::warning] << " warning, " << n[Severity::info] << " info):\n";
     for (const auto& p : problems) {
         out << "  " << st.severity(p.severity, "[" + std::string(to_string(p.severity)) + "]") << " "
             << st.bold(p.code);
@@ -140,7 +150,8 @@ void render_problems(std::ostream& out, const Problems& problems, const plan::Pl
         if (auto cmd = repair_command(p, ctx); !cmd.empty()) out << "      command:    " << cmd << "\n";
     }
     if (n[Severity::blocking])
-        out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.") << "\n";
+        out << st.severity(Severity::blocking, "  apply refuses to run while there are blocking problems.")
+            << "\n";
 }
 
 // What sweep found but the last checks keep (core/plan/hold_back.hpp): a count and size per reason,
@@ -158,7 +169,8 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
         {"younger-than-min-age", "changed within --min-age"},
         {"named-by-metadata", "named by a metadata file that stays (see the problems)"},
         {"named-by-kept-candidate", "named by the files of another held-back candidate"},
-        {"keeps-home-non-empty", "the last entry of the driver home (an empty home flips dockerd 29 to the containerd store)"}};
+        {"keeps-home-non-empty",
+         "the last entry of the driver home (an empty home flips dockerd 29 to the containerd store)"}};
     for (const auto& [reason, r] : by_reason) {
         auto it = says.find(reason);
         out << "  " << r.first << " candidate(s), " << human_bytes(r.second) << ": "
@@ -174,12 +186,15 @@ static void render_held_back(std::ostream& out, const plan::Plan& p, bool verbos
 // with -v (a namespace's collectable resources can be many).
 static void render_advice(std::ostream& out, const plan::Plan& p, bool verbose, const Style& st) {
     if (p.advice.empty()) return;
-    out << "\n" << st.bold("Left to containerd") << " (named by its database; run through a running containerd):\n";
+    out << "\n"
+        << st.bold("Left to containerd") << " (named by its database; run through a running containerd):\n";
     for (const auto& a : p.advice) {
         out << "  " << a.message << " [" << human_bytes(a.bytes) << " here]\n";
         const size_t shown = verbose ? a.commands.size() : std::min<size_t>(a.commands.size(), 1);
         for (size_t i = 0; i < shown; ++i) out << "      " << a.commands[i] << "\n";
-        if (shown < a.commands.size()) out << "      " << st.dim("(" + std::to_string(a.commands.size() - shown) + " more with -v)") << "\n";
+        if (shown < a.commands.size())
+            out << "      " << st.dim("(" + std::to_string(a.commands.size() - shown) + " more with -v)")
+                << "\n";
     }
 }
 
@@ -197,7 +212,8 @@ void put_failures(nlohmann::json& doc, const std::vector<Failure>& failures) {
 static std::string min_age_line(const plan::Plan& p) {
     const auto [n, bytes] = p.held_back_by_min_age();
     return "--min-age " + format_duration(p.min_age_sec) + " held back " +
-           (n ? std::to_string(n) + " candidate(s), " + human_bytes(bytes) + " (changed within it, or below what did)"
+           (n ? std::to_string(n) + " candidate(s), " + human_bytes(bytes) +
+                    " (changed within it, or below what did)"
               : std::string("nothing"));
 }
 
@@ -231,7 +247,11 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
             << " is using this root; this plan may already be out of date and `apply` will refuse to run:\n";
         for (const auto& r : p.advisory_reasons) out << "    - " << r << "\n";
     }
-    struct Row { size_t count = 0; uint64_t bytes = 0; int64_t oldest = 0; };
+    struct Row {
+        size_t count = 0;
+        uint64_t bytes = 0;
+        int64_t oldest = 0;
+    };
     std::map<std::string, Row> rows;
     int64_t oldest_all = 0;
     for (const auto& c : p.candidates) {
@@ -248,7 +268,10 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
         std::string header;
         {
             std::ostringstream h;
-            pad(h, "KIND", 24); pad(h, "COUNT", 7, true); pad(h, "SIZE", 12, true); pad(h, "OLDEST", 9, true);
+            pad(h, "KIND", 24);
+            pad(h, "COUNT", 7, true);
+            pad(h, "SIZE", 12, true);
+            pad(h, "OLDEST", 9, true);
             header = h.str();
         }
         out << st.bold(header) << "\n";
@@ -269,30 +292,35 @@ void render_plan(std::ostream& out, const plan::Plan& p, bool verbose) {
     if (verbose && !p.candidates.empty()) {
         out << "\n" << st.bold("Candidates") << " (removal order: children first):\n";
         for (const auto& c : p.candidates) {
-            out << "  " << plan::to_string(c.kind) << "  " << c.id << "  " << human_bytes(c.bytes)
-                << "  " << human_age(c.mtime_sec, now) << " old  (" << c.reason << ")\n";
+            out << "  " << plan::to_string(c.kind) << "  " << c.id << "  " << human_bytes(c.bytes) << "  "
+                << human_age(c.mtime_sec, now) << " old  (" << c.reason << ")\n";
             for (const auto& e : c.evidence) out << "      " << st.dim("why: ") << e << "\n";
             for (const auto& dp : c.driver_paths)
-                out << "      remove " << p.driver_home << "/" << dp.relpath << " (" << to_string(dp.removal) << ")\n";
+                out << "      remove " << p.driver_home << "/" << dp.relpath << " (" << to_string(dp.removal)
+                    << ")\n";
             if (c.record_kind != plan::RecordKind::none)
                 out << "      remove " << p.root << "/" << c.record << " (" << plan::to_string(c.record_kind)
-                    << " record" << (c.record_kind == plan::RecordKind::layer ? ", renamed to *-removing first" : "")
+                    << " record"
+                    << (c.record_kind == plan::RecordKind::layer ? ", renamed to *-removing first" : "")
                     << ")\n";
         }
     } else if (!p.candidates.empty()) {
         out << "(-v lists every candidate with its reason)\n";
     }
     if (p.filter)
-        out << "--filter: only " << [&] {
-            std::string kinds;
-            for (auto k : p.filter->kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(plan::to_string(k));
-            return kinds;
-        }() << "; " << p.filter->excluded << " candidate(s) of other kinds (" << human_bytes(p.filter->excluded_bytes)
-            << ") left out\n";
+        out << "--filter: only " <<
+            [&] {
+                std::string kinds;
+                for (auto k : p.filter->kinds)
+                    kinds += (kinds.empty() ? "" : ", ") + std::string(plan::to_string(k));
+                return kinds;
+            }()
+            << "; " << p.filter->excluded << " candidate(s) of other kinds ("
+            << human_bytes(p.filter->excluded_bytes) << ") left out\n";
     if (p.min_age_sec > 0) out << min_age_line(p) << "\n";
     render_held_back(out, p, verbose, st);
     render_advice(out, p, verbose, st);
     render_problems(out, p.problems, &p);
 }
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

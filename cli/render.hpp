@@ -45,4 +45,4 @@ bool use_colour(const std::ostream& out);
 // reclaimable", then what --min-age held back and the blocking problems, when there are any.
 std::string plan_result_line(const plan::Plan& p);
 
-} // namespace layergc::cli
+}  // namespace layergc::cli

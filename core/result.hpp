@@ -38,7 +38,9 @@ struct Failure {
 };
 
 // "<id>: <error>", the one line a failure is shown as (text output, the JSON's `failed`).
-inline std::string to_line(const Failure& f) { return f.id + ": " + f.error; }
+inline std::string to_line(const Failure& f) {
+    return f.id + ": " + f.error;
+}
 
 template <class T, class E = Error>
 class [[nodiscard]] Result {
@@ -78,4 +80,4 @@ inline Error make_error(std::string message, int sys_errno = 0) {
     return Error{std::move(message), sys_errno};
 }
 
-} // namespace layergc
+}  // namespace layergc

@@ -23,7 +23,7 @@ ApplyError refusal(ApplyErrc code, std::string message) {
 // Bytes available to unprivileged users on the filesystem of `p` (statvfs f_bavail); 0 when it
 // cannot be read. Measured before and after the removals to report what was freed.
 uint64_t free_bytes(const std::filesystem::path& p) {
-    struct statvfs sv{};
+    struct statvfs sv {};
     if (::statvfs(p.c_str(), &sv) != 0) return 0;
     return uint64_t(sv.f_bavail) * sv.f_frsize;
 }
@@ -34,14 +34,15 @@ std::optional<ApplyError> refuse_if_processes_hidden(bool accepted, ApplyObserve
     if (findings.empty()) return std::nullopt;
     const std::string why = guard::describe(findings);
     if (accepted) {
-        observer.warn("--accept-hidden-processes: going on although layergc cannot see every process (" + why +
-                      "); mounts and a dockerd in other namespaces are not protected");
+        observer.warn("--accept-hidden-processes: going on although layergc cannot see every process (" +
+                      why + "); mounts and a dockerd in other namespaces are not protected");
         return std::nullopt;
     }
-    return refusal(ApplyErrc::hidden_processes,
-                   "refusing: layergc cannot see every process of this host, so mounts in other namespaces and a "
-                   "running dockerd would be missed (" + why + "); " + guard::kHiddenProcessesHint +
-                       "; or pass --accept-hidden-processes to run anyway");
+    return refusal(
+        ApplyErrc::hidden_processes,
+        "refusing: layergc cannot see every process of this host, so mounts in other namespaces and a "
+        "running dockerd would be missed (" +
+            why + "); " + guard::kHiddenProcessesHint + "; or pass --accept-hidden-processes to run anyway");
 }
 
 // DESIGN §1.7 for one tree: a fresh plan, gated; with a saved plan, only what both agree on.
@@ -56,7 +57,9 @@ std::optional<ApplyError> replan(TreeApply& t, const ApplyRequest& request, Appl
         return plan::make_plan(s, t.request);
     }();
     t.request.sizing_progress = nullptr;
-    if (!fresh) return refusal(ApplyErrc::plan_failed, (request.tree_set ? s.driver + ": " : "") + fresh.error().message);
+    if (!fresh)
+        return refusal(ApplyErrc::plan_failed,
+                       (request.tree_set ? s.driver + ": " : "") + fresh.error().message);
     if (auto why = apply::refusal(fresh.value(), request.force)) {
         auto e = refusal(ApplyErrc::gate, "refusing: " + tree + *why +
                                               (request.tree_set ? " (nothing was removed in any tree)" : ""));
@@ -81,10 +84,13 @@ std::optional<ApplyError> replan(TreeApply& t, const ApplyRequest& request, Appl
 Result<TreeReport, ApplyError> apply_tree(TreeApply& t, const ApplyRequest& request, audit::AuditLog& log,
                                           Disposal& disposal, ApplyObserver& observer) {
     plan::Session& s = *t.session;
-    if (auto w = log.write("apply-start", {{"root", s.root.string()}, {"driver", s.driver}, {"plan", plan::to_json(t.plan)}});
+    if (auto w =
+            log.write("apply-start",
+                      {{"root", s.root.string()}, {"driver", s.driver}, {"plan", plan::to_json(t.plan)}});
         !w)
-        return refusal(ApplyErrc::audit_log, "refusing: " + w.error().message +
-                                                 (request.tree_set ? " (nothing more was removed)" : " (nothing was removed)"));
+        return refusal(ApplyErrc::audit_log,
+                       "refusing: " + w.error().message +
+                           (request.tree_set ? " (nothing more was removed)" : " (nothing was removed)"));
     if (auto opened = disposal.open(s); !opened) return refusal(ApplyErrc::disposal, opened.error().message);
 
     const uint64_t before = free_bytes(s.home);
@@ -118,7 +124,9 @@ Result<TreeReport, ApplyError> apply_tree(TreeApply& t, const ApplyRequest& requ
 
     nlohmann::json failed = nlohmann::json::array();
     for (const auto& f : r.failed) failed.push_back(to_line(f));
-    nlohmann::json end = {{"removed", r.removed.size()}, {"failed", failed}, {"bytes_planned", r.bytes_planned},
+    nlohmann::json end = {{"removed", r.removed.size()},
+                          {"failed", failed},
+                          {"bytes_planned", r.bytes_planned},
                           {"bytes_freed", r.bytes_freed}};
     if (request.tree_set) end["driver"] = s.driver;
     (void)log.write("apply-end", std::move(end));
@@ -129,7 +137,7 @@ Result<TreeReport, ApplyError> apply_tree(TreeApply& t, const ApplyRequest& requ
     return r;
 }
 
-} // namespace
+}  // namespace
 
 bool ApplyReport::failed() const {
     for (const auto& t : trees)
@@ -160,10 +168,11 @@ Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const A
     // A reviewed plan of which nothing is left to apply is not "nothing to collect": what the
     // operator approved changed, and they should look again.
     if (saved_total > 0 && total == 0)
-        return refusal(ApplyErrc::stale_plan,
-                       "refusing: none of the " + std::to_string(saved_total) +
-                           " candidate(s) of the saved plan is still garbage and unchanged (each is listed above); "
-                           "nothing was removed: make a new plan (layergc plan --output FILE), review it, apply it");
+        return refusal(
+            ApplyErrc::stale_plan,
+            "refusing: none of the " + std::to_string(saved_total) +
+                " candidate(s) of the saved plan is still garbage and unchanged (each is listed above); "
+                "nothing was removed: make a new plan (layergc plan --output FILE), review it, apply it");
     observer.planned(trees);
     ApplyReport report;
     if (total == 0) {
@@ -172,7 +181,8 @@ Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const A
     }
     for (const auto& t : trees)  // before asking: a root that cannot hold the disposal is refused at once
         if (!t.plan.candidates.empty())
-            if (auto ok = disposal.check(*t.session); !ok) return refusal(ApplyErrc::disposal, ok.error().message);
+            if (auto ok = disposal.check(*t.session); !ok)
+                return refusal(ApplyErrc::disposal, ok.error().message);
     if (!observer.confirm()) return refusal(ApplyErrc::declined, "");
 
     auto log = audit::AuditLog::open(request.audit_log);
@@ -188,4 +198,4 @@ Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const A
     return report;
 }
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

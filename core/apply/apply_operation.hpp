@@ -51,10 +51,10 @@ struct TreeApply {
 };
 
 struct ApplyRequest {
-    std::filesystem::path root;           // canonical, the root of every tree
-    std::string daemon_json;              // --daemon-json, for dockerd's pidfile
+    std::filesystem::path root;  // canonical, the root of every tree
+    std::string daemon_json;     // --daemon-json, for dockerd's pidfile
     std::filesystem::path audit_log;
-    bool force = false;                   // lifts the sanity gate only
+    bool force = false;  // lifts the sanity gate only
     bool accept_hidden_processes = false;
     bool tree_set = false;                // --driver all: messages and apply-end events name the driver
     std::set<plan::CandidateKind> kinds;  // --filter kind=...: only these, after every gate; empty: all
@@ -64,19 +64,19 @@ struct ApplyRequest {
 struct TreeReport {
     std::string root;
     std::string driver;
-    size_t planned = 0;                   // candidates in the applied plan
-    std::vector<std::string> removed;     // candidate ids taken away, in order
+    size_t planned = 0;                // candidates in the applied plan
+    std::vector<std::string> removed;  // candidate ids taken away, in order
     std::vector<Failure> failed;
-    bool stopped_early = false;           // a failure stopped it before parent layers
-    uint64_t bytes_planned = 0;           // the removed candidates' planned bytes
-    uint64_t bytes_freed = 0;             // free bytes on the home's filesystem, after minus before
-    std::optional<size_t> remaining;      // candidates the re-scan finds; nullopt: it failed
-    std::string run_id;                   // the disposal's run (a quarantine run), or ""
+    bool stopped_early = false;       // a failure stopped it before parent layers
+    uint64_t bytes_planned = 0;       // the removed candidates' planned bytes
+    uint64_t bytes_freed = 0;         // free bytes on the home's filesystem, after minus before
+    std::optional<size_t> remaining;  // candidates the re-scan finds; nullopt: it failed
+    std::string run_id;               // the disposal's run (a quarantine run), or ""
 };
 
 struct ApplyReport {
-    bool nothing_to_apply = false;        // every tree's plan was empty: nothing was asked or done
-    std::vector<TreeReport> trees;        // the trees applied, in order; a tree with failures ends it
+    bool nothing_to_apply = false;  // every tree's plan was empty: nothing was asked or done
+    std::vector<TreeReport> trees;  // the trees applied, in order; a tree with failures ends it
     bool failed() const;
 };
 
@@ -99,4 +99,4 @@ public:
 Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const ApplyRequest& request,
                                           Disposal& disposal, ApplyObserver& observer);
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

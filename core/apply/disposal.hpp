@@ -69,7 +69,9 @@ public:
     // not an error (the end event says "absent": true).
     virtual Result<nlohmann::json> dispose(const DisposalTarget& t) = 0;
     // The error of a failed dispose() as the run's Failure shows it.
-    virtual std::string failure_text(const DisposalTarget& t, const Error& e) const { return t.shown + ": " + e.message; }
+    virtual std::string failure_text(const DisposalTarget& t, const Error& e) const {
+        return t.shown + ": " + e.message;
+    }
     // After a group's record went (or its last path, without a record), before it counts as done.
     virtual void group_done() {}
 
@@ -77,4 +79,4 @@ public:
     virtual std::string run_id() const { return {}; }
 };
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

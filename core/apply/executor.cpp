@@ -2,8 +2,8 @@
 
 #include "core/faults/fault_points.hpp"
 #include "core/fs/confined.hpp"
-#include "core/fs/remove.hpp"
 #include "core/fs/relpath.hpp"
+#include "core/fs/remove.hpp"
 
 #include <sys/random.h>
 
@@ -18,9 +18,9 @@
 
 namespace layergc::apply {
 
+using nlohmann::json;
 using plan::Candidate;
 using plan::RecordKind;
-using nlohmann::json;
 
 namespace {
 
@@ -33,7 +33,10 @@ std::string random_hex64() {
     }
     static const char* hex = "0123456789abcdef";
     std::string s;
-    for (unsigned char c : b) { s.push_back(hex[c >> 4]); s.push_back(hex[c & 15]); }
+    for (unsigned char c : b) {
+        s.push_back(hex[c >> 4]);
+        s.push_back(hex[c & 15]);
+    }
     return s;
 }
 
@@ -96,9 +99,11 @@ private:
                 p.members = g->members;
                 const Candidate& first = *g->members.front();
                 if (first.record_kind != RecordKind::none) p.record = first.record;
-                if (first.record_kind == RecordKind::layer) p.renamed_record = fs::join_relpath(fs::parent_relpath(first.record), g->removing_name);
+                if (first.record_kind == RecordKind::layer)
+                    p.renamed_record = fs::join_relpath(fs::parent_relpath(first.record), g->removing_name);
                 for (const Candidate* c : g->members)
-                    for (const auto& dp : c->driver_paths) p.driver_paths.push_back(s_.driver + "/" + dp.relpath);
+                    for (const auto& dp : c->driver_paths)
+                        p.driver_paths.push_back(s_.driver + "/" + dp.relpath);
                 plans.push_back(std::move(p));
             }
         return plans;
@@ -124,8 +129,10 @@ private:
                     const Candidate& first = *g->members.front();
                     fail({first.id, first.record,
                           "rename " + first.record + ": " + std::strerror(ENOSPC) +
-                              " (its directory needs a new block and the filesystem has none left; nothing of it "
-                              "was removed: free a few MiB on that filesystem, or remove other candidates first, "
+                              " (its directory needs a new block and the filesystem has none left; nothing "
+                              "of it "
+                              "was removed: free a few MiB on that filesystem, or remove other candidates "
+                              "first, "
                               "then run apply again)"});
                 }
                 return;
@@ -179,7 +186,10 @@ private:
     }
 
     void done(const Candidate& c, bool ok) {
-        if (opts_.on_done) { std::lock_guard lock(mu_); opts_.on_done(c, ok); }
+        if (opts_.on_done) {
+            std::lock_guard lock(mu_);
+            opts_.on_done(c, ok);
+        }
     }
 
     void run_group(Group& g) {
@@ -236,11 +246,11 @@ private:
     std::vector<Group*> no_room_;  // groups whose rename found no room, to try again (run_wave)
 };
 
-} // namespace
+}  // namespace
 
 Outcome execute(plan::Session& s, const std::vector<Candidate>& candidates, audit::AuditLog& log,
                 Disposal& disposal, const ExecuteOptions& opts) {
     return Executor(s, log, disposal, opts).run(candidates);
 }
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

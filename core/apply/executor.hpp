@@ -42,4 +42,4 @@ struct Outcome {
 Outcome execute(plan::Session& s, const std::vector<plan::Candidate>& candidates, audit::AuditLog& log,
                 Disposal& disposal, const ExecuteOptions& opts);
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

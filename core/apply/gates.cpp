@@ -55,7 +55,8 @@ Agreement agree(const plan::Plan& fresh, const plan::Plan& saved) {
             continue;
         }
         if (s.fingerprints != c.fingerprints) {
-            out.dropped.push_back(c.id + ": changed on disk since the plan was saved (inode, mtime or ctime)");
+            out.dropped.push_back(c.id +
+                                  ": changed on disk since the plan was saved (inode, mtime or ctime)");
             continue;
         }
         out.agreed.push_back(c);
@@ -65,4 +66,4 @@ Agreement agree(const plan::Plan& fresh, const plan::Plan& saved) {
     return out;
 }
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

@@ -21,4 +21,4 @@ struct Agreement {
 };
 Agreement agree(const plan::Plan& fresh, const plan::Plan& saved);
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

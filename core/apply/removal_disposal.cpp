@@ -16,4 +16,4 @@ Result<nlohmann::json> RemovalDisposal::dispose(const DisposalTarget& t) {
     return nlohmann::json{{"files", r->files}, {"dirs", r->dirs}, {"absent", r->absent}};
 }
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

@@ -21,4 +21,4 @@ private:
     fs::Progress* progress_;
 };
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

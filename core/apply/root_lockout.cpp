@@ -11,11 +11,12 @@ Result<guard::RootLocks, LockoutRefusal> lock_out_dockerd(const std::filesystem:
         // A containerd root's databases are held by containerd, or by the one a dockerd runs.
         std::error_code ec;
         const bool containerd = std::filesystem::is_directory(root / containerd::kMetaDir, ec);
-        LockoutRefusal r{{containerd ? "refusing: containerd is using " + root.string() +
-                                           " (stop it first: systemctl stop containerd, or stop the dockerd that "
-                                           "runs it)"
-                                     : "refusing: a dockerd is using " + root.string() +
-                                           " (stop it first: systemctl stop docker docker.socket)"}};
+        LockoutRefusal r{{containerd
+                              ? "refusing: containerd is using " + root.string() +
+                                    " (stop it first: systemctl stop containerd, or stop the dockerd that "
+                                    "runs it)"
+                              : "refusing: a dockerd is using " + root.string() +
+                                    " (stop it first: systemctl stop docker docker.socket)"}};
         for (const auto& e : ev) r.lines.push_back("  " + e.kind + ": " + e.detail);
         return r;
     }
@@ -34,4 +35,4 @@ Result<guard::RootLocks, LockoutRefusal> lock_out_dockerd(const std::filesystem:
     return locks;
 }
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

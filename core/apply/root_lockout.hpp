@@ -23,4 +23,4 @@ struct LockoutRefusal {
 Result<guard::RootLocks, LockoutRefusal> lock_out_dockerd(const std::filesystem::path& root,
                                                           const std::string& daemon_json);
 
-} // namespace layergc::apply
+}  // namespace layergc::apply

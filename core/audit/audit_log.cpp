@@ -28,7 +28,8 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& path) {
 Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     // Microseconds since the epoch (about 2^51 today) are exact in a double's 53-bit mantissa.
-    fields["ts"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1e6;
+    fields["ts"] =
+        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1e6;
     fields["event"] = event;
     const std::string line = fields.dump() + "\n";
     std::lock_guard lock(mu_);
@@ -37,11 +38,12 @@ Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
         const ssize_t n = ::write(fd_.get(), line.data() + off, line.size() - off);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return make_error("cannot write the audit log " + path_.string() + ": " + std::strerror(errno) +
-                                  (errno == ENOSPC || errno == EDQUOT
-                                       ? " (its filesystem is full: choose another place with --audit-log PATH)"
-                                       : ""),
-                              errno);
+            return make_error(
+                "cannot write the audit log " + path_.string() + ": " + std::strerror(errno) +
+                    (errno == ENOSPC || errno == EDQUOT
+                         ? " (its filesystem is full: choose another place with --audit-log PATH)"
+                         : ""),
+                errno);
         }
         off += static_cast<size_t>(n);
     }
@@ -50,4 +52,4 @@ Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
     return {};
 }
 
-} // namespace layergc::audit
+}  // namespace layergc::audit

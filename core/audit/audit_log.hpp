@@ -33,4 +33,4 @@ private:
     std::mutex mu_;
 };
 
-} // namespace layergc::audit
+}  // namespace layergc::audit

@@ -35,7 +35,7 @@ struct Frame {
     bool has_lo = false, has_hi = false;
 };
 
-} // namespace detail
+}  // namespace detail
 
 namespace {
 
@@ -43,8 +43,8 @@ using detail::Frame;
 using detail::Image;
 using detail::PageView;
 
-constexpr uint64_t kPageHeaderSize = 16;  // id u64, flags u16, count u16, overflow u32
-constexpr uint64_t kElementSize = 16;     // branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize
+constexpr uint64_t kPageHeaderSize = 16;    // id u64, flags u16, count u16, overflow u32
+constexpr uint64_t kElementSize = 16;       // branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize
 constexpr uint64_t kBucketHeaderSize = 16;  // root pgid u64, sequence u64
 constexpr uint64_t kMetaSize = 64;          // magic .. checksum
 constexpr uint64_t kMetaChecksumOffset = 56;
@@ -58,13 +58,18 @@ constexpr uint32_t kMinPageSize = 1024, kMaxPageSize = 1u << 24;  // bbolt probe
 // Little-endian reads; the caller has checked off + width <= s.size().
 uint64_t le(std::string_view s, uint64_t off, unsigned width) {
     uint64_t v = 0;
-    for (unsigned i = 0; i < width; ++i)
-        v |= uint64_t{static_cast<unsigned char>(s[off + i])} << (8 * i);
+    for (unsigned i = 0; i < width; ++i) v |= uint64_t{static_cast<unsigned char>(s[off + i])} << (8 * i);
     return v;
 }
-uint16_t le16(std::string_view s, uint64_t off) { return static_cast<uint16_t>(le(s, off, 2)); }
-uint32_t le32(std::string_view s, uint64_t off) { return static_cast<uint32_t>(le(s, off, 4)); }
-uint64_t le64(std::string_view s, uint64_t off) { return le(s, off, 8); }
+uint16_t le16(std::string_view s, uint64_t off) {
+    return static_cast<uint16_t>(le(s, off, 2));
+}
+uint32_t le32(std::string_view s, uint64_t off) {
+    return static_cast<uint32_t>(le(s, off, 4));
+}
+uint64_t le64(std::string_view s, uint64_t off) {
+    return le(s, off, 8);
+}
 
 uint64_t fnv1a64(std::string_view s) {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -244,8 +249,8 @@ Result<Element> element(const PageView& p, uint32_t i) {
     e.key = p.span.substr(kstart, ksize);
     e.value = p.span.substr(kstart + ksize, vsize);
     if (e.key.empty())
-        return fault_error(Fault::bad_element, page_name(p) + ": element " + std::to_string(i) +
-                                                   " has an empty key");
+        return fault_error(Fault::bad_element,
+                           page_name(p) + ": element " + std::to_string(i) + " has an empty key");
     if ((e.flags & ~kBucketLeafFlag) != 0)
         return fault_error(Fault::bad_element, page_name(p) + ": element " + std::to_string(i) +
                                                    " has unknown flags " + std::to_string(e.flags));
@@ -312,8 +317,8 @@ Result<Frame> root_frame(const Image& img, uint64_t root_page, std::string_view 
 Result<Frame> child_frame(const Image& img, const Frame& f, uint32_t i, size_t depth,
                           std::unordered_set<uint64_t>& visited) {
     if (depth + 1 >= img.limits.max_tree_depth)
-        return fault_error(Fault::too_deep, "a B+tree deeper than " +
-                                                std::to_string(img.limits.max_tree_depth) + " levels");
+        return fault_error(Fault::too_deep,
+                           "a B+tree deeper than " + std::to_string(img.limits.max_tree_depth) + " levels");
     auto e = element(f.page, i);
     if (!e) return e.error();
     Frame c;
@@ -335,7 +340,7 @@ Result<Frame> child_frame(const Image& img, const Frame& f, uint32_t i, size_t d
     return c;
 }
 
-} // namespace
+}  // namespace
 
 // ---- Cursor ----
 
@@ -370,8 +375,8 @@ Result<std::optional<Entry>> Cursor::next() {
             auto e = element(f.page, i);
             if (!e) return fail(e.error());
             if (has_last_ && compare_keys(last_key_, e->key) >= 0)
-                return fail(fault_error(Fault::keys_out_of_order,
-                                        "keys repeat or go backwards across pages"));
+                return fail(
+                    fault_error(Fault::keys_out_of_order, "keys repeat or go backwards across pages"));
             last_key_ = e->key;
             has_last_ = true;
             return std::optional<Entry>(Entry{e->key, e->value, (e->flags & kBucketLeafFlag) != 0});
@@ -385,7 +390,9 @@ Result<std::optional<Entry>> Cursor::next() {
 
 // ---- Bucket ----
 
-Cursor Bucket::cursor() const { return Cursor(*this, std::make_shared<Cursor::PageSet>()); }
+Cursor Bucket::cursor() const {
+    return Cursor(*this, std::make_shared<Cursor::PageSet>());
+}
 
 Result<std::vector<Entry>> Bucket::entries() const {
     std::vector<Entry> out;
@@ -451,8 +458,8 @@ Result<Bucket> Bucket::sub_bucket(const Entry& e) const {
     const std::string name(e.key.substr(0, 80));
     if (!e.is_bucket) return fault_error(Fault::not_a_bucket, "\"" + name + "\" is a key/value entry");
     if (depth_ + 1 > img_->limits.max_bucket_depth)
-        return fault_error(Fault::too_deep, "buckets nested deeper than " +
-                                                std::to_string(img_->limits.max_bucket_depth));
+        return fault_error(Fault::too_deep,
+                           "buckets nested deeper than " + std::to_string(img_->limits.max_bucket_depth));
     if (e.value.size() < kBucketHeaderSize)
         return fault_error(Fault::bad_bucket_value, "bucket \"" + name + "\" has a value of " +
                                                         std::to_string(e.value.size()) + " bytes");
@@ -486,8 +493,12 @@ Result<Database> Database::parse(std::string bytes, Limits limits) {
     return db;
 }
 
-const Meta& Database::meta() const { return img_->meta; }
-std::string_view Database::bytes() const { return img_->bytes; }
+const Meta& Database::meta() const {
+    return img_->meta;
+}
+std::string_view Database::bytes() const {
+    return img_->bytes;
+}
 
 Bucket Database::root() const {
     Bucket b;
@@ -541,4 +552,4 @@ Result<void> Database::walk_impl(void* ctx, VisitFn fn) const {
 
 // Database::open lives in database_file.cpp (the only I/O).
 
-} // namespace layergc::bbolt
+}  // namespace layergc::bbolt

@@ -41,13 +41,13 @@ struct Limits {
 struct Meta {
     uint32_t page_size = 0;
     uint32_t flags = 0;
-    uint64_t root_page = 0;      // the root bucket's B+tree root
+    uint64_t root_page = 0;  // the root bucket's B+tree root
     uint64_t root_sequence = 0;
     uint64_t freelist_page = 0;  // 0xffffffffffffffff: no freelist stored (NoFreelistSync)
     uint64_t high_water = 0;     // pages [0, high_water) are in use or free
     uint64_t txid = 0;
-    unsigned meta_page = 0;      // 0 or 1: which of the two it came from
-    bool other_valid = false;    // whether the other meta page was valid too
+    unsigned meta_page = 0;    // 0 or 1: which of the two it came from
+    bool other_valid = false;  // whether the other meta page was valid too
 };
 
 // One element of a leaf: a key/value pair, or (is_bucket) a nested bucket, whose value is its
@@ -61,7 +61,7 @@ struct Entry {
 namespace detail {
 struct Image;  // the file's bytes, its meta and the limits
 struct Frame;
-} // namespace detail
+}  // namespace detail
 
 class Cursor;
 
@@ -163,4 +163,4 @@ Result<void> Database::walk(Visit&& visit) const {
     return walk_impl(const_cast<void*>(static_cast<const void*>(std::addressof(visit))), trampoline);
 }
 
-} // namespace layergc::bbolt
+}  // namespace layergc::bbolt

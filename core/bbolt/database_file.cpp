@@ -32,7 +32,7 @@ bool pread_all(int fd, uint64_t off, uint64_t len, std::string& out) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 Result<Database> Database::open(const std::filesystem::path& path, Limits limits) {
     const std::string where = path.string();
@@ -43,7 +43,7 @@ Result<Database> Database::open(const std::filesystem::path& path, Limits limits
         if (err == ELOOP) return fault_error(Fault::not_regular_file, where + " is a symlink", err);
         return fault_error(Fault::io, "cannot open " + where + ": " + std::strerror(err), err);
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) {
         const int err = errno;
         return fault_error(Fault::io, "cannot stat " + where + ": " + std::strerror(err), err);
@@ -77,4 +77,4 @@ Result<Database> Database::open(const std::filesystem::path& path, Limits limits
     return db;
 }
 
-} // namespace layergc::bbolt
+}  // namespace layergc::bbolt

@@ -32,7 +32,7 @@ constexpr std::array<std::pair<Fault, std::string_view>, 20> kNames{{
 
 constexpr std::string_view kPrefix = "bbolt[";
 
-} // namespace
+}  // namespace
 
 std::string_view fault_name(Fault f) {
     for (const auto& [fault, name] : kNames)
@@ -59,4 +59,4 @@ std::optional<Fault> fault_of(const Error& e) {
     return std::nullopt;
 }
 
-} // namespace layergc::bbolt
+}  // namespace layergc::bbolt

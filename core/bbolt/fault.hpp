@@ -45,4 +45,4 @@ Error fault_error(Fault f, const std::string& detail, int sys_errno = 0);
 // The fault an Error of this reader carries; nullopt for any other Error.
 std::optional<Fault> fault_of(const Error& e);
 
-} // namespace layergc::bbolt
+}  // namespace layergc::bbolt

@@ -19,12 +19,14 @@ bool is_lower_hex(const std::string& s) {
     return !s.empty();
 }
 
-int64_t mtime_of(const struct stat& st) { return static_cast<int64_t>(st.st_mtim.tv_sec); }
+int64_t mtime_of(const struct stat& st) {
+    return static_cast<int64_t>(st.st_mtim.tv_sec);
+}
 
 // Lists <dir_fd>/<name> (absent: nothing; not a directory or unreadable: a blocking problem).
 bool list_subdir(int dir_fd, const std::string& name, const std::string& subject, sdk::Fd& fd,
                  std::vector<sdk::DirEntry>& entries, Problems& problems) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return true;
         problems.push_back({Severity::blocking, "content-unreadable", subject,
@@ -33,8 +35,9 @@ bool list_subdir(int dir_fd, const std::string& name, const std::string& subject
     }
     if (!S_ISDIR(st.st_mode)) {
         problems.push_back({Severity::blocking, "content-not-directory", subject,
-                            subject + " is not a directory (containerd's content store makes it one; a symlink "
-                                      "is never followed): nothing in it is judged",
+                            subject +
+                                " is not a directory (containerd's content store makes it one; a symlink "
+                                "is never followed): nothing in it is judged",
                             "inspect it by hand"});
         return false;
     }
@@ -47,10 +50,13 @@ bool list_subdir(int dir_fd, const std::string& name, const std::string& subject
     return true;
 }
 
-} // namespace
+}  // namespace
 
 bool is_digest_file_name(const std::string& algorithm, const std::string& hex) {
-    const size_t want = algorithm == "sha256" ? 64 : algorithm == "sha384" ? 96 : algorithm == "sha512" ? 128 : 0;
+    const size_t want = algorithm == "sha256"   ? 64
+                        : algorithm == "sha384" ? 96
+                        : algorithm == "sha512" ? 128
+                                                : 0;
     return want != 0 && hex.size() == want && is_lower_hex(hex);
 }
 
@@ -72,7 +78,7 @@ ContentScan scan_content_store(int content_fd) {
                 ContentBlob b;
                 b.digest = alg.name + ":" + f.name;
                 b.relpath = sub + "/" + f.name;
-                struct stat st{};
+                struct stat st {};
                 if (::fstatat(alg_fd.get(), f.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                     out.problems.push_back({Severity::blocking, "content-unreadable", b.relpath,
                                             "cannot stat " + b.relpath + ": " + std::strerror(errno),
@@ -94,7 +100,7 @@ ContentScan scan_content_store(int content_fd) {
             ContentIngest in;
             in.name = d.name;
             in.relpath = ingest + "/" + d.name;
-            struct stat st{};
+            struct stat st {};
             if (::fstatat(ingest_fd.get(), d.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                 out.problems.push_back({Severity::blocking, "content-unreadable", in.relpath,
                                         "cannot stat " + in.relpath + ": " + std::strerror(errno),
@@ -116,4 +122,4 @@ ContentScan scan_content_store(int content_fd) {
     return out;
 }
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

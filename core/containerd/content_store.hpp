@@ -16,15 +16,15 @@
 namespace layergc::containerd {
 
 struct ContentBlob {
-    std::string digest;  // "<algorithm>:<hex>", as meta.db names it
-    std::string relpath; // blobs/<algorithm>/<hex>, relative to the content dir
+    std::string digest;       // "<algorithm>:<hex>", as meta.db names it
+    std::string relpath;      // blobs/<algorithm>/<hex>, relative to the content dir
     bool known_form = false;  // a regular file under a digest name containerd writes
     int64_t mtime_sec = 0;
 };
 
 struct ContentIngest {
-    std::string name;     // the dir's name (containerd: hex of sha256(backend ref))
-    std::string relpath;  // ingest/<name>
+    std::string name;                // the dir's name (containerd: hex of sha256(backend ref))
+    std::string relpath;             // ingest/<name>
     std::optional<std::string> ref;  // its `ref` file, when it has a readable one
     bool known_form = false;         // a directory under a 64-hex name
     int64_t mtime_sec = 0;
@@ -42,4 +42,4 @@ ContentScan scan_content_store(int content_fd);
 // lengths): sha256 (64), sha384 (96), sha512 (128).
 bool is_digest_file_name(const std::string& algorithm, const std::string& hex);
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

@@ -15,13 +15,16 @@ constexpr std::string_view kSnapshotRef = "containerd.io/gc.ref.snapshot.";
 constexpr std::string_view kExpire = "containerd.io/gc.expire";
 constexpr std::string_view kFlat = "containerd.io/gc.flat";
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
 // sendLabelRefs: the references a label set makes.
 void label_refs(const std::string& ns, const Labels& labels, std::vector<Resource>& out) {
     for (const auto& [k, v] : labels) {
         if (starts_with(k, kContentRef)) {
-            if (k.size() == kContentRef.size() || k[kContentRef.size()] == '.' || k[kContentRef.size()] == '/')
+            if (k.size() == kContentRef.size() || k[kContentRef.size()] == '.' ||
+                k[kContentRef.size()] == '/')
                 out.push_back({Resource::content, ns, "", v});
         } else if (starts_with(k, kSnapshotRef)) {
             std::string sn = k.substr(kSnapshotRef.size());
@@ -52,13 +55,15 @@ struct Walk {
             std::vector<Resource> refs;
             if (r.kind == Resource::content) {
                 // a flat lease's content keeps nothing it labels (1.6: resourceContentFlat)
-                if (auto b = n.blobs.find(r.key); b != n.blobs.end() && !flat) label_refs(r.ns, b->second.labels, refs);
+                if (auto b = n.blobs.find(r.key); b != n.blobs.end() && !flat)
+                    label_refs(r.ns, b->second.labels, refs);
             } else {
                 const auto sit = n.snapshots.find(r.snapshotter);
                 if (sit == n.snapshots.end()) continue;
                 const auto s = sit->second.find(r.key);
                 if (s == sit->second.end()) continue;
-                if (!s->second.parent.empty()) mark({Resource::snapshot, r.ns, r.snapshotter, s->second.parent}, flat);
+                if (!s->second.parent.empty())
+                    mark({Resource::snapshot, r.ns, r.snapshotter, s->second.parent}, flat);
                 if (!flat) label_refs(r.ns, s->second.labels, refs);
             }
             for (const auto& x : refs) mark(x, false);
@@ -102,7 +107,8 @@ std::set<Resource> mark(const MetaDb& meta, int64_t now_ns, const std::pair<std:
         for (const auto& [d, b] : n.blobs)
             if (b.labels.count(std::string(kRoot))) refs.push_back({Resource::content, ns, "", d});
         for (const auto& [id, c] : n.containers) {
-            if (!c.snapshotter.empty()) refs.push_back({Resource::snapshot, ns, c.snapshotter, c.snapshot_key});
+            if (!c.snapshotter.empty())
+                refs.push_back({Resource::snapshot, ns, c.snapshotter, c.snapshot_key});
             label_refs(ns, c.labels, refs);
         }
         for (const auto& [sn, by_key] : n.snapshots)
@@ -125,7 +131,7 @@ std::set<Resource> all_resources(const MetaDb& meta) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -147,7 +153,7 @@ int days_in_month(int year, int month) {
     return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
-} // namespace
+}  // namespace
 
 std::optional<int64_t> parse_rfc3339_ns(const std::string& s) {
     // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), as strict as Go's time.Parse(time.RFC3339) or
@@ -238,4 +244,4 @@ GcReport containerd_gc_report(const MetaDb& meta, int64_t now_ns) {
     return out;
 }
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

@@ -38,14 +38,14 @@ struct Resource {
 
 struct LeaseHold {
     std::string ns, lease;
-    bool expired = false;          // containerd.io/gc.expire in the past: not a root any more
-    std::string expires;           // the label's value, "" when none
-    std::set<Resource> alone;      // live only through this lease (for an expired one: what its
-                                   // resources would keep if it were not expired)
+    bool expired = false;      // containerd.io/gc.expire in the past: not a root any more
+    std::string expires;       // the label's value, "" when none
+    std::set<Resource> alone;  // live only through this lease (for an expired one: what its
+                               // resources would keep if it were not expired)
 };
 
 struct GcReport {
-    bool supported = false;        // schema 3 (containerd 1.4-1.7)
+    bool supported = false;          // schema 3 (containerd 1.4-1.7)
     std::set<Resource> unreachable;  // what containerd's next GC removes (no root reaches it)
     std::vector<LeaseHold> leases;   // leases that alone hold something, expired ones first
 };
@@ -60,4 +60,4 @@ std::optional<int64_t> parse_rfc3339_ns(const std::string& s);
 std::string ctr_remove_command(const Resource& r);
 std::string ctr_lease_delete_command(const std::string& ns, const std::string& lease);
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

@@ -25,11 +25,14 @@ inline constexpr std::string_view kSnapshotterPrefix = "io.containerd.snapshotte
 inline constexpr std::string_view kSnapshotterDb = "metadata.db";
 inline constexpr std::string_view kSnapshotsDir = "snapshots";
 
-inline std::string snapshotter_dir(std::string_view name) { return std::string(kSnapshotterPrefix) + std::string(name); }
+inline std::string snapshotter_dir(std::string_view name) {
+    return std::string(kSnapshotterPrefix) + std::string(name);
+}
 
 // The snapshotter a root-level directory is the home of, if it is one.
 inline std::optional<std::string> snapshotter_of_dir(std::string_view dir) {
-    if (dir.substr(0, kSnapshotterPrefix.size()) != kSnapshotterPrefix || dir.size() == kSnapshotterPrefix.size())
+    if (dir.substr(0, kSnapshotterPrefix.size()) != kSnapshotterPrefix ||
+        dir.size() == kSnapshotterPrefix.size())
         return std::nullopt;
     return std::string(dir.substr(kSnapshotterPrefix.size()));
 }
@@ -47,4 +50,4 @@ inline std::optional<std::string> snapshotter_plugin(std::string_view snapshotte
 inline constexpr int kKnownDbVersionMin = 1;
 inline constexpr int kKnownDbVersionMax = 4;
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

@@ -18,7 +18,9 @@ Result<std::vector<Entry>> entries_of(const Bucket& parent, std::string_view nam
     return (*b)->entries();
 }
 
-Error at(const std::string& where, const Error& e) { return make_error(where + ": " + e.message, e.sys_errno); }
+Error at(const std::string& where, const Error& e) {
+    return make_error(where + ": " + e.message, e.sys_errno);
+}
 
 Result<std::string> value_or_empty(const Bucket& b, std::string_view key) {
     auto v = b.get(key);
@@ -72,7 +74,8 @@ std::optional<int64_t> go_time_ns(std::string_view b) {
     for (int i = 9; i <= 12; ++i) nsec = (nsec << 8) | static_cast<unsigned char>(b[i]);
     constexpr int64_t kUnixFromYear1 = 62135596800;
     const auto s = static_cast<int64_t>(sec) - kUnixFromYear1;
-    if (nsec >= 1000000000u || s > INT64_MAX / 1000000000 - 1 || s < INT64_MIN / 1000000000 + 1) return std::nullopt;
+    if (nsec >= 1000000000u || s > INT64_MAX / 1000000000 - 1 || s < INT64_MIN / 1000000000 + 1)
+        return std::nullopt;
     return s * 1000000000 + nsec;
 }
 
@@ -227,18 +230,19 @@ Result<void> read_sandboxes(const Bucket& ns, Namespace& out) {
 // One namespace, bucket by bucket; a bucket layergc does not read is listed, never judged.
 Result<Namespace> read_namespace(const Bucket& ns) {
     Namespace out;
-    static const std::set<std::string_view> known = {"labels", "images", "containers", "snapshots", "content",
-                                                     "leases", "sandboxes"};
+    static const std::set<std::string_view> known = {"labels",  "images", "containers", "snapshots",
+                                                     "content", "leases", "sandboxes"};
     auto top = ns.entries();
     if (!top) return top.error();
     for (const auto& e : *top)
         if (e.is_bucket && !known.count(e.key)) out.unknown_buckets.emplace_back(e.key);
-    for (auto* read : {read_images, read_containers, read_snapshots, read_content, read_leases, read_sandboxes})
+    for (auto* read :
+         {read_images, read_containers, read_snapshots, read_content, read_leases, read_sandboxes})
         if (auto r = read(ns, out); !r) return r.error();
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::pair<uint64_t, size_t>> uvarint(std::string_view b) {
     uint64_t x = 0;
@@ -328,10 +332,14 @@ Result<MetaDb> read_meta_db(const bbolt::Database& db) {
 
 const char* to_string(SnapshotKind k) {
     switch (k) {
-        case SnapshotKind::view: return "View";
-        case SnapshotKind::active: return "Active";
-        case SnapshotKind::committed: return "Committed";
-        case SnapshotKind::unknown: break;
+        case SnapshotKind::view:
+            return "View";
+        case SnapshotKind::active:
+            return "Active";
+        case SnapshotKind::committed:
+            return "Committed";
+        case SnapshotKind::unknown:
+            break;
     }
     return "Unknown";
 }
@@ -374,4 +382,4 @@ Result<SnapshotterDb> read_snapshotter_db(const bbolt::Database& db) {
     return out;
 }
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

@@ -29,7 +29,7 @@ struct Image {
 };
 
 struct Container {
-    std::string snapshotter;   // "" when the container has no snapshot
+    std::string snapshotter;  // "" when the container has no snapshot
     std::string snapshot_key;
     Labels labels;
 };
@@ -47,27 +47,27 @@ struct Blob {
 };
 
 struct Ingest {
-    std::string backend_ref;        // ref: <ns>/<counter>/<ref>, which the content store hashes
-    std::string expected;           // the digest being written, "" when unknown
+    std::string backend_ref;              // ref: <ns>/<counter>/<ref>, which the content store hashes
+    std::string expected;                 // the digest being written, "" when unknown
     std::optional<int64_t> expire_at_ns;  // expireat (UTC ns since the epoch), nullopt when none
 };
 
 struct Lease {
     Labels labels;
-    std::vector<std::string> content;  // digests
+    std::vector<std::string> content;                            // digests
     std::vector<std::pair<std::string, std::string>> snapshots;  // (snapshotter, key)
-    std::vector<std::string> ingests;  // refs
-    std::vector<std::string> images;   // 2.x leases may hold images
+    std::vector<std::string> ingests;                            // refs
+    std::vector<std::string> images;                             // 2.x leases may hold images
 };
 
 struct Namespace {
     std::map<std::string, Image> images;
     std::map<std::string, Container> containers;
     std::map<std::string, std::map<std::string, Snapshot>> snapshots;  // snapshotter -> key -> it
-    std::map<std::string, Blob> blobs;                                  // digest -> it
-    std::map<std::string, Ingest> ingests;                              // ref -> it
-    std::map<std::string, Lease> leases;                                // id -> it
-    std::vector<Labels> sandboxes;                                      // 1.7+: labels only
+    std::map<std::string, Blob> blobs;                                 // digest -> it
+    std::map<std::string, Ingest> ingests;                             // ref -> it
+    std::map<std::string, Lease> leases;                               // id -> it
+    std::vector<Labels> sandboxes;                                     // 1.7+: labels only
     std::vector<std::string> unknown_buckets;  // namespace buckets this reader does not know
 };
 
@@ -93,15 +93,15 @@ enum class SnapshotKind { unknown = 0, view = 1, active = 2, committed = 3 };
 const char* to_string(SnapshotKind k);  // "View", "Active", "Committed", "Unknown" (as ctr)
 
 struct SnapshotRecord {
-    uint64_t id = 0;       // the directory: snapshots/<id>
+    uint64_t id = 0;  // the directory: snapshots/<id>
     SnapshotKind kind = SnapshotKind::unknown;
-    std::string parent;    // the parent's name, "" for none
+    std::string parent;  // the parent's name, "" for none
 };
 
 struct SnapshotterDb {
     std::map<std::string, SnapshotRecord> by_name;
     std::map<uint64_t, std::string> name_of_id;  // every id the database hands out
-    uint64_t sequence = 0;                        // v1/snapshots' sequence: the last id given
+    uint64_t sequence = 0;                       // v1/snapshots' sequence: the last id given
 };
 
 Result<SnapshotterDb> read_snapshotter_db(const bbolt::Database& db);
@@ -110,4 +110,4 @@ Result<SnapshotterDb> read_snapshotter_db(const bbolt::Database& db);
 std::optional<std::pair<uint64_t, size_t>> uvarint(std::string_view b);
 std::optional<std::pair<int64_t, size_t>> varint(std::string_view b);
 
-} // namespace layergc::containerd
+}  // namespace layergc::containerd

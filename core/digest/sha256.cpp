@@ -52,4 +52,4 @@ std::optional<std::string> top_chain_id(const std::vector<std::string>& diff_ids
     return chains.back();
 }
 
-} // namespace layergc::digest
+}  // namespace layergc::digest

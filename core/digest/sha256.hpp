@@ -25,4 +25,4 @@ std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids);
 // The top chain ID, or nullopt for an image without layers.
 std::optional<std::string> top_chain_id(const std::vector<std::string>& diff_ids);
 
-} // namespace layergc::digest
+}  // namespace layergc::digest

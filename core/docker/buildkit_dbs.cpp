@@ -35,4 +35,4 @@ void read_buildkit(int root_fd, Metadata& md) {
     }
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -1,7 +1,7 @@
 // containers/<id> (docker-layout.md §4).
-#include "core/docker/metadata_paths.hpp"
 #include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/reader_support.hpp"
 
 #include <algorithm>
@@ -100,9 +100,9 @@ void read_containers(int root_fd, const std::string& driver, Metadata& md) {
         // config.v2.json "Driver": dockerd restores a container only under the driver it was
         // created with ("" counts as aufs, restore()@v20.10.24). Any reading naming this driver
         // makes the container this driver's.
-        const bool ours = std::any_of(parsed.drivers.begin(), parsed.drivers.end(), [&](const std::string& d) {
-            return d == driver || (d.empty() && driver == "aufs");
-        });
+        const bool ours =
+            std::any_of(parsed.drivers.begin(), parsed.drivers.end(),
+                        [&](const std::string& d) { return d == driver || (d.empty() && driver == "aufs"); });
         if (ours) md.containers_of_driver.push_back(e.name);
         // cleanupContainer()@v20.10.24 saves State.Dead before it releases the RW layer. Dead
         // downgrades a problem, so it must be certain: every reading says so.
@@ -110,4 +110,4 @@ void read_containers(int root_fd, const std::string& driver, Metadata& md) {
     }
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -43,15 +43,15 @@ std::string utf16_to_utf8(std::string_view b, bool little_endian) {
 
 // The length of the Unicode white space (Go's unicode.IsSpace) that starts `s` at `i`, or 0.
 size_t space_at(std::string_view s, size_t i) {
-    static const char* const multi[] = {"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8", "\xe2\x80\xa9",
-                                        "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
+    static const char* const multi[] = {"\xc2\x85",     "\xc2\xa0",     "\xe1\x9a\x80", "\xe2\x80\xa8",
+                                        "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
     const char c = s[i];
     if (c == ' ' || (c >= '\t' && c <= '\r')) return 1;
     for (const char* m : multi)
         if (s.substr(i, std::strlen(m)) == m) return std::strlen(m);
     // U+2000..U+200A
-    if (s.size() - i >= 3 && s[i] == '\xe2' && s[i + 1] == '\x80' && static_cast<unsigned char>(s[i + 2]) >= 0x80 &&
-        static_cast<unsigned char>(s[i + 2]) <= 0x8a)
+    if (s.size() - i >= 3 && s[i] == '\xe2' && s[i + 1] == '\x80' &&
+        static_cast<unsigned char>(s[i + 2]) >= 0x80 && static_cast<unsigned char>(s[i + 2]) <= 0x8a)
         return 3;
     return 0;
 }
@@ -83,7 +83,7 @@ DaemonConfig refused(std::string why) {
     return c;
 }
 
-} // namespace
+}  // namespace
 
 DaemonConfig parse_daemon_config(std::string_view bytes) {
     // The mark decides the encoding (dockerd 25+); 20.10 refuses any mark, which this reading
@@ -98,7 +98,8 @@ DaemonConfig parse_daemon_config(std::string_view bytes) {
     }
     // dockerd 25+ refuses bytes that are not UTF-8; 20.10 reads them as U+FFFD, as go_json does,
     // so the reading goes on: it is the union of both.
-    const std::string_view text = valid_utf8(decoded) ? trim_unicode_space(decoded) : std::string_view(decoded);
+    const std::string_view text =
+        valid_utf8(decoded) ? trim_unicode_space(decoded) : std::string_view(decoded);
     DaemonConfig out;
     out.status = DaemonConfig::Status::ok;
     if (text.empty()) return out;
@@ -132,7 +133,8 @@ DaemonConfig parse_daemon_config(std::string_view bytes) {
         for (GoJson::Index f = j.first(m); f != GoJson::none; f = j.next(f)) {
             if (j.kind(f) != JsonKind::boolean && j.kind(f) != JsonKind::null) {
                 out.status = DaemonConfig::Status::refused;
-                out.why = "feature \"" + std::string(j.key(f)) + "\" is not a boolean (dockerd does not start with it)";
+                out.why = "feature \"" + std::string(j.key(f)) +
+                          "\" is not a boolean (dockerd does not start with it)";
             } else if (j.key(f) == "containerd-snapshotter" && j.kind(f) == JsonKind::boolean) {
                 (j.boolean(f) ? out.containerd_snapshotter : out.containerd_snapshotter_off) = true;
             }
@@ -180,4 +182,4 @@ DaemonConfig read_daemon_config(const std::filesystem::path& path) {
     return c;
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -48,4 +48,4 @@ DaemonConfig parse_daemon_config(std::string_view bytes);
 // exists but cannot be read is `refused` with the reason.
 DaemonConfig read_daemon_config(const std::filesystem::path& path);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -21,4 +21,4 @@ DataRoot open_data_root(const std::filesystem::path& given) {
     return r;
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

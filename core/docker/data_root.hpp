@@ -21,4 +21,4 @@ struct DataRoot {
 
 DataRoot open_data_root(const std::filesystem::path& given);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

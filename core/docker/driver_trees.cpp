@@ -24,7 +24,7 @@ namespace {
 // an empty diff/): whether the entries are layers is the plugin's probe() to say (`layergc
 // drivers`), not dockerd's, and auto-detection follows dockerd.
 bool dockerd_sees_prior_home(int root_fd, const std::string& name) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(root_fd, name.c_str(), &st, 0) != 0) return false;  // os.Stat failed: no home
     const int fd = ::openat(root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return true;  // os.Open failed: "assumes the directory is not empty"
@@ -44,7 +44,7 @@ bool dockerd_sees_prior_home(int root_fd, const std::string& name) {
     ::closedir(d);
     return any || read_failed;
 }
-} // namespace
+}  // namespace
 
 std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name) {
     if (!sdk::is_safe_component(name)) return std::nullopt;
@@ -67,8 +67,7 @@ std::vector<DriverTree> find_driver_trees(int root_fd) {
     return out;
 }
 
-DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
-                            const std::filesystem::path& root) {
+DaemonJson read_daemon_json(const std::filesystem::path& daemon_json, const std::filesystem::path& root) {
     DaemonJson out;
     out.path = daemon_json.string();
     const DaemonConfig c = read_daemon_config(daemon_json);
@@ -91,30 +90,37 @@ DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
     return out;
 }
 
-bool has_containerd_dir(int root_fd) { return static_cast<bool>(sdk::open_dir_at(root_fd, "containerd")); }
+bool has_containerd_dir(int root_fd) {
+    return static_cast<bool>(sdk::open_dir_at(root_fd, "containerd"));
+}
 
 Result<std::string> choose_driver(const std::string& requested, const std::vector<DriverTree>& trees,
                                   const DaemonJson& daemon_json, bool containerd_dir) {
     if (!requested.empty() && requested != "auto") return requested;
     std::string listed;
-    for (const auto& t : trees) listed += (listed.empty() ? "" : ", ") + t.name + (t.home_nonempty ? "" : " (empty)");
-    const bool no_setting = !daemon_json.refused && daemon_json.storage_drivers.empty() &&
-                            !daemon_json.containerd_snapshotter;
+    for (const auto& t : trees)
+        listed += (listed.empty() ? "" : ", ") + t.name + (t.home_nonempty ? "" : " (empty)");
+    const bool no_setting =
+        !daemon_json.refused && daemon_json.storage_drivers.empty() && !daemon_json.containerd_snapshotter;
     if (trees.empty() && no_setting && !containerd_dir)
         return make_error("no storage-driver tree found under the root (is it a Docker data root?)");
 
     const StoreChoice c = daemon_store_choice(daemon_json, trees, containerd_dir);
     switch (c.store) {
-    case StoreChoice::Store::containerd:
-        return make_error("dockerd would use the containerd image store here (" + c.why +
-                          "): images live in containerd's store; collect it with --root on containerd's root (dockerd's "
-                          "own: <data-root>/containerd/daemon; the system's: /var/lib/containerd; /usr/share/doc/layergc/containerd.md), "
-                          "or pass --driver NAME to collect a graph-driver tree left from before, against its own metadata");
-    case StoreChoice::Store::unknown:
-        return make_error("cannot tell which store dockerd uses: " + c.why +
-                          (listed.empty() ? "" : " (trees found: " + listed + ")") + "; pass --driver NAME");
-    case StoreChoice::Store::graph_driver:
-        break;
+        case StoreChoice::Store::containerd:
+            return make_error("dockerd would use the containerd image store here (" + c.why +
+                              "): images live in containerd's store; collect it with --root on containerd's "
+                              "root (dockerd's "
+                              "own: <data-root>/containerd/daemon; the system's: /var/lib/containerd; "
+                              "/usr/share/doc/layergc/containerd.md), "
+                              "or pass --driver NAME to collect a graph-driver tree left from before, "
+                              "against its own metadata");
+        case StoreChoice::Store::unknown:
+            return make_error("cannot tell which store dockerd uses: " + c.why +
+                              (listed.empty() ? "" : " (trees found: " + listed + ")") +
+                              "; pass --driver NAME");
+        case StoreChoice::Store::graph_driver:
+            break;
     }
     if (!c.name.empty()) return c.name;
     // dockerd picks the one non-empty prior home; vfs is never prior (graphdriver
@@ -129,4 +135,4 @@ Result<std::string> choose_driver(const std::string& requested, const std::vecto
                       "itself uses the one in daemon.json \"storage-driver\" or its -s flag)");
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

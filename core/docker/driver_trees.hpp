@@ -11,7 +11,7 @@
 namespace layergc::docker {
 
 struct DriverTree {
-    std::string name;          // Docker's driver name = its home directory under the root
+    std::string name;  // Docker's driver name = its home directory under the root
     // dockerd's reading (scanPriorDrivers): the home exists, following symlinks, and is not an
     // empty directory; one it cannot open or read counts. Any entry counts: whether they are
     // layers is the driver plugin's probe() to say.
@@ -39,10 +39,9 @@ struct DaemonJson {
     std::vector<std::string> storage_drivers;
     bool containerd_snapshotter = false;      // true in any reading
     bool containerd_snapshotter_off = false;  // false in any reading
-    std::vector<std::string> pidfiles;    // every "pidfile" reading: where that dockerd writes its pid
+    std::vector<std::string> pidfiles;        // every "pidfile" reading: where that dockerd writes its pid
 };
-DaemonJson read_daemon_json(const std::filesystem::path& daemon_json,
-                            const std::filesystem::path& root);
+DaemonJson read_daemon_json(const std::filesystem::path& daemon_json, const std::filesystem::path& root);
 
 // <root>/containerd exists: dockerd keeps the state of a containerd it runs there.
 bool has_containerd_dir(int root_fd);
@@ -55,4 +54,4 @@ bool has_containerd_dir(int root_fd);
 Result<std::string> choose_driver(const std::string& requested, const std::vector<DriverTree>& trees,
                                   const DaemonJson& daemon_json, bool containerd_dir = false);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -21,8 +21,12 @@ namespace {
 constexpr size_t kMaxInput = size_t{1} << 30;
 constexpr size_t kMaxDepth = 10000;  // scanner.go maxNestingDepth: 10000 open brackets pass, 10001 fail
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -40,7 +44,8 @@ std::pair<char32_t, size_t> decode_rune(std::string_view s) {
     if (c0 < 0x80) return {c0, 1};
     size_t n = 0;
     unsigned char lo = 0x80, hi = 0xBF;
-    if (c0 >= 0xC2 && c0 <= 0xDF) n = 2;
+    if (c0 >= 0xC2 && c0 <= 0xDF)
+        n = 2;
     else if (c0 >= 0xE0 && c0 <= 0xEF) {
         n = 3;
         if (c0 == 0xE0) lo = 0xA0;
@@ -64,19 +69,22 @@ std::pair<char32_t, size_t> decode_rune(std::string_view s) {
 std::string describe_char(char c) {
     const auto u = static_cast<unsigned char>(c);
     char buf[32];
-    if (u >= 0x20 && u < 0x7F) std::snprintf(buf, sizeof buf, "'%c'", c);
-    else std::snprintf(buf, sizeof buf, "byte 0x%02x", u);
+    if (u >= 0x20 && u < 0x7F)
+        std::snprintf(buf, sizeof buf, "'%c'", c);
+    else
+        std::snprintf(buf, sizeof buf, "byte 0x%02x", u);
     return buf;
 }
 
-} // namespace
+}  // namespace
 
 class GoJsonParser {
 public:
     GoJsonParser(std::string_view in, GoJsonMode mode) : in_(in), mode_(mode) {}
 
     Result<GoJson> run() {
-        if (in_.size() >= kMaxInput) return make_error("JSON input of " + std::to_string(in_.size()) + " bytes is too large");
+        if (in_.size() >= kMaxInput)
+            return make_error("JSON input of " + std::to_string(in_.size()) + " bytes is too large");
         skip_ws();
         if (p_ >= in_.size()) return make_error("unexpected end of JSON input");
         if (!value(GoJson::none, 0, 0)) return fail();
@@ -108,8 +116,10 @@ private:
     }
 
     bool unexpected(const char* looking_for) {
-        if (p_ >= in_.size()) err_ = "unexpected end of JSON input";
-        else err_ = "invalid character " + describe_char(in_[p_]) + " " + looking_for;
+        if (p_ >= in_.size())
+            err_ = "unexpected end of JSON input";
+        else
+            err_ = "invalid character " + describe_char(in_[p_]) + " " + looking_for;
         return false;
     }
 
@@ -128,7 +138,8 @@ private:
                 return true;
             }
             if (!empty) {
-                if (c != ',') return unexpected(f.object ? "after object key:value pair" : "after array element");
+                if (c != ',')
+                    return unexpected(f.object ? "after object key:value pair" : "after array element");
                 ++p_;
                 f.after_comma = true;
                 return true;
@@ -159,8 +170,10 @@ private:
         doc_.nodes_.push_back(n);
         if (parent != GoJson::none) {
             Frame& f = stack_.back();
-            if (f.last == GoJson::none) doc_.nodes_[parent].first = idx;
-            else doc_.nodes_[f.last].next = idx;
+            if (f.last == GoJson::none)
+                doc_.nodes_[parent].first = idx;
+            else
+                doc_.nodes_[f.last].next = idx;
             f.last = idx;
             ++doc_.nodes_[parent].count;
         }
@@ -172,31 +185,35 @@ private:
         if (p_ >= in_.size()) return unexpected("");
         const char c = in_[p_];
         switch (c) {
-        case '{':
-        case '[': {
-            if (stack_.size() + 1 > kMaxDepth) {
-                err_ = "exceeded max depth";
-                return false;
+            case '{':
+            case '[': {
+                if (stack_.size() + 1 > kMaxDepth) {
+                    err_ = "exceeded max depth";
+                    return false;
+                }
+                const auto idx =
+                    add_node(parent, c == '{' ? JsonKind::object : JsonKind::array, key_off, key_len);
+                ++p_;
+                stack_.push_back(Frame{idx, GoJson::none, c == '{'});
+                return true;
             }
-            const auto idx = add_node(parent, c == '{' ? JsonKind::object : JsonKind::array, key_off, key_len);
-            ++p_;
-            stack_.push_back(Frame{idx, GoJson::none, c == '{'});
-            return true;
-        }
-        case '"': {
-            const auto off = static_cast<uint32_t>(doc_.pool_.size());
-            if (!string_body()) return false;
-            const auto idx = add_node(parent, JsonKind::string, key_off, key_len);
-            doc_.nodes_[idx].text_off = off;
-            doc_.nodes_[idx].text_len = static_cast<uint32_t>(doc_.pool_.size() - off);
-            return true;
-        }
-        case 't': return literal("true", JsonKind::boolean, true, parent, key_off, key_len);
-        case 'f': return literal("false", JsonKind::boolean, false, parent, key_off, key_len);
-        case 'n': return literal("null", JsonKind::null, false, parent, key_off, key_len);
-        default:
-            if (c == '-' || is_digit(c)) return number(parent, key_off, key_len);
-            return unexpected("looking for beginning of value");
+            case '"': {
+                const auto off = static_cast<uint32_t>(doc_.pool_.size());
+                if (!string_body()) return false;
+                const auto idx = add_node(parent, JsonKind::string, key_off, key_len);
+                doc_.nodes_[idx].text_off = off;
+                doc_.nodes_[idx].text_len = static_cast<uint32_t>(doc_.pool_.size() - off);
+                return true;
+            }
+            case 't':
+                return literal("true", JsonKind::boolean, true, parent, key_off, key_len);
+            case 'f':
+                return literal("false", JsonKind::boolean, false, parent, key_off, key_len);
+            case 'n':
+                return literal("null", JsonKind::null, false, parent, key_off, key_len);
+            default:
+                if (c == '-' || is_digit(c)) return number(parent, key_off, key_len);
+                return unexpected("looking for beginning of value");
         }
     }
 
@@ -218,8 +235,10 @@ private:
             return true;
         };
         if (in_[p_] == '-') ++p_;
-        if (p_ < in_.size() && in_[p_] == '0') ++p_;
-        else if (!digits("in numeric literal")) return false;
+        if (p_ < in_.size() && in_[p_] == '0')
+            ++p_;
+        else if (!digits("in numeric literal"))
+            return false;
         if (p_ < in_.size() && in_[p_] == '.') {
             ++p_;
             if (!digits("after decimal point in numeric literal")) return false;
@@ -280,16 +299,37 @@ private:
             }
             const char e = in_[p_ + 1];
             switch (e) {
-            case '"': case '\\': case '/': out.push_back(e); p_ += 2; continue;
-            case 'b': out.push_back('\b'); p_ += 2; continue;
-            case 'f': out.push_back('\f'); p_ += 2; continue;
-            case 'n': out.push_back('\n'); p_ += 2; continue;
-            case 'r': out.push_back('\r'); p_ += 2; continue;
-            case 't': out.push_back('\t'); p_ += 2; continue;
-            case 'u': break;
-            default:
-                ++p_;
-                return unexpected("in string escape code");
+                case '"':
+                case '\\':
+                case '/':
+                    out.push_back(e);
+                    p_ += 2;
+                    continue;
+                case 'b':
+                    out.push_back('\b');
+                    p_ += 2;
+                    continue;
+                case 'f':
+                    out.push_back('\f');
+                    p_ += 2;
+                    continue;
+                case 'n':
+                    out.push_back('\n');
+                    p_ += 2;
+                    continue;
+                case 'r':
+                    out.push_back('\r');
+                    p_ += 2;
+                    continue;
+                case 't':
+                    out.push_back('\t');
+                    p_ += 2;
+                    continue;
+                case 'u':
+                    break;
+                default:
+                    ++p_;
+                    return unexpected("in string escape code");
             }
             const long r = u4(p_);
             if (r < 0) {
@@ -339,9 +379,11 @@ int fold_to_ascii(char32_t r) {
     return -1;
 }
 
-} // namespace
+}  // namespace
 
-std::vector<std::pair<char32_t, char>> go_json_non_ascii_folds() { return {{0x017F, 'S'}, {0x212A, 'K'}}; }
+std::vector<std::pair<char32_t, char>> go_json_non_ascii_folds() {
+    return {{0x017F, 'S'}, {0x212A, 'K'}};
+}
 
 bool go_json_key_matches(std::string_view key, std::string_view field) {
     if (key == field) return true;
@@ -358,4 +400,4 @@ bool go_json_key_matches(std::string_view key, std::string_view field) {
     return i == key.size();
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -63,7 +63,9 @@ private:
         JsonKind kind = JsonKind::null;
         bool boolean = false;
     };
-    std::string_view view(uint32_t off, uint32_t len) const { return std::string_view(pool_).substr(off, len); }
+    std::string_view view(uint32_t off, uint32_t len) const {
+        return std::string_view(pool_).substr(off, len);
+    }
 
     std::vector<Node> nodes_;
     std::string pool_;  // every decoded string, key and number literal
@@ -90,4 +92,4 @@ bool go_json_key_matches(std::string_view key, std::string_view field);
 // differential test, which checks them against the installed Go's unicode tables).
 std::vector<std::pair<char32_t, char>> go_json_non_ascii_folds();
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

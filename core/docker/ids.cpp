@@ -18,12 +18,16 @@ IdForm classify_id(std::string_view id) {
 
 const char* to_string(IdForm f) {
     switch (f) {
-    case IdForm::hex64: return "hex64";
-    case IdForm::hex64_init: return "hex64-init";
-    case IdForm::bk25: return "buildkit";
-    case IdForm::unknown: return "unknown";
+        case IdForm::hex64:
+            return "hex64";
+        case IdForm::hex64_init:
+            return "hex64-init";
+        case IdForm::bk25:
+            return "buildkit";
+        case IdForm::unknown:
+            return "unknown";
     }
     return "unknown";
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

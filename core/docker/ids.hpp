@@ -15,4 +15,4 @@ enum class IdForm {
 IdForm classify_id(std::string_view id);
 const char* to_string(IdForm f);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

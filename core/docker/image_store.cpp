@@ -1,8 +1,8 @@
 // imagedb/content/sha256/<hex>: image configs (docker-layout.md §1.1).
 #include "core/digest/sha256.hpp"
-#include "core/docker/metadata_paths.hpp"
 #include "core/docker/go_json.hpp"
 #include "core/docker/metadata.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/reader_support.hpp"
 
 #include <set>
@@ -40,7 +40,7 @@ void add_reading(ParsedConfig& out, const std::vector<std::string>& r) {
     out.readings.push_back(r);
 }
 
-} // namespace
+}  // namespace
 
 ParsedConfig parse_image_config(const std::string& bytes) {
     ParsedConfig out;
@@ -120,10 +120,10 @@ void read_images(int root_fd, const std::string& driver, Metadata& md) {
         img.digest_ok = digest::sha256_hex(file.data) == e.name;
         const auto parsed = parse_image_config(file.data);
         if (!parsed.ok) {
-            add_problem(md.problems, Severity::blocking, "image-config-unreadable", subject,
-                        "image config does not parse (" + parsed.error +
-                            "): the layers it uses cannot be known",
-                        "restore the file, or remove the image with dockerd running (docker rmi)");
+            add_problem(
+                md.problems, Severity::blocking, "image-config-unreadable", subject,
+                "image config does not parse (" + parsed.error + "): the layers it uses cannot be known",
+                "restore the file, or remove the image with dockerd running (docker rmi)");
             continue;
         }
         if (!img.digest_ok)
@@ -138,4 +138,4 @@ void read_images(int root_fd, const std::string& driver, Metadata& md) {
     }
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -38,4 +38,4 @@ std::map<std::string, std::vector<std::string>> read_image_tags(int root_fd, con
     return parse_image_tags(file.data);
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -17,4 +17,4 @@ std::map<std::string, std::vector<std::string>> read_image_tags(int root_fd, con
 // The same from the file's bytes (exposed for tests).
 std::map<std::string, std::vector<std::string>> parse_image_tags(const std::string& bytes);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -1,9 +1,9 @@
 // layerdb: layer records, -removing records, RW-layer mounts, tmp write-sets
 // (docker-layout.md §2, §3).
 #include "core/digest/sha256.hpp"
-#include "core/docker/metadata_paths.hpp"
 #include "core/docker/ids.hpp"
 #include "core/docker/metadata.hpp"
+#include "core/docker/metadata_paths.hpp"
 #include "core/docker/reader_support.hpp"
 #include "core/docker/record_values.hpp"
 
@@ -18,14 +18,14 @@ using detail::add_problem;
 
 namespace {
 
-const char* kFixRecord = "restore the file from a backup, or remove the record's image with "
-                         "dockerd running; layergc will not guess";
+const char* kFixRecord =
+    "restore the file from a backup, or remove the record's image with "
+    "dockerd running; layergc will not guess";
 
 // A driver ID read from a record: trimmed like dockerd does; it becomes a path component, so
 // anything that is not a plain name is hostile input.
-std::optional<std::string> read_driver_id(int dirfd, const std::string& file,
-                                          const std::string& subject, bool required,
-                                          Metadata& md) {
+std::optional<std::string> read_driver_id(int dirfd, const std::string& file, const std::string& subject,
+                                          bool required, Metadata& md) {
     auto r = sdk::read_small_file_at(dirfd, file, 4096);
     if (r.status == sdk::ReadStatus::missing && !required) return std::nullopt;
     if (r.status != sdk::ReadStatus::ok) {
@@ -46,21 +46,20 @@ std::optional<std::string> read_driver_id(int dirfd, const std::string& file,
 
 // A "sha256:<hex>" reference (parent files). nullopt: absent (base layer). Unparsable: blocking,
 // because ancestors reached only through it could not be protected.
-std::optional<std::string> read_chain_ref(int dirfd, const std::string& file,
-                                          const std::string& subject, Metadata& md, bool& bad) {
+std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, const std::string& subject,
+                                          Metadata& md, bool& bad) {
     auto r = sdk::read_small_file_at(dirfd, file, 4096);
     if (r.status == sdk::ReadStatus::missing) return std::nullopt;
     auto ref = r.status == sdk::ReadStatus::ok ? parse_chain_ref_value(r.data)
                                                : Result<std::string>(make_error("unreadable"));
     if (!ref) {
         bad = true;
-        add_problem(md.problems, Severity::blocking, "record-parent-unparsable",
-                    subject + "/" + file,
-                    r.status == sdk::ReadStatus::ok
-                        ? file + " is not a sha256 digest: the layers below it cannot be protected"
-                        : file + " is " + detail::describe(r.status) +
-                              ": the layers below it cannot be protected",
-                    kFixRecord);
+        add_problem(
+            md.problems, Severity::blocking, "record-parent-unparsable", subject + "/" + file,
+            r.status == sdk::ReadStatus::ok
+                ? file + " is not a sha256 digest: the layers below it cannot be protected"
+                : file + " is " + detail::describe(r.status) + ": the layers below it cannot be protected",
+            kFixRecord);
         return std::nullopt;
     }
     return std::move(ref.value());
@@ -77,7 +76,8 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         rec.dir_name = e.name;
         if (digest::is_hex64(e.name)) {
             rec.chain = e.name;
-        } else if (e.name.size() == 64 + 1 + 64 + 9 && e.name.compare(e.name.size() - 9, 9, "-removing") == 0 &&
+        } else if (e.name.size() == 64 + 1 + 64 + 9 &&
+                   e.name.compare(e.name.size() - 9, 9, "-removing") == 0 &&
                    digest::is_hex64(e.name.substr(0, 64)) && e.name[64] == '-' &&
                    digest::is_hex64(e.name.substr(65, 64))) {
             rec.chain = e.name.substr(0, 64);
@@ -130,7 +130,8 @@ void read_mount_records(int root_fd, const std::string& driver, Metadata& md) {
         m.name = e.name;
         // A missing mount-id is judged in read_metadata, once the containers are known.
         m.mount_id = read_driver_id(mdir.get(), "mount-id", subject, false, md);
-        m.mount_id_missing = !m.mount_id && ::faccessat(mdir.get(), "mount-id", F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+        m.mount_id_missing = !m.mount_id &&
+                             ::faccessat(mdir.get(), "mount-id", F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
                              errno == ENOENT;
         m.init_id = read_driver_id(mdir.get(), "init-id", subject, false, md);
         // dockerd itself refuses mount IDs outside ^[a-f0-9]{64}(-init)?$ (layer_store.go loadMount).
@@ -154,7 +155,7 @@ void read_tmp_writes(int root_fd, const std::string& driver, Metadata& md) {
         if (e.name.rfind("write-set-", 0) == 0 && e.type == DT_DIR) md.tmp_writes.push_back(e.name);
 }
 
-} // namespace
+}  // namespace
 
 void read_layerdb(int root_fd, const std::string& driver, Metadata& md) {
     read_layer_records(root_fd, driver, md);
@@ -162,4 +163,4 @@ void read_layerdb(int root_fd, const std::string& driver, Metadata& md) {
     read_tmp_writes(root_fd, driver, md);
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -30,24 +30,27 @@ void judge_missing_mount_ids(const std::string& driver, Metadata& md) {
         if (!m.mount_id_missing) continue;
         const std::string subject = MetadataPaths(driver).mount_record(m.name);
         if (dead.count(m.name))
-            md.problems.push_back({Severity::warning, "mount-record-removal-interrupted", subject,
-                                   "container " + m.name + " is dead (dockerd was removing it) and its mount record "
-                                   "has lost mount-id: dockerd had removed its RW and init dirs before the record",
-                                   "run `docker rm " + m.name.substr(0, 12) + "` with dockerd running to finish it"});
+            md.problems.push_back(
+                {Severity::warning, "mount-record-removal-interrupted", subject,
+                 "container " + m.name +
+                     " is dead (dockerd was removing it) and its mount record "
+                     "has lost mount-id: dockerd had removed its RW and init dirs before the record",
+                 "run `docker rm " + m.name.substr(0, 12) + "` with dockerd running to finish it"});
         else
-            md.problems.push_back({Severity::blocking, "record-file-unreadable", subject + "/mount-id",
-                                   "mount-id is missing: the driver directory it names cannot be protected",
-                                   "restore the file from a backup, or remove the record's container with dockerd "
-                                   "running; layergc will not guess"});
+            md.problems.push_back(
+                {Severity::blocking, "record-file-unreadable", subject + "/mount-id",
+                 "mount-id is missing: the driver directory it names cannot be protected",
+                 "restore the file from a backup, or remove the record's container with dockerd "
+                 "running; layergc will not guess"});
     }
 }
 
 bool is_dir_at(int root_fd, const std::string& rel) {
-    struct stat st{};
+    struct stat st {};
     return ::fstatat(root_fd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-} // namespace
+}  // namespace
 
 Metadata read_metadata(int root_fd, const std::string& driver) {
     Metadata md;
@@ -85,9 +88,11 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
     for (const auto& m : md.mounts) mounts.insert(m.name);
     for (const auto& c : md.containers_of_unknown_driver)
         if (!mounts.count(c) && driver_entries > 0)
-            out.push_back({Severity::blocking, "container-config-unreadable", MetadataPaths::container_file(c, "config.v2.json"),
+            out.push_back({Severity::blocking, "container-config-unreadable",
+                           MetadataPaths::container_file(c, "config.v2.json"),
                            "the container's config cannot be read or decoded and it has no mount record in " +
-                               paths.mount_records() + ": whether its RW and init dirs are in this tree cannot be known",
+                               paths.mount_records() +
+                               ": whether its RW and init dirs are in this tree cannot be known",
                            "restore the config from a backup, or remove the container with `docker rm -f " +
                                c.substr(0, 12) + "` with dockerd running"});
     for (const auto& c : md.containers_of_driver) {
@@ -98,11 +103,12 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
                                paths.mount_records() + ": its RW and init dirs went before the record",
                            "run `docker rm " + c.substr(0, 12) + "` with dockerd running to finish it"});
         else
-            out.push_back({Severity::blocking, "container-without-mount", MetadataPaths::container(c),
-                           "the container's config names driver " + driver + " but it has no mount record in " +
-                               paths.mount_records() + ": which dirs are its RW and init layers cannot be known",
-                           "restore the mount record from a backup, or remove the container with `docker rm -f " +
-                               c.substr(0, 12) + "` with dockerd running"});
+            out.push_back(
+                {Severity::blocking, "container-without-mount", MetadataPaths::container(c),
+                 "the container's config names driver " + driver + " but it has no mount record in " +
+                     paths.mount_records() + ": which dirs are its RW and init layers cannot be known",
+                 "restore the mount record from a backup, or remove the container with `docker rm -f " +
+                     c.substr(0, 12) + "` with dockerd running"});
     }
     return out;
 }
@@ -124,11 +130,12 @@ Problems verify_metadata(const Metadata& md, const std::string& driver) {
                            "remove the images that use it with dockerd running and pull them again"});
         if (r.parent && !chains.count(*r.parent))
             out.push_back({Severity::warning, "layer-parent-missing", paths.layer_record(r.dir_name),
-                           "the record's parent sha256:" + *r.parent + " has no record; dockerd skips this layer "
-                           "and everything above it",
+                           "the record's parent sha256:" + *r.parent +
+                               " has no record; dockerd skips this layer "
+                               "and everything above it",
                            "remove the images that use it with dockerd running"});
     }
     return out;
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

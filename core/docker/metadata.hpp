@@ -19,35 +19,35 @@ namespace layergc::docker {
 // An image config read as every reader could read it (parse_image_config): what dockerd's
 // encoding/json decodes and every other diff_ids list the bytes hold. All of it is live.
 struct Image {
-    std::string id;                        // hex digest = file name
-    bool digest_ok = true;                 // sha256(bytes) == id
+    std::string id;                                  // hex digest = file name
+    bool digest_ok = true;                           // sha256(bytes) == id
     std::vector<std::vector<std::string>> readings;  // each distinct diff_ids list, bottom first
-    std::vector<std::string> diff_ids;     // "sha256:<hex>": the union of the readings
-    std::vector<std::string> chains;       // hex (no "sha256:") of every prefix of every reading
+    std::vector<std::string> diff_ids;               // "sha256:<hex>": the union of the readings
+    std::vector<std::string> chains;                 // hex (no "sha256:") of every prefix of every reading
 };
 
 struct LayerRecord {
-    std::string dir_name;                  // name below layerdb/sha256/
-    std::string chain;                     // chain ID hex (the part before "-…-removing")
-    bool removing = false;                 // an interrupted removal (docker-layout.md §3.4)
-    bool odd_name = false;                 // a name dockerd never writes: kept, never removed
-    std::optional<std::string> cache_id;   // validated driver ID; nullopt if unusable
-    std::optional<std::string> parent;     // parent chain hex, nullopt for a base layer
-    std::optional<std::string> diff;       // diff ID "sha256:<hex>", when readable
+    std::string dir_name;                 // name below layerdb/sha256/
+    std::string chain;                    // chain ID hex (the part before "-…-removing")
+    bool removing = false;                // an interrupted removal (docker-layout.md §3.4)
+    bool odd_name = false;                // a name dockerd never writes: kept, never removed
+    std::optional<std::string> cache_id;  // validated driver ID; nullopt if unusable
+    std::optional<std::string> parent;    // parent chain hex, nullopt for a base layer
+    std::optional<std::string> diff;      // diff ID "sha256:<hex>", when readable
 };
 
 struct MountRecord {
-    std::string name;                      // container ID (or a builder's transient ID)
-    std::optional<std::string> mount_id;   // RW layer driver ID
-    std::optional<std::string> init_id;    // "<mount-id>-init"
-    std::optional<std::string> parent;     // chain hex of the image's top layer
-    bool mount_id_missing = false;         // no mount-id file at all (see read_metadata)
+    std::string name;                     // container ID (or a builder's transient ID)
+    std::optional<std::string> mount_id;  // RW layer driver ID
+    std::optional<std::string> init_id;   // "<mount-id>-init"
+    std::optional<std::string> parent;    // chain hex of the image's top layer
+    bool mount_id_missing = false;        // no mount-id file at all (see read_metadata)
 };
 
 struct BuildkitDbs {
-    bool snapshots_db_read = false;        // buildkit/snapshots.db was there and read
-    std::vector<std::string> files;        // relative paths read
-    std::string bytes;                     // every *.db concatenated, searched raw (§6)
+    bool snapshots_db_read = false;  // buildkit/snapshots.db was there and read
+    std::vector<std::string> files;  // relative paths read
+    std::string bytes;               // every *.db concatenated, searched raw (§6)
 };
 
 // Which of the directories dockerd creates at start-up are there (as directories; a symlink or
@@ -63,13 +63,13 @@ struct Presence {
 struct Metadata {
     Presence present;
     std::vector<Image> images;
-    std::vector<LayerRecord> layers;       // includes -removing records
+    std::vector<LayerRecord> layers;  // includes -removing records
     std::vector<MountRecord> mounts;
-    std::vector<std::string> containers;   // names of containers/<id> directories
-    std::vector<std::string> containers_of_driver;  // those whose config.v2.json names this driver
+    std::vector<std::string> containers;                    // names of containers/<id> directories
+    std::vector<std::string> containers_of_driver;          // those whose config.v2.json names this driver
     std::vector<std::string> containers_of_unknown_driver;  // config.v2.json unreadable or not JSON for Go
-    std::vector<std::string> dead_containers;       // config.v2.json State.Dead: dockerd was removing them
-    std::vector<std::string> tmp_writes;   // layerdb/tmp/write-set-* names
+    std::vector<std::string> dead_containers;  // config.v2.json State.Dead: dockerd was removing them
+    std::vector<std::string> tmp_writes;       // layerdb/tmp/write-set-* names
     BuildkitDbs buildkit;
     Problems problems;
 };
@@ -125,4 +125,4 @@ struct ParsedContainerConfig {
 };
 ParsedContainerConfig parse_container_config(std::string_view bytes);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

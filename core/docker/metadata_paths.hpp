@@ -44,4 +44,4 @@ private:
     std::string driver_;
 };
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

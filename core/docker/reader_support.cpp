@@ -28,20 +28,25 @@ bool list_metadata_dir(int root_fd, const std::string& rel, Problems& problems, 
     return true;
 }
 
-void add_problem(Problems& ps, Severity s, std::string code, std::string subject,
-                 std::string message, std::string hint) {
+void add_problem(Problems& ps, Severity s, std::string code, std::string subject, std::string message,
+                 std::string hint) {
     ps.push_back(Problem{s, std::move(code), std::move(subject), std::move(message), std::move(hint)});
 }
 
 const char* describe(sdk::ReadStatus s) {
     switch (s) {
-    case sdk::ReadStatus::ok: return "ok";
-    case sdk::ReadStatus::missing: return "missing";
-    case sdk::ReadStatus::not_regular: return "not a regular file (a symlink or a directory)";
-    case sdk::ReadStatus::too_large: return "too large";
-    case sdk::ReadStatus::io_error: return "unreadable";
+        case sdk::ReadStatus::ok:
+            return "ok";
+        case sdk::ReadStatus::missing:
+            return "missing";
+        case sdk::ReadStatus::not_regular:
+            return "not a regular file (a symlink or a directory)";
+        case sdk::ReadStatus::too_large:
+            return "too large";
+        case sdk::ReadStatus::io_error:
+            return "unreadable";
     }
     return "unreadable";
 }
 
-} // namespace layergc::docker::detail
+}  // namespace layergc::docker::detail

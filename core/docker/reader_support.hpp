@@ -19,10 +19,10 @@ sdk::Fd open_metadata_dir(int root_fd, const std::string& rel, Problems& problem
 bool list_metadata_dir(int root_fd, const std::string& rel, Problems& problems, sdk::Fd& dir,
                        std::vector<sdk::DirEntry>& names);
 
-void add_problem(Problems& ps, Severity s, std::string code, std::string subject,
-                 std::string message, std::string hint = {});
+void add_problem(Problems& ps, Severity s, std::string code, std::string subject, std::string message,
+                 std::string hint = {});
 
 // What read_small_file_at's failure means, for messages.
 const char* describe(sdk::ReadStatus s);
 
-} // namespace layergc::docker::detail
+}  // namespace layergc::docker::detail

@@ -19,4 +19,4 @@ Result<std::string> parse_chain_ref_value(std::string_view bytes) {
     return v.substr(7);
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

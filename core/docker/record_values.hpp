@@ -20,4 +20,4 @@ Result<std::string> parse_driver_id_value(std::string_view bytes);
 // characters, without "sha256:". Anything else is an error (the caller decides how bad it is).
 Result<std::string> parse_chain_ref_value(std::string_view bytes);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

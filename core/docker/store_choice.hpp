@@ -47,4 +47,4 @@ const std::vector<std::string>& dockerd_graph_drivers();
 // them is a graph driver, any other name a containerd snapshotter.
 bool is_graph_driver_name(const std::string& name);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -39,4 +39,4 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

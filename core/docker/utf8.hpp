@@ -15,4 +15,4 @@ void append_utf8(std::string& out, char32_t c);
 // (Go's utf8.ValidString).
 bool valid_utf8(std::string_view s);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

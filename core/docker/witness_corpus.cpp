@@ -1,5 +1,5 @@
-#include "core/docker/metadata_paths.hpp"
 #include "core/docker/witness_corpus.hpp"
+#include "core/docker/metadata_paths.hpp"
 
 #include "core/fs/confined.hpp"
 
@@ -60,9 +60,10 @@ public:
     void list(int dirfd, const std::string& path, int depth, size_t max_bytes) {
         std::vector<sdk::DirEntry> names;
         if (!sdk::list_dir(dirfd, names)) {
-            problems_.push_back({Severity::blocking, "witness-file-unreadable", path,
-                                 "cannot list " + path + " to check that it names nothing layergc would remove",
-                                 "check the directory; layergc removes nothing it cannot check"});
+            problems_.push_back(
+                {Severity::blocking, "witness-file-unreadable", path,
+                 "cannot list " + path + " to check that it names nothing layergc would remove",
+                 "check the directory; layergc removes nothing it cannot check"});
             return;
         }
         for (const auto& e : names) {
@@ -105,7 +106,8 @@ void read_container_configs(int root_fd, CorpusReader& reader) {
         // container's directory (read_small_file_in_scope_at).
         for (const auto& f : files)
             if ((f.type == DT_REG || f.type == DT_LNK) && f.name.ends_with(".json"))
-                reader.file(cdir.get(), f.name, MetadataPaths::container_file(e.name, f.name), kMaxMetadataFile,
+                reader.file(cdir.get(), f.name, MetadataPaths::container_file(e.name, f.name),
+                            kMaxMetadataFile,
                             /*in_scope=*/true);
     }
 }
@@ -118,16 +120,20 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
         const std::string path = driver + "/" + p.relpath;
         sdk::DirEntry self{pn->name, DT_UNKNOWN};
         switch (p.removal) {
-        case Removal::symlink: self.type = DT_LNK; break;
-        case Removal::file: self.type = DT_REG; break;
-        case Removal::tree:
-        case Removal::subvolume: {
-            // Only the files directly inside: the driver's metadata (overlay2 link, lower), never
-            // the layer's content below diff/.
-            sdk::Fd d = sdk::open_dir_at(pn->parent.get(), pn->name);
-            if (d) reader.list(d.get(), path, 0, kMaxDriverFile);
-            return;
-        }
+            case Removal::symlink:
+                self.type = DT_LNK;
+                break;
+            case Removal::file:
+                self.type = DT_REG;
+                break;
+            case Removal::tree:
+            case Removal::subvolume: {
+                // Only the files directly inside: the driver's metadata (overlay2 link, lower), never
+                // the layer's content below diff/.
+                sdk::Fd d = sdk::open_dir_at(pn->parent.get(), pn->name);
+                if (d) reader.list(d.get(), path, 0, kMaxDriverFile);
+                return;
+            }
         }
         reader.entry(pn->parent.get(), self, path, 0, kMaxDriverFile);
     };
@@ -137,7 +143,7 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
         for (const auto& p : l.paths) one(p);
 }
 
-} // namespace
+}  // namespace
 
 std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
                                               const Metadata& md, const DriverScan& scan,
@@ -163,4 +169,4 @@ std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const st
     return out;
 }
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -14,7 +14,7 @@ namespace layergc::docker {
 
 // One metadata file as read for the witness: a file's bytes, or a symlink's target.
 struct MetadataFile {
-    std::string path;   // relative to the data root ("overlay2/<id>/lower", ...)
+    std::string path;  // relative to the data root ("overlay2/<id>/lower", ...)
     std::string bytes;
     // Diff IDs (hex) the structured reading of this file found, e.g. an image config's
     // rootfs.diff_ids: a diff ID is a content address that several layer records share, so a
@@ -36,7 +36,6 @@ struct MetadataFile {
 //   link and lower, aufs layers/<id>, l/ links): the driver's own parent lists.
 // What cannot be read is a warning (the structured readers already report what they needed).
 std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
-                                              const Metadata& md, const DriverScan& scan,
-                                              Problems& problems);
+                                              const Metadata& md, const DriverScan& scan, Problems& problems);
 
-} // namespace layergc::docker
+}  // namespace layergc::docker

@@ -1,11 +1,11 @@
 // The fault points of test builds (fault_points.hpp): they read LAYERGC_TEST_FAULT_POINT.
 #include "core/faults/fault_points.hpp"
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 
 namespace layergc::faults {
 
@@ -14,7 +14,7 @@ bool named(const char* name) {
     const char* want = std::getenv("LAYERGC_TEST_FAULT_POINT");
     return want && std::strcmp(want, name) == 0;
 }
-} // namespace
+}  // namespace
 
 void crash_point(const char* name) {
     if (named(name)) ::kill(::getpid(), SIGKILL);
@@ -25,6 +25,8 @@ bool injected(const char* name) {
     return named(name) && !used.exchange(true);
 }
 
-bool compiled_in() { return true; }
+bool compiled_in() {
+    return true;
+}
 
-} // namespace layergc::faults
+}  // namespace layergc::faults

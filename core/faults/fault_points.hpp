@@ -27,4 +27,4 @@ bool injected(const char* name);
 // Whether this binary was linked with the fault points that honour the variable.
 bool compiled_in();
 
-} // namespace layergc::faults
+}  // namespace layergc::faults

@@ -5,7 +5,11 @@
 namespace layergc::faults {
 
 void crash_point(const char*) {}
-bool injected(const char*) { return false; }
-bool compiled_in() { return false; }
+bool injected(const char*) {
+    return false;
+}
+bool compiled_in() {
+    return false;
+}
 
-} // namespace layergc::faults
+}  // namespace layergc::faults

@@ -16,7 +16,9 @@ namespace layergc::fs {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 // statx with STATX_MNT_ID (Linux 5.8+). On an older kernel the mask comes back without
 // STATX_MNT_ID: mnt_id stays 0 and the identity degrades to st_dev alone, which still tells
@@ -28,10 +30,11 @@ Result<MountIdentity> identity_of(int dirfd, const char* name, int flags, std::s
         if (err != ENOSYS)
             return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(err), err);
         struct stat st {};
-        const int rc = (flags & AT_EMPTY_PATH) ? ::fstat(dirfd, &st)
-                                                : ::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+        const int rc =
+            (flags & AT_EMPTY_PATH) ? ::fstat(dirfd, &st) : ::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
         if (rc != 0)
-            return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(errno), errno);
+            return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(errno),
+                              errno);
         return MountIdentity{st.st_dev, 0};
     }
     MountIdentity id;
@@ -55,16 +58,15 @@ Error component_error(int dirfd, const std::string& comp, std::string_view relpa
     return make_error("cannot open '" + comp + "' in '" + std::string(relpath) + "': " + why, err);
 }
 
-} // namespace
+}  // namespace
 
 bool is_safe_relpath(std::string_view relpath) {
     if (relpath.empty() || relpath.front() == '/') return false;
     size_t start = 0;
     for (;;) {
         const size_t slash = relpath.find('/', start);
-        const std::string_view comp = relpath.substr(start, slash == std::string_view::npos
-                                                                ? std::string_view::npos
-                                                                : slash - start);
+        const std::string_view comp =
+            relpath.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
         if (!sdk::is_safe_component(comp)) return false;  // also catches "a//b" and "a/"
         if (slash == std::string_view::npos) return true;
         start = slash + 1;
@@ -91,9 +93,8 @@ Result<Fd> open_dir_confined(int base_fd, std::string_view relpath) {
     size_t start = 0;
     for (;;) {
         const size_t slash = relpath.find('/', start);
-        const std::string comp(relpath.substr(start, slash == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : slash - start));
+        const std::string comp(
+            relpath.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
         Fd next(::openat(at, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!next) return component_error(at, comp, relpath, errno);
         auto id = mount_identity(next.get());
@@ -101,9 +102,10 @@ Result<Fd> open_dir_confined(int base_fd, std::string_view relpath) {
         if (!(*id == *base_id)) {
             // Opening the directory only gave us a descriptor of the mounted root; nothing was
             // read or changed through it.
-            const std::string upto(relpath.substr(0, slash == std::string_view::npos ? relpath.size() : slash));
-            return make_error("'" + upto + "' is a mount point (another filesystem or mount); refusing to enter it",
-                              EXDEV);
+            const std::string upto(
+                relpath.substr(0, slash == std::string_view::npos ? relpath.size() : slash));
+            return make_error(
+                "'" + upto + "' is a mount point (another filesystem or mount); refusing to enter it", EXDEV);
         }
         current = std::move(next);
         at = current.get();
@@ -130,4 +132,4 @@ Result<ParentAndName> open_parent_confined(int base_fd, std::string_view relpath
     return out;
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -6,9 +6,9 @@
 
 #include <layergc/sdk_io.hpp>
 
+#include <sys/types.h>
 #include <cstdint>
 #include <string_view>
-#include <sys/types.h>
 
 namespace layergc::fs {
 
@@ -26,7 +26,7 @@ struct MountIdentity {
     bool operator==(const MountIdentity&) const = default;
 };
 
-Result<MountIdentity> mount_identity(int fd);  // of an open file or directory
+Result<MountIdentity> mount_identity(int fd);                               // of an open file or directory
 Result<MountIdentity> mount_identity_at(int dirfd, std::string_view name);  // no follow
 
 // Open relpath below base_fd as a directory, one component at a time with
@@ -41,4 +41,4 @@ struct ParentAndName {
 };
 Result<ParentAndName> open_parent_confined(int base_fd, std::string_view relpath);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

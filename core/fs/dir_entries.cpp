@@ -16,7 +16,7 @@ constexpr size_t kDirentReclenOffset = 16;
 constexpr size_t kDirentTypeOffset = 18;
 constexpr size_t kDirentNameOffset = 19;
 
-} // namespace
+}  // namespace
 
 Result<std::vector<DirEntry>> read_dir_entries(int dir_fd) {
     std::vector<DirEntry> out;
@@ -41,4 +41,4 @@ Result<std::vector<DirEntry>> read_dir_entries(int dir_fd) {
     }
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -19,4 +19,4 @@ struct DirEntry {
 // one directory's names.
 Result<std::vector<DirEntry>> read_dir_entries(int dir_fd);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -25,7 +25,7 @@ std::optional<std::string> rest_below_or_at(const std::string& base, const std::
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<FsLocation> locate_in_mounts(const std::vector<MountEntry>& mounts, std::string_view path,
                                            int mount_id) {
@@ -60,7 +60,8 @@ std::optional<FsLocation> locate_in_mounts(const std::vector<MountEntry>& mounts
         }
         for (const MountEntry* m : on_best) {
             bool covered = false;
-            for (const MountEntry* other : on_best) covered = covered || (other != m && other->parent_id == m->mount_id);
+            for (const MountEntry* other : on_best)
+                covered = covered || (other != m && other->parent_id == m->mount_id);
             if (!covered) found = m;  // the last uncovered one, as the kernel lists later mounts later
         }
         if (!found && !on_best.empty()) found = on_best.back();
@@ -87,4 +88,4 @@ std::optional<std::string> source_below(const FsLocation& dir, const MountEntry&
     return rest;
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

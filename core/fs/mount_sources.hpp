@@ -42,4 +42,4 @@ std::optional<FsLocation> locate_in_mounts(const std::vector<MountEntry>& mounts
 // keeps the path it had.
 std::optional<std::string> source_below(const FsLocation& dir, const MountEntry& m);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

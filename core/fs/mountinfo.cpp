@@ -26,7 +26,8 @@ std::string decode_octal_escapes(std::string_view s) {
     for (size_t i = 0; i < s.size(); ++i) {
         const auto is_oct = [](char c) { return c >= '0' && c <= '7'; };
         if (s[i] == '\\' && i + 3 < s.size() && is_oct(s[i + 1]) && is_oct(s[i + 2]) && is_oct(s[i + 3])) {
-            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0')));
+            out.push_back(
+                static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0')));
             i += 3;
             continue;
         }
@@ -102,7 +103,7 @@ std::string read_link(const std::string& path) {
     return std::string(buf, static_cast<size_t>(n));
 }
 
-} // namespace
+}  // namespace
 
 ParsedMountinfo parse_mountinfo(std::string_view text) {
     ParsedMountinfo out;
@@ -167,4 +168,4 @@ Result<std::vector<MountEntry>> read_all_mountinfo() {
     return all;
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -13,11 +13,11 @@ struct MountEntry {
     int mount_id = 0;
     int parent_id = 0;
     unsigned major = 0, minor = 0;
-    std::string root;          // path inside the source filesystem (octal escapes decoded)
-    std::string mount_point;   // decoded
+    std::string root;         // path inside the source filesystem (octal escapes decoded)
+    std::string mount_point;  // decoded
     std::string fstype;
     std::string source;
-    std::string options;       // mount options, then super options, comma-joined
+    std::string options;  // mount options, then super options, comma-joined
 };
 
 // Parse one mountinfo file's text (pure). Malformed lines are skipped and counted.
@@ -34,4 +34,4 @@ Result<std::vector<MountEntry>> read_own_mountinfo();
 // only if even /proc/self/mountinfo cannot be read.
 Result<std::vector<MountEntry>> read_all_mountinfo();
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -53,7 +53,8 @@ struct Task {
 // Bridges the sequential walk (used below the split depth) to the parallel visitor.
 class SequentialAdapter : public TreeVisitor {
 public:
-    SequentialAdapter(ParallelTreeVisitor& v, unsigned worker, size_t root) : v_(v), w_(worker), root_(root) {}
+    SequentialAdapter(ParallelTreeVisitor& v, unsigned worker, size_t root)
+        : v_(v), w_(worker), root_(root) {}
     Result<void> leaf(int dir_fd, const char* name) override { return v_.leaf(w_, root_, dir_fd, name); }
     Result<void> enter_dir(int dir_fd, const struct stat& st) override {
         return v_.enter_dir(w_, root_, dir_fd, st);
@@ -75,7 +76,10 @@ class Engine {
 public:
     Engine(const std::vector<WalkRoot>& roots, const MountIdentity& identity, ParallelTreeVisitor& v,
            unsigned threads)
-        : roots_(roots), identity_(identity), v_(v), threads_(std::max(1u, threads)),
+        : roots_(roots),
+          identity_(identity),
+          v_(v),
+          threads_(std::max(1u, threads)),
           failed_(std::make_unique<std::atomic<bool>[]>(roots.size())),
           results_(roots.size(), Result<void>()) {
         for (size_t i = 0; i < roots.size(); ++i) failed_[i] = false;
@@ -175,7 +179,8 @@ private:
         if (!fd) {
             const int err = errno;
             if (err == ELOOP || err == ENOTDIR)
-                fail(root, make_error("'" + display + "': no longer a directory (replaced during the walk?)", err));
+                fail(root,
+                     make_error("'" + display + "': no longer a directory (replaced during the walk?)", err));
             else if (err != ENOENT)
                 fail(root, sys_at_path(display, "cannot open directory", err));
             return release(parent, root, w);
@@ -271,17 +276,17 @@ private:
     std::deque<Task> queue_;
     std::atomic<size_t> queued_{0};
     size_t active_ = 0;
-    std::vector<std::thread> pool_;   // workers 1..threads-1, started by push() (under mu_)
-    std::atomic<uint64_t> seen_{0};   // entries read so far, by every worker
+    std::vector<std::thread> pool_;  // workers 1..threads-1, started by push() (under mu_)
+    std::atomic<uint64_t> seen_{0};  // entries read so far, by every worker
 };
 
-} // namespace
+}  // namespace
 
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
-                                              const MountIdentity& identity,
-                                              ParallelTreeVisitor& visitor, unsigned threads) {
+                                              const MountIdentity& identity, ParallelTreeVisitor& visitor,
+                                              unsigned threads) {
     if (roots.empty()) return {};
     return Engine(roots, identity, visitor, threads).run();
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

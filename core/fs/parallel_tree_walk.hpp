@@ -41,8 +41,8 @@ public:
     // Every non-directory entry of one directory at once (before its subdirectories are
     // walked), for visitors that batch them (uring_batch.hpp). The default calls leaf() for each
     // in order. On failure, *failed is the index of the entry the error is about.
-    virtual Result<void> leaves(unsigned worker, size_t root, int dir_fd, const std::vector<const char*>& names,
-                                size_t* failed) {
+    virtual Result<void> leaves(unsigned worker, size_t root, int dir_fd,
+                                const std::vector<const char*>& names, size_t* failed) {
         for (size_t i = 0; i < names.size(); ++i) {
             auto r = leaf(worker, root, dir_fd, names[i]);
             if (!r) {
@@ -70,7 +70,7 @@ struct WalkRoot {
 // directory above the failing entry is left (so removal never removes a parent whose child
 // failed). A root that does not exist is success, with nothing visited.
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
-                                              const MountIdentity& identity,
-                                              ParallelTreeVisitor& visitor, unsigned threads);
+                                              const MountIdentity& identity, ParallelTreeVisitor& visitor,
+                                              unsigned threads);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -18,4 +18,4 @@ struct Progress {
     }
 };
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

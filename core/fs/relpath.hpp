@@ -28,4 +28,4 @@ inline std::string join_relpath(std::string_view dir, std::string_view name) {
     return out;
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

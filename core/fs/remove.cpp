@@ -57,8 +57,10 @@ public:
         return {};
     }
     Result<void> mount_point(int, const char*) override {
-        return make_error("is a mount point (another filesystem or mount); not entered, not unmounted, "
-                          "removal stopped", EXDEV);
+        return make_error(
+            "is a mount point (another filesystem or mount); not entered, not unmounted, "
+            "removal stopped",
+            EXDEV);
     }
 
 private:
@@ -72,7 +74,8 @@ constexpr size_t kMinUringBatch = 16;
 class ParallelRemovingVisitor : public ParallelTreeVisitor {
 public:
     ParallelRemovingVisitor(unsigned threads, Progress* progress)
-        : stats_(std::max(1u, threads)), progress_(progress),
+        : stats_(std::max(1u, threads)),
+          progress_(progress),
           rings_(std::max(1u, threads), kUringForRemoval) {}
 
     Result<void> leaf(unsigned w, size_t, int dir_fd, const char* name) override {
@@ -97,8 +100,10 @@ public:
             [&](UringBatch& ring) { return ring.unlink_all(dir_fd, names, errs_[w]); },
             [&](size_t i) { return leaf(w, root, dir_fd, names[i]); },
             [&](UringBatch&, size_t, int err) -> Result<void> {
-                if (err == 0) ++stats_[w].files;
-                else if (err != ENOENT) return unlink_error(err);
+                if (err == 0)
+                    ++stats_[w].files;
+                else if (err != ENOENT)
+                    return unlink_error(err);
                 return {};
             },
             failed);
@@ -118,8 +123,10 @@ public:
         return {};
     }
     Result<void> mount_point(unsigned, size_t, int, const char*) override {
-        return make_error("is a mount point (another filesystem or mount); not entered, not unmounted, "
-                          "removal stopped", EXDEV);
+        return make_error(
+            "is a mount point (another filesystem or mount); not entered, not unmounted, "
+            "removal stopped",
+            EXDEV);
     }
 
     void add_to(RemoveStats& out) const {
@@ -147,15 +154,19 @@ const char* kind_of(mode_t mode) {
 // Does what is on disk match what the driver said it is?
 bool kind_matches(Removal removal, mode_t mode) {
     switch (removal) {
-        case Removal::tree: return S_ISDIR(mode);
-        case Removal::file: return !S_ISDIR(mode) && !S_ISLNK(mode);  // incl. device nodes
-        case Removal::symlink: return S_ISLNK(mode);
-        case Removal::subvolume: return S_ISDIR(mode);
+        case Removal::tree:
+            return S_ISDIR(mode);
+        case Removal::file:
+            return !S_ISDIR(mode) && !S_ISLNK(mode);  // incl. device nodes
+        case Removal::symlink:
+            return S_ISLNK(mode);
+        case Removal::subvolume:
+            return S_ISDIR(mode);
     }
     return false;
 }
 
-} // namespace
+}  // namespace
 
 Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal) {
     return remove_confined(base_fd, relpath, removal, RemoveOptions{});
@@ -170,7 +181,10 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
     if (!base_id) return base_id.error();
     auto pn = open_parent_confined(base_fd, relpath);
     if (!pn) {
-        if (pn.error().sys_errno == ENOENT) { stats.absent = true; return stats; }
+        if (pn.error().sys_errno == ENOENT) {
+            stats.absent = true;
+            return stats;
+        }
         return pn.error();
     }
     const int parent = pn->parent.get();
@@ -178,12 +192,16 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
 
     struct stat st {};
     if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) { stats.absent = true; return stats; }
+        if (errno == ENOENT) {
+            stats.absent = true;
+            return stats;
+        }
         return sys_error("'" + rel + "': cannot stat", errno);
     }
     if (!kind_matches(removal, st.st_mode))
         return make_error("'" + rel + "' is " + kind_of(st.st_mode) + ", not the " + to_string(removal) +
-                          " the driver reported; refusing to remove it", EINVAL);
+                              " the driver reported; refusing to remove it",
+                          EINVAL);
     // A subvolume has an st_dev of its own: remove_subvolume_confined accepts exactly a btrfs
     // subvolume boundary on the base's mount and refuses everything else.
     if (removal == Removal::subvolume) return remove_subvolume_confined(parent, name, *base_id, rel);
@@ -216,4 +234,4 @@ Result<void> rename_noreplace(int dir_fd, std::string_view old_name, std::string
     return {};
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -13,10 +13,10 @@
 namespace layergc::fs {
 
 struct RemoveStats {
-    uint64_t files = 0;  // non-directories unlinked
-    uint64_t dirs = 0;   // directories removed
+    uint64_t files = 0;       // non-directories unlinked
+    uint64_t dirs = 0;        // directories removed
     uint64_t subvolumes = 0;  // btrfs subvolumes destroyed (Removal::subvolume)
-    bool absent = false; // the path did not exist (nothing to do; not an error)
+    bool absent = false;      // the path did not exist (nothing to do; not an error)
 };
 
 // Remove relpath (below base_fd) as `removal` says. The kind must match what is on disk: a
@@ -45,4 +45,4 @@ Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Remov
 // without replacing an existing new_rel (renameat2 RENAME_NOREPLACE).
 Result<void> rename_noreplace(int dir_fd, std::string_view old_name, std::string_view new_name);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

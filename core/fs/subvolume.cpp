@@ -105,8 +105,10 @@ public:
         return {};
     }
     Result<void> mount_point(int, const char*) override {
-        return make_error("is a mount point (another filesystem or mount); not entered, not unmounted, "
-                          "removal stopped", EXDEV);
+        return make_error(
+            "is a mount point (another filesystem or mount); not entered, not unmounted, "
+            "removal stopped",
+            EXDEV);
     }
 
 private:
@@ -118,7 +120,7 @@ private:
     std::vector<Open> open_;
 };
 
-} // namespace
+}  // namespace
 
 BtrfsBoundary btrfs_boundary(int dir_fd, const MountIdentity& from, const MountIdentity& id) {
     if (from.mnt_id == 0 || id.mnt_id != from.mnt_id || id.dev == from.dev) return BtrfsBoundary::none;
@@ -130,7 +132,9 @@ BtrfsBoundary btrfs_boundary(int dir_fd, const MountIdentity& from, const MountI
     return BtrfsBoundary::none;
 }
 
-bool is_on_btrfs(int fd) { return on_btrfs(fd); }
+bool is_on_btrfs(int fd) {
+    return on_btrfs(fd);
+}
 
 bool is_btrfs_subvolume_root(int dir_fd) {
     struct stat st {};
@@ -143,8 +147,9 @@ namespace {
 // The walk of both removals below, after `accept` has checked what `name` is (it gets the open
 // directory and its identity; an error refuses the removal with nothing touched).
 template <typename Accept>
-Result<RemoveStats> remove_walking_subvolumes(int parent_fd, const std::string& name, const MountIdentity& base,
-                                              const std::string& display, Accept accept) {
+Result<RemoveStats> remove_walking_subvolumes(int parent_fd, const std::string& name,
+                                              const MountIdentity& base, const std::string& display,
+                                              Accept accept) {
     RemoveStats stats;
     auto parent_id = mount_identity(parent_fd);
     if (!parent_id) return parent_id.error();
@@ -153,7 +158,10 @@ Result<RemoveStats> remove_walking_subvolumes(int parent_fd, const std::string& 
     {
         Fd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) {
-            if (errno == ENOENT) { stats.absent = true; return stats; }
+            if (errno == ENOENT) {
+                stats.absent = true;
+                return stats;
+            }
             return sys_error("'" + display + "': cannot open", errno);
         }
         auto id = mount_identity(fd.get());
@@ -166,25 +174,30 @@ Result<RemoveStats> remove_walking_subvolumes(int parent_fd, const std::string& 
     return stats;
 }
 
-} // namespace
+}  // namespace
 
 Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& name,
                                               const MountIdentity& base, const std::string& display) {
-    return remove_walking_subvolumes(parent_fd, name, base, display, [&](int fd, const MountIdentity& id) -> Result<void> {
-        if (btrfs_boundary(fd, base, id) == BtrfsBoundary::subvolume_root) return {};
-        if (id == base)
-            return make_error("'" + display + "' is not a btrfs subvolume, not the subvolume the driver "
-                              "reported; refusing to remove it", EINVAL);
-        return make_error("'" + display + "' is a mount point (another filesystem or mount); not removed", EXDEV);
-    });
+    return remove_walking_subvolumes(
+        parent_fd, name, base, display, [&](int fd, const MountIdentity& id) -> Result<void> {
+            if (btrfs_boundary(fd, base, id) == BtrfsBoundary::subvolume_root) return {};
+            if (id == base)
+                return make_error("'" + display +
+                                      "' is not a btrfs subvolume, not the subvolume the driver "
+                                      "reported; refusing to remove it",
+                                  EINVAL);
+            return make_error("'" + display + "' is a mount point (another filesystem or mount); not removed",
+                              EXDEV);
+        });
 }
 
 Result<RemoveStats> remove_tree_with_subvolumes(int parent_fd, const std::string& name,
                                                 const MountIdentity& base, const std::string& display) {
-    return remove_walking_subvolumes(parent_fd, name, base, display, [&](int, const MountIdentity& id) -> Result<void> {
-        if (id == base) return {};
-        return make_error("'" + display + "' is a mount point or a subvolume; not removed", EXDEV);
-    });
+    return remove_walking_subvolumes(
+        parent_fd, name, base, display, [&](int, const MountIdentity& id) -> Result<void> {
+            if (id == base) return {};
+            return make_error("'" + display + "' is a mount point or a subvolume; not removed", EXDEV);
+        });
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -22,8 +22,8 @@
 
 namespace layergc::fs {
 
-inline constexpr ino_t kBtrfsSubvolumeRootIno = 256;    // BTRFS_FIRST_FREE_OBJECTID
-inline constexpr ino_t kBtrfsEmptySubvolumeStubIno = 2; // BTRFS_EMPTY_SUBVOL_DIR_OBJECTID
+inline constexpr ino_t kBtrfsSubvolumeRootIno = 256;     // BTRFS_FIRST_FREE_OBJECTID
+inline constexpr ino_t kBtrfsEmptySubvolumeStubIno = 2;  // BTRFS_EMPTY_SUBVOL_DIR_OBJECTID
 
 enum class BtrfsBoundary {
     none,            // not a btrfs subvolume boundary (same identity, or another mount)
@@ -61,4 +61,4 @@ Result<RemoveStats> remove_subvolume_confined(int parent_fd, const std::string& 
 Result<RemoveStats> remove_tree_with_subvolumes(int parent_fd, const std::string& name,
                                                 const MountIdentity& base, const std::string& display);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -11,9 +11,9 @@
 
 #include "core/fs/confined.hpp"
 #include "core/fs/parallel_tree_walk.hpp"
+#include "core/fs/relpath.hpp"
 #include "core/fs/tree_walk.hpp"
 #include "core/fs/uring_batch.hpp"
-#include "core/fs/relpath.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -66,14 +66,14 @@ Result<void> count_leaf(const struct statx& stx, const MountIdentity& base, Seen
     const dev_t dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
     // Prefer the mount ID: overlayfs reports a lower layer's st_dev for non-directories,
     // which is not a mount crossing. st_dev only when the kernel has no mount IDs.
-    const bool other_mount = (stx.stx_mask & STATX_MNT_ID) && base.mnt_id != 0
-                                 ? stx.stx_mnt_id != base.mnt_id
-                                 : dev != base.dev;
+    const bool other_mount =
+        (stx.stx_mask & STATX_MNT_ID) && base.mnt_id != 0 ? stx.stx_mnt_id != base.mnt_id : dev != base.dev;
     if (other_mount) {
         usage.crossed_mount = true;
         return {};
     }
-    usage.newest_change_sec = std::max<int64_t>({usage.newest_change_sec, stx.stx_mtime.tv_sec, stx.stx_ctime.tv_sec});
+    usage.newest_change_sec =
+        std::max<int64_t>({usage.newest_change_sec, stx.stx_mtime.tv_sec, stx.stx_ctime.tv_sec});
     if (stx.stx_nlink > 1 && !seen.first_time(dev, stx.stx_ino)) return {};
     usage.bytes += stx.stx_blocks * 512;
     usage.apparent_bytes += stx.stx_size;
@@ -82,7 +82,8 @@ Result<void> count_leaf(const struct statx& stx, const MountIdentity& base, Seen
 }
 
 void add_dir(Usage& usage, const struct stat& st) {
-    usage.newest_change_sec = std::max<int64_t>({usage.newest_change_sec, st.st_mtim.tv_sec, st.st_ctim.tv_sec});
+    usage.newest_change_sec =
+        std::max<int64_t>({usage.newest_change_sec, st.st_mtim.tv_sec, st.st_ctim.tv_sec});
     usage.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
     usage.apparent_bytes += static_cast<uint64_t>(st.st_size);
     ++usage.inodes;
@@ -123,8 +124,12 @@ class ParallelMeasuringVisitor : public ParallelTreeVisitor {
 public:
     ParallelMeasuringVisitor(const MountIdentity& base, SeenInodes& seen, size_t roots, unsigned threads,
                              Progress* progress)
-        : base_(base), seen_(seen), usage_(std::max(1u, threads), std::vector<Usage>(roots)),
-          pending_(std::max(1u, threads)), progress_(progress), rings_(std::max(1u, threads), kUringForSizing),
+        : base_(base),
+          seen_(seen),
+          usage_(std::max(1u, threads), std::vector<Usage>(roots)),
+          pending_(std::max(1u, threads)),
+          progress_(progress),
+          rings_(std::max(1u, threads), kUringForSizing),
           errs_(std::max(1u, threads)) {}
 
     Result<void> leaf(unsigned w, size_t root, int dir_fd, const char* name) override {
@@ -142,7 +147,9 @@ public:
         Usage& u = usage_[w][root];
         return batch_or_plain(
             rings_, w, names.size(), errs_[w],
-            [&](UringBatch& ring) { return ring.statx_all(dir_fd, names, kLeafStatxFlags, kLeafStatxMask, errs_[w]); },
+            [&](UringBatch& ring) {
+                return ring.statx_all(dir_fd, names, kLeafStatxFlags, kLeafStatxMask, errs_[w]);
+            },
             [&](size_t i) { return leaf(w, root, dir_fd, names[i]); },
             [&](UringBatch& ring, size_t i, int err) -> Result<void> {
                 if (err == ENOENT) return {};
@@ -206,7 +213,7 @@ void merge(Usage& into, const Usage& u) {
     into.newest_change_sec = std::max(into.newest_change_sec, u.newest_change_sec);
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageRequest>& requests,
                                          unsigned threads, Progress* progress) {
@@ -260,7 +267,8 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
             if (!S_ISDIR(st.st_mode)) {
                 const uint64_t before = usage[i].bytes;
                 auto r = measure_leaf(parent_fd, name.c_str(), *base_id, seen, usage[i]);
-                if (!r) fail(i, make_error("'" + path.relpath + "': " + r.error().message, r.error().sys_errno));
+                if (!r)
+                    fail(i, make_error("'" + path.relpath + "': " + r.error().message, r.error().sys_errno));
                 if (progress) progress->add(1, usage[i].bytes - before);
                 continue;
             }
@@ -268,8 +276,8 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
                 // A subvolume is sized as removal would remove it: its nested subvolumes included
                 // (the sequential walk knows btrfs boundaries).
                 MeasuringVisitor visitor(*base_id, seen, usage[i], progress);
-                auto r = walk_tree(parent_fd, name, *base_id, path.relpath, visitor,
-                                   SubvolumePolicy::enter_btrfs);
+                auto r =
+                    walk_tree(parent_fd, name, *base_id, path.relpath, visitor, SubvolumePolicy::enter_btrfs);
                 if (!r) fail(i, r.error());
                 continue;
             }
@@ -282,12 +290,14 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
     auto walked = walk_trees_parallel(roots, *base_id, visitor, threads);
     for (size_t k = 0; k < roots.size(); ++k) {
         const size_t i = root_request[k];
-        if (!walked[k]) fail(i, walked[k].error());
-        else merge(usage[i], visitor.total(k));
+        if (!walked[k])
+            fail(i, walked[k].error());
+        else
+            merge(usage[i], visitor.total(k));
     }
     for (size_t i = 0; i < requests.size(); ++i)
         if (!failed[i]) results[i] = usage[i];
     return results;
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

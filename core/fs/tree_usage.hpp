@@ -17,7 +17,7 @@ struct Usage {
     uint64_t bytes = 0;           // allocated: st_blocks * 512
     uint64_t apparent_bytes = 0;  // st_size sum
     uint64_t inodes = 0;
-    bool crossed_mount = false;   // a mount point was found below (and not entered)
+    bool crossed_mount = false;  // a mount point was found below (and not entered)
     // The newest change of any inode measured: max(mtime, ctime), seconds since the epoch. ctime
     // because an extraction restores old mtimes from the archive while it writes (a pull in flight
     // looks old by mtime alone); --min-age judges a candidate by this.
@@ -36,4 +36,4 @@ struct UsageRequest {
 std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageRequest>& requests,
                                          unsigned threads, Progress* progress = nullptr);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -73,7 +73,10 @@ private:
         Fd fd(::openat(at_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) {
             const int err = errno;
-            if (err == ENOENT) { skipped = true; return {}; }
+            if (err == ENOENT) {
+                skipped = true;
+                return {};
+            }
             if (err == ELOOP || err == ENOTDIR)
                 return make_error("'" + path + "': no longer a directory (replaced during the walk?)", err);
             return sys_at_path(path, "cannot open directory", err);
@@ -81,9 +84,8 @@ private:
         auto id = mount_identity(fd.get());
         if (!id) return at_path(path, id.error());
         const MountIdentity& expected = stack_.empty() ? identity_ : stack_.back().identity;
-        const bool same = *id == expected ||
-                          (policy_ == SubvolumePolicy::enter_btrfs &&
-                           btrfs_boundary(fd.get(), expected, *id) != BtrfsBoundary::none);
+        const bool same = *id == expected || (policy_ == SubvolumePolicy::enter_btrfs &&
+                                              btrfs_boundary(fd.get(), expected, *id) != BtrfsBoundary::none);
         if (!same) {
             skipped = true;
             auto r = v_.mount_point(at_fd, name.c_str());
@@ -170,7 +172,7 @@ private:
     std::vector<Frame> stack_;
 };
 
-} // namespace
+}  // namespace
 
 Result<void> walk_tree(int parent_fd, const std::string& name, const MountIdentity& identity,
                        const std::string& display_path, TreeVisitor& visitor, SubvolumePolicy policy) {
@@ -178,4 +180,4 @@ Result<void> walk_tree(int parent_fd, const std::string& name, const MountIdenti
     return walk.run(name);
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

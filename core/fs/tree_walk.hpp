@@ -50,4 +50,4 @@ Result<void> walk_tree(int parent_fd, const std::string& name, const MountIdenti
                        const std::string& display_path, TreeVisitor& visitor,
                        SubvolumePolicy policy = SubvolumePolicy::stay);
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

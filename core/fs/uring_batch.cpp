@@ -26,7 +26,9 @@ UringPolicy uring_policy_from_env() {
 
 #ifdef LAYERGC_HAVE_LIBURING
 
-bool uring_compiled_in() { return true; }
+bool uring_compiled_in() {
+    return true;
+}
 
 struct UringBatch::Ring {
     struct io_uring ring {};
@@ -35,7 +37,9 @@ struct UringBatch::Ring {
 
 UringBatch::UringBatch(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
 
-UringBatch::~UringBatch() { io_uring_queue_exit(&ring_->ring); }
+UringBatch::~UringBatch() {
+    io_uring_queue_exit(&ring_->ring);
+}
 
 Result<std::unique_ptr<UringBatch>> UringBatch::create(unsigned depth) {
     auto ring = std::make_unique<Ring>();
@@ -98,7 +102,8 @@ Result<void> UringBatch::run(int dir_fd, const std::vector<const char*>& names, 
     }
     if (ring_error != 0) {
         broken_ = true;
-        return make_error(std::string("io_uring submission failed: ") + std::strerror(ring_error), ring_error);
+        return make_error(std::string("io_uring submission failed: ") + std::strerror(ring_error),
+                          ring_error);
     }
     if (broken_) return make_error("io_uring completions could not be reaped", EIO);
     return {};
@@ -106,7 +111,9 @@ Result<void> UringBatch::run(int dir_fd, const std::vector<const char*>& names, 
 
 #else  // no liburing at build time: every caller takes the plain path.
 
-bool uring_compiled_in() { return false; }
+bool uring_compiled_in() {
+    return false;
+}
 
 struct UringBatch::Ring {};
 
@@ -126,19 +133,21 @@ Result<void> UringBatch::run(int, const std::vector<const char*>& names, int, un
 
 #endif
 
-Result<void> UringBatch::unlink_all(int dir_fd, const std::vector<const char*>& names, std::vector<int>& errs) {
+Result<void> UringBatch::unlink_all(int dir_fd, const std::vector<const char*>& names,
+                                    std::vector<int>& errs) {
     return run(dir_fd, names, 0, 0, false, errs);
 }
 
-Result<void> UringBatch::statx_all(int dir_fd, const std::vector<const char*>& names, int flags, unsigned mask,
-                                   std::vector<int>& errs) {
+Result<void> UringBatch::statx_all(int dir_fd, const std::vector<const char*>& names, int flags,
+                                   unsigned mask, std::vector<int>& errs) {
     return run(dir_fd, names, flags, mask, true, errs);
 }
 
 UringPerWorker::UringPerWorker(unsigned workers, bool by_default)
     : policy_(uring_policy_from_env()),
       use_(policy_ == UringPolicy::required || (policy_ == UringPolicy::automatic && by_default)),
-      rings_(workers == 0 ? 1 : workers), plain_(rings_.size(), !use_) {}
+      rings_(workers == 0 ? 1 : workers),
+      plain_(rings_.size(), !use_) {}
 
 namespace {
 
@@ -161,7 +170,7 @@ bool thread_namespace_unchanged() {
     return first == now;
 }
 
-} // namespace
+}  // namespace
 
 Result<UringBatch*> UringPerWorker::ring(unsigned worker) {
     if (plain_[worker]) return nullptr;
@@ -169,15 +178,17 @@ Result<UringBatch*> UringPerWorker::ring(unsigned worker) {
         // Checked once per worker and walk: a worker is one thread for the whole walk.
         if (!thread_namespace_unchanged()) {
             if (required())
-                return make_error("LAYERGC_FS_URING=1: this thread's mount namespace changed since it first "
-                                  "used io_uring (or is unknown); its io-wq workers would act in the old one",
-                                  EXDEV);
+                return make_error(
+                    "LAYERGC_FS_URING=1: this thread's mount namespace changed since it first "
+                    "used io_uring (or is unknown); its io-wq workers would act in the old one",
+                    EXDEV);
             plain_[worker] = true;
             return nullptr;
         }
         auto made = UringBatch::create(kUringDepth);
         if (!made) {
-            if (required()) return make_error("LAYERGC_FS_URING=1: " + made.error().message, made.error().sys_errno);
+            if (required())
+                return make_error("LAYERGC_FS_URING=1: " + made.error().message, made.error().sys_errno);
             plain_[worker] = true;  // e.g. ENOSYS, or EPERM under a seccomp filter
             return nullptr;
         }
@@ -193,4 +204,4 @@ Result<void> UringPerWorker::give_up(unsigned worker, int err) {
     return {};
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

@@ -8,8 +8,8 @@
 // Measured in docs/performance.md ("io_uring"), which also says where it is slower and so not
 // used. The ops run on the submitting thread's io-wq workers, which keep the mount namespace they
 // were made in, so a thread whose mount namespace changed since it first used io_uring takes the
-// plain calls (UringPerWorker). Compiled only when liburing is found (LAYERGC_HAVE_LIBURING); otherwise create() fails
-// and the callers use the plain calls.
+// plain calls (UringPerWorker). Compiled only when liburing is found (LAYERGC_HAVE_LIBURING); otherwise
+// create() fails and the callers use the plain calls.
 #pragma once
 
 #include "core/result.hpp"
@@ -60,8 +60,8 @@ public:
 private:
     struct Ring;
     explicit UringBatch(std::unique_ptr<Ring> ring);
-    Result<void> run(int dir_fd, const std::vector<const char*>& names, int flags, unsigned mask,
-                     bool statx, std::vector<int>& errs);
+    Result<void> run(int dir_fd, const std::vector<const char*>& names, int flags, unsigned mask, bool statx,
+                     std::vector<int>& errs);
     std::unique_ptr<Ring> ring_;
     // Owned here, not by the caller: if a ring ever could not be drained, the kernel could still
     // write into it, so it is then leaked rather than freed (and the batch refuses further use).
@@ -79,7 +79,9 @@ inline constexpr unsigned kUringDepth = 128;
 
 // An op result that says the kernel does not support the op (rather than a real answer about
 // the file): the plain call is tried instead, and the ring is not used again.
-inline bool uring_op_unsupported(int err) { return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP; }
+inline bool uring_op_unsupported(int err) {
+    return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
 
 // One ring per walk worker, made on first use. `by_default` says whether the operation uses
 // io_uring under the automatic policy (only where it measured faster).
@@ -113,13 +115,17 @@ private:
 // done by `plain(i)`, and every other answer goes to `answered(ring, i, err)`. On failure,
 // *failed is the index of the entry the error is about.
 template <class Submit, class Plain, class Answered>
-Result<void> batch_or_plain(UringPerWorker& rings, unsigned worker, size_t count, const std::vector<int>& errs,
-                            Submit&& submit, Plain&& plain, Answered&& answered, size_t* failed) {
+Result<void> batch_or_plain(UringPerWorker& rings, unsigned worker, size_t count,
+                            const std::vector<int>& errs, Submit&& submit, Plain&& plain, Answered&& answered,
+                            size_t* failed) {
     auto ring = rings.ring(worker);
     if (!ring) return ring.error();
     if (*ring == nullptr) {
         for (size_t i = 0; i < count; ++i)
-            if (auto r = plain(i); !r) { *failed = i; return r; }
+            if (auto r = plain(i); !r) {
+                *failed = i;
+                return r;
+            }
         return {};
     }
     if (Result<void> batch = submit(**ring); !batch)
@@ -128,13 +134,22 @@ Result<void> batch_or_plain(UringPerWorker& rings, unsigned worker, size_t count
         const int err = errs[i];
         if (err == kUringNotDone || uring_op_unsupported(err)) {
             if (err != kUringNotDone)
-                if (auto r = rings.give_up(worker, err); !r) { *failed = i; return r; }
-            if (auto r = plain(i); !r) { *failed = i; return r; }
+                if (auto r = rings.give_up(worker, err); !r) {
+                    *failed = i;
+                    return r;
+                }
+            if (auto r = plain(i); !r) {
+                *failed = i;
+                return r;
+            }
             continue;
         }
-        if (auto r = answered(**ring, i, err); !r) { *failed = i; return r; }
+        if (auto r = answered(**ring, i, err); !r) {
+            *failed = i;
+            return r;
+        }
     }
     return {};
 }
 
-} // namespace layergc::fs
+}  // namespace layergc::fs

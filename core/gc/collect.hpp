@@ -28,13 +28,13 @@ struct CollectInput {
     std::set<std::string> mounted_ids;   // driver IDs a mount uses (any process, any namespace)
     std::set<std::string> buildkit_ids;  // driver IDs and chain hexes found in buildkit/*.db
     int64_t now_sec = 0;
-    int64_t min_age_sec = 0;             // 0: no age gate
-    std::string driver;                  // for record paths: image/<driver>/layerdb/...
+    int64_t min_age_sec = 0;  // 0: no age gate
+    std::string driver;       // for record paths: image/<driver>/layerdb/...
 };
 
 struct LiveSet {
-    Marking marking;   // every live node (layers by chain hex, driver dirs by ID) with why
-    Problems problems; // damage found below the roots (missing layers, ...), in the walk's order
+    Marking marking;    // every live node (layers by chain hex, driver dirs by ID) with why
+    Problems problems;  // damage found below the roots (missing layers, ...), in the walk's order
 
     bool dir(const std::string& id) const { return marking.is_live(NodeKind::driver_dir, id); }
     bool layer(const std::string& hex) const { return marking.is_live(NodeKind::layer, hex); }
@@ -55,4 +55,4 @@ std::set<std::string> buildkit_query_ids(const docker::Metadata& md, const Drive
 // Which of `ids` occur in `bytes` (raw search, docker-layout.md §6).
 std::set<std::string> find_ids_in_bytes(const std::string& bytes, const std::set<std::string>& ids);
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

@@ -22,7 +22,9 @@ std::string trimmed(const std::string& s) {
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-NodeRef dir(const std::string& id) { return {NodeKind::driver_dir, id}; }
+NodeRef dir(const std::string& id) {
+    return {NodeKind::driver_dir, id};
+}
 
 bool young(int64_t mtime_sec, int64_t now_sec, int64_t min_age_sec) {
     return min_age_sec > 0 && now_sec - mtime_sec < min_age_sec;
@@ -60,8 +62,9 @@ public:
             if (!is_snapshot_dir_name(e.id)) {
                 sink.root(dir(e.id), RootKind::unknown_id_form, e.id);
                 sink.note({Severity::warning, "snapshot-dir-unknown-form", "snapshots/" + e.id,
-                           "snapshots/" + e.id + " has a name containerd's snapshotter never makes (an id or "
-                           "new-<digits>): it is kept",
+                           "snapshots/" + e.id +
+                               " has a name containerd's snapshotter never makes (an id or "
+                               "new-<digits>): it is kept",
                            "inspect it by hand"});
             } else if (young(e.mtime_sec, in_.now_sec, in_.min_age_sec)) {
                 sink.root(dir(e.id), RootKind::younger_than_min_age, e.id);
@@ -84,7 +87,8 @@ public:
         for (const auto& [ns, n] : in_.meta->namespaces) {
             for (const auto& [d, b] : n.blobs) why.emplace(d, "meta.db: " + ns + " content " + d);
             for (const auto& [ref, i] : n.ingests)
-                if (!i.expected.empty()) why.emplace(i.expected, "meta.db: " + ns + " ingest " + ref + " expects it");
+                if (!i.expected.empty())
+                    why.emplace(i.expected, "meta.db: " + ns + " ingest " + ref + " expects it");
         }
         for (const auto& b : in_.scan->blobs)
             if (auto it = why.find(b.digest); it != why.end())
@@ -107,7 +111,8 @@ public:
                 auto r = by_ref.find(*i.ref);
                 if (r == by_ref.end()) r = by_ref.find(trimmed(*i.ref));
                 if (r != by_ref.end())
-                    sink.root({NodeKind::ingest, i.name}, RootKind::containerd_record, r->second + " (by its ref file)");
+                    sink.root({NodeKind::ingest, i.name}, RootKind::containerd_record,
+                              r->second + " (by its ref file)");
             }
         }
     }
@@ -130,8 +135,9 @@ public:
             if (!b.known_form) {
                 sink.root(n, RootKind::unknown_id_form, b.relpath);
                 sink.note({Severity::warning, "content-unknown-form", b.relpath,
-                           b.relpath + " is not a file under a digest name containerd's content store writes: "
-                                       "it is kept",
+                           b.relpath +
+                               " is not a file under a digest name containerd's content store writes: "
+                               "it is kept",
                            "inspect it by hand"});
             } else if (young(b.mtime_sec, in_.now_sec, in_.min_age_sec)) {
                 sink.root(n, RootKind::younger_than_min_age, b.relpath);
@@ -141,9 +147,11 @@ public:
             const NodeRef n{NodeKind::ingest, i.name};
             if (!i.known_form) {
                 sink.root(n, RootKind::unknown_id_form, i.relpath);
-                sink.note({Severity::warning, "content-unknown-form", i.relpath,
-                           i.relpath + " is not a directory under a name containerd's content store makes: it is kept",
-                           "inspect it by hand"});
+                sink.note(
+                    {Severity::warning, "content-unknown-form", i.relpath,
+                     i.relpath +
+                         " is not a directory under a name containerd's content store makes: it is kept",
+                     "inspect it by hand"});
             } else if (young(i.mtime_sec, in_.now_sec, in_.min_age_sec)) {
                 sink.root(n, RootKind::younger_than_min_age, i.relpath);
             }
@@ -159,7 +167,7 @@ void take_notes(const Graph& g, Problems& notes) {
     for (const auto& n : g.notes()) notes.push_back(n.problem);
 }
 
-} // namespace
+}  // namespace
 
 bool is_snapshot_dir_name(const std::string& name) {
     if (is_prepare_temp_dir(name)) return true;
@@ -168,7 +176,9 @@ bool is_snapshot_dir_name(const std::string& name) {
     return name.size() < 20 || name <= "18446744073709551615";
 }
 
-bool is_prepare_temp_dir(const std::string& name) { return name.rfind("new-", 0) == 0 && all_digits(name, 4); }
+bool is_prepare_temp_dir(const std::string& name) {
+    return name.rfind("new-", 0) == 0 && all_digits(name, 4);
+}
 
 std::vector<std::unique_ptr<Source>> snapshot_tree_sources(const SnapshotTreeInput& in) {
     std::vector<std::unique_ptr<Source>> out;
@@ -199,13 +209,14 @@ std::vector<Garbage> collect_snapshot_tree(const SnapshotTreeInput& in, Marking&
         x.mtime_sec = e.mtime_sec;
         if (is_prepare_temp_dir(e.id)) {
             x.reason = "interrupted-prepare";
-            x.evidence.push_back("snapshots/" + e.id + " is a snapshot being prepared when containerd stopped "
+            x.evidence.push_back("snapshots/" + e.id +
+                                 " is a snapshot being prepared when containerd stopped "
                                  "(a new-<digits> temp dir is renamed to its id on success)");
         } else {
             x.reason = "no-snapshot-record";
-            x.evidence.push_back("the snapshotter's metadata.db (" + std::to_string(in.records->by_name.size()) +
-                                 " snapshots, last id " + std::to_string(in.records->sequence) +
-                                 ") gives no snapshot id " + e.id);
+            x.evidence.push_back("the snapshotter's metadata.db (" +
+                                 std::to_string(in.records->by_name.size()) + " snapshots, last id " +
+                                 std::to_string(in.records->sequence) + ") gives no snapshot id " + e.id);
         }
         x.evidence.push_back("no mount uses it");
         out.push_back(std::move(x));
@@ -235,8 +246,9 @@ std::vector<Garbage> collect_content_tree(const ContentTreeInput& in, Marking& m
         x.id = i.name;
         x.kind = GarbageKind::unnamed_ingest;
         x.reason = "no-ingest-record";
-        x.evidence.push_back("no ingest of meta.db writes to ingest/" + i.name +
-                             (i.ref ? " (its ref file says \"" + trimmed(*i.ref) + "\")" : " (it has no ref file)"));
+        x.evidence.push_back(
+            "no ingest of meta.db writes to ingest/" + i.name +
+            (i.ref ? " (its ref file says \"" + trimmed(*i.ref) + "\")" : " (it has no ref file)"));
         x.driver_paths.push_back({i.relpath, Removal::tree});
         x.mtime_sec = i.mtime_sec;
         out.push_back(std::move(x));
@@ -244,4 +256,4 @@ std::vector<Garbage> collect_content_tree(const ContentTreeInput& in, Marking& m
     return out;
 }
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

@@ -54,4 +54,4 @@ std::vector<Garbage> collect_content_tree(const ContentTreeInput& in, Marking& m
 bool is_snapshot_dir_name(const std::string& name);
 bool is_prepare_temp_dir(const std::string& name);
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

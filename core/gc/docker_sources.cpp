@@ -9,10 +9,16 @@ namespace layergc::gc {
 
 namespace {
 
-NodeRef layer(std::string hex) { return {NodeKind::layer, std::move(hex)}; }
-NodeRef dir(std::string id) { return {NodeKind::driver_dir, std::move(id)}; }
+NodeRef layer(std::string hex) {
+    return {NodeKind::layer, std::move(hex)};
+}
+NodeRef dir(std::string id) {
+    return {NodeKind::driver_dir, std::move(id)};
+}
 
-std::string used_by(const LiveReason& why) { return std::string(to_string(why.root_kind)) + " " + why.root; }
+std::string used_by(const LiveReason& why) {
+    return std::string(to_string(why.root_kind)) + " " + why.root;
+}
 
 class ImageStore : public Source {
 public:
@@ -63,7 +69,8 @@ public:
     void roots(RootSink& sink) const override {
         for (const auto& r : md_.layers) {
             // Records dockerd would never write, and cache-ids of no known form, are kept whole.
-            const bool unknown_form = r.cache_id && docker::classify_id(*r.cache_id) == docker::IdForm::unknown;
+            const bool unknown_form =
+                r.cache_id && docker::classify_id(*r.cache_id) == docker::IdForm::unknown;
             if (!r.odd_name && !unknown_form) continue;
             const RootKind kind = r.odd_name ? RootKind::odd_record : RootKind::unknown_id_form;
             if (r.cache_id) sink.root(dir(*r.cache_id), kind, r.dir_name);
@@ -99,8 +106,8 @@ public:
         const auto& cache = r->second->cache_id;
         if (cache && !g.exists(dir(*cache)))
             out.push_back({Severity::warning, "layer-dir-missing", n.id,
-                           "layer sha256:" + n.id + " (used by " + used_by(why) + ") names driver dir " + *cache +
-                               ", which does not exist",
+                           "layer sha256:" + n.id + " (used by " + used_by(why) + ") names driver dir " +
+                               *cache + ", which does not exist",
                            "remove what uses it with dockerd running (docker rmi / docker rm) and pull or "
                            "build it again",
                            root_kind, why.root});
@@ -148,7 +155,9 @@ public:
     }
     const char* name() const override { return "driver-tree"; }
 
-    bool holds(const NodeRef& n) const override { return n.kind == NodeKind::driver_dir && entries_.count(n.id); }
+    bool holds(const NodeRef& n) const override {
+        return n.kind == NodeKind::driver_dir && entries_.count(n.id);
+    }
 
     void roots(RootSink& sink) const override {
         bool warned_buildkit = false;
@@ -156,9 +165,10 @@ public:
             const auto form = docker::classify_id(e.id);
             if (form == docker::IdForm::unknown) {
                 sink.root(dir(e.id), RootKind::unknown_id_form, e.id);
-                sink.note({Severity::warning, "unknown-id-form", e.id,
-                           "driver directory \"" + e.id + "\" has a name of no form Docker writes; it is kept",
-                           "check what created it; remove it by hand if it is yours"});
+                sink.note(
+                    {Severity::warning, "unknown-id-form", e.id,
+                     "driver directory \"" + e.id + "\" has a name of no form Docker writes; it is kept",
+                     "check what created it; remove it by hand if it is yours"});
             } else if (form == docker::IdForm::bk25 && !buildkit_db_read_) {
                 sink.root(dir(e.id), RootKind::buildkit_unverifiable, e.id);
                 if (!warned_buildkit)
@@ -186,14 +196,20 @@ private:
     std::unordered_map<std::string, const DriverEntry*> entries_;
 };
 
-} // namespace
+}  // namespace
 
-std::unique_ptr<Source> image_store_source(const docker::Metadata& md) { return std::make_unique<ImageStore>(md); }
+std::unique_ptr<Source> image_store_source(const docker::Metadata& md) {
+    return std::make_unique<ImageStore>(md);
+}
 std::unique_ptr<Source> container_mounts_source(const docker::Metadata& md) {
     return std::make_unique<ContainerMounts>(md);
 }
-std::unique_ptr<Source> layer_store_source(const docker::Metadata& md) { return std::make_unique<LayerStore>(md); }
-std::unique_ptr<Source> buildkit_source(const std::set<std::string>& ids) { return std::make_unique<Buildkit>(ids); }
+std::unique_ptr<Source> layer_store_source(const docker::Metadata& md) {
+    return std::make_unique<LayerStore>(md);
+}
+std::unique_ptr<Source> buildkit_source(const std::set<std::string>& ids) {
+    return std::make_unique<Buildkit>(ids);
+}
 std::unique_ptr<Source> process_mounts_source(const std::set<std::string>& ids) {
     return std::make_unique<ProcessMounts>(ids);
 }
@@ -210,8 +226,9 @@ std::vector<std::unique_ptr<Source>> docker_sources(const DockerSourceInput& in)
     out.push_back(layer_store_source(*in.metadata));
     out.push_back(buildkit_source(in.buildkit_ids ? *in.buildkit_ids : kNone));
     out.push_back(process_mounts_source(in.mounted_ids ? *in.mounted_ids : kNone));
-    out.push_back(driver_tree_source(*in.scan, in.metadata->buildkit.snapshots_db_read, in.now_sec, in.min_age_sec));
+    out.push_back(
+        driver_tree_source(*in.scan, in.metadata->buildkit.snapshots_db_read, in.now_sec, in.min_age_sec));
     return out;
 }
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

@@ -27,7 +27,7 @@ struct DockerSourceInput {
     const std::set<std::string>* mounted_ids = nullptr;   // driver IDs a mount uses
     const std::set<std::string>* buildkit_ids = nullptr;  // IDs found in buildkit/*.db
     int64_t now_sec = 0;
-    int64_t min_age_sec = 0;                              // 0: no age gate
+    int64_t min_age_sec = 0;  // 0: no age gate
 };
 
 // imagedb: every prefix of every reading of every config is a root (RootKind::image).
@@ -57,4 +57,4 @@ std::unique_ptr<Source> driver_tree_source(const DriverScan& scan, bool buildkit
 // Every Docker source, in root order.
 std::vector<std::unique_ptr<Source>> docker_sources(const DockerSourceInput& in);
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

@@ -21,9 +21,9 @@ enum class GarbageKind {
     interrupted_write,     // layerdb/tmp/write-set-*
     driver_leftover,       // dangling l/ links, aufs *-removing dirs
     // containerd's store (core/gc/containerd_sources.hpp): what neither of its databases names
-    unnamed_snapshot,      // a snapshotter's snapshots/<dir> its metadata.db gives no snapshot
-    unnamed_blob,          // content blobs/<alg>/<hex> no namespace of meta.db names
-    unnamed_ingest,        // content ingest/<dir> no ingest of meta.db is written to
+    unnamed_snapshot,  // a snapshotter's snapshots/<dir> its metadata.db gives no snapshot
+    unnamed_blob,      // content blobs/<alg>/<hex> no namespace of meta.db names
+    unnamed_ingest,    // content ingest/<dir> no ingest of meta.db is written to
 };
 
 // Every kind with its name in plans, metrics and --filter, in the order they are listed: the one
@@ -56,10 +56,10 @@ static_assert(
 // The metadata record a piece of garbage removes after its driver paths (DESIGN §1.6).
 enum class RecordKind {
     none,
-    layer,      // layerdb/sha256/<chain>: renamed to <chain>-<hex64>-removing first
-    removing,   // layerdb/sha256/<chain>-<hex64>-removing
-    mount,      // layerdb/mounts/<name>
-    tmp_write   // layerdb/tmp/write-set-*
+    layer,     // layerdb/sha256/<chain>: renamed to <chain>-<hex64>-removing first
+    removing,  // layerdb/sha256/<chain>-<hex64>-removing
+    mount,     // layerdb/mounts/<name>
+    tmp_write  // layerdb/tmp/write-set-*
 };
 
 struct Garbage {
@@ -69,9 +69,9 @@ struct Garbage {
     std::vector<std::string> evidence;    // human-readable facts that justified it
     std::vector<OwnedPath> driver_paths;  // relative to the driver home, in removal order
     RecordKind record_kind = RecordKind::none;
-    std::string record;                   // relative to the data root ("" when none)
-    int depth = 0;                        // ancestors below it; deeper ones are removed first
+    std::string record;  // relative to the data root ("" when none)
+    int depth = 0;       // ancestors below it; deeper ones are removed first
     int64_t mtime_sec = 0;
 };
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

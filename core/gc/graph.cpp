@@ -6,35 +6,52 @@ namespace layergc::gc {
 
 const char* to_string(NodeKind k) {
     switch (k) {
-    case NodeKind::layer: return "layer";
-    case NodeKind::driver_dir: return "driver-dir";
-    case NodeKind::blob: return "blob";
-    case NodeKind::ingest: return "ingest";
+        case NodeKind::layer:
+            return "layer";
+        case NodeKind::driver_dir:
+            return "driver-dir";
+        case NodeKind::blob:
+            return "blob";
+        case NodeKind::ingest:
+            return "ingest";
     }
     return "?";
 }
 
 const char* to_string(EdgeKind k) {
     switch (k) {
-    case EdgeKind::layer_dir: return "layer-dir";
-    case EdgeKind::layer_parent: return "layer-parent";
-    case EdgeKind::driver_parent: return "driver-parent";
-    case EdgeKind::dir_layer: return "dir-layer";
+        case EdgeKind::layer_dir:
+            return "layer-dir";
+        case EdgeKind::layer_parent:
+            return "layer-parent";
+        case EdgeKind::driver_parent:
+            return "driver-parent";
+        case EdgeKind::dir_layer:
+            return "dir-layer";
     }
     return "?";
 }
 
 const char* to_string(RootKind k) {
     switch (k) {
-    case RootKind::image: return "image";
-    case RootKind::container: return "container";
-    case RootKind::odd_record: return "odd-record";
-    case RootKind::unknown_id_form: return "unknown-id-form";
-    case RootKind::buildkit: return "buildkit";
-    case RootKind::mounted: return "mounted";
-    case RootKind::buildkit_unverifiable: return "buildkit-unverifiable";
-    case RootKind::younger_than_min_age: return "younger-than-min-age";
-    case RootKind::containerd_record: return "containerd-record";
+        case RootKind::image:
+            return "image";
+        case RootKind::container:
+            return "container";
+        case RootKind::odd_record:
+            return "odd-record";
+        case RootKind::unknown_id_form:
+            return "unknown-id-form";
+        case RootKind::buildkit:
+            return "buildkit";
+        case RootKind::mounted:
+            return "mounted";
+        case RootKind::buildkit_unverifiable:
+            return "buildkit-unverifiable";
+        case RootKind::younger_than_min_age:
+            return "younger-than-min-age";
+        case RootKind::containerd_record:
+            return "containerd-record";
     }
     return "?";
 }
@@ -57,7 +74,7 @@ private:
     std::vector<Graph::Note>& notes_;
 };
 
-} // namespace
+}  // namespace
 
 Graph::Graph(std::vector<std::unique_ptr<Source>> sources) : sources_(std::move(sources)) {
     CollectingSink sink(*this, roots_, notes_);
@@ -122,4 +139,4 @@ Problems report_damage(const Graph& g, const Marking& m) {
     return out;
 }
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

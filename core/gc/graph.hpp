@@ -103,15 +103,24 @@ public:
     virtual const char* name() const = 0;
     // Does this store hold the node (a record it read, a directory its driver reported)? A node
     // that no source holds is missing; the walk still marks it (what names it is live).
-    virtual bool holds(const NodeRef& node) const { (void)node; return false; }
+    virtual bool holds(const NodeRef& node) const {
+        (void)node;
+        return false;
+    }
     // scanRoots: this store's roots, in the order a report should meet them.
     virtual void roots(RootSink& sink) const { (void)sink; }
     // references: what `from` names, as far as this store knows.
-    virtual void references(const NodeRef& from, std::vector<Edge>& out) const { (void)from; (void)out; }
+    virtual void references(const NodeRef& from, std::vector<Edge>& out) const {
+        (void)from;
+        (void)out;
+    }
     // Damage on a live node (a record missing, a dir its record names gone): called after the
     // walk, once per live node, in the order the walk scanned them.
     virtual void damage(const NodeRef& node, const LiveReason& why, const Graph& g, Problems& out) const {
-        (void)node; (void)why; (void)g; (void)out;
+        (void)node;
+        (void)why;
+        (void)g;
+        (void)out;
     }
 };
 
@@ -126,7 +135,10 @@ public:
     const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
     // Notes, by position: notes_after(i) were reported after the first i roots.
-    struct Note { size_t after_roots; Problem problem; };
+    struct Note {
+        size_t after_roots;
+        Problem problem;
+    };
     const std::vector<Note>& notes() const { return notes_; }
 
 private:
@@ -157,4 +169,4 @@ Marking tricolor(const Graph& g);
 // sources' root notes in their places.
 Problems report_damage(const Graph& g, const Marking& m);
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

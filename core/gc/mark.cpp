@@ -52,4 +52,4 @@ std::set<std::string> find_ids_in_bytes(const std::string& bytes, const std::set
     return found;
 }
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

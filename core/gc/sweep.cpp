@@ -56,7 +56,9 @@ private:
 
     static std::string layer_claim(const std::string& hex) { return "layer " + hex; }
     static std::string removing_claim(const std::string& name) { return "removing " + name; }
-    static std::string mount_claim(const std::string& name, bool rw) { return "mount " + name + (rw ? " rw" : " init"); }
+    static std::string mount_claim(const std::string& name, bool rw) {
+        return "mount " + name + (rw ? " rw" : " init");
+    }
 
     // Who takes each dir that is on disk and not live; the first claim wins.
     void claim_dirs() {
@@ -97,8 +99,9 @@ private:
         c.mtime_sec = e.mtime_sec;
         c.depth = static_cast<int>(e.parents.size());
         if (!e.parents.empty())
-            c.evidence.push_back("driver parent: " + e.parents.front() +
-                                 (e.parents.size() > 1 ? " (+" + std::to_string(e.parents.size() - 1) + " more)" : ""));
+            c.evidence.push_back(
+                "driver parent: " + e.parents.front() +
+                (e.parents.size() > 1 ? " (+" + std::to_string(e.parents.size() - 1) + " more)" : ""));
         return c;
     }
 
@@ -107,14 +110,16 @@ private:
             if (live_.layer(hex) || !r->cache_id) continue;  // no cache-id: blocking problem
             Garbage c;
             const std::string& cache = *r->cache_id;
-            const std::string why = "no image, container, BuildKit record, mount or live layer reaches layer sha256:" + hex;
+            const std::string why =
+                "no image, container, BuildKit record, mount or live layer reaches layer sha256:" + hex;
             if (const DriverEntry* e = claimed_by(cache, layer_claim(hex))) {
                 c = from_entry(*e, GarbageKind::unreferenced_layer, "unreferenced-layer");
             } else {
                 c.id = hex;
                 c.kind = GarbageKind::unreferenced_layer;
                 c.reason = live_dir(cache) ? "unreferenced-record-shared-dir" : "unreferenced-record-no-dir";
-                c.evidence.push_back(live_dir(cache) ? "its driver dir " + cache + " is live through another reference and stays"
+                c.evidence.push_back(live_dir(cache) ? "its driver dir " + cache +
+                                                           " is live through another reference and stays"
                                                      : "its driver dir " + cache + " is already gone");
             }
             c.evidence.insert(c.evidence.begin(), why);
@@ -139,12 +144,15 @@ private:
                 c.reason = "interrupted-removal-record";
                 // No cache-id (layer_store.cpp): the record's own removal had begun, after its
                 // driver dir's. The record alone is left to remove.
-                c.evidence.push_back(!r.cache_id            ? "its cache-id is already gone: the driver dir went first"
-                                     : live_dir(*r.cache_id) ? "its driver dir " + *r.cache_id + " is shared with a live layer and stays"
-                                                            : "its driver dir " + *r.cache_id + " is already gone");
+                c.evidence.push_back(!r.cache_id ? "its cache-id is already gone: the driver dir went first"
+                                     : live_dir(*r.cache_id)
+                                         ? "its driver dir " + *r.cache_id +
+                                               " is shared with a live layer and stays"
+                                         : "its driver dir " + *r.cache_id + " is already gone");
             }
-            c.evidence.insert(c.evidence.begin(), "dockerd began removing layer sha256:" + r.chain +
-                                                      " (renamed its record to *-removing) and never finished");
+            c.evidence.insert(c.evidence.begin(),
+                              "dockerd began removing layer sha256:" + r.chain +
+                                  " (renamed its record to *-removing) and never finished");
             c.record_kind = RecordKind::removing;
             c.record = paths_.layer_record(r.dir_name);
             out_.push_back(std::move(c));
@@ -155,14 +163,16 @@ private:
         for (const auto& m : in_.metadata->mounts) {
             if (!lost(m)) continue;
             const std::string record = paths_.mount_record(m.name);
-            const std::string why = "mount record " + record + " has no " + docker::MetadataPaths::container(m.name);
+            const std::string why =
+                "mount record " + record + " has no " + docker::MetadataPaths::container(m.name);
             bool any = false;
             // RW dir, then init dir, then the record (docker-layout.md §3.2 ReleaseRWLayer).
             for (const auto* id : {&m.mount_id, &m.init_id}) {
                 if (!*id) continue;
                 const bool rw = id == &m.mount_id;
                 if (const DriverEntry* e = claimed_by(**id, mount_claim(m.name, rw))) {
-                    Garbage c = from_entry(*e, GarbageKind::lost_container_mount, rw ? "lost-rw-layer" : "lost-init-layer");
+                    Garbage c = from_entry(*e, GarbageKind::lost_container_mount,
+                                           rw ? "lost-rw-layer" : "lost-init-layer");
                     c.evidence.insert(c.evidence.begin(), why);
                     c.record_kind = RecordKind::mount;
                     c.record = record;
@@ -179,7 +189,8 @@ private:
                 c.kind = GarbageKind::lost_container_mount;
                 c.reason = "lost-mount-record";
                 bool on_disk = false;
-                for (const auto* id : {&m.mount_id, &m.init_id}) on_disk = on_disk || (*id && entries_.count(**id));
+                for (const auto* id : {&m.mount_id, &m.init_id})
+                    on_disk = on_disk || (*id && entries_.count(**id));
                 c.evidence = {why, on_disk ? "its dirs are removed as candidates of their own"
                                            : "its RW and init dirs are already gone"};
                 c.record_kind = RecordKind::mount;
@@ -208,9 +219,10 @@ private:
         for (const auto& e : in_.scan->entries) {
             if (live_dir(e.id) || claims_.count(e.id) || !seen.insert(e.id).second) continue;
             Garbage c = from_entry(e, GarbageKind::stray_dir, "no-reference");
-            c.evidence.insert(c.evidence.begin(),
-                              "driver dir " + e.id + " (" + docker::to_string(docker::classify_id(e.id)) +
-                                  " ID) is named by no layer record, mount record, BuildKit database or mount");
+            c.evidence.insert(
+                c.evidence.begin(),
+                "driver dir " + e.id + " (" + docker::to_string(docker::classify_id(e.id)) +
+                    " ID) is named by no layer record, mount record, BuildKit database or mount");
             out_.push_back(std::move(c));
         }
     }
@@ -239,10 +251,10 @@ private:
     std::vector<Garbage> out_;
 };
 
-} // namespace
+}  // namespace
 
 std::vector<Garbage> sweep(const CollectInput& in, const LiveSet& live) {
     return Sweeper(in, live).run();
 }
 
-} // namespace layergc::gc
+}  // namespace layergc::gc

@@ -143,7 +143,8 @@ struct RootMatch {
 class RootUnderTest {
 public:
     explicit RootUnderTest(const fsys::path& root)
-        : canonical_(canonical_or_normal(root)), id_(dev_ino(canonical_.string())),
+        : canonical_(canonical_or_normal(root)),
+          id_(dev_ino(canonical_.string())),
           our_root_(dev_ino("/proc/self/root")) {}
     const fsys::path& path() const { return canonical_; }
 
@@ -215,7 +216,8 @@ bool is_pid(std::string_view s) {
 void scan_processes(const RootUnderTest& root, const DaemonProbe& probe, std::vector<DaemonEvidence>& out) {
     DIR* proc = ::opendir("/proc");
     if (!proc) {
-        out.push_back({"process", "cannot read /proc to look for dockerd: " + std::string(std::strerror(errno))});
+        out.push_back(
+            {"process", "cannot read /proc to look for dockerd: " + std::string(std::strerror(errno))});
         return;
     }
     const std::string self = std::to_string(::getpid());
@@ -226,8 +228,8 @@ void scan_processes(const RootUnderTest& root, const DaemonProbe& probe, std::ve
         if (args.empty() || fs::last_component(args[0]) != "dockerd") continue;
         const RootMatch m = match_dockerd(pid, args, root, probe);
         if (!m.unknown.empty())
-            out.push_back({"process", "pid " + pid + " (" + join(args) + "): data root unknown (" + m.unknown +
-                                          "), assuming it is " + root.path().string()});
+            out.push_back({"process", "pid " + pid + " (" + join(args) + "): data root unknown (" +
+                                          m.unknown + "), assuming it is " + root.path().string()});
         else if (m.matches)
             out.push_back({"process", "pid " + pid + " (" + join(args) + ") uses data root " + m.data_root});
     }
@@ -247,9 +249,10 @@ void check_pidfiles(const RootUnderTest& root, const DaemonProbe& probe, std::ve
         if (args.empty()) continue;
         const RootMatch m = match_dockerd(pid, args, root, probe);
         if (m.matches || !m.unknown.empty())
-            out.push_back({"pidfile", pidfile.string() + " names pid " + pid + ", a live dockerd" +
-                                          (m.unknown.empty() ? " using this data root"
-                                                             : " whose data root is unknown (" + m.unknown + ")")});
+            out.push_back(
+                {"pidfile", pidfile.string() + " names pid " + pid + ", a live dockerd" +
+                                (m.unknown.empty() ? " using this data root"
+                                                   : " whose data root is unknown (" + m.unknown + ")")});
     }
 }
 
@@ -260,7 +263,8 @@ struct BoltFile {
     Fd fd;
 };
 
-std::vector<BoltFile> open_bolt_files(int root_fd, const fsys::path& root, std::vector<std::string>& failures) {
+std::vector<BoltFile> open_bolt_files(int root_fd, const fsys::path& root,
+                                      std::vector<std::string>& failures) {
     std::vector<BoltFile> files;
     auto open_in = [&](const std::string& dir, const std::string& name) {
         Fd dir_fd = sdk::open_dir_at(root_fd, dir);
@@ -303,17 +307,20 @@ void probe_bolt_locks(const RootUnderTest& root, std::vector<DaemonEvidence>& ou
     for (auto& f : open_bolt_files(root_fd.get(), root.path(), failures)) {
         if (::flock(f.fd.get(), LOCK_SH | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK)
-                out.push_back({"bolt-lock", f.path + " is locked by another process (dockerd and containerd hold "
-                                                     "their bolt databases locked while they run)"});
+                out.push_back({"bolt-lock", f.path +
+                                                " is locked by another process (dockerd and containerd hold "
+                                                "their bolt databases locked while they run)"});
             continue;
         }
         ::flock(f.fd.get(), LOCK_UN);
     }
 }
 
-} // namespace
+}  // namespace
 
-std::vector<DaemonEvidence> detect_daemon(const fsys::path& root) { return detect_daemon(root, DaemonProbe{}); }
+std::vector<DaemonEvidence> detect_daemon(const fsys::path& root) {
+    return detect_daemon(root, DaemonProbe{});
+}
 
 std::vector<DaemonEvidence> detect_daemon(const fsys::path& root, const DaemonProbe& probe) {
     const RootUnderTest r(root);
@@ -329,7 +336,8 @@ Result<RootLocks> lock_root(const fsys::path& root) {
     RootLocks locks;
     // The directory itself: an O_DIRECTORY descriptor, so no lock file is ever created.
     Fd dir(::open(canonical.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!dir) return make_error("cannot open data root " + canonical.string() + ": " + std::strerror(errno), errno);
+    if (!dir)
+        return make_error("cannot open data root " + canonical.string() + ": " + std::strerror(errno), errno);
     if (::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
         if (err == EWOULDBLOCK)
@@ -338,14 +346,17 @@ Result<RootLocks> lock_root(const fsys::path& root) {
     }
     std::vector<std::string> failures;
     auto files = open_bolt_files(dir.get(), canonical, failures);
-    if (!failures.empty()) return make_error("cannot open a bolt database to lock it: " + failures.front(), EIO);
+    if (!failures.empty())
+        return make_error("cannot open a bolt database to lock it: " + failures.front(), EIO);
     locks.held_.push_back(canonical.string());
     locks.fds_.push_back(std::move(dir));
     for (auto& f : files) {
         if (::flock(f.fd.get(), LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             if (err == EWOULDBLOCK)
-                return make_error(f.path + " is locked: dockerd or containerd (or another layergc) holds it; stop the daemon first",
+                return make_error(f.path +
+                                      " is locked: dockerd or containerd (or another layergc) holds it; stop "
+                                      "the daemon first",
                                   err);
             return make_error("cannot lock " + f.path + ": " + std::strerror(err), err);
         }
@@ -355,7 +366,7 @@ Result<RootLocks> lock_root(const fsys::path& root) {
     return locks;
 }
 
-} // namespace layergc::guard
+}  // namespace layergc::guard
 
 namespace layergc::guard {
 
@@ -381,7 +392,8 @@ Result<void> write_atomically(const fsys::path& p, const std::string& text) {
     const fsys::path tmp = p.string() + ".layergc-" + std::to_string(::getpid());
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd) return make_error("cannot write " + tmp.string() + ": " + std::strerror(errno), errno);
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd.get()) != 0) {
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+        ::fsync(fd.get()) != 0) {
         const int err = errno;
         ::unlink(tmp.c_str());
         return make_error("cannot write " + tmp.string() + ": " + std::strerror(err), err);
@@ -394,7 +406,7 @@ Result<void> write_atomically(const fsys::path& p, const std::string& text) {
     return {};
 }
 
-} // namespace
+}  // namespace
 
 std::vector<fsys::path> dockerd_pidfiles(const std::vector<std::string>& daemon_json_pidfiles) {
     std::vector<fsys::path> out{"/var/run/docker.pid"};
@@ -415,8 +427,11 @@ Result<PidfileClaim> claim_pidfiles(const std::vector<fsys::path>& paths) {
         if (previous && sdk::trim(*previous) != ours && pid_alive(*previous)) continue;
         fsys::create_directories(real.parent_path(), ec);  // dockerd does MkdirAll too
         if (auto w = write_atomically(real, ours); !w)
-            return make_error("cannot hold dockerd's pidfile " + real.string() + " (it keeps a dockerd from "
-                              "starting during apply): " + w.error().message, w.error().sys_errno);
+            return make_error("cannot hold dockerd's pidfile " + real.string() +
+                                  " (it keeps a dockerd from "
+                                  "starting during apply): " +
+                                  w.error().message,
+                              w.error().sys_errno);
         claim.claimed_.push_back({real, previous.has_value(), previous.value_or("")});
     }
     return claim;
@@ -450,4 +465,4 @@ std::vector<std::string> PidfileClaim::held() const {
     return out;
 }
 
-} // namespace layergc::guard
+}  // namespace layergc::guard

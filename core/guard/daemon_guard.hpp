@@ -93,4 +93,4 @@ std::vector<std::filesystem::path> dockerd_pidfiles(const std::vector<std::strin
 
 Result<PidfileClaim> claim_pidfiles(const std::vector<std::filesystem::path>& paths);
 
-} // namespace layergc::guard
+}  // namespace layergc::guard

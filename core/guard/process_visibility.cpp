@@ -42,7 +42,7 @@ std::string hex(unsigned long v) {
     return "0x" + std::string(buf, p);
 }
 
-} // namespace
+}  // namespace
 
 const char* const kHiddenProcessesHint =
     "run layergc on the host (not in a container), or enter the host's namespaces with "
@@ -57,12 +57,14 @@ std::vector<VisibilityFinding> assess_visibility(const VisibilityReadings& r) {
                        "cannot tell which PID namespace layergc runs in (/proc/self/ns/pid reads \"" +
                            r.self_pid_ns + "\")"});
     } else if (*self_ns != kInitialPidNamespaceInode) {
-        out.push_back({"pid-namespace", "layergc runs in a PID namespace other than the host's (" + r.self_pid_ns +
-                                            ", the host's is pid:[" + std::to_string(kInitialPidNamespaceInode) +
+        out.push_back({"pid-namespace", "layergc runs in a PID namespace other than the host's (" +
+                                            r.self_pid_ns + ", the host's is pid:[" +
+                                            std::to_string(kInitialPidNamespaceInode) +
                                             "]): processes outside it are invisible"});
     } else if (!r.pid1_pid_ns.empty() && r.pid1_pid_ns != r.self_pid_ns) {
-        out.push_back({"proc-other-namespace", "PID 1 of this /proc is in " + r.pid1_pid_ns + ", not in layergc's " +
-                                                   r.self_pid_ns + ": /proc is another PID namespace's"});
+        out.push_back({"proc-other-namespace", "PID 1 of this /proc is in " + r.pid1_pid_ns +
+                                                   ", not in layergc's " + r.self_pid_ns +
+                                                   ": /proc is another PID namespace's"});
     }
 
     if (r.proc_self.empty())
@@ -71,12 +73,14 @@ std::vector<VisibilityFinding> assess_visibility(const VisibilityReadings& r) {
                        "namespace's /proc"});
     else if (r.proc_self != std::to_string(r.our_pid))
         out.push_back({"proc-other-namespace", "/proc/self names PID " + r.proc_self + ", layergc is PID " +
-                                                   std::to_string(r.our_pid) + ": /proc is another PID namespace's"});
+                                                   std::to_string(r.our_pid) +
+                                                   ": /proc is another PID namespace's"});
 
     if (!r.proc_fs_magic)
         out.push_back({"proc-not-procfs", "cannot statfs /proc"});
     else if (*r.proc_fs_magic != kProcSuperMagic)
-        out.push_back({"proc-not-procfs", "/proc is not a procfs (filesystem magic " + hex(*r.proc_fs_magic) + ")"});
+        out.push_back(
+            {"proc-not-procfs", "/proc is not a procfs (filesystem magic " + hex(*r.proc_fs_magic) + ")"});
     if (!r.proc_mount_listed)
         out.push_back({"proc-not-procfs", "no mount on /proc in layergc's mountinfo"});
     else if (r.proc_fstype != "proc")
@@ -115,7 +119,9 @@ VisibilityReadings read_visibility() {
     return r;
 }
 
-std::vector<VisibilityFinding> detect_hidden_processes() { return assess_visibility(read_visibility()); }
+std::vector<VisibilityFinding> detect_hidden_processes() {
+    return assess_visibility(read_visibility());
+}
 
 std::string describe(const std::vector<VisibilityFinding>& findings) {
     std::string out;
@@ -123,4 +129,4 @@ std::string describe(const std::vector<VisibilityFinding>& findings) {
     return out;
 }
 
-} // namespace layergc::guard
+}  // namespace layergc::guard

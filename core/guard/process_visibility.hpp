@@ -25,14 +25,14 @@ inline constexpr unsigned long long kInitialPidNamespaceInode = 0xEFFFFFFCull;
 
 // What was read; empty or nullopt where the reading failed.
 struct VisibilityReadings {
-    std::string self_pid_ns;              // readlink /proc/self/ns/pid, e.g. "pid:[4026531836]"
-    std::string pid1_pid_ns;              // readlink /proc/1/ns/pid ("" when not allowed)
-    std::string proc_self;                // readlink /proc/self: our PID in /proc's namespace
-    long our_pid = 0;                     // getpid(): our PID in our own namespace
+    std::string self_pid_ns;                     // readlink /proc/self/ns/pid, e.g. "pid:[4026531836]"
+    std::string pid1_pid_ns;                     // readlink /proc/1/ns/pid ("" when not allowed)
+    std::string proc_self;                       // readlink /proc/self: our PID in /proc's namespace
+    long our_pid = 0;                            // getpid(): our PID in our own namespace
     std::optional<unsigned long> proc_fs_magic;  // statfs("/proc").f_type (PROC_SUPER_MAGIC 0x9fa0)
-    bool proc_mount_listed = false;       // our mountinfo has a mount on /proc
-    std::string proc_fstype;              // the top one's type ("proc")
-    std::string proc_options;             // its mount and super options (hidepid=, subset=)
+    bool proc_mount_listed = false;              // our mountinfo has a mount on /proc
+    std::string proc_fstype;                     // the top one's type ("proc")
+    std::string proc_options;                    // its mount and super options (hidepid=, subset=)
 };
 
 // One reason layergc may not see every process.
@@ -58,4 +58,4 @@ std::string describe(const std::vector<VisibilityFinding>& findings);
 // What to do, in one sentence (shared by the plan's problem and apply's refusal).
 extern const char* const kHiddenProcessesHint;
 
-} // namespace layergc::guard
+}  // namespace layergc::guard

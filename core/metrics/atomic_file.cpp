@@ -20,7 +20,7 @@ Error errno_error(const std::string& what, const fs::path& p) {
     const int e = errno;
     return make_error(what + " " + p.string() + ": " + std::strerror(e), e);
 }
-} // namespace
+}  // namespace
 
 Result<void> write_file_atomically(const fs::path& path, const std::string& text) {
     if (path.filename().empty()) return make_error("not a file path: " + path.string());
@@ -60,4 +60,4 @@ Result<void> write_file_atomically(const fs::path& path, const std::string& text
     return {};
 }
 
-} // namespace layergc::metrics
+}  // namespace layergc::metrics

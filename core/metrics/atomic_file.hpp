@@ -16,4 +16,4 @@ namespace layergc::metrics {
 // `path` is untouched.
 Result<void> write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
-} // namespace layergc::metrics
+}  // namespace layergc::metrics

@@ -45,7 +45,7 @@ private:
     std::vector<MetricFamily> families_;
 };
 
-} // namespace
+}  // namespace
 
 std::string plan_metrics_text(const plan::Plan* p, const RunInfo& run) {
     FamilyList out(p ? p->root : run.root);
@@ -74,7 +74,8 @@ std::string plan_metrics_text(const plan::Plan* p, const RunInfo& run) {
         by_kind[c.kind].second += c.bytes;
     }
     {
-        auto& f = out.family("layergc_reclaimable_bytes", "bytes on disk the candidates of a kind would free");
+        auto& f =
+            out.family("layergc_reclaimable_bytes", "bytes on disk the candidates of a kind would free");
         for (const auto& [k, v] : by_kind) out.gauge(f, double(v.second), {{"kind", plan::to_string(k)}});
     }
     {
@@ -101,10 +102,12 @@ std::string plan_metrics_text(const plan::Plan* p, const RunInfo& run) {
     }
     {
         auto& f = out.family("layergc_scanned", "what the last run read from the root");
-        const std::pair<const char*, size_t> scanned[] = {
-            {"images", p->stats.images},         {"layer_records", p->stats.layer_records},
-            {"mounts", p->stats.mounts},         {"containers", p->stats.containers},
-            {"driver_entries", p->stats.driver_entries}, {"live_dirs", p->stats.live_dirs}};
+        const std::pair<const char*, size_t> scanned[] = {{"images", p->stats.images},
+                                                          {"layer_records", p->stats.layer_records},
+                                                          {"mounts", p->stats.mounts},
+                                                          {"containers", p->stats.containers},
+                                                          {"driver_entries", p->stats.driver_entries},
+                                                          {"live_dirs", p->stats.live_dirs}};
         for (const auto& [what, n] : scanned) out.gauge(f, double(n), {{"what", what}});
     }
     return out.text();
@@ -130,4 +133,4 @@ Result<void> RunRecorder::write(const std::filesystem::path& path, const plan::P
     return write_file_atomically(path, plan_metrics_text(p, run));
 }
 
-} // namespace layergc::metrics
+}  // namespace layergc::metrics

@@ -15,11 +15,11 @@ namespace layergc::metrics {
 
 // What is known about a run besides its plan.
 struct RunInfo {
-    std::string root;            // as given (the canonical one when the plan was made)
-    std::string driver;          // "" when the run failed before choosing one
-    std::string version;         // layergc's version
-    bool success = false;        // false: the plan could not be made; only run series are written
-    double finished_at = 0;      // Unix time, seconds
+    std::string root;        // as given (the canonical one when the plan was made)
+    std::string driver;      // "" when the run failed before choosing one
+    std::string version;     // layergc's version
+    bool success = false;    // false: the plan could not be made; only run series are written
+    double finished_at = 0;  // Unix time, seconds
     double duration_sec = 0;
 };
 
@@ -29,7 +29,7 @@ struct RunInfo {
 // see a value rather than an absent series.
 std::string plan_metrics_text(const plan::Plan* plan, const RunInfo& run);
 
-} // namespace layergc::metrics
+}  // namespace layergc::metrics
 
 namespace layergc::metrics {
 
@@ -38,12 +38,12 @@ class RunRecorder {
 public:
     RunRecorder();
     // Writes plan_metrics_text() atomically to `path`; `plan` null means the run failed.
-    Result<void> write(const std::filesystem::path& path, const plan::Plan* plan,
-                       const std::string& root, const std::string& driver) const;
+    Result<void> write(const std::filesystem::path& path, const plan::Plan* plan, const std::string& root,
+                       const std::string& driver) const;
 
 private:
     double started_wall_ = 0;
     int64_t started_steady_ns_ = 0;
 };
 
-} // namespace layergc::metrics
+}  // namespace layergc::metrics

@@ -43,4 +43,4 @@ struct DriverScan {
     Problems problems;
 };
 
-} // namespace layergc
+}  // namespace layergc

@@ -30,4 +30,4 @@ inline bool has_blocking(const Problems& ps) {
     return false;
 }
 
-} // namespace layergc
+}  // namespace layergc

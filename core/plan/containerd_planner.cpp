@@ -3,13 +3,13 @@
 #include "core/bbolt/database.hpp"
 #include "core/containerd/content_store.hpp"
 #include "core/containerd/gc_report.hpp"
-#include "core/fs/confined.hpp"
-#include "core/fs/tree_usage.hpp"
 #include "core/containerd/layout.hpp"
 #include "core/containerd/meta_db.hpp"
+#include "core/fs/confined.hpp"
+#include "core/fs/tree_usage.hpp"
 #include "core/gc/containerd_sources.hpp"
-#include "core/plan/hold_back.hpp"
 #include "core/guard/daemon_guard.hpp"
+#include "core/plan/hold_back.hpp"
 #include "core/plan/mounted_layers.hpp"
 #include "core/plan/plan_steps.hpp"
 
@@ -28,7 +28,7 @@ namespace cd = layergc::containerd;
 namespace {
 
 bool is_dir_at(int dir_fd, const std::string& name) {
-    struct stat st{};
+    struct stat st {};
     return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -42,10 +42,11 @@ Result<bbolt::Database> open_db_below(int dir_fd, const std::string& subdir, con
 
 Problem db_problem(const std::string& subject, const Error& e) {
     const bool changed = bbolt::fault_of(e) == bbolt::Fault::changed;
-    return {Severity::blocking, changed ? "containerd-running" : "containerd-db-unreadable", subject,
-            changed ? subject + " changed while layergc read it: containerd is writing it"
-                    : "cannot read " + subject + ": " + e.message + "; nothing of this tree is judged without it",
-            changed ? "stop containerd (and a dockerd that runs its own) first" : "inspect the database by hand"};
+    return {
+        Severity::blocking, changed ? "containerd-running" : "containerd-db-unreadable", subject,
+        changed ? subject + " changed while layergc read it: containerd is writing it"
+                : "cannot read " + subject + ": " + e.message + "; nothing of this tree is judged without it",
+        changed ? "stop containerd (and a dockerd that runs its own) first" : "inspect the database by hand"};
 }
 
 // meta.db read whole, or the blocking problem that says why not.
@@ -65,7 +66,8 @@ std::optional<cd::MetaDb> read_meta(const Session& s, Problems& problems, std::s
         problems.push_back({Severity::blocking, "containerd-db-newer", subject,
                             subject + " has schema version " + std::to_string(meta->db_version) +
                                 ", newer than any containerd layergc was checked against (" +
-                                std::to_string(cd::kKnownDbVersionMax) + "): where it names things may have changed",
+                                std::to_string(cd::kKnownDbVersionMax) +
+                                "): where it names things may have changed",
                             "collect with containerd's own tools (ctr content prune, a containerd restart)"});
         return std::nullopt;
     }
@@ -96,20 +98,22 @@ std::optional<cd::MetaDb> read_meta(const Session& s, Problems& problems, std::s
 // this tree: the blobs (content tree) or the snapshot dirs (a snapshotter's tree) each item frees.
 class GcAdvice {
 public:
-    GcAdvice(Session& s, const cd::MetaDb& meta, const cd::SnapshotterDb* records, const std::string& snapshotter,
-             unsigned threads)
+    GcAdvice(Session& s, const cd::MetaDb& meta, const cd::SnapshotterDb* records,
+             const std::string& snapshotter, unsigned threads)
         : s_(s), meta_(meta), records_(records), snapshotter_(snapshotter), threads_(threads) {}
 
     void add_to(Plan& p) {
         const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count();
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
         const auto report = cd::containerd_gc_report(meta_, now_ns);
         if (!report.supported) {
-            p.problems.push_back({Severity::info, "containerd-gc-report-unsupported", std::string(cd::kMetaDb),
-                                  "meta.db schema version " + std::to_string(meta_.db_version) +
-                                      " is not containerd 1.4-1.7's: what containerd's own GC would collect is not "
-                                      "reported (what no database names is still collected)",
-                                  ""});
+            p.problems.push_back(
+                {Severity::info, "containerd-gc-report-unsupported", std::string(cd::kMetaDb),
+                 "meta.db schema version " + std::to_string(meta_.db_version) +
+                     " is not containerd 1.4-1.7's: what containerd's own GC would collect is not "
+                     "reported (what no database names is still collected)",
+                 ""});
             return;
         }
         for (const auto& r : all_content()) live_.insert(r);
@@ -120,12 +124,16 @@ public:
             const std::string what = describe(h.alone);
             if (h.expired) {
                 by_expired.insert(h.alone.begin(), h.alone.end());
-                p.advice.push_back({"containerd-lease-expired", subject,
-                                    "lease " + h.lease + " in namespace " + h.ns + " expired (" + h.expires +
-                                        "); what only it held (" + what + ") goes at containerd's next GC, which runs "
-                                        "about 100 ms after containerd starts and, while it runs, after a deletion: "
-                                        "starting containerd is enough; while it runs, deleting the lease starts it",
-                                    {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes_of(h.alone, report.unreachable)});
+                p.advice.push_back(
+                    {"containerd-lease-expired",
+                     subject,
+                     "lease " + h.lease + " in namespace " + h.ns + " expired (" + h.expires +
+                         "); what only it held (" + what +
+                         ") goes at containerd's next GC, which runs "
+                         "about 100 ms after containerd starts and, while it runs, after a deletion: "
+                         "starting containerd is enough; while it runs, deleting the lease starts it",
+                     {cd::ctr_lease_delete_command(h.ns, h.lease)},
+                     bytes_of(h.alone, report.unreachable)});
             } else {
                 p.advice.push_back(lease_holds(h, what, bytes_of(h.alone, {})));
             }
@@ -136,11 +144,13 @@ public:
         for (const auto& [ns, set] : rest) {
             std::vector<std::string> commands;
             for (const auto& r : set) commands.push_back(cd::ctr_remove_command(r));
-            p.advice.push_back({"containerd-gc-collectable", ns,
-                                "namespace " + ns + " has " + describe(set) + " that nothing references: containerd's "
-                                "next GC removes them (about 100 ms after containerd starts, and after the next "
-                                "deletion while it runs): starting containerd is enough; while it runs, remove them now",
-                                std::move(commands), bytes_of(set, report.unreachable)});
+            p.advice.push_back(
+                {"containerd-gc-collectable", ns,
+                 "namespace " + ns + " has " + describe(set) +
+                     " that nothing references: containerd's "
+                     "next GC removes them (about 100 ms after containerd starts, and after the next "
+                     "deletion while it runs): starting containerd is enough; while it runs, remove them now",
+                 std::move(commands), bytes_of(set, report.unreachable)});
         }
     }
 
@@ -154,35 +164,47 @@ private:
     Advice lease_holds(const cd::LeaseHold& h, const std::string& what, uint64_t bytes) const {
         const std::string subject = h.ns + "/" + h.lease;
         const std::string held = "lease " + h.lease + " in namespace " + h.ns +
-                                 (h.expires.empty() ? " (no expiry)" : " (expires " + h.expires + ")") + " alone holds " +
-                                 what;
+                                 (h.expires.empty() ? " (no expiry)" : " (expires " + h.expires + ")") +
+                                 " alone holds " + what;
         const cd::Lease* lease = nullptr;
         if (const auto n = meta_.namespaces.find(h.ns); n != meta_.namespaces.end())
-            if (const auto l = n->second.leases.find(h.lease); l != n->second.leases.end()) lease = &l->second;
-        const bool buildkit = h.ns == "moby_history" ||
-                              (lease && (lease->labels.count("containerd.io/gc.flat") ||
-                                         lease->labels.count("buildkit/lease.temporary")));
+            if (const auto l = n->second.leases.find(h.lease); l != n->second.leases.end())
+                lease = &l->second;
+        const bool buildkit =
+            h.ns == "moby_history" || (lease && (lease->labels.count("containerd.io/gc.flat") ||
+                                                 lease->labels.count("buildkit/lease.temporary")));
         if (buildkit)
-            return {"containerd-lease-buildkit", subject,
-                    held + ": BuildKit's build cache or build history; prune it through dockerd, never by deleting "
-                           "the lease",
-                    {"docker builder prune"}, bytes};
+            return {
+                "containerd-lease-buildkit",
+                subject,
+                held +
+                    ": BuildKit's build cache or build history; prune it through dockerd, never by deleting "
+                    "the lease",
+                {"docker builder prune"},
+                bytes};
         if (h.ns == "moby" && is_container_id(h.lease)) {
             if (const auto containers = docker_containers_dir(); !containers.empty()) {
                 std::error_code ec;
                 if (!std::filesystem::exists(containers / h.lease, ec) && !ec)
-                    return {"containerd-lease-owner-gone", subject,
+                    return {"containerd-lease-owner-gone",
+                            subject,
                             held + ": the lease of Docker container " + h.lease.substr(0, 12) + ", which " +
                                 containers.string() + " no longer has: delete the lease",
-                            {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes};
+                            {cd::ctr_lease_delete_command(h.ns, h.lease)},
+                            bytes};
             }
-            return {"containerd-lease-docker-container", subject,
+            return {"containerd-lease-docker-container",
+                    subject,
                     held + ": the lease of Docker container " + h.lease.substr(0, 12) +
                         " (its writable layer); remove the container if it is not wanted",
-                    {"docker rm " + h.lease.substr(0, 12)}, bytes};
+                    {"docker rm " + h.lease.substr(0, 12)},
+                    bytes};
         }
-        return {"containerd-lease-holds", subject, held + ": if whatever made it is gone, delete it",
-                {cd::ctr_lease_delete_command(h.ns, h.lease)}, bytes};
+        return {"containerd-lease-holds",
+                subject,
+                held + ": if whatever made it is gone, delete it",
+                {cd::ctr_lease_delete_command(h.ns, h.lease)},
+                bytes};
     }
 
     static bool is_container_id(const std::string& s) {
@@ -224,7 +246,8 @@ private:
         for (const auto& r : set) {
             if (r.kind == cd::Resource::content && snapshotter_.empty()) {
                 const auto colon = r.key.find(':');
-                if (colon == std::string::npos || digests_kept.count(r.key) || !seen.insert(r.key).second) continue;
+                if (colon == std::string::npos || digests_kept.count(r.key) || !seen.insert(r.key).second)
+                    continue;
                 const std::string rel = "blobs/" + r.key.substr(0, colon) + "/" + r.key.substr(colon + 1);
                 if (fs::is_safe_relpath(rel)) req.push_back({{{rel, Removal::file}}});
             } else if (r.kind == cd::Resource::snapshot && r.snapshotter == snapshotter_ && records_) {
@@ -254,7 +277,8 @@ private:
 };
 
 int64_t now_sec() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -273,7 +297,8 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     auto scanned = probe_and_scan(s, probe_problems);
     p.problems.insert(p.problems.end(), probe_problems.begin(), probe_problems.end());
     if (!scanned) {
-        p.problems.push_back({Severity::blocking, "driver-scan-failed", s.driver, scanned.error().message, ""});
+        p.problems.push_back(
+            {Severity::blocking, "driver-scan-failed", s.driver, scanned.error().message, ""});
         return;
     }
     scan = std::move(scanned.value());
@@ -308,7 +333,8 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     if (mounted) in.mounted_ids = mounted.value();
     in.now_sec = now_sec();
     in.min_age_sec = req.min_age_sec;
-    for (auto& g : gc::collect_snapshot_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
+    for (auto& g : gc::collect_snapshot_tree(in, marking, p.problems))
+        p.candidates.emplace_back(std::move(g));
     GcAdvice(s, *meta, &*records, snapshotter, req.threads ? req.threads : default_threads()).add_to(p);
 
     // Damage and disagreement, reported, never collected.
@@ -316,19 +342,21 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     for (const auto& e : scan.entries) on_disk.insert(e.id);
     for (const auto& [name, r] : records->by_name)
         if (!on_disk.count(std::to_string(r.id)))
-            p.problems.push_back({Severity::warning, "snapshot-dir-missing", "snapshots/" + std::to_string(r.id),
-                                  "snapshot " + name + " (" + cd::to_string(r.kind) + ", id " + std::to_string(r.id) +
-                                      ") has no directory: containerd cannot mount it",
-                                  "remove what uses it through containerd (ctr snapshots rm), then pull again"});
+            p.problems.push_back(
+                {Severity::warning, "snapshot-dir-missing", "snapshots/" + std::to_string(r.id),
+                 "snapshot " + name + " (" + cd::to_string(r.kind) + ", id " + std::to_string(r.id) +
+                     ") has no directory: containerd cannot mount it",
+                 "remove what uses it through containerd (ctr snapshots rm), then pull again"});
     const auto named = meta->snapshot_names(snapshotter);
     for (const auto& [name, r] : records->by_name)
         if (!named.count(name))
-            p.problems.push_back({Severity::info, "snapshot-unnamed-by-meta", "snapshots/" + std::to_string(r.id),
-                                  "snapshot " + name + " (id " + std::to_string(r.id) +
-                                      ") is in the snapshotter's metadata.db but in no namespace of meta.db (a crash "
-                                      "between the two commits): containerd's GC removes it, with its directory, the "
-                                      "next time it deletes something; layergc keeps what a database names",
-                                  ""});
+            p.problems.push_back(
+                {Severity::info, "snapshot-unnamed-by-meta", "snapshots/" + std::to_string(r.id),
+                 "snapshot " + name + " (id " + std::to_string(r.id) +
+                     ") is in the snapshotter's metadata.db but in no namespace of meta.db (a crash "
+                     "between the two commits): containerd's GC removes it, with its directory, the "
+                     "next time it deletes something; layergc keeps what a database names",
+                 ""});
 }
 
 // The content store: blobs and ingests meta.db does not name.
@@ -355,14 +383,17 @@ void plan_content_tree(Session& s, const PlanRequest& req, Plan& p, gc::Marking&
         for (const auto& [d, b] : n.blobs)
             if (!on_disk.count(d))
                 p.problems.push_back({Severity::warning, "content-blob-missing", d,
-                                      "namespace " + ns + " has content " + d + " but the content store has no blob "
-                                      "for it (ctr images check shows what it breaks)",
+                                      "namespace " + ns + " has content " + d +
+                                          " but the content store has no blob "
+                                          "for it (ctr images check shows what it breaks)",
                                       "pull the images that need it again"});
 }
 
-} // namespace
+}  // namespace
 
-bool is_containerd_root(int root_fd) { return is_dir_at(root_fd, std::string(cd::kMetaDir)); }
+bool is_containerd_root(int root_fd) {
+    return is_dir_at(root_fd, std::string(cd::kMetaDir));
+}
 
 ContainerdTrees containerd_trees(int root_fd) {
     ContainerdTrees out;
@@ -373,12 +404,14 @@ ContainerdTrees containerd_trees(int root_fd) {
     for (const auto& e : entries) {
         const auto sn = cd::snapshotter_of_dir(e.name);
         if (!sn || !is_dir_at(root_fd, e.name)) continue;
-        (cd::snapshotter_plugin(*sn) ? out.trees : out.unsupported).push_back(cd::snapshotter_plugin(*sn) ? *sn : e.name);
+        (cd::snapshotter_plugin(*sn) ? out.trees : out.unsupported)
+            .push_back(cd::snapshotter_plugin(*sn) ? *sn : e.name);
     }
     return out;
 }
 
-Result<void> open_containerd_tree(Session& s, const std::string& name, const std::filesystem::path& plugin_dir) {
+Result<void> open_containerd_tree(Session& s, const std::string& name,
+                                  const std::filesystem::path& plugin_dir) {
     s.store = Store::containerd;
     const auto trees = containerd_trees(s.root_fd.get());
     std::string list;
@@ -390,13 +423,15 @@ Result<void> open_containerd_tree(Session& s, const std::string& name, const std
         return make_error(s.root.string() + " is a containerd root: name a tree with --driver (" + list +
                           ") or take them all with --driver all");
     if (tree != "content" && !cd::snapshotter_plugin(tree))
-        return make_error("no tree \"" + name + "\" on the containerd root " + s.root.string() + " (its trees: " +
-                          list + "; layergc collects the content store and the overlayfs and native snapshotters)");
+        return make_error("no tree \"" + name + "\" on the containerd root " + s.root.string() +
+                          " (its trees: " + list +
+                          "; layergc collects the content store and the overlayfs and native snapshotters)");
     s.driver = tree == "content" ? std::string(cd::kContentDir) : cd::snapshotter_dir(tree);
     s.home_fd = sdk::open_dir_at(s.root_fd.get(), s.driver);
     if (!s.home_fd)
-        return make_error("no " + s.driver + " under " + s.root.string() + " (missing, not a directory, or a symlink)",
-                          errno);
+        return make_error(
+            "no " + s.driver + " under " + s.root.string() + " (missing, not a directory, or a symlink)",
+            errno);
     s.home = s.root / s.driver;
     if (tree == "content") return {};
     auto loaded = plugin::load(plugin_dir.empty() ? plugin::default_plugin_dir() : plugin_dir,
@@ -430,7 +465,8 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
 
     // The second witness (meta.db's keys and values, for the content store) and the age gate.
     HoldBackInput hb;
-    if (!witness_bytes.empty()) hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
+    if (!witness_bytes.empty())
+        hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
     for (const auto& c : p.candidates) {
         std::vector<WitnessName> names;
         // A blob by its whole digest, the only form in which meta.db names content (content/blob
@@ -461,4 +497,4 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     return p;
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -26,8 +26,9 @@ ContainerdTrees containerd_trees(int root_fd);
 
 // Fills a containerd session (s.root and s.root_fd set) for tree `name` ("content", a
 // snapshotter, or a tree's directory name); "auto" is refused with the trees listed.
-Result<void> open_containerd_tree(Session& s, const std::string& name, const std::filesystem::path& plugin_dir);
+Result<void> open_containerd_tree(Session& s, const std::string& name,
+                                  const std::filesystem::path& plugin_dir);
 
 Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -20,9 +20,11 @@ uint32_t first_four(const char* p) {
     return v;
 }
 
-size_t prefilter_bit(uint32_t v) { return (v * 2654435761u) >> 16; }
+size_t prefilter_bit(uint32_t v) {
+    return (v * 2654435761u) >> 16;
+}
 
-} // namespace
+}  // namespace
 
 NameMatcher::NameMatcher(const std::vector<std::string>& names)
     : names_(names), prefilter_(kPrefilterBits / 64, 0) {
@@ -70,7 +72,7 @@ public:
 
     std::vector<size_t> of(const std::string& path) const {
         std::vector<size_t> out;
-        for (size_t end = path.find('/'); ; end = path.find('/', end + 1)) {
+        for (size_t end = path.find('/');; end = path.find('/', end + 1)) {
             auto it = owners_.find(path.substr(0, end));
             if (it != owners_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
             if (end == std::string::npos) break;
@@ -88,7 +90,7 @@ std::string describe_age(int64_t now, int64_t newest, int64_t min_age) {
            std::to_string(min_age) + " s)";
 }
 
-} // namespace
+}  // namespace
 
 HoldBackResult hold_back(HoldBackInput in) {
     const size_t n = in.candidates.size();
@@ -208,4 +210,4 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
     return all;
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

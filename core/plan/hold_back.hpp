@@ -41,15 +41,15 @@ struct HoldBackInput {
     std::vector<std::vector<WitnessName>> names;  // per candidate
     std::vector<int64_t> newest_change_sec;       // per candidate; 0 = unknown
     std::vector<MetadataFile> files;
-    std::string driver;                           // driver paths are "<driver>/<relpath>" in files
+    std::string driver;  // driver paths are "<driver>/<relpath>" in files
     int64_t now_sec = 0;
-    int64_t min_age_sec = 0;                      // 0: no age gate
+    int64_t min_age_sec = 0;  // 0: no age gate
 };
 
 struct HoldBackResult {
     std::vector<Candidate> candidates;  // what may still be removed, in the input's order
     std::vector<HeldBack> held_back;
-    Problems problems;                        // one per candidate a surviving file named
+    Problems problems;  // one per candidate a surviving file named
 };
 
 HoldBackResult hold_back(HoldBackInput in);
@@ -80,4 +80,4 @@ private:
     std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first four bytes
 };
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -48,9 +48,10 @@ void keep_home_non_empty(int home_fd, const std::string& driver, std::vector<Can
     h.reason = "keeps-home-non-empty";
     h.detail = "it is the last entry of " + driver +
                "/: an empty home would make dockerd 29 choose the containerd image store on its next start "
-               "and hide every image and container of " + driver;
+               "and hide every image and container of " +
+               driver;
     candidates.erase(keep);
     held_back.push_back(std::move(h));
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

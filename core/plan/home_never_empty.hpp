@@ -21,4 +21,4 @@ namespace layergc::plan {
 void keep_home_non_empty(int home_fd, const std::string& driver, std::vector<Candidate>& candidates,
                          std::vector<HeldBack>& held_back);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

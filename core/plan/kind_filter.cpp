@@ -13,10 +13,12 @@ Result<std::set<CandidateKind>> kinds_from_filters(const std::vector<std::string
     for (const auto& f : filters) {
         const auto eq = f.find('=');
         if (eq == std::string::npos || f.substr(0, eq) != "kind")
-            return make_error("--filter \"" + f + "\": filters are kind=KIND (KIND one of " + kind_names() + ")");
+            return make_error("--filter \"" + f + "\": filters are kind=KIND (KIND one of " + kind_names() +
+                              ")");
         auto k = kind_from_string(f.substr(eq + 1));
-        if (!k) return make_error("--filter \"" + f + "\": no garbage kind \"" + f.substr(eq + 1) + "\"; the kinds are " +
-                                  kind_names());
+        if (!k)
+            return make_error("--filter \"" + f + "\": no garbage kind \"" + f.substr(eq + 1) +
+                              "\"; the kinds are " + kind_names());
         kinds.insert(*k);
     }
     return kinds;
@@ -39,4 +41,4 @@ void narrow_to_kinds(Plan& plan, const std::set<CandidateKind>& kinds) {
     plan.filter = std::move(f);
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -23,4 +23,4 @@ std::string kind_names();
 // out in `plan.filter`.
 void narrow_to_kinds(Plan& plan, const std::set<CandidateKind>& kinds);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

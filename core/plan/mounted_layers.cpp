@@ -40,13 +40,14 @@ std::optional<fs::FsLocation> locate_home(const Session& s, std::string& why_not
         return std::nullopt;
     }
     int mnt_id = 0;
-    if (auto id = fs::mount_identity(s.home_fd.get()); id && id->mnt_id > 0) mnt_id = static_cast<int>(id->mnt_id);
+    if (auto id = fs::mount_identity(s.home_fd.get()); id && id->mnt_id > 0)
+        mnt_id = static_cast<int>(id->mnt_id);
     auto loc = fs::locate_in_mounts(own.value(), s.home.string(), mnt_id);
     if (!loc) why_not = "no mount in /proc/self/mountinfo holds " + s.home.string();
     return loc;
 }
 
-} // namespace
+}  // namespace
 
 void ids_named_by_mount(const fs::MountEntry& m, const std::string& home, const std::string& driver,
                         const fs::FsLocation* home_on_fs, std::set<std::string>& out) {
@@ -87,10 +88,11 @@ Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Pr
     std::string why_not;
     const auto home_on_fs = locate_home(s, why_not);
     if (!home_on_fs)
-        problems.push_back({Severity::blocking, "home-mount-unknown", s.driver,
-                            "cannot tell which filesystem holds " + home + " (" + why_not +
-                                "), so a bind mount of a layer made elsewhere cannot be recognised",
-                            "run layergc on the host, where /proc/self/mountinfo lists the data root's mounts"});
+        problems.push_back(
+            {Severity::blocking, "home-mount-unknown", s.driver,
+             "cannot tell which filesystem holds " + home + " (" + why_not +
+                 "), so a bind mount of a layer made elsewhere cannot be recognised",
+             "run layergc on the host, where /proc/self/mountinfo lists the data root's mounts"});
 
     std::set<std::string> raw;
     Problems lesser;  // the driver's warnings, once per code and subject
@@ -114,4 +116,4 @@ Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Pr
     return out;
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -37,4 +37,4 @@ Result<std::set<std::string>> mounted_ids(Session& s, const DriverScan& scan, Pr
 void ids_named_by_mount(const fs::MountEntry& m, const std::string& home, const std::string& driver,
                         const fs::FsLocation* home_on_fs, std::set<std::string>& out);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -22,7 +22,7 @@ namespace layergc::plan {
 // The kinds are gc's (core/gc/garbage.hpp), with their names ("stray-dir", ...) in one table.
 using CandidateKind = gc::GarbageKind;
 inline constexpr const auto& kCandidateKinds = gc::kGarbageKinds;  // every kind, in listing order
-const char* to_string(CandidateKind k);  // "stray-dir", ...
+const char* to_string(CandidateKind k);                            // "stray-dir", ...
 std::optional<CandidateKind> kind_from_string(const std::string& s);
 
 // The metadata record a candidate removes after its driver paths (DESIGN §1.6).
@@ -46,9 +46,9 @@ struct Candidate : gc::Garbage {
     Candidate() = default;
     explicit Candidate(gc::Garbage g) : gc::Garbage(std::move(g)) {}
 
-    uint64_t bytes = 0;                   // on disk (st_blocks), hard links counted once
+    uint64_t bytes = 0;  // on disk (st_blocks), hard links counted once
     uint64_t apparent_bytes = 0;
-    uint64_t inodes = 0;                  // files, dirs and links below its paths (for progress)
+    uint64_t inodes = 0;  // files, dirs and links below its paths (for progress)
     std::vector<Fingerprint> fingerprints;
 };
 
@@ -64,13 +64,13 @@ struct HeldBack {
 // What layergc leaves to the store's own daemon, with the commands that do it through that daemon
 // (containerd's GC report, core/containerd/gc_report.hpp): never removed by layergc.
 struct Advice {
-    std::string code;     // "containerd-lease-expired", "containerd-gc-collectable", "containerd-lease-holds",
-                          // "containerd-lease-docker-container", "containerd-lease-owner-gone",
-                          // "containerd-lease-buildkit" (docs/containerd.md)
+    std::string code;  // "containerd-lease-expired", "containerd-gc-collectable", "containerd-lease-holds",
+                       // "containerd-lease-docker-container", "containerd-lease-owner-gone",
+                       // "containerd-lease-buildkit" (docs/containerd.md)
     std::string subject;  // the lease ("<ns>/<id>") or namespace it is about
     std::string message;
     std::vector<std::string> commands;
-    uint64_t bytes = 0;   // what it frees in this tree, as far as layergc can measure
+    uint64_t bytes = 0;  // what it frees in this tree, as far as layergc can measure
 };
 
 // `--filter kind=...`: the kinds the plan was narrowed to and what that left out (not removed,
@@ -82,8 +82,8 @@ struct KindFilter {
 };
 
 struct Stats {
-    size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0,
-           live_dirs = 0, live_layers = 0;
+    size_t images = 0, layer_records = 0, mounts = 0, containers = 0, driver_entries = 0, live_dirs = 0,
+           live_layers = 0;
 };
 
 // Whose store a root is: Docker's (image/<driver>/ and a graph driver's home) or containerd's
@@ -94,17 +94,17 @@ const char* to_string(Store s);  // "docker", "containerd"
 struct Plan {
     std::string schema = "layergc.plan/v1";
     Store store = Store::docker;  // whose store the tree belongs to
-    std::string root;         // canonical data root
+    std::string root;             // canonical data root
     std::string driver;
     std::string driver_home;  // canonical <root>/<driver>
     bool advisory = false;    // made while a dockerd was running on the root
     std::vector<std::string> advisory_reasons;
-    std::string generated_at; // RFC 3339 UTC
+    std::string generated_at;  // RFC 3339 UTC
     std::string layergc_version;
     std::vector<Candidate> candidates;
-    std::vector<HeldBack> held_back;  // kept, with why; never removed
-    int64_t min_age_sec = 0;          // the --min-age the plan was made with (0: none)
-    std::optional<KindFilter> filter; // --filter kind=...: what the plan was narrowed to
+    std::vector<HeldBack> held_back;   // kept, with why; never removed
+    int64_t min_age_sec = 0;           // the --min-age the plan was made with (0: none)
+    std::optional<KindFilter> filter;  // --filter kind=...: what the plan was narrowed to
     Problems problems;
     Stats stats;
     std::vector<Advice> advice;  // containerd roots only
@@ -121,4 +121,4 @@ std::string to_json_text(const Plan& plan, bool pretty = true);
 Result<Plan> plan_from_json(const nlohmann::json& doc);
 Result<Plan> plan_from_json_text(const std::string& text);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -12,9 +12,12 @@ using nlohmann::json;
 
 namespace {
 
-struct RecordName { RecordKind kind; const char* name; };
+struct RecordName {
+    RecordKind kind;
+    const char* name;
+};
 constexpr RecordName kRecords[] = {
-    {RecordKind::none, "none"}, {RecordKind::layer, "layer"}, {RecordKind::removing, "removing"},
+    {RecordKind::none, "none"},   {RecordKind::layer, "layer"},         {RecordKind::removing, "removing"},
     {RecordKind::mount, "mount"}, {RecordKind::tmp_write, "tmp-write"},
 };
 
@@ -52,7 +55,7 @@ std::string join(const std::string& a, const std::string& b) {
     return a + "/" + b;
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(CandidateKind k) {
     for (const auto& e : kCandidateKinds)
@@ -64,7 +67,9 @@ std::optional<CandidateKind> kind_from_string(const std::string& s) {
         if (s == e.name) return e.kind;
     return std::nullopt;
 }
-const char* to_string(Store s) { return s == Store::containerd ? "containerd" : "docker"; }
+const char* to_string(Store s) {
+    return s == Store::containerd ? "containerd" : "docker";
+}
 
 const char* to_string(RecordKind k) {
     for (const auto& e : kRecords)
@@ -93,7 +98,9 @@ std::pair<size_t, uint64_t> Plan::held_back_by_min_age() const {
     return out;
 }
 
-std::string to_json_text(const Plan& p, bool pretty) { return to_json(p).dump(pretty ? 2 : -1); }
+std::string to_json_text(const Plan& p, bool pretty) {
+    return to_json(p).dump(pretty ? 2 : -1);
+}
 
 json to_json(const Plan& p) {
     json doc;
@@ -132,8 +139,11 @@ json to_json(const Plan& p) {
         j["inodes"] = c.inodes;
         json fps = json::array();
         for (const auto& f : c.fingerprints)
-            fps.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino},
-                           {"mtime_ns", f.mtime_ns}, {"ctime_ns", f.ctime_ns}});
+            fps.push_back({{"path", f.path},
+                           {"exists", f.exists},
+                           {"ino", f.ino},
+                           {"mtime_ns", f.mtime_ns},
+                           {"ctime_ns", f.ctime_ns}});
         j["fingerprints"] = fps;
         cands.push_back(std::move(j));
         auto& k = by_kind[to_string(c.kind)];
@@ -143,38 +153,52 @@ json to_json(const Plan& p) {
     doc["candidates"] = cands;
     json held = json::array();
     for (const auto& h : p.held_back)
-        held.push_back({{"id", h.candidate.id}, {"kind", to_string(h.candidate.kind)},
-                        {"reason", h.reason}, {"detail", h.detail}, {"bytes", h.candidate.bytes},
+        held.push_back({{"id", h.candidate.id},
+                        {"kind", to_string(h.candidate.kind)},
+                        {"reason", h.reason},
+                        {"detail", h.detail},
+                        {"bytes", h.candidate.bytes},
                         {"record", h.candidate.record_kind == RecordKind::none ? json(nullptr)
-                                                                                : json(h.candidate.record)}});
+                                                                               : json(h.candidate.record)}});
     doc["held_back"] = held;
     json advice = json::array();
     for (const auto& a : p.advice)
-        advice.push_back({{"code", a.code}, {"subject", a.subject}, {"message", a.message},
-                          {"commands", a.commands}, {"bytes", a.bytes}});
+        advice.push_back({{"code", a.code},
+                          {"subject", a.subject},
+                          {"message", a.message},
+                          {"commands", a.commands},
+                          {"bytes", a.bytes}});
     doc["advice"] = advice;
     json kinds = json::object();
     for (const auto& [k, v] : by_kind) kinds[k] = {{"count", v.first}, {"bytes", v.second}};
     const auto [young, young_bytes] = p.held_back_by_min_age();
-    doc["summary"] = {{"candidates", p.candidates.size()},
-                      {"reclaimable_bytes", p.reclaimable_bytes()},
-                      {"by_kind", kinds},
-                      {"blocking_problems", has_blocking(p.problems)},
-                      {"held_back_by_min_age", {{"min_age_sec", p.min_age_sec}, {"count", young}, {"bytes", young_bytes}}}};
+    doc["summary"] = {
+        {"candidates", p.candidates.size()},
+        {"reclaimable_bytes", p.reclaimable_bytes()},
+        {"by_kind", kinds},
+        {"blocking_problems", has_blocking(p.problems)},
+        {"held_back_by_min_age", {{"min_age_sec", p.min_age_sec}, {"count", young}, {"bytes", young_bytes}}}};
     if (p.filter) {
         json fk = json::array();
         for (auto k : p.filter->kinds) fk.push_back(to_string(k));
-        doc["filter"] = {{"kinds", fk}, {"excluded_candidates", p.filter->excluded},
+        doc["filter"] = {{"kinds", fk},
+                         {"excluded_candidates", p.filter->excluded},
                          {"excluded_bytes", p.filter->excluded_bytes}};
     }
     json probs = json::array();
     for (const auto& pr : p.problems)
-        probs.push_back({{"severity", to_string(pr.severity)}, {"code", pr.code},
-                         {"subject", pr.subject}, {"message", pr.message}, {"hint", pr.hint}});
+        probs.push_back({{"severity", to_string(pr.severity)},
+                         {"code", pr.code},
+                         {"subject", pr.subject},
+                         {"message", pr.message},
+                         {"hint", pr.hint}});
     doc["problems"] = probs;
-    doc["stats"] = {{"images", p.stats.images},           {"layer_records", p.stats.layer_records},
-                    {"mounts", p.stats.mounts},           {"containers", p.stats.containers},
-                    {"driver_entries", p.stats.driver_entries}, {"live_dirs", p.stats.live_dirs},
+    doc["stats"] = {{"images", p.stats.images},
+                    {"layer_records", p.stats.layer_records},
+                    {"mounts", p.stats.mounts},
+                    {"containers", p.stats.containers},
+                    {"driver_entries", p.stats.driver_entries},
+                    {"live_dirs", p.stats.live_dirs},
                     {"live_layers", p.stats.live_layers}};
     return doc;
 }
@@ -254,12 +278,12 @@ Result<Plan> plan_from_json(const json& doc) {
         }
         for (const auto& a : doc.value("advice", json::array()))
             p.advice.push_back({a.value("code", ""), a.value("subject", ""), a.value("message", ""),
-                                a.value("commands", std::vector<std::string>{}), integer_at<uint64_t>(a, "bytes", 0)});
+                                a.value("commands", std::vector<std::string>{}),
+                                integer_at<uint64_t>(a, "bytes", 0)});
         for (const auto& pr : doc.value("problems", json::array())) {
             auto sev = severity_from_string(pr.value("severity", "warning"));
             p.problems.push_back({sev.value_or(Severity::warning), pr.value("code", ""),
-                                  pr.value("subject", ""), pr.value("message", ""),
-                                  pr.value("hint", "")});
+                                  pr.value("subject", ""), pr.value("message", ""), pr.value("hint", "")});
         }
         return p;
     } catch (const json::exception& e) {
@@ -270,4 +294,4 @@ Result<Plan> plan_from_json(const json& doc) {
     }
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

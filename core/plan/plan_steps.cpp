@@ -44,22 +44,24 @@ void confine_scan(DriverScan& scan) {
         } else if (const auto* p = bad(e.paths)) {
             scan.problems.push_back({Severity::blocking, "driver-path-unsafe", e.id,
                                      "the driver reported path \"" + p->relpath + "\" for layer " + e.id +
-                                         ", which leaves the driver directory", ""});
+                                         ", which leaves the driver directory",
+                                     ""});
             e.paths.clear();
         }
     }
     std::erase_if(scan.leftovers, [&](const DriverLeftover& l) {
         if (const auto* p = bad(l.paths)) {
-            scan.problems.push_back({Severity::blocking, "driver-path-unsafe", l.name,
-                                     "the driver reported path \"" + p->relpath +
-                                         "\", which leaves the driver directory", ""});
+            scan.problems.push_back(
+                {Severity::blocking, "driver-path-unsafe", l.name,
+                 "the driver reported path \"" + p->relpath + "\", which leaves the driver directory", ""});
             return true;
         }
         return false;
     });
 }
 
-std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress) {
+std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads,
+                             fs::Progress* progress) {
     std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
     for (size_t i = 0; i < cands.size(); ++i) {
         driver_req[i].paths = cands[i].driver_paths;
@@ -104,7 +106,6 @@ Result<DriverScan> probe_and_scan(Session& s, Problems& probe_problems) {
     DriverScan scan = std::move(scanned.value());
     confine_scan(scan);
     return scan;
-
 }
 
 void mark_advisory(const Session& s, const PlanRequest& req, Plan& p) {
@@ -115,4 +116,4 @@ void mark_advisory(const Session& s, const PlanRequest& req, Plan& p) {
     }
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

@@ -28,10 +28,11 @@ void confine_scan(DriverScan& scan);
 
 // Sizes each candidate; returns each one's newest change (max mtime/ctime of anything it removes;
 // 0 when a size could not be read, so --min-age keeps it).
-std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads, fs::Progress* progress);
+std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads,
+                             fs::Progress* progress);
 
 // A plan made while a daemon uses the root is advisory, with the evidence (our own bolt locks,
 // when apply holds them, are not a daemon's).
 void mark_advisory(const Session& s, const PlanRequest& req, Plan& p);
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

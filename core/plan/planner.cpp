@@ -3,17 +3,17 @@
 #include "core/docker/data_root.hpp"
 #include "core/docker/driver_trees.hpp"
 #include "core/docker/metadata.hpp"
+#include "core/docker/witness_corpus.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/mountinfo.hpp"
 #include "core/fs/tree_usage.hpp"
-#include "core/docker/witness_corpus.hpp"
 #include "core/gc/collect.hpp"
+#include "core/guard/daemon_guard.hpp"
+#include "core/plan/containerd_planner.hpp"
 #include "core/plan/hold_back.hpp"
 #include "core/plan/home_never_empty.hpp"
-#include "core/guard/daemon_guard.hpp"
 #include "core/plan/mounted_layers.hpp"
 #include "core/plan/plan_steps.hpp"
-#include "core/plan/containerd_planner.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,7 +42,8 @@ Result<Session> open_session(const PlanRequest& req) {
     auto root = docker::open_data_root(req.root);
     if (!root.resolved())
         return make_error("data root " + req.root.string() + ": " + root.error.message(), root.error.value());
-    if (!root.ok()) return make_error("data root " + root.path.string() + " is not a directory", root.error.value());
+    if (!root.ok())
+        return make_error("data root " + root.path.string() + " is not a directory", root.error.value());
     s.root = std::move(root.path);
     s.root_fd = std::move(root.fd);
     if (is_containerd_root(s.root_fd.get())) {
@@ -68,8 +69,7 @@ Result<Session> open_session(const PlanRequest& req) {
 
     const auto dir = req.plugin_dir.empty() ? plugin::default_plugin_dir() : req.plugin_dir;
     auto loaded = plugin::load(dir, s.driver);
-    if (!loaded.driver)
-        return make_error("driver " + s.driver + ": " + loaded.error.message);
+    if (!loaded.driver) return make_error("driver " + s.driver + ": " + loaded.error.message);
     s.plugin = std::move(loaded.driver);
     return s;
 }
@@ -77,7 +77,7 @@ Result<Session> open_session(const PlanRequest& req) {
 Fingerprint fingerprint_at(int dirfd, const std::string& relpath, const std::string& path) {
     Fingerprint f;
     f.path = path;
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(dirfd, relpath.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return f;
     f.exists = true;
     f.ino = st.st_ino;
@@ -104,8 +104,12 @@ namespace {
 // hold_back (a young candidate is kept), and one piece of garbage can come out of them in two
 // shapes (a -removing record whose young dir is live is a record-only candidate): sweeping
 // once more without the gate names each piece once. Only reported: nothing here is removed.
-std::string record_key(const Candidate& c) { return c.record.empty() ? "" : "record:" + c.record; }
-std::string id_key(const Candidate& c) { return std::string(to_string(c.kind)) + ":" + c.id; }
+std::string record_key(const Candidate& c) {
+    return c.record.empty() ? "" : "record:" + c.record;
+}
+std::string id_key(const Candidate& c) {
+    return std::string(to_string(c.kind)) + ":" + c.id;
+}
 
 std::vector<Candidate> ageless_sweep(const gc::CollectInput& in) {
     gc::CollectInput ageless = in;
@@ -124,18 +128,24 @@ void hold_back_by_age_once(Session& s, const PlanRequest& req, std::vector<Candi
         for (const auto& k : keys(c)) settled.insert(k);
     for (const auto& h : p.held_back)
         for (const auto& k : keys(h.candidate)) {
-            if (h.reason != kYoung) settled.insert(k);
-            else detail.emplace(k, h.detail);
+            if (h.reason != kYoung)
+                settled.insert(k);
+            else
+                detail.emplace(k, h.detail);
         }
     settled.erase("");
     detail.erase("");
-    std::erase_if(ageless, [&](const Candidate& c) { return settled.count(id_key(c)) || settled.count(record_key(c)); });
-    if (req.with_sizes) measure(s, ageless, req.threads ? req.threads : default_threads(), req.sizing_progress);
+    std::erase_if(ageless, [&](const Candidate& c) {
+        return settled.count(id_key(c)) || settled.count(record_key(c));
+    });
+    if (req.with_sizes)
+        measure(s, ageless, req.threads ? req.threads : default_threads(), req.sizing_progress);
     std::set<std::string> covered;
     for (const auto& c : ageless)
         for (const auto& k : keys(c)) covered.insert(k);
     std::erase_if(p.held_back, [&](const HeldBack& h) {
-        return h.reason == kYoung && (covered.count(id_key(h.candidate)) || covered.count(record_key(h.candidate)));
+        return h.reason == kYoung &&
+               (covered.count(id_key(h.candidate)) || covered.count(record_key(h.candidate)));
     });
     for (auto& c : ageless) {
         auto d = detail.find(id_key(c));
@@ -145,7 +155,7 @@ void hold_back_by_age_once(Session& s, const PlanRequest& req, std::vector<Candi
     }
 }
 
-} // namespace
+}  // namespace
 
 Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (s.store == Store::containerd) return make_containerd_plan(s, req);
@@ -163,7 +173,8 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (!mounted) {
         problems.push_back({Severity::blocking, "mountinfo-unreadable", "/proc",
                             "cannot read the host's mounts: " + mounted.error().message +
-                                "; what is mounted cannot be protected", "run layergc as root on the host"});
+                                "; what is mounted cannot be protected",
+                            "run layergc as root on the host"});
     }
 
     gc::CollectInput in;
@@ -171,8 +182,9 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     in.scan = &scan;
     if (mounted) in.mounted_ids = mounted.value();
     in.buildkit_ids = gc::find_ids_in_bytes(md.buildkit.bytes, gc::buildkit_query_ids(md, scan));
-    in.now_sec = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
+    in.now_sec =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     in.min_age_sec = req.min_age_sec;
     in.driver = s.driver;
 
@@ -225,4 +237,4 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     return p;
 }
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

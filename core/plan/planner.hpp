@@ -30,13 +30,13 @@ struct TreeReading {
 struct PlanRequest {
     std::filesystem::path root = "/var/lib/docker";
     std::string driver = "auto";
-    std::filesystem::path plugin_dir;      // empty: next to the binary
+    std::filesystem::path plugin_dir;  // empty: next to the binary
     std::filesystem::path daemon_json = "/etc/docker/daemon.json";
     int64_t min_age_sec = 0;
     bool with_sizes = true;
-    unsigned threads = 0;                  // 0: one per core
-    bool own_locks_held = false;           // apply holds the bolt locks: they are not dockerd's
-    fs::Progress* sizing_progress = nullptr;  // given: sizing adds inodes and bytes as it goes
+    unsigned threads = 0;                               // 0: one per core
+    bool own_locks_held = false;                        // apply holds the bolt locks: they are not dockerd's
+    fs::Progress* sizing_progress = nullptr;            // given: sizing adds inodes and bytes as it goes
     std::function<void(const TreeReading&)> on_marked;  // given: called once, after the mark
 };
 
@@ -45,10 +45,10 @@ struct PlanRequest {
 // with a plugin); `driver` is the tree's directory below the root either way.
 struct Session {
     Store store = Store::docker;
-    std::filesystem::path root;            // canonical
+    std::filesystem::path root;  // canonical
     sdk::Fd root_fd;
     std::string driver;
-    std::filesystem::path home;            // canonical <root>/<driver>
+    std::filesystem::path home;  // canonical <root>/<driver>
     sdk::Fd home_fd;
     std::unique_ptr<plugin::Driver> plugin;
 };
@@ -68,4 +68,4 @@ std::vector<Fingerprint> fingerprints_of(const Session& s, const Candidate& c);
 
 unsigned default_threads();
 
-} // namespace layergc::plan
+}  // namespace layergc::plan

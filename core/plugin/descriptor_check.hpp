@@ -21,4 +21,4 @@ namespace layergc::plugin {
 // Errors: abi_major_mismatch, bad_descriptor, abi_minor_newer, name_mismatch.
 LoadError check_descriptor(const lgc_driver_descriptor& d, PluginInfo& info);
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

@@ -16,38 +16,44 @@ namespace {
 
 const char* status_text(int64_t status) {
     switch (status) {
-    case LGC_ERR_IO: return "I/O error: the driver could not read something it needs";
-    case LGC_ERR_FORMAT: return "format error: the layout is not one this driver understands";
-    case LGC_ERR_UNSUPPORTED: return "unsupported: the driver does not collect this tree";
-    case LGC_ERR_INTERNAL: return "internal error: a bug in the driver";
-    default: return nullptr;
+        case LGC_ERR_IO:
+            return "I/O error: the driver could not read something it needs";
+        case LGC_ERR_FORMAT:
+            return "format error: the layout is not one this driver understands";
+        case LGC_ERR_UNSUPPORTED:
+            return "unsupported: the driver does not collect this tree";
+        case LGC_ERR_INTERNAL:
+            return "internal error: a bug in the driver";
+        default:
+            return nullptr;
     }
 }
 
 std::string describe_status(int64_t status) {
     const char* t = status_text(status);
     return t ? std::string(t) + " (status " + std::to_string(status) + ")"
-             : "unknown status " + std::to_string(status) +
-                   ", which this layergc's ABI does not define";
+             : "unknown status " + std::to_string(status) + ", which this layergc's ABI does not define";
 }
 
 // What one call into the plugin produced. The callbacks write here through lgc_sink::ctx.
 struct Collector {
     const std::string* driver = nullptr;
-    DriverScan* scan = nullptr;              // entries and leftovers (scan only)
-    Problems* problems = nullptr;            // every call
-    std::set<std::string>* refs = nullptr;   // mount_refs only
-    bool host_failed = false;                // the host could not copy (out of memory)
+    DriverScan* scan = nullptr;             // entries and leftovers (scan only)
+    Problems* problems = nullptr;           // every call
+    std::set<std::string>* refs = nullptr;  // mount_refs only
+    bool host_failed = false;               // the host could not copy (out of memory)
 
     void contract_violation(const std::string& subject, const std::string& what) {
-        problems->push_back({Severity::blocking, "driver-contract-violation", subject,
-                             "driver " + *driver + " " + what +
-                                 "; what it reported there is ignored and apply will not run",
-                             "report this to the driver's author, with layergc -d output"});
+        problems->push_back(
+            {Severity::blocking, "driver-contract-violation", subject,
+             "driver " + *driver + " " + what + "; what it reported there is ignored and apply will not run",
+             "report this to the driver's author, with layergc -d output"});
     }
 };
 
-Collector& collector(void* ctx) { return *static_cast<Collector*>(ctx); }
+Collector& collector(void* ctx) {
+    return *static_cast<Collector*>(ctx);
+}
 
 // Copies paths into `out`; false (with a problem) when one is unreadable.
 bool copy_paths(Collector& c, const std::string& subject, const lgc_owned_path* paths, size_t n,
@@ -92,8 +98,7 @@ static void on_entry(void* ctx, const lgc_entry* e) noexcept {
             return c.contract_violation(entry.id, "reported parents with a NULL array");
         entry.parents.reserve(e->n_parents);
         for (size_t i = 0; i < e->n_parents; ++i) {
-            if (!e->parents[i])
-                return c.contract_violation(entry.id, "reported a NULL parent");
+            if (!e->parents[i]) return c.contract_violation(entry.id, "reported a NULL parent");
             entry.parents.emplace_back(e->parents[i]);
         }
         entry.parents_complete = (e->flags & LGC_ENTRY_PARENTS_COMPLETE) != 0;
@@ -113,8 +118,7 @@ static void on_leftover(void* ctx, const lgc_leftover* l) noexcept {
             return c.contract_violation("", "reported a leftover of " + std::to_string(l->struct_size) +
                                                 " bytes, smaller than ABI 1.0's lgc_leftover");
         if (!l->name) return c.contract_violation("", "reported a leftover with a NULL name");
-        if (!l->reason)
-            return c.contract_violation(l->name, "reported a leftover with a NULL reason");
+        if (!l->reason) return c.contract_violation(l->name, "reported a leftover with a NULL reason");
         DriverLeftover leftover;
         leftover.name = l->name;
         if (!copy_paths(c, leftover.name, l->paths, l->n_paths, leftover.paths)) return;
@@ -136,13 +140,19 @@ static void on_problem(void* ctx, uint32_t severity, const char* code, const cha
         p.subject = subject ? subject : "";
         p.message = "driver " + *c.driver + ": " + (message ? message : "(no message)");
         switch (severity) {
-        case LGC_SEV_INFO: p.severity = Severity::info; break;
-        case LGC_SEV_WARNING: p.severity = Severity::warning; break;
-        case LGC_SEV_BLOCKING: p.severity = Severity::blocking; break;
-        default:
-            // A severity from a newer ABI or garbage: fail closed.
-            p.severity = Severity::blocking;
-            p.message += " [unknown severity " + std::to_string(severity) + ", taken as blocking]";
+            case LGC_SEV_INFO:
+                p.severity = Severity::info;
+                break;
+            case LGC_SEV_WARNING:
+                p.severity = Severity::warning;
+                break;
+            case LGC_SEV_BLOCKING:
+                p.severity = Severity::blocking;
+                break;
+            default:
+                // A severity from a newer ABI or garbage: fail closed.
+                p.severity = Severity::blocking;
+                p.message += " [unknown severity " + std::to_string(severity) + ", taken as blocking]";
         }
         c.problems->push_back(std::move(p));
     } catch (...) {
@@ -166,16 +176,22 @@ static void on_log(void* ctx, uint32_t level, const char* message) noexcept {
         if (!message) return;
         const std::string& name = *collector(ctx).driver;
         switch (level) {
-        case LGC_LOG_DEBUG: spdlog::debug("driver {}: {}", name, message); break;
-        case LGC_LOG_INFO: spdlog::info("driver {}: {}", name, message); break;
-        default: spdlog::warn("driver {}: {}", name, message); break;
+            case LGC_LOG_DEBUG:
+                spdlog::debug("driver {}: {}", name, message);
+                break;
+            case LGC_LOG_INFO:
+                spdlog::info("driver {}: {}", name, message);
+                break;
+            default:
+                spdlog::warn("driver {}: {}", name, message);
+                break;
         }
     } catch (...) {
         // Logging is best effort.
     }
 }
 
-} // extern "C"
+}  // extern "C"
 
 lgc_sink make_sink(Collector& c) {
     lgc_sink s{};
@@ -221,17 +237,22 @@ public:
         const int32_t r = vtable_->probe(self_, home_fd, &sink);
         if (c.host_failed) return out_of_memory(info_.name, "probe");
         switch (r) {
-        case LGC_TREE_EMPTY: return ProbeResult::empty;
-        case LGC_TREE_PRESENT: return ProbeResult::present;
-        case LGC_TREE_REFUSED: return ProbeResult::refused;
-        default: break;
+            case LGC_TREE_EMPTY:
+                return ProbeResult::empty;
+            case LGC_TREE_PRESENT:
+                return ProbeResult::present;
+            case LGC_TREE_REFUSED:
+                return ProbeResult::refused;
+            default:
+                break;
         }
         if (r < 0)
-            return make_error("driver " + info_.name + ": probe failed: " + describe_status(-static_cast<int64_t>(r)) +
-                              reasons(problems, first));
+            return make_error("driver " + info_.name + ": probe failed: " +
+                              describe_status(-static_cast<int64_t>(r)) + reasons(problems, first));
         return make_error("driver " + info_.name + ": probe returned " + std::to_string(r) +
                           ", which is not an lgc_probe_result this layergc knows; the driver is "
-                          "broken or newer than its ABI claims" + reasons(problems, first));
+                          "broken or newer than its ABI claims" +
+                          reasons(problems, first));
     }
 
     Result<DriverScan> scan(int home_fd) override {
@@ -249,8 +270,8 @@ public:
         return out;
     }
 
-    Result<std::set<std::string>> mount_refs(const std::string& home_path,
-                                             const fs::MountEntry& mount, Problems* lesser) override {
+    Result<std::set<std::string>> mount_refs(const std::string& home_path, const fs::MountEntry& mount,
+                                             Problems* lesser) override {
         std::set<std::string> refs;
         Problems problems;
         Collector c;
@@ -285,7 +306,7 @@ private:
     const lgc_driver_vtable* vtable_;
 };
 
-} // namespace
+}  // namespace
 
 LoadResult create_driver(const lgc_driver_descriptor& d, const PluginInfo& info) {
     const std::string plugin = "plugin " + info.path.string() + ": ";
@@ -301,13 +322,12 @@ LoadResult create_driver(const lgc_driver_descriptor& d, const PluginInfo& info)
     const int32_t rc = d.create(&host, &self, &vtable, err, sizeof err);
     err[sizeof err - 1] = '\0';
     if (rc != 0 || !self || !vtable) {
-        std::string why = err[0] ? err
+        std::string why = err[0]    ? err
                           : rc != 0 ? "create() returned " + std::to_string(rc) + " without a message"
                                     : "create() succeeded but returned no instance or no vtable";
         return {nullptr,
-                {PluginError::create_failed,
-                 plugin + "the driver failed to start: " + why +
-                     "; fix what it names, or run with -d for the driver's log"}};
+                {PluginError::create_failed, plugin + "the driver failed to start: " + why +
+                                                 "; fix what it names, or run with -d for the driver's log"}};
     }
     // The instance exists now: it is leaked on the errors below (its destroy may not be there).
     if (vtable->struct_size < sizeof(lgc_driver_vtable) || !vtable->probe || !vtable->scan ||
@@ -319,4 +339,4 @@ LoadResult create_driver(const lgc_driver_descriptor& d, const PluginInfo& info)
     return {std::make_unique<HostDriver>(info, self, vtable), {PluginError::none, {}}};
 }
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

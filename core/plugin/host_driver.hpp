@@ -14,4 +14,4 @@ namespace layergc::plugin {
 // message is included), bad_descriptor (the vtable is too small or lacks a function).
 LoadResult create_driver(const lgc_driver_descriptor& d, const PluginInfo& info);
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

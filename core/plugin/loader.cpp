@@ -45,23 +45,36 @@ PluginInfo inspect(const std::filesystem::path& dir, const std::string& name,
     return info;
 }
 
-} // namespace
+}  // namespace
 
 const char* to_string(PluginError e) {
     switch (e) {
-    case PluginError::none: return "none";
-    case PluginError::not_found: return "not-found";
-    case PluginError::symlink: return "symlink";
-    case PluginError::not_regular: return "not-regular";
-    case PluginError::untrusted_owner: return "untrusted-owner";
-    case PluginError::untrusted_mode: return "untrusted-mode";
-    case PluginError::missing_alias: return "missing-alias";
-    case PluginError::load_failed: return "load-failed";
-    case PluginError::bad_descriptor: return "bad-descriptor";
-    case PluginError::abi_major_mismatch: return "abi-major-mismatch";
-    case PluginError::abi_minor_newer: return "abi-minor-newer";
-    case PluginError::name_mismatch: return "name-mismatch";
-    case PluginError::create_failed: return "create-failed";
+        case PluginError::none:
+            return "none";
+        case PluginError::not_found:
+            return "not-found";
+        case PluginError::symlink:
+            return "symlink";
+        case PluginError::not_regular:
+            return "not-regular";
+        case PluginError::untrusted_owner:
+            return "untrusted-owner";
+        case PluginError::untrusted_mode:
+            return "untrusted-mode";
+        case PluginError::missing_alias:
+            return "missing-alias";
+        case PluginError::load_failed:
+            return "load-failed";
+        case PluginError::bad_descriptor:
+            return "bad-descriptor";
+        case PluginError::abi_major_mismatch:
+            return "abi-major-mismatch";
+        case PluginError::abi_minor_newer:
+            return "abi-minor-newer";
+        case PluginError::name_mismatch:
+            return "name-mismatch";
+        case PluginError::create_failed:
+            return "create-failed";
     }
     return "unknown";
 }
@@ -96,13 +109,13 @@ std::vector<PluginInfo> discover(const std::filesystem::path& dir) {
 LoadResult load(const std::filesystem::path& dir, const std::string& name) {
     if (!sdk::is_safe_component(name))
         return {nullptr,
-                {PluginError::not_found,
-                 "plugin '" + name + "': not a driver name (a driver name is one file name "
-                 "component); `layergc drivers` lists the installed drivers"}};
+                {PluginError::not_found, "plugin '" + name +
+                                             "': not a driver name (a driver name is one file name "
+                                             "component); `layergc drivers` lists the installed drivers"}};
     const lgc_driver_descriptor* descriptor = nullptr;
     PluginInfo info = inspect(dir, name, &descriptor);
     if (!info.usable()) return {nullptr, {info.error, info.message}};
     return create_driver(*descriptor, info);
 }
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

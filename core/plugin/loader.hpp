@@ -46,11 +46,11 @@ const char* to_string(PluginError e);  // "abi-major-mismatch", ...
 
 struct PluginInfo {
     std::filesystem::path path;
-    std::string file_name;          // e.g. "overlay2" (file name without .so)
+    std::string file_name;               // e.g. "overlay2" (file name without .so)
     std::string name, version, summary;  // from the descriptor, when it could be read
     uint32_t abi_major = 0, abi_minor = 0;
     PluginError error = PluginError::none;
-    std::string message;            // why it was refused, and what to do
+    std::string message;  // why it was refused, and what to do
     bool usable() const { return error == PluginError::none; }
 };
 
@@ -101,4 +101,4 @@ struct LoadResult {
 };
 LoadResult load(const std::filesystem::path& dir, const std::string& name);
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

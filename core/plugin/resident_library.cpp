@@ -20,7 +20,9 @@
 namespace layergc::plugin {
 namespace {
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 bool contains(const std::vector<std::string>& v, const char* s) {
     return std::find(v.begin(), v.end(), s) != v.end();
@@ -28,10 +30,11 @@ bool contains(const std::vector<std::string>& v, const char* s) {
 
 LoadError missing_alias(const std::string& shown, const std::string& what) {
     return {PluginError::missing_alias,
-            "plugin " + shown + ": " + what + ": it is not a layergc driver plugin (a driver "
-            "exports its descriptor as '" LGC_DRIVER_ALIAS_NAME "' in section '" LGC_DRIVER_SECTION_NAME
-            "', which the SDK's LAYERGC_DRIVER macro does); rebuild it with layergc_add_driver() "
-            "and LAYERGC_DRIVER(...), or remove it from the plugin directory"};
+            "plugin " + shown + ": " + what +
+                ": it is not a layergc driver plugin (a driver "
+                "exports its descriptor as '" LGC_DRIVER_ALIAS_NAME "' in section '" LGC_DRIVER_SECTION_NAME
+                "', which the SDK's LAYERGC_DRIVER macro does); rebuild it with layergc_add_driver() "
+                "and LAYERGC_DRIVER(...), or remove it from the plugin directory"};
 }
 
 struct Resident {
@@ -60,15 +63,16 @@ MappedPlugin result_of(const Resident& r, const std::string& shown) {
     if (r.refusal == PluginError::missing_alias)
         out.error = missing_alias(shown, "exports no symbol '" LGC_DRIVER_ALIAS_NAME "'");
     else if (r.refusal == PluginError::bad_descriptor)
-        out.error = {PluginError::bad_descriptor,
-                     "plugin " + shown + ": its '" LGC_DRIVER_ALIAS_NAME "' alias is NULL; "
-                     "rebuild it with the SDK's LAYERGC_DRIVER macro"};
+        out.error = {PluginError::bad_descriptor, "plugin " + shown +
+                                                      ": its '" LGC_DRIVER_ALIAS_NAME
+                                                      "' alias is NULL; "
+                                                      "rebuild it with the SDK's LAYERGC_DRIVER macro"};
     else
         out.descriptor = r.descriptor;
     return out;
 }
 
-} // namespace
+}  // namespace
 
 LoadError check_driver_alias(int fd, const std::string& shown) {
     try {
@@ -79,8 +83,8 @@ LoadError check_driver_alias(int fd, const std::string& shown) {
         // Stripped of .symtab: library_info cannot list symbols; dlsym decides after mapping.
         if (!contains(sections, ".symtab")) return {PluginError::none, {}};
         if (!contains(info.symbols(LGC_DRIVER_SECTION_NAME), LGC_DRIVER_ALIAS_NAME))
-            return missing_alias(shown, "section '" LGC_DRIVER_SECTION_NAME "' holds no symbol '"
-                                        LGC_DRIVER_ALIAS_NAME "'");
+            return missing_alias(
+                shown, "section '" LGC_DRIVER_SECTION_NAME "' holds no symbol '" LGC_DRIVER_ALIAS_NAME "'");
         return {PluginError::none, {}};
     } catch (const std::exception& e) {
         return {PluginError::load_failed,
@@ -91,10 +95,9 @@ LoadError check_driver_alias(int fd, const std::string& shown) {
 
 MappedPlugin map_resident(sdk::Fd fd, const std::string& shown) {
     MappedPlugin out;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) {
-        out.error = {PluginError::load_failed,
-                     "plugin " + shown + ": cannot stat: " + std::strerror(errno)};
+        out.error = {PluginError::load_failed, "plugin " + shown + ": cannot stat: " + std::strerror(errno)};
         return out;
     }
 
@@ -105,8 +108,7 @@ MappedPlugin map_resident(sdk::Fd fd, const std::string& shown) {
 
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a scan. RTLD_LOCAL: one
     // plugin's symbols never satisfy another's. RTLD_NODELETE: even a stray dlclose keeps it.
-    const auto mode =
-        static_cast<boost::dll::load_mode::type>(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    const auto mode = static_cast<boost::dll::load_mode::type>(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     auto resident = std::make_unique<Resident>();
     boost::dll::fs::error_code ec;
     ::dlerror();  // clear, so that what we read below is this dlopen's message
@@ -143,4 +145,4 @@ MappedPlugin map_resident(sdk::Fd fd, const std::string& shown) {
     return result_of(*reg.residents.back(), shown);
 }
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

@@ -34,4 +34,4 @@ struct MappedPlugin {
 // (no alias through dlsym), bad_descriptor (the alias is NULL).
 MappedPlugin map_resident(sdk::Fd fd, const std::string& shown);
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

@@ -28,7 +28,7 @@ LoadError refuse(PluginError kind, const std::string& shown, const std::string& 
 
 // One directory on the way down from '/'.
 LoadError check_directory(int fd, const std::string& dir_path, const std::string& shown) {
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0)
         return refuse(PluginError::load_failed, shown,
                       "cannot stat directory " + dir_path + ": " + std::strerror(errno));
@@ -36,14 +36,16 @@ LoadError check_directory(int fd, const std::string& dir_path, const std::string
         return refuse(PluginError::untrusted_owner, shown,
                       "directory " + dir_path + " is owned by uid " + std::to_string(st.st_uid) +
                           ", not root: whoever owns it can replace the plugin; install plugins "
-                          "only under directories owned by root (chown root " + dir_path + ")");
+                          "only under directories owned by root (chown root " +
+                          dir_path + ")");
     const bool writable = st.st_mode & (S_IWGRP | S_IWOTH);
     if (writable && !(st.st_mode & S_ISVTX))
         return refuse(PluginError::untrusted_mode, shown,
-                      "directory " + dir_path + " is writable by " + who_may_write(st.st_mode) +
-                          " (mode " + octal_mode(st.st_mode) +
+                      "directory " + dir_path + " is writable by " + who_may_write(st.st_mode) + " (mode " +
+                          octal_mode(st.st_mode) +
                           "): anyone who can write there can replace the plugin; run "
-                          "chmod go-w " + dir_path + " or install plugins elsewhere");
+                          "chmod go-w " +
+                          dir_path + " or install plugins elsewhere");
     return {PluginError::none, {}};
 }
 
@@ -56,7 +58,7 @@ const char* file_type(mode_t mode) {
     return "not a regular file";
 }
 
-} // namespace
+}  // namespace
 
 TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::string& file_name) {
     TrustedFile out;
@@ -66,8 +68,8 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
     const std::filesystem::path canonical = std::filesystem::canonical(dir, ec);
     if (ec) {
         out.error = refuse(PluginError::not_found, shown,
-                           "the plugin directory " + dir.string() + " cannot be resolved (" +
-                               ec.message() + "); check --plugin-dir or the installation");
+                           "the plugin directory " + dir.string() + " cannot be resolved (" + ec.message() +
+                               "); check --plugin-dir or the installation");
         return out;
     }
 
@@ -75,8 +77,8 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
     // one appearing now is a race, and refused like any other symlink.
     sdk::Fd cur(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cur) {
-        out.error = refuse(PluginError::load_failed, shown,
-                           std::string("cannot open '/': ") + std::strerror(errno));
+        out.error =
+            refuse(PluginError::load_failed, shown, std::string("cannot open '/': ") + std::strerror(errno));
         return out;
     }
     std::filesystem::path walked = "/";
@@ -86,8 +88,7 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
     }
     for (const auto& component : canonical.relative_path()) {
         walked /= component;
-        sdk::Fd next(::openat(cur.get(), component.c_str(),
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        sdk::Fd next(::openat(cur.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!next) {
             const int err = errno;
             out.error = err == ELOOP || err == ENOTDIR
@@ -96,12 +97,10 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
                                          " became a symbolic link while it was checked; "
                                          "run again, and find out who is changing it")
                             : refuse(PluginError::not_found, shown,
-                                     "cannot open directory " + walked.string() + ": " +
-                                         std::strerror(err));
+                                     "cannot open directory " + walked.string() + ": " + std::strerror(err));
             return out;
         }
-        if (auto e = check_directory(next.get(), walked.string(), shown);
-            e.kind != PluginError::none) {
+        if (auto e = check_directory(next.get(), walked.string(), shown); e.kind != PluginError::none) {
             out.error = std::move(e);
             return out;
         }
@@ -109,32 +108,32 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
     }
 
     // O_NONBLOCK: a FIFO planted under the plugin's name must not hang us; it is refused below.
-    sdk::Fd fd(::openat(cur.get(), file_name.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    sdk::Fd fd(
+        ::openat(cur.get(), file_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) {
         const int err = errno;
         if (err == ELOOP)
             out.error = refuse(PluginError::symlink, shown,
                                "is a symbolic link; layergc loads only regular files, so that "
                                "the file it checks is the file it loads: install the plugin file "
-                               "itself in " + dir.string() + " instead of a link");
+                               "itself in " +
+                                   dir.string() + " instead of a link");
         else if (err == ENOENT)
             out.error = refuse(PluginError::not_found, shown,
                                "no such file: this driver is not installed in " + dir.string() +
                                    "; `layergc drivers` lists the installed ones, --plugin-dir "
                                    "chooses another directory");
         else if (err == ENXIO)
-            out.error = refuse(PluginError::not_regular, shown,
-                               "is a socket, not a regular file; remove it");
+            out.error = refuse(PluginError::not_regular, shown, "is a socket, not a regular file; remove it");
         else
-            out.error = refuse(PluginError::load_failed, shown,
-                               std::string("cannot open: ") + std::strerror(err));
+            out.error =
+                refuse(PluginError::load_failed, shown, std::string("cannot open: ") + std::strerror(err));
         return out;
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) {
-        out.error = refuse(PluginError::load_failed, shown,
-                           std::string("cannot stat: ") + std::strerror(errno));
+        out.error =
+            refuse(PluginError::load_failed, shown, std::string("cannot stat: ") + std::strerror(errno));
         return out;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -147,19 +146,21 @@ TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::str
         out.error = refuse(PluginError::untrusted_owner, shown,
                            "file is owned by uid " + std::to_string(st.st_uid) +
                                ", not root: layergc runs as root and loads only plugins root "
-                               "installed; if you trust it, chown root " + shown);
+                               "installed; if you trust it, chown root " +
+                               shown);
         return out;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        out.error = refuse(PluginError::untrusted_mode, shown,
-                           "file is writable by " + who_may_write(st.st_mode) + " (mode " +
-                               octal_mode(st.st_mode) +
-                               "): anyone who can write it can run code as root; if you trust "
-                               "its contents, chmod go-w " + shown);
+        out.error =
+            refuse(PluginError::untrusted_mode, shown,
+                   "file is writable by " + who_may_write(st.st_mode) + " (mode " + octal_mode(st.st_mode) +
+                       "): anyone who can write it can run code as root; if you trust "
+                       "its contents, chmod go-w " +
+                       shown);
         return out;
     }
     out.fd = std::move(fd);
     return out;
 }
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

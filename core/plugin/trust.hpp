@@ -12,7 +12,7 @@
 namespace layergc::plugin {
 
 struct TrustedFile {
-    sdk::Fd fd;        // open on the plugin file; valid only when error.kind == none
+    sdk::Fd fd;  // open on the plugin file; valid only when error.kind == none
     LoadError error{PluginError::none, {}};
 };
 
@@ -29,4 +29,4 @@ struct TrustedFile {
 // unexpected open/stat failure).
 TrustedFile open_trusted_plugin(const std::filesystem::path& dir, const std::string& file_name);
 
-} // namespace layergc::plugin
+}  // namespace layergc::plugin

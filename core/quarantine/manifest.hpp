@@ -35,7 +35,7 @@ struct Group {
     std::vector<std::string> ids;  // candidate ids, in the executor's order
     int depth = 0;                 // the deepest member's depth (parents have smaller depths)
     nlohmann::json candidates = nlohmann::json::array();  // id, kind, reason, depth, bytes, fingerprints
-    std::vector<Step> steps;       // in the order they are made
+    std::vector<Step> steps;                              // in the order they are made
     bool restored = false;
 };
 
@@ -48,12 +48,12 @@ struct ParentMtime {
 
 struct Manifest {
     std::string schema = "layergc.quarantine/v1";
-    std::string run;           // the run ID, also the run directory's name
-    std::string root;          // the canonical data root it was made on
+    std::string run;   // the run ID, also the run directory's name
+    std::string root;  // the canonical data root it was made on
     std::string driver;
-    std::string created_at;    // RFC 3339 UTC
+    std::string created_at;  // RFC 3339 UTC
     int64_t created_unix = 0;
-    bool complete = false;     // false: the run stopped (or is running) before its last move
+    bool complete = false;  // false: the run stopped (or is running) before its last move
     std::vector<ParentMtime> parent_mtimes;
     std::vector<Group> groups;
 };
@@ -70,4 +70,4 @@ int64_t run_id_time(const std::string& s);
 // The root-relative directory of a run: layergc-quarantine/<run>.
 std::string run_relpath(const std::string& run);
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

@@ -17,9 +17,10 @@ Result<fs::RemoveStats> remove_run(int store_fd, const std::string& name) {
     if (!fs::is_on_btrfs(store_fd)) return fs::remove_confined(store_fd, name, Removal::tree);
     auto base = fs::mount_identity(store_fd);
     if (!base) return base.error();
-    return fs::remove_tree_with_subvolumes(store_fd, name, *base, std::string(kQuarantineDirName) + "/" + name);
+    return fs::remove_tree_with_subvolumes(store_fd, name, *base,
+                                           std::string(kQuarantineDirName) + "/" + name);
 }
-}
+}  // namespace
 
 PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, audit::AuditLog& log) {
     PurgeOutcome out;
@@ -32,8 +33,9 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
     for (const auto& e : *ents) {
         std::string name = e.name;
         std::string run = name;
-        const bool leftover = name.size() > kPurgingSuffix.size() &&
-                              name.compare(name.size() - kPurgingSuffix.size(), kPurgingSuffix.size(), kPurgingSuffix) == 0;
+        const bool leftover =
+            name.size() > kPurgingSuffix.size() &&
+            name.compare(name.size() - kPurgingSuffix.size(), kPurgingSuffix.size(), kPurgingSuffix) == 0;
         if (leftover) run = name.substr(0, name.size() - kPurgingSuffix.size());
         if (e.type != DT_DIR || !is_run_id(run)) {
             out.kept.push_back(name + ": not a quarantine run (left alone)");
@@ -56,7 +58,8 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
             }
             faults::crash_point("purge-after-mark");
         }
-        if (!log.write("purge-begin", {{"run", run}, {"path", std::string(kQuarantineDirName) + "/" + name}})) {
+        if (!log.write("purge-begin",
+                       {{"run", run}, {"path", std::string(kQuarantineDirName) + "/" + name}})) {
             out.failed.push_back({run, log.path().string(), "cannot write the audit log"});
             break;
         }
@@ -66,7 +69,9 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
             out.failed.push_back({run, std::string(kQuarantineDirName) + "/" + name, r.error().message});
             continue;
         }
-        (void)log.write("purge-end", {{"run", run}, {"files", r->files}, {"dirs", r->dirs}, {"subvolumes", r->subvolumes}});
+        (void)log.write(
+            "purge-end",
+            {{"run", run}, {"files", r->files}, {"dirs", r->dirs}, {"subvolumes", r->subvolumes}});
         out.files += r->files;
         out.dirs += r->dirs;
         out.purged.push_back(run);
@@ -75,4 +80,4 @@ PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, 
     return out;
 }
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

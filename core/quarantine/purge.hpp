@@ -24,4 +24,4 @@ struct PurgeOutcome {
 // kept and reported. The quarantine directory is removed when it ends up empty.
 PurgeOutcome purge_runs(Store& store, int64_t older_than_sec, int64_t now_unix, audit::AuditLog& log);
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

@@ -13,7 +13,10 @@ namespace {
 json fingerprints_json(const plan::Candidate& c) {
     json out = json::array();
     for (const auto& f : c.fingerprints)
-        out.push_back({{"path", f.path}, {"exists", f.exists}, {"ino", f.ino}, {"mtime_ns", f.mtime_ns},
+        out.push_back({{"path", f.path},
+                       {"exists", f.exists},
+                       {"ino", f.ino},
+                       {"mtime_ns", f.mtime_ns},
                        {"ctime_ns", f.ctime_ns}});
     return out;
 }
@@ -31,7 +34,7 @@ std::vector<Step> steps_of(const apply::GroupPlan& g, const std::string& run_dir
     return steps;
 }
 
-} // namespace
+}  // namespace
 
 Result<void> QuarantineDisposal::check(const plan::Session& s) {
     if (auto same = check_same_mount(s.root_fd.get(), s.root.string(), s.driver); !same)
@@ -41,12 +44,15 @@ Result<void> QuarantineDisposal::check(const plan::Session& s) {
 
 Result<void> QuarantineDisposal::open(const plan::Session& s) {
     auto q = QuarantineRun::create(s.root_fd.get(), s.root.string(), s.driver, now_unix_);
-    if (!q) return make_error("refusing --quarantine: " + q.error().message + " (nothing was moved)", q.error().sys_errno);
+    if (!q)
+        return make_error("refusing --quarantine: " + q.error().message + " (nothing was moved)",
+                          q.error().sys_errno);
     run_.emplace(std::move(q.value()));
     return {};
 }
 
-Result<void, Failure> QuarantineDisposal::begin(const std::vector<apply::GroupPlan>& plans, audit::AuditLog& log) {
+Result<void, Failure> QuarantineDisposal::begin(const std::vector<apply::GroupPlan>& plans,
+                                                audit::AuditLog& log) {
     const std::string run_dir = run_->relpath() + "/";
     std::vector<Group> groups;
     for (const auto& p : plans) {
@@ -54,16 +60,21 @@ Result<void, Failure> QuarantineDisposal::begin(const std::vector<apply::GroupPl
         q.depth = p.depth;
         for (const plan::Candidate* c : p.members) {
             q.ids.push_back(c->id);
-            q.candidates.push_back({{"id", c->id}, {"kind", plan::to_string(c->kind)}, {"reason", c->reason},
-                                    {"depth", c->depth}, {"bytes", c->bytes},
-                                    {"record", c->record}, {"fingerprints", fingerprints_json(*c)}});
+            q.candidates.push_back({{"id", c->id},
+                                    {"kind", plan::to_string(c->kind)},
+                                    {"reason", c->reason},
+                                    {"depth", c->depth},
+                                    {"bytes", c->bytes},
+                                    {"record", c->record},
+                                    {"fingerprints", fingerprints_json(*c)}});
         }
         q.steps = steps_of(p, run_dir);
         groups.push_back(std::move(q));
     }
     if (auto r = run_->begin(std::move(groups)); !r)
         return Failure{"quarantine", run_->relpath(), r.error().message + " (nothing was moved)"};
-    if (auto w = log.write("quarantine-manifest", {{"run", run_->id()}, {"path", run_->relpath() + "/manifest.json"}});
+    if (auto w = log.write("quarantine-manifest",
+                           {{"run", run_->id()}, {"path", run_->relpath() + "/manifest.json"}});
         !w)
         return Failure{"audit-log", log.path().string(), w.error().message};
     faults::crash_point("quarantine-after-manifest");
@@ -86,6 +97,8 @@ Result<json> QuarantineDisposal::dispose(const apply::DisposalTarget& t) {
     return json{{"to", st.to}, {"absent", !r.ok()}};
 }
 
-void QuarantineDisposal::group_done() { faults::crash_point("quarantine-after-record"); }
+void QuarantineDisposal::group_done() {
+    faults::crash_point("quarantine-after-record");
+}
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

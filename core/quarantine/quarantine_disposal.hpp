@@ -32,7 +32,9 @@ public:
     nlohmann::json begin_fields(const apply::DisposalTarget& t) const override;
     Result<nlohmann::json> dispose(const apply::DisposalTarget& t) override;
     // A move's error names both of its paths already.
-    std::string failure_text(const apply::DisposalTarget&, const Error& e) const override { return e.message; }
+    std::string failure_text(const apply::DisposalTarget&, const Error& e) const override {
+        return e.message;
+    }
     void group_done() override;
 
     std::string run_id() const override { return run_ ? run_->id() : std::string(); }
@@ -44,4 +46,4 @@ private:
     std::optional<QuarantineRun> run_;
 };
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

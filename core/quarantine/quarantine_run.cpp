@@ -16,7 +16,7 @@ std::string rfc3339(int64_t t) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-} // namespace
+}  // namespace
 
 Result<QuarantineRun> QuarantineRun::create(int root_fd, const std::string& root, const std::string& driver,
                                             int64_t now_unix) {
@@ -42,7 +42,8 @@ Result<void> QuarantineRun::begin(std::vector<Group> groups) {
     for (const auto& g : groups)
         for (const auto& st : g.steps) {
             const std::string_view parent = fs::parent_relpath(st.from);
-            const std::string dir = parent.empty() ? std::string(".") : std::string(parent);  // the root itself
+            const std::string dir =
+                parent.empty() ? std::string(".") : std::string(parent);  // the root itself
             if (!seen.insert(dir).second) continue;
             auto t = dir_mtime_ns(store_.root_fd(), dir);
             if (t) m_.parent_mtimes.push_back({dir, *t});
@@ -51,11 +52,13 @@ Result<void> QuarantineRun::begin(std::vector<Group> groups) {
     return store_.write_manifest(m_);
 }
 
-Result<void> QuarantineRun::move(const Step& st) const { return rename_step(store_.root_fd(), st, /*forward=*/true); }
+Result<void> QuarantineRun::move(const Step& st) const {
+    return rename_step(store_.root_fd(), st, /*forward=*/true);
+}
 
 Result<void> QuarantineRun::finish() {
     m_.complete = true;
     return store_.write_manifest(m_);
 }
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

@@ -35,4 +35,4 @@ private:
     Manifest m_;
 };
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

@@ -18,7 +18,9 @@ using sdk::Fd;
 
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+    return std::strerror(e);
+}
 
 // mkdir -p of relpath below base_fd, one component at a time, never following a symlink.
 Result<Fd> make_dirs_confined(int base_fd, const std::string& relpath) {
@@ -31,7 +33,8 @@ Result<Fd> make_dirs_confined(int base_fd, const std::string& relpath) {
         if (::mkdirat(cur.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
             return make_error("cannot make " + relpath.substr(0, end) + ": " + errno_text(errno), errno);
         Fd next = sdk::open_dir_at(cur.get(), name);
-        if (!next) return make_error("cannot open " + relpath.substr(0, end) + ": " + errno_text(errno), errno);
+        if (!next)
+            return make_error("cannot open " + relpath.substr(0, end) + ": " + errno_text(errno), errno);
         cur = std::move(next);
         start = end + 1;
     }
@@ -43,15 +46,15 @@ Result<void> sync_fd(int fd, const std::string& what) {
     return {};
 }
 
-} // namespace
+}  // namespace
 
 Result<void> check_same_mount(int root_fd, const std::string& root, const std::string& driver) {
     auto root_id = fs::mount_identity(root_fd);
     if (!root_id) return root_id.error();
     for (const std::string& rel : {driver, docker::MetadataPaths(driver).layerdb()}) {
         auto parent = fs::open_parent_confined(root_fd, rel);
-        Result<fs::MountIdentity> id =
-            parent ? fs::mount_identity_at(parent->parent.get(), parent->name) : Result<fs::MountIdentity>(parent.error());
+        Result<fs::MountIdentity> id = parent ? fs::mount_identity_at(parent->parent.get(), parent->name)
+                                              : Result<fs::MountIdentity>(parent.error());
         bool elsewhere = false;
         if (!id) {
             if (id.error().sys_errno == ENOENT) continue;  // nothing of it exists, so nothing of it moves
@@ -59,12 +62,13 @@ Result<void> check_same_mount(int root_fd, const std::string& root, const std::s
             elsewhere = true;  // a mount on the way to it
         }
         if (elsewhere || !(*id == *root_id))
-            return make_error(root + "/" + rel + " is on another filesystem or mount than the data root " + root +
-                                  "; a quarantine is made by renames, which cannot cross filesystems, and one inside " +
-                                  root + "/" + driver +
-                                  " would be an entry dockerd reads. Run apply without --quarantine (removal works "
-                                  "on any layout), or keep the driver directory on the root's filesystem",
-                              EXDEV);
+            return make_error(
+                root + "/" + rel + " is on another filesystem or mount than the data root " + root +
+                    "; a quarantine is made by renames, which cannot cross filesystems, and one inside " +
+                    root + "/" + driver +
+                    " would be an entry dockerd reads. Run apply without --quarantine (removal works "
+                    "on any layout), or keep the driver directory on the root's filesystem",
+                EXDEV);
     }
     return {};
 }
@@ -80,17 +84,18 @@ Result<Store> Store::open(int root_fd, bool create) {
     auto fd = fs::open_dir_confined(root_fd, kQuarantineDirName);
     if (!fd) {
         if (fd.error().sys_errno == ENOENT)
-            return make_error("there is no quarantine under this root (nothing was quarantined, or it was purged)",
-                              ENOENT);
-        return make_error(std::string("the quarantine directory ") + kQuarantineDirName + " is refused: " +
-                              fd.error().message,
+            return make_error(
+                "there is no quarantine under this root (nothing was quarantined, or it was purged)", ENOENT);
+        return make_error(std::string("the quarantine directory ") + kQuarantineDirName +
+                              " is refused: " + fd.error().message,
                           fd.error().sys_errno);
     }
     s.fd_ = std::move(fd.value());
     if (::flock(s.fd_.get(), LOCK_EX | LOCK_NB) != 0)
-        return make_error("the quarantine is locked: another layergc apply --quarantine, restore or purge is "
-                          "running on this root",
-                          errno);
+        return make_error(
+            "the quarantine is locked: another layergc apply --quarantine, restore or purge is "
+            "running on this root",
+            errno);
     return s;
 }
 
@@ -107,7 +112,8 @@ Result<Manifest> Store::read_manifest(const std::string& run) const {
     if (r.status == sdk::ReadStatus::missing)
         return make_error("quarantine run " + run + " has no manifest", ENOENT);
     if (r.status != sdk::ReadStatus::ok)
-        return make_error("cannot read the manifest of quarantine run " + run + ": " + errno_text(r.err), r.err);
+        return make_error("cannot read the manifest of quarantine run " + run + ": " + errno_text(r.err),
+                          r.err);
     auto m = manifest_from_json_text(r.data);
     if (!m) return make_error("quarantine run " + run + ": " + m.error().message);
     if (m->run != run) return make_error("quarantine run " + run + ": its manifest is for run " + m->run);
@@ -149,16 +155,18 @@ Result<void> remove_empty_dirs(int dirfd, const std::string& name, const std::st
     Fd d = sdk::open_dir_at(dirfd, name);
     if (!d) return make_error("cannot open " + shown + ": " + errno_text(errno), errno);
     std::vector<sdk::DirEntry> ents;
-    if (!sdk::list_dir(d.get(), ents)) return make_error("cannot list " + shown + ": " + errno_text(errno), errno);
+    if (!sdk::list_dir(d.get(), ents))
+        return make_error("cannot list " + shown + ": " + errno_text(errno), errno);
     for (const auto& e : ents) {
-        if (e.type != DT_DIR) return make_error(shown + "/" + e.name + " is still in the quarantine (not restored)");
+        if (e.type != DT_DIR)
+            return make_error(shown + "/" + e.name + " is still in the quarantine (not restored)");
         if (auto r = remove_empty_dirs(d.get(), e.name, shown + "/" + e.name); !r) return r;
     }
     if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0)
         return make_error("cannot remove " + shown + ": " + errno_text(errno), errno);
     return {};
 }
-} // namespace
+}  // namespace
 
 Result<void> Store::remove_restored_run(const std::string& run) const {
     if (!sdk::is_safe_component(run)) return make_error("\"" + run + "\" is not a run name");
@@ -191,7 +199,8 @@ Result<void> rename_step(int root_fd, const Step& st, bool forward) {
         if (!dp) return make_error(dst + ": " + dp.error().message, dp.error().sys_errno);
         dst_parent = std::move(dp->parent);
     }
-    if (::renameat2(sp->parent.get(), sp->name.c_str(), dst_parent.get(), dst_name.c_str(), RENAME_NOREPLACE) != 0)
+    if (::renameat2(sp->parent.get(), sp->name.c_str(), dst_parent.get(), dst_name.c_str(),
+                    RENAME_NOREPLACE) != 0)
         return make_error("rename " + src + " -> " + dst + ": " + errno_text(errno), errno);
     return {};
 }
@@ -202,20 +211,22 @@ Result<bool> path_exists(int root_fd, const std::string& relpath) {
         if (p.error().sys_errno == ENOENT) return false;
         return p.error();
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(p->parent.get(), p->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
     if (errno == ENOENT) return false;
     return make_error("cannot stat " + relpath + ": " + errno_text(errno), errno);
 }
 
 Result<int64_t> dir_mtime_ns(int root_fd, const std::string& relpath) {
-    struct stat st{};
+    struct stat st {};
     if (relpath == ".") {
-        if (::fstat(root_fd, &st) != 0) return make_error("cannot stat the root: " + errno_text(errno), errno);
+        if (::fstat(root_fd, &st) != 0)
+            return make_error("cannot stat the root: " + errno_text(errno), errno);
     } else {
         auto d = fs::open_dir_confined(root_fd, relpath);
         if (!d) return d.error();
-        if (::fstat(d->get(), &st) != 0) return make_error("cannot stat " + relpath + ": " + errno_text(errno), errno);
+        if (::fstat(d->get(), &st) != 0)
+            return make_error("cannot stat " + relpath + ": " + errno_text(errno), errno);
     }
     return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
@@ -234,8 +245,9 @@ Result<void> set_dir_mtime_ns(int root_fd, const std::string& relpath, int64_t m
         owned = std::move(d.value());
         fd = owned.get();
     }
-    if (::futimens(fd, ts) != 0) return make_error("cannot set the mtime of " + relpath + ": " + errno_text(errno), errno);
+    if (::futimens(fd, ts) != 0)
+        return make_error("cannot set the mtime of " + relpath + ": " + errno_text(errno), errno);
     return {};
 }
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

@@ -70,4 +70,4 @@ Result<bool> path_exists(int root_fd, const std::string& relpath);
 Result<int64_t> dir_mtime_ns(int root_fd, const std::string& relpath);
 Result<void> set_dir_mtime_ns(int root_fd, const std::string& relpath, int64_t mtime_ns);
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

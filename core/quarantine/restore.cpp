@@ -27,22 +27,24 @@ Result<std::string> find_run_of(const Store& store, const std::string& id) {
         auto m = store.read_manifest(run);
         if (!m) continue;
         for (const auto& g : m->groups)
-            if (!g.restored && std::find(g.ids.begin(), g.ids.end(), id) != g.ids.end()) holders.push_back(run);
+            if (!g.restored && std::find(g.ids.begin(), g.ids.end(), id) != g.ids.end())
+                holders.push_back(run);
     }
-    if (holders.empty()) return make_error(id + " is in no quarantine run (see `layergc restore --list`)", ENOENT);
+    if (holders.empty())
+        return make_error(id + " is in no quarantine run (see `layergc restore --list`)", ENOENT);
     if (holders.size() > 1) {
         std::string names;
         for (const auto& h : holders) names += (names.empty() ? "" : ", ") + h;
-        return make_error(id + " is in several quarantine runs (" + names + "); name the run: layergc restore " + id +
-                          " RUN");
+        return make_error(id + " is in several quarantine runs (" + names +
+                          "); name the run: layergc restore " + id + " RUN");
     }
     return holders.front();
 }
 
 namespace {
 
-Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, const std::vector<std::string>& ids,
-                                      audit::AuditLog& log) {
+Result<RestoreOutcome> restore_groups(Store& store, const std::string& run,
+                                      const std::vector<std::string>& ids, audit::AuditLog& log) {
     auto manifest = store.read_manifest(run);
     if (!manifest) return manifest.error();
     Manifest& m = manifest.value();
@@ -62,7 +64,9 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
                     chosen[i] = found = true;
                     depth = std::max(depth, m.groups[i].depth);
                 }
-            if (!found) return make_error(id + " is not in quarantine run " + run + " (or was restored already)", ENOENT);
+            if (!found)
+                return make_error(id + " is not in quarantine run " + run + " (or was restored already)",
+                                  ENOENT);
         }
         for (size_t i = 0; i < m.groups.size(); ++i)
             if (!m.groups[i].restored && m.groups[i].depth < depth) chosen[i] = true;
@@ -70,7 +74,10 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
 
     // Work out every rename first, on a model of what will exist, and refuse before moving
     // anything if one of them cannot be made.
-    struct Action { const Step* step; size_t group; };
+    struct Action {
+        const Step* step;
+        size_t group;
+    };
     std::vector<Action> actions;
     RestoreOutcome out;
     std::map<std::string, bool> will_exist;
@@ -88,10 +95,11 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
             auto from = exists(st.from);
             if (!from) return from.error();
             if (*to && *from)
-                return make_error("refusing to restore run " + run + ": " + st.from +
-                                  " exists again (made since the run); restoring would replace it. Move it away, "
-                                  "or keep the quarantined copy and purge it later. Nothing was restored",
-                                  EEXIST);
+                return make_error(
+                    "refusing to restore run " + run + ": " + st.from +
+                        " exists again (made since the run); restoring would replace it. Move it away, "
+                        "or keep the quarantined copy and purge it later. Nothing was restored",
+                    EEXIST);
             if (*to) {
                 actions.push_back({&st, gi});
                 will_exist[st.to] = false;
@@ -99,8 +107,9 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
             } else if (*from) {
                 // Nothing to move and nothing replaced: either the run stopped before this step or
                 // a stopped restore already put it back.
-                out.notes.push_back(st.from + (m.complete ? ": already back in place (a stopped restore put it back)"
-                                                          : ": never moved (the run stopped before this step)"));
+                out.notes.push_back(st.from + (m.complete
+                                                   ? ": already back in place (a stopped restore put it back)"
+                                                   : ": never moved (the run stopped before this step)"));
             } else {
                 out.notes.push_back(st.from + ": absent when the run moved it, and absent now");
             }
@@ -111,10 +120,13 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
         return make_error("refusing: " + w.error().message + " (nothing was restored)");
     for (const auto& a : actions) {
         const Step& st = *a.step;
-        if (auto w = log.write("restore-begin", {{"run", run}, {"from", st.to}, {"to", st.from}}); !w) return w.error();
+        if (auto w = log.write("restore-begin", {{"run", run}, {"from", st.to}, {"to", st.from}}); !w)
+            return w.error();
         if (auto r = rename_step(root_fd, st, /*forward=*/false); !r) {
-            (void)log.write("restore-failed", {{"run", run}, {"from", st.to}, {"to", st.from}, {"error", r.error().message}});
-            return make_error(r.error().message + " (restore stopped; run it again to continue)", r.error().sys_errno);
+            (void)log.write("restore-failed",
+                            {{"run", run}, {"from", st.to}, {"to", st.from}, {"error", r.error().message}});
+            return make_error(r.error().message + " (restore stopped; run it again to continue)",
+                              r.error().sys_errno);
         }
         if (auto w = log.write("restore-end", {{"run", run}, {"to", st.from}}); !w) return w.error();
         faults::crash_point("restore-after-step");
@@ -128,7 +140,8 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
     const bool all = std::all_of(m.groups.begin(), m.groups.end(), [](const Group& g) { return g.restored; });
     if (!all) {
         if (auto w = store.write_manifest(m); !w) return w.error();
-        (void)log.write("restore-end-run", {{"run", run}, {"restored", out.restored}, {"run_removed", false}});
+        (void)log.write("restore-end-run",
+                        {{"run", run}, {"restored", out.restored}, {"run_removed", false}});
         return out;
     }
     if (auto r = store.remove_restored_run(run); !r) return r.error();
@@ -143,14 +156,15 @@ Result<RestoreOutcome> restore_groups(Store& store, const std::string& run, cons
     return out;
 }
 
-} // namespace
+}  // namespace
 
 Result<RestoreOutcome, RestoreError> restore_run(Store& store, const std::string& run,
                                                  const std::vector<std::string>& ids, audit::AuditLog& log) {
     auto r = restore_groups(store, run, ids, log);
     if (r) return std::move(r.value());
     const int e = r.error().sys_errno;
-    return RestoreError{e == EEXIST || e == ENOENT ? RestoreErrc::refused : RestoreErrc::failed, r.error().message, e};
+    return RestoreError{e == EEXIST || e == ENOENT ? RestoreErrc::refused : RestoreErrc::failed,
+                        r.error().message, e};
 }
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

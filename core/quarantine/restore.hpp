@@ -30,10 +30,9 @@ using RestoreError = CodedError<RestoreErrc>;
 // Refuses before moving anything when an original path exists again while its quarantined copy
 // is still there (dockerd or someone made it since; restoring would have to replace it), when an
 // id is not in the run, or when the manifest is refused. A step whose original is in place and
-// whose copy is gone is skipped with a note (a stopped restore, or a run stopped before it). A failure while moving
-// stops at that step; the manifest is left as it was, so running restore again continues.
-// When the whole run is back, its directory is removed and the directories it changed get their
-// mtimes back.
+// whose copy is gone is skipped with a note (a stopped restore, or a run stopped before it). A failure while
+// moving stops at that step; the manifest is left as it was, so running restore again continues. When the
+// whole run is back, its directory is removed and the directories it changed get their mtimes back.
 Result<RestoreOutcome, RestoreError> restore_run(Store& store, const std::string& run,
                                                  const std::vector<std::string>& ids, audit::AuditLog& log);
 
@@ -43,4 +42,4 @@ Result<std::string> find_run_of(const Store& store, const std::string& id);
 // Every run in the quarantine, oldest first (by run ID).
 Result<std::vector<std::string>> list_runs(const Store& store);
 
-} // namespace layergc::quarantine
+}  // namespace layergc::quarantine

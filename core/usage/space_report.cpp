@@ -85,9 +85,12 @@ void attribute(plan::Session& s, const plan::TreeReading& r, unsigned threads, S
     for (const auto& e : r.scan.entries) {
         if (!r.live.dir(e.id)) continue;  // garbage: the plan sizes it, with its record
         Share* share = nullptr;
-        if (users.images_using.count(e.id)) share = &out.images_total;
-        else if (users.by_container.count(e.id)) share = &out.containers_total;
-        else if (users.by_buildkit.count(e.id)) share = &out.buildkit;
+        if (users.images_using.count(e.id))
+            share = &out.images_total;
+        else if (users.by_container.count(e.id))
+            share = &out.containers_total;
+        else if (users.by_buildkit.count(e.id))
+            share = &out.buildkit;
         else {
             const auto* why = r.live.marking.why(NodeKind::driver_dir, e.id);
             share = &out.other_live[why ? gc::to_string(why->root_kind) : "live"];
@@ -123,11 +126,12 @@ void attribute(plan::Session& s, const plan::TreeReading& r, unsigned threads, S
         if (mr.init_id && bytes.count(*mr.init_id)) c.init_bytes = bytes.at(*mr.init_id);
         out.containers.push_back(std::move(c));
     }
-    std::stable_sort(out.containers.begin(), out.containers.end(),
-                     [](const ContainerSpace& a, const ContainerSpace& b) { return a.rw_bytes > b.rw_bytes; });
+    std::stable_sort(
+        out.containers.begin(), out.containers.end(),
+        [](const ContainerSpace& a, const ContainerSpace& b) { return a.rw_bytes > b.rw_bytes; });
 }
 
-} // namespace
+}  // namespace
 
 uint64_t SpaceReport::live_bytes() const {
     uint64_t total = images_total.bytes + containers_total.bytes + buildkit.bytes;
@@ -141,15 +145,19 @@ uint64_t SpaceReport::held_back_bytes() const {
     return total;
 }
 
-uint64_t SpaceReport::total_bytes() const { return live_bytes() + plan.reclaimable_bytes() + held_back_bytes(); }
+uint64_t SpaceReport::total_bytes() const {
+    return live_bytes() + plan.reclaimable_bytes() + held_back_bytes();
+}
 
 Result<SpaceReport> measure_space(plan::Session& s, plan::PlanRequest req) {
     // The attribution walks Docker's liveness graph (images, containers, BuildKit); containerd's
     // store has other owners (namespaces, leases), which df does not attribute yet.
     if (s.store == plan::Store::containerd)
-        return make_error(s.root.string() + " is a containerd root: df attributes Docker's stores only; `plan` shows "
-                          "what layergc would collect there and what containerd's own GC would, and `ctr snapshots "
-                          "usage` the rest");
+        return make_error(
+            s.root.string() +
+            " is a containerd root: df attributes Docker's stores only; `plan` shows "
+            "what layergc would collect there and what containerd's own GC would, and `ctr snapshots "
+            "usage` the rest");
     SpaceReport out;
     req.with_sizes = true;
     const unsigned threads = req.threads ? req.threads : plan::default_threads();
@@ -160,4 +168,4 @@ Result<SpaceReport> measure_space(plan::Session& s, plan::PlanRequest req) {
     return out;
 }
 
-} // namespace layergc::usage
+}  // namespace layergc::usage

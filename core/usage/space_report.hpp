@@ -37,27 +37,27 @@ struct ImageSpace {
 
 struct ContainerSpace {
     std::string id;
-    uint64_t rw_bytes = 0;          // its RW layer (mount-id): `docker ps --size`'s SIZE
-    uint64_t init_bytes = 0;        // its init layer (<mount-id>-init)
+    uint64_t rw_bytes = 0;    // its RW layer (mount-id): `docker ps --size`'s SIZE
+    uint64_t init_bytes = 0;  // its init layer (<mount-id>-init)
 };
 
 struct SpaceReport {
-    plan::Plan plan;                         // reclaimable by kind, held back, problems, advisory
-    std::vector<ImageSpace> images;          // biggest (unique + shared) first
-    std::vector<ContainerSpace> containers;  // biggest first
-    Share images_total;                      // every dir an image uses, once
-    Share containers_total;                  // dirs containers use and no image does
-    Share buildkit;                          // dirs BuildKit keeps and no image or container uses
-    std::map<std::string, Share> other_live; // by root kind ("mounted", "unknown-id-form", ...)
-    size_t unsized_dirs = 0;                 // live dirs whose size could not be read (counted 0)
+    plan::Plan plan;                          // reclaimable by kind, held back, problems, advisory
+    std::vector<ImageSpace> images;           // biggest (unique + shared) first
+    std::vector<ContainerSpace> containers;   // biggest first
+    Share images_total;                       // every dir an image uses, once
+    Share containers_total;                   // dirs containers use and no image does
+    Share buildkit;                           // dirs BuildKit keeps and no image or container uses
+    std::map<std::string, Share> other_live;  // by root kind ("mounted", "unknown-id-form", ...)
+    size_t unsized_dirs = 0;                  // live dirs whose size could not be read (counted 0)
 
     uint64_t live_bytes() const;
     uint64_t held_back_bytes() const;
-    uint64_t total_bytes() const;            // live + reclaimable + held back
+    uint64_t total_bytes() const;  // live + reclaimable + held back
 };
 
 // Makes the plan of `s` (as plan::make_plan, with sizes) and attributes the space of every
 // driver directory. Fails as make_plan fails.
 Result<SpaceReport> measure_space(plan::Session& s, plan::PlanRequest req);
 
-} // namespace layergc::usage
+}  // namespace layergc::usage

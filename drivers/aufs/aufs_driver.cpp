@@ -26,8 +26,7 @@ bool is_removing_name(std::string_view name) {
 }
 
 std::string without_removing_suffix(std::string_view name) {
-    return std::string(is_removing_name(name) ? name.substr(0, name.size() - kRemovingSuffix.size())
-                                              : name);
+    return std::string(is_removing_name(name) ? name.substr(0, name.size() - kRemovingSuffix.size()) : name);
 }
 
 std::optional<unsigned char> type_in(const sdk::HomeSubdir& sub, const std::string& id) {
@@ -48,7 +47,7 @@ std::optional<std::string> owner_of_path(std::string_view home_path, std::string
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 AufsLayersFile parse_aufs_layers_file(std::string_view bytes) {
     AufsLayersFile out;
@@ -108,10 +107,10 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             if (!type || *type == want) continue;
             const std::string subject = sub->name + "/" + id;
             sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", subject,
-                         "'" + subject + "' is not a " +
-                             (want == DT_DIR ? "directory" : "regular file") +
+                         "'" + subject + "' is not a " + (want == DT_DIR ? "directory" : "regular file") +
                              " where dockerd's aufs driver keeps one (a symlink here is never "
-                             "followed). Layer '" + id + "' is not mapped; inspect it by hand.");
+                             "followed). Layer '" +
+                             id + "' is not mapped; inspect it by hand.");
             hostile = true;
         }
         if (hostile) continue;
@@ -131,7 +130,8 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             if (parsed.hostile_line) {
                 sink.problem(LGC_SEV_BLOCKING, "layers-file-hostile", "layers/" + id,
                              "'layers/" + id + "' holds the line '" + *parsed.hostile_line +
-                                 "', not a layer ID. Layer '" + id + "' is not mapped; inspect "
+                                 "', not a layer ID. Layer '" + id +
+                                 "' is not mapped; inspect "
                                  "it by hand.");
                 continue;
             }
@@ -139,8 +139,9 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             entry.parents_complete = true;
         } else if (diff_type) {
             sink.problem(LGC_SEV_WARNING, "layers-file-missing", "layers/" + id,
-                         "'diff/" + id + "' exists but 'layers/" + id + "' does not, so its "
-                         "ancestry is unknown (an interrupted create or remove).");
+                         "'diff/" + id + "' exists but 'layers/" + id +
+                             "' does not, so its "
+                             "ancestry is unknown (an interrupted create or remove).");
         }
 
         if (mnt_type) entry.paths.push_back({"mnt/" + id, LGC_REMOVE_TREE});
@@ -159,8 +160,9 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             const std::string rel = sub->name + "/" + n;
             if (type != DT_DIR) {
                 sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", rel,
-                             "'" + rel + "' is not a directory (dockerd renames a layer directory "
-                             "to this name; a symlink here is never followed). Inspect it by hand.");
+                             "'" + rel +
+                                 "' is not a directory (dockerd renames a layer directory "
+                                 "to this name; a symlink here is never followed). Inspect it by hand.");
                 continue;
             }
             sdk::Leftover left;
@@ -168,7 +170,8 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             left.paths.push_back({rel, LGC_REMOVE_TREE});
             left.reason = "removing-dir";
             const std::string owner = without_removing_suffix(n);
-            left.detail = "'" + rel + "' is a layer directory renamed for removal and never "
+            left.detail = "'" + rel +
+                          "' is a layer directory renamed for removal and never "
                           "deleted (an interrupted aufs Remove; dockerd's aufs Init deletes these)";
             if (!owner.empty()) left.owner_id = owner;
             sink.leftover(left);
@@ -178,8 +181,7 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
 }
 
 lgc_status AufsDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
-                                  std::string_view fstype, std::string_view options,
-                                  const Sink& sink) {
+                                  std::string_view fstype, std::string_view options, const Sink& sink) {
     std::set<std::string> ids;
     if (auto id = owner_of_path(home_path, mount_point)) ids.insert(*id);
     if (fstype == "aufs")
@@ -189,4 +191,4 @@ lgc_status AufsDriver::mount_refs(std::string_view home_path, std::string_view m
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

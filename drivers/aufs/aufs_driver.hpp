@@ -33,9 +33,8 @@ public:
     lgc_status scan(int home_fd, const sdk::Sink& sink) override;
     // IDs of this home a mount uses: its mount point under mnt/<id> (or diff/<id>), and for
     // fstype "aufs" every branch under diff/<id> or mnt/<id>. A "<x>-removing" dir maps to x.
-    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point,
-                          std::string_view fstype, std::string_view options,
-                          const sdk::Sink& sink) override;
+    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point, std::string_view fstype,
+                          std::string_view options, const sdk::Sink& sink) override;
 };
 
 // The contents of layers/<id> (pure): one ancestor ID a line, direct parent first; lines are
@@ -48,4 +47,4 @@ struct AufsLayersFile {
 };
 AufsLayersFile parse_aufs_layers_file(std::string_view bytes);
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -10,9 +10,8 @@ namespace {
 
 // "rw", "ro", "ro+wh", "rr+wh", "rw+nolwh", …: letters and '+' only.
 bool looks_like_permission(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || c == '+';
-    });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '+'; });
 }
 
 std::string strip_permission(std::string branch) {
@@ -22,12 +21,11 @@ std::string strip_permission(std::string branch) {
     return branch;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> parse_aufs_branches(std::string_view options) {
     static constexpr std::string_view list_prefixes[] = {"br:", "br=", "dirs="};
-    static constexpr std::string_view single_prefixes[] = {"append:", "append=", "prepend:",
-                                                           "prepend="};
+    static constexpr std::string_view single_prefixes[] = {"append:", "append=", "prepend:", "prepend="};
     std::vector<std::string> branches;
     for (const std::string_view opt : sdk::split_mount_options(options)) {
         for (auto prefix : list_prefixes) {
@@ -51,4 +49,4 @@ std::vector<std::string> parse_aufs_branches(std::string_view options) {
     return branches;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

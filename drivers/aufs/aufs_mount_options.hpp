@@ -17,4 +17,4 @@ namespace layergc::drivers {
 // The branch paths, in the order given.
 std::vector<std::string> parse_aufs_branches(std::string_view options);
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -27,13 +27,13 @@ constexpr ino_t kSubvolumeRootIno = 256;
 bool is_subvolume(int subvolumes_fd, const std::string& id) {
     sdk::Fd fd = sdk::open_dir_at(subvolumes_fd, id);
     if (!fd) return false;
-    struct stat st{};
-    struct statfs sfs{};
-    return ::fstat(fd.get(), &st) == 0 && st.st_ino == kSubvolumeRootIno &&
-           ::fstatfs(fd.get(), &sfs) == 0 && static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC;
+    struct stat st {};
+    struct statfs sfs {};
+    return ::fstat(fd.get(), &st) == 0 && st.st_ino == kSubvolumeRootIno && ::fstatfs(fd.get(), &sfs) == 0 &&
+           static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC;
 }
 
-} // namespace
+}  // namespace
 
 lgc_probe_result BtrfsDriver::probe(int home_fd, const Sink& sink) {
     bool refused = false, present = false;
@@ -69,15 +69,17 @@ lgc_status BtrfsDriver::scan(int home_fd, const Sink& sink) {
         bool hostile = false;
         if (has_subvolume && sv->second != DT_DIR) {
             sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", "subvolumes/" + id,
-                         "'subvolumes/" + id + "' is not a directory where dockerd's btrfs driver "
-                         "keeps a layer subvolume (a symlink here is never followed). Layer '" + id +
-                             "' is not mapped; inspect it by hand.");
+                         "'subvolumes/" + id +
+                             "' is not a directory where dockerd's btrfs driver "
+                             "keeps a layer subvolume (a symlink here is never followed). Layer '" +
+                             id + "' is not mapped; inspect it by hand.");
             hostile = true;
         }
         if (has_quota && quota->second != DT_REG) {
             sink.problem(LGC_SEV_BLOCKING, "quota-file-not-regular", "quotas/" + id,
-                         "'quotas/" + id + "' is not a regular file where dockerd's btrfs driver "
-                         "keeps a layer's size limit (a symlink here is never followed). Layer '" +
+                         "'quotas/" + id +
+                             "' is not a regular file where dockerd's btrfs driver "
+                             "keeps a layer's size limit (a symlink here is never followed). Layer '" +
                              id + "' is not mapped; inspect it by hand.");
             hostile = true;
         }
@@ -94,16 +96,18 @@ lgc_status BtrfsDriver::scan(int home_fd, const Sink& sink) {
                 entry.paths.push_back({rel, LGC_REMOVE_SUBVOLUME});
             } else {
                 sink.problem(LGC_SEV_WARNING, "layer-dir-not-subvolume", rel,
-                             "'" + rel + "' is a plain directory, not a btrfs subvolume (dockerd's "
-                             "btrfs driver makes a subvolume; a copied or restored data root has "
-                             "plain directories). It is mapped, and removed as a directory tree.");
+                             "'" + rel +
+                                 "' is a plain directory, not a btrfs subvolume (dockerd's "
+                                 "btrfs driver makes a subvolume; a copied or restored data root has "
+                                 "plain directories). It is mapped, and removed as a directory tree.");
                 entry.paths.push_back({rel, LGC_REMOVE_TREE});
             }
             entry.mtime_sec = sdk::mtime_at(subvolumes.fd.get(), id);
         } else {
             sink.problem(LGC_SEV_WARNING, "quota-without-subvolume", "quotas/" + id,
-                         "'quotas/" + id + "' exists but 'subvolumes/" + id + "' does not (an "
-                         "interrupted create or remove). It is mapped as the file alone.");
+                         "'quotas/" + id + "' exists but 'subvolumes/" + id +
+                             "' does not (an "
+                             "interrupted create or remove). It is mapped as the file alone.");
             entry.mtime_sec = sdk::mtime_at(quotas.fd.get(), id);
         }
         sink.entry(entry);
@@ -118,4 +122,4 @@ lgc_status BtrfsDriver::mount_refs(std::string_view home_path, std::string_view 
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -32,9 +32,8 @@ public:
     lgc_probe_result probe(int home_fd, const sdk::Sink& sink) override;
     // LGC_OK, with problems for whatever could not be mapped.
     lgc_status scan(int home_fd, const sdk::Sink& sink) override;
-    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point,
-                          std::string_view fstype, std::string_view options,
-                          const sdk::Sink& sink) override;
+    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point, std::string_view fstype,
+                          std::string_view options, const sdk::Sink& sink) override;
 };
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -2,4 +2,5 @@
 #include "drivers/btrfs/btrfs_driver.hpp"
 
 LAYERGC_DRIVER(layergc::drivers::BtrfsDriver, "btrfs", "1.0.0",
-               "btrfs: subvolumes/<id> (one subvolume per layer) and quotas/<id> (/usr/share/doc/layergc/drivers/btrfs.md)")
+               "btrfs: subvolumes/<id> (one subvolume per layer) and quotas/<id> "
+               "(/usr/share/doc/layergc/drivers/btrfs.md)")

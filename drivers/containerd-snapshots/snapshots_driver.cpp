@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kSnapshots = "snapshots";
 
-} // namespace
+}  // namespace
 
 lgc_probe_result ContainerdSnapshotsDriver::probe(int home_fd, const sdk::Sink& sink) {
     sdk::HomeSubdir dir;
@@ -57,4 +57,4 @@ lgc_status ContainerdSnapshotsDriver::mount_refs(std::string_view home_path, std
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

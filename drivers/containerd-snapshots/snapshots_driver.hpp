@@ -46,4 +46,4 @@ protected:
     bool reads_overlay_options() const override { return false; }
 };
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -22,4 +22,4 @@ lgc_status DevicemapperDriver::scan(int /*home_fd*/, const sdk::Sink& sink) {
     return LGC_ERR_UNSUPPORTED;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -24,4 +24,4 @@ public:
     static std::string refusal_message();
 };
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -3,7 +3,6 @@
 namespace layergc::drivers {
 
 // The fstype the kernel shows for a fuse-overlayfs mount ("fuse." + the FUSE subtype).
-FuseOverlayfsDriver::FuseOverlayfsDriver()
-    : OverlayHomeDriver("fuse-overlayfs", {"fuse.fuse-overlayfs"}) {}
+FuseOverlayfsDriver::FuseOverlayfsDriver() : OverlayHomeDriver("fuse-overlayfs", {"fuse.fuse-overlayfs"}) {}
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -15,4 +15,4 @@ public:
     FuseOverlayfsDriver();
 };
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

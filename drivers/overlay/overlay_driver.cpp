@@ -38,8 +38,8 @@ struct LayerDir {
 
 // Reads <id>/lower-id. Returns false (after a blocking problem) when it is there but is not a
 // small regular file or names a path. `present`: the file exists; `out`: its ID, when not empty.
-bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::string>& out,
-                   bool& present, const Sink& sink) {
+bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::string>& out, bool& present,
+                   const Sink& sink) {
     const std::string subject = id + "/lower-id";
     std::optional<std::string> text;
     if (!sdk::read_layer_metadata(layer_fd, id, "lower-id", kMaxLowerIdBytes, text, sink)) return false;
@@ -65,7 +65,7 @@ bool read_lower_id(int layer_fd, const std::string& id, std::optional<std::strin
     return true;
 }
 
-} // namespace
+}  // namespace
 
 bool is_overlay_tmproot_name(std::string_view name) {
     if (name.size() <= kTmprootPrefix.size() || name.substr(0, kTmprootPrefix.size()) != kTmprootPrefix)
@@ -102,19 +102,21 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
     for (const auto& e : names) {
         if (e.type != DT_DIR) {
             sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", e.name,
-                         "'" + e.name + "' is not a directory where dockerd's overlay driver keeps "
-                         "layer directories (a symlink here is never followed). It is not mapped; "
-                         "inspect it by hand.");
+                         "'" + e.name +
+                             "' is not a directory where dockerd's overlay driver keeps "
+                             "layer directories (a symlink here is never followed). It is not mapped; "
+                             "inspect it by hand.");
             continue;
         }
         dir_names.insert(e.name);
         const sdk::Fd lfd = sdk::open_dir_at(home_fd, e.name);
         std::vector<sdk::DirEntry> inside;
         if (!lfd || !sdk::list_dir(lfd.get(), inside)) {
-            sink.problem(LGC_SEV_BLOCKING, errno == ELOOP || errno == ENOTDIR
-                                               ? "layer-dir-not-directory" : "metadata-unreadable",
-                         e.name, "cannot open or list '" + e.name + "': " + std::strerror(errno) +
-                                     ". It is not mapped.");
+            sink.problem(
+                LGC_SEV_BLOCKING,
+                errno == ELOOP || errno == ENOTDIR ? "layer-dir-not-directory" : "metadata-unreadable",
+                e.name,
+                "cannot open or list '" + e.name + "': " + std::strerror(errno) + ". It is not mapped.");
             continue;
         }
         LayerDir layer{e.name, std::nullopt, {}, sdk::mtime_at(home_fd, e.name)};
@@ -128,16 +130,18 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
             const std::string rel = e.name + "/" + c.name;
             if (c.type != DT_DIR) {
                 sink.problem(LGC_SEV_WARNING, "tmproot-not-directory", rel,
-                             "'" + rel + "' has the name of an ApplyDiff temporary root but is not "
-                             "a directory. It is left alone (it goes only with its layer).");
+                             "'" + rel +
+                                 "' has the name of an ApplyDiff temporary root but is not "
+                                 "a directory. It is left alone (it goes only with its layer).");
                 continue;
             }
             layer.tmproots.push_back(c.name);
         }
         if (has_upper && !has_root && !lower_id_present)
             sink.problem(LGC_SEV_WARNING, "lower-id-missing", e.name + "/lower-id",
-                         "'" + e.name + "' has upper/ but no lower-id, so the layer it was created "
-                         "on is unknown and dockerd cannot mount it (an interrupted Create).");
+                         "'" + e.name +
+                             "' has upper/ but no lower-id, so the layer it was created "
+                             "on is unknown and dockerd cannot mount it (an interrupted Create).");
         layers.push_back(std::move(layer));
     }
 
@@ -150,8 +154,10 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
             entry.parents.push_back(*layer.lower_id);
             if (!dir_names.count(*layer.lower_id))
                 sink.problem(LGC_SEV_WARNING, "lower-id-names-missing-layer", layer.id + "/lower-id",
-                             "'" + layer.id + "/lower-id' names '" + *layer.lower_id + "', which "
-                             "does not exist: dockerd cannot mount '" + layer.id + "' any more.");
+                             "'" + layer.id + "/lower-id' names '" + *layer.lower_id +
+                                 "', which "
+                                 "does not exist: dockerd cannot mount '" +
+                                 layer.id + "' any more.");
         }
         entry.paths.push_back({layer.id, LGC_REMOVE_TREE});
         sink.entry(entry);
@@ -166,7 +172,8 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
             left.name = layer.id + "/" + t;
             left.paths.push_back({left.name, LGC_REMOVE_TREE});
             left.reason = "tmproot";
-            left.detail = "'" + left.name + "' is the temporary root of an ApplyDiff that never "
+            left.detail = "'" + left.name +
+                          "' is the temporary root of an ApplyDiff that never "
                           "finished (dockerd renames it to root/ on success and never reads it "
                           "otherwise)";
             sink.leftover(left);
@@ -176,8 +183,7 @@ lgc_status OverlayDriver::scan(int home_fd, const Sink& sink) {
 }
 
 lgc_status OverlayDriver::mount_refs(std::string_view home_path, std::string_view mount_point,
-                                     std::string_view fstype, std::string_view options,
-                                     const Sink& sink) {
+                                     std::string_view fstype, std::string_view options, const Sink& sink) {
     std::set<std::string> ids;
     if (auto id = overlay_owner_of_path(home_path, mount_point)) ids.insert(*id);
     if (fstype == "overlay") {
@@ -192,4 +198,4 @@ lgc_status OverlayDriver::mount_refs(std::string_view home_path, std::string_vie
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

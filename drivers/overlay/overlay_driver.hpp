@@ -39,9 +39,8 @@ public:
     lgc_status scan(int home_fd, const sdk::Sink& sink) override;
     // IDs of this home a mount uses: its mount point at or below <home>/<id>, and for fstype
     // "overlay" every lowerdir/upperdir/workdir at or below <home>/<id>.
-    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point,
-                          std::string_view fstype, std::string_view options,
-                          const sdk::Sink& sink) override;
+    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point, std::string_view fstype,
+                          std::string_view options, const sdk::Sink& sink) override;
 };
 
 // A name ioutil.TempDir(dir, "tmproot") makes: "tmproot" followed by digits.
@@ -50,4 +49,4 @@ bool is_overlay_tmproot_name(std::string_view name);
 // The layer ID an absolute path at or below <home_path>/<id> belongs to; nullopt otherwise.
 std::optional<std::string> overlay_owner_of_path(std::string_view home_path, std::string_view path);
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -56,8 +56,7 @@ std::string path_of_fd(int fd) {
 // home itself). A relative path is taken relative to the home (dockerd's mountFrom chdirs there
 // when absolute options would not fit in a page).
 std::optional<std::vector<std::string>> components_below_home(std::string_view home_path,
-                                                              std::string_view path,
-                                                              bool allow_relative) {
+                                                              std::string_view path, bool allow_relative) {
     if (path.empty()) return std::nullopt;
     if (path.front() == '/') return sdk::path_components_below(home_path, path);
     const std::string p = sdk::normalized_path(path);
@@ -74,12 +73,12 @@ bool contains_path_syntax(std::string_view s) {
 
 // Reads every l/* symlink of the home into `links` (sorted by LID). Reports problems.
 void read_link_dir(int home_fd, std::vector<LinkSymlink>& links, const Sink& sink) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(home_fd, std::string(kLinkDir).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno != ENOENT)
-            sink.problem(LGC_SEV_BLOCKING, "l-dir-unreadable", "l",
-                         std::string("cannot stat 'l': ") + std::strerror(errno) +
-                             ". Check the file system.");
+            sink.problem(
+                LGC_SEV_BLOCKING, "l-dir-unreadable", "l",
+                std::string("cannot stat 'l': ") + std::strerror(errno) + ". Check the file system.");
         return;  // no l/ at all: every layer lacks its short link; lower lists will say so
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -92,16 +91,16 @@ void read_link_dir(int home_fd, std::vector<LinkSymlink>& links, const Sink& sin
     std::vector<sdk::DirEntry> names;
     if (!lfd || !sdk::list_dir(lfd.get(), names)) {
         sink.problem(LGC_SEV_BLOCKING, "l-dir-unreadable", "l",
-                     std::string("cannot list 'l': ") + std::strerror(errno) +
-                         ". Check the file system.");
+                     std::string("cannot list 'l': ") + std::strerror(errno) + ". Check the file system.");
         return;
     }
     for (const auto& e : sorted(std::move(names))) {
         const std::string subject = "l/" + e.name;
         if (e.type != DT_LNK) {
             sink.problem(LGC_SEV_WARNING, "l-entry-not-symlink", subject,
-                         "'" + subject + "' is not a symlink; dockerd keeps only symlinks in l/. "
-                         "It is left alone; remove it by hand if it is not yours.");
+                         "'" + subject +
+                             "' is not a symlink; dockerd keeps only symlinks in l/. "
+                             "It is left alone; remove it by hand if it is not yours.");
             continue;
         }
         const auto target = sdk::read_link_at(lfd.get(), e.name);
@@ -113,15 +112,16 @@ void read_link_dir(int home_fd, std::vector<LinkSymlink>& links, const Sink& sin
         const auto id = parse_overlay_link_target(*target);
         if (!id) {
             sink.problem(LGC_SEV_BLOCKING, "link-target-outside", subject,
-                         "'" + subject + "' points to '" + *target + "', not to '../<id>/diff' "
-                         "inside the home. It is not followed and not removed; inspect it by hand.");
+                         "'" + subject + "' points to '" + *target +
+                             "', not to '../<id>/diff' "
+                             "inside the home. It is not followed and not removed; inspect it by hand.");
             continue;
         }
         links.push_back({e.name, *id});
     }
 }
 
-} // namespace
+}  // namespace
 
 bool is_overlay_home_special_name(std::string_view name) {
     return name == kLinkDir || name == kBackingFsBlockDev;
@@ -138,8 +138,7 @@ std::optional<std::string> parse_overlay_link_target(std::string_view target) {
     if (target.size() <= prefix.size() + suffix.size()) return std::nullopt;
     if (target.substr(0, prefix.size()) != prefix) return std::nullopt;
     if (target.substr(target.size() - suffix.size()) != suffix) return std::nullopt;
-    const std::string_view id =
-        target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
+    const std::string_view id = target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
     if (!sdk::is_safe_component(id) || is_overlay_home_special_name(id)) return std::nullopt;
     return std::string(id);
 }
@@ -152,8 +151,7 @@ OverlayLinkFile parse_overlay_link_file(std::string_view bytes) {
     else if (contains_path_syntax(out.value) || !sdk::is_safe_component(out.value))
         out.kind = OverlayLinkFile::Kind::hostile;
     else
-        out.kind = is_overlay_lid(out.value) ? OverlayLinkFile::Kind::lid
-                                             : OverlayLinkFile::Kind::malformed;
+        out.kind = is_overlay_lid(out.value) ? OverlayLinkFile::Kind::lid : OverlayLinkFile::Kind::malformed;
     return out;
 }
 
@@ -216,17 +214,18 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
         if (is_overlay_home_special_name(e.name)) continue;
         if (e.type != DT_DIR) {
             sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", e.name,
-                         "'" + e.name + "' is not a directory where dockerd keeps layer "
-                         "directories (a symlink here is never followed). It is not mapped; "
-                         "inspect it by hand.");
+                         "'" + e.name +
+                             "' is not a directory where dockerd keeps layer "
+                             "directories (a symlink here is never followed). It is not mapped; "
+                             "inspect it by hand.");
             continue;
         }
         const sdk::Fd lfd = sdk::open_dir_at(home_fd, e.name);
         if (!lfd) {
-            sink.problem(LGC_SEV_BLOCKING, errno == ELOOP || errno == ENOTDIR
-                                               ? "layer-dir-not-directory" : "metadata-unreadable",
-                         e.name, "cannot open '" + e.name + "': " + std::strerror(errno) +
-                                     ". It is not mapped.");
+            sink.problem(
+                LGC_SEV_BLOCKING,
+                errno == ELOOP || errno == ENOTDIR ? "layer-dir-not-directory" : "metadata-unreadable",
+                e.name, "cannot open '" + e.name + "': " + std::strerror(errno) + ". It is not mapped.");
             continue;
         }
         LayerDir layer{e.name, std::nullopt, {}, sdk::mtime_at(home_fd, e.name)};
@@ -238,16 +237,19 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
             const auto parsed = parse_overlay_link_file(*link);
             if (parsed.kind == OverlayLinkFile::Kind::hostile) {
                 sink.problem(LGC_SEV_BLOCKING, "link-hostile", e.name + "/link",
-                             "'" + e.name + "/link' holds '" + *link + "', a path, not a short "
-                             "link ID. Layer '" + e.name + "' is not mapped; inspect it by hand.");
+                             "'" + e.name + "/link' holds '" + *link +
+                                 "', a path, not a short "
+                                 "link ID. Layer '" +
+                                 e.name + "' is not mapped; inspect it by hand.");
                 continue;
             }
             if (parsed.kind == OverlayLinkFile::Kind::lid) {
                 layer.lid = parsed.value;
             } else if (parsed.kind == OverlayLinkFile::Kind::malformed) {
                 sink.problem(LGC_SEV_WARNING, "link-malformed", e.name + "/link",
-                             "'" + e.name + "/link' holds '" + *link + "', not a 26-character "
-                             "short link ID as dockerd writes. It is ignored.");
+                             "'" + e.name + "/link' holds '" + *link +
+                                 "', not a 26-character "
+                                 "short link ID as dockerd writes. It is ignored.");
             }
         }
         if (lower) {
@@ -255,7 +257,8 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
             if (parsed.hostile_item) {
                 sink.problem(LGC_SEV_BLOCKING, "lower-hostile", e.name + "/lower",
                              "'" + e.name + "/lower' holds the item '" + *parsed.hostile_item +
-                                 "', not 'l/<short link ID>'. Layer '" + e.name + "' is not "
+                                 "', not 'l/<short link ID>'. Layer '" + e.name +
+                                 "' is not "
                                  "mapped; inspect it by hand.");
                 continue;
             }
@@ -293,7 +296,8 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
                              (by_file != link_file_lid_to_id.end()
                                   ? " (layer '" + by_file->second + "' has that link ID)"
                                   : std::string(" and no layer has that link ID")) +
-                             ". dockerd cannot mount '" + layer.id + "' any more; recreate the "
+                             ". dockerd cannot mount '" + layer.id +
+                             "' any more; recreate the "
                              "link by hand if the layer is still needed.");
             if (by_file != link_file_lid_to_id.end())
                 entry.parents.push_back(by_file->second);
@@ -301,13 +305,14 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
                 entry.parents_complete = false;
         }
         if (auto it = links_of_id.find(layer.id); it != links_of_id.end())
-            for (const auto& lid : it->second)
-                entry.paths.push_back({"l/" + lid, LGC_REMOVE_SYMLINK});
+            for (const auto& lid : it->second) entry.paths.push_back({"l/" + lid, LGC_REMOVE_SYMLINK});
         if (layer.lid) {
             if (auto it = lid_to_id.find(*layer.lid); it != lid_to_id.end() && it->second != layer.id)
                 sink.problem(LGC_SEV_WARNING, "link-target-mismatch", "l/" + *layer.lid,
-                             "'" + layer.id + "/link' names 'l/" + *layer.lid + "', but that "
-                             "link points to layer '" + it->second + "'. Inspect it by hand.");
+                             "'" + layer.id + "/link' names 'l/" + *layer.lid +
+                                 "', but that "
+                                 "link points to layer '" +
+                                 it->second + "'. Inspect it by hand.");
         }
         entry.paths.push_back({layer.id, LGC_REMOVE_TREE});
         sink.entry(entry);
@@ -315,15 +320,13 @@ lgc_status OverlayHomeDriver::scan(int home_fd, const Sink& sink) {
 
     // Leftovers: l/ links whose layer directory is gone (an interrupted create or remove).
     for (const auto& l : links) {
-        struct stat st{};
-        if (::fstatat(home_fd, l.id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
-            continue;
+        struct stat st {};
+        if (::fstatat(home_fd, l.id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) continue;
         sdk::Leftover left;
         left.name = "l/" + l.lid;
         left.paths.push_back({"l/" + l.lid, LGC_REMOVE_SYMLINK});
         left.reason = "dangling-link";
-        left.detail = "'l/" + l.lid + "' points to '../" + l.id + "/diff', and '" + l.id +
-                      "' does not exist";
+        left.detail = "'l/" + l.lid + "' points to '../" + l.id + "/diff', and '" + l.id + "' does not exist";
         left.owner_id = l.id;
         sink.leftover(left);
     }
@@ -338,8 +341,7 @@ std::optional<std::string> OverlayHomeDriver::resolve_lid(std::string_view home_
                                                           const std::string& lid) const {
     if (!scanned_home_.empty() && scanned_home_ == sdk::normalized_path(home_path)) {
         if (auto it = lid_to_id_.find(lid); it != lid_to_id_.end()) return it->second;
-        if (auto it = link_file_lid_to_id_.find(lid); it != link_file_lid_to_id_.end())
-            return it->second;
+        if (auto it = link_file_lid_to_id_.find(lid); it != link_file_lid_to_id_.end()) return it->second;
     }
     if (!sdk::is_safe_component(lid)) return std::nullopt;
     const std::string link = sdk::normalized_path(home_path) + "/" + std::string(kLinkDir) + "/" + lid;
@@ -349,8 +351,7 @@ std::optional<std::string> OverlayHomeDriver::resolve_lid(std::string_view home_
     return parse_overlay_link_target(std::string_view(buf, static_cast<size_t>(n)));
 }
 
-std::optional<std::string> OverlayHomeDriver::owner_of_path(std::string_view home_path,
-                                                            std::string_view path,
+std::optional<std::string> OverlayHomeDriver::owner_of_path(std::string_view home_path, std::string_view path,
                                                             bool allow_relative,
                                                             std::string& unresolved) const {
     const auto comps = components_below_home(home_path, path, allow_relative);
@@ -390,12 +391,13 @@ std::optional<std::string> engine_home_of(std::string_view mount_point) {
 
 bool same_directory(const std::string& a, const std::string& b) {
     if (sdk::normalized_path(a) == sdk::normalized_path(b)) return true;
-    struct stat sa{}, sb{};
+    struct stat sa {
+    }, sb{};
     return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -435,7 +437,8 @@ std::optional<std::string> reach_from_home(int foreign_fd, const std::string& fo
         if (!t.empty() && t.front() == '/') {
             const std::string abs = sdk::normalized_path(t);
             auto below = sdk::path_components_below(foreign_home, abs);
-            if (!below && abs != sdk::normalized_path(foreign_home)) return sdk::normalized_path(abs + rest_of());
+            if (!below && abs != sdk::normalized_path(foreign_home))
+                return sdk::normalized_path(abs + rest_of());
             done.clear();  // back into the home, from its top
             t = below ? [&] { std::string r; for (const auto& x : *below) r += (r.empty() ? "" : "/") + x; return r; }()
                       : std::string(".");
@@ -448,7 +451,7 @@ std::optional<std::string> reach_from_home(int foreign_fd, const std::string& fo
     return sdk::normalized_path(out);
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> OverlayHomeDriver::resolve_in_foreign_home(int foreign_fd,
                                                                       const std::string& foreign_home,
@@ -483,7 +486,8 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
         const bool engine_is_ours = engine_home && same_directory(*engine_home, std::string(home_path));
         sdk::Fd foreign_fd;
         if (engine_home && !engine_is_ours)
-            foreign_fd = sdk::Fd(::open(engine_home->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            foreign_fd =
+                sdk::Fd(::open(engine_home->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         const std::string root_path = sdk::normalized_path(std::string(home_path) + "/..");
         const bool under_our_root = sdk::path_components_below(root_path, mount_point).has_value();
         // Without an engine home to read against (a container's own view of its root mount, "/"):
@@ -495,10 +499,10 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
                 std::string ignored;
                 if (p.empty() || p.front() == '/') continue;
                 if (auto id = owner_of_path(home_path, p, true, ignored)) {
-                    struct stat st{};
+                    struct stat st {};
                     const std::string dir = sdk::normalized_path(std::string(home_path)) + "/" + *id;
-                    names_our_layer = names_our_layer ||
-                                      (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+                    names_our_layer =
+                        names_our_layer || (::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
                 }
             }
         }
@@ -524,7 +528,8 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
             } else if (!unresolved.empty() && blocking_if_unresolved) {
                 sink.problem(LGC_SEV_BLOCKING, "mount-ref-unresolved", unresolved,
                              "the " + std::string(fstype) + " mount at '" + std::string(mount_point) +
-                                 "' uses '" + p + "', and '" + unresolved + "' names no layer "
+                                 "' uses '" + p + "', and '" + unresolved +
+                                 "' names no layer "
                                  "(the link is gone or points elsewhere), so a layer in use cannot "
                                  "be identified. Unmount it, or stop what uses it, and run again.");
             } else if (relative) {
@@ -547,4 +552,4 @@ lgc_status OverlayHomeDriver::mount_refs(std::string_view home_path, std::string
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -46,9 +46,8 @@ public:
     // Uses the l/ map of the last scan of the same home when there was one, else reads
     // <home_path>/l/<LID> with readlink. A lower/upper dir inside the home that cannot be
     // resolved to a layer is a blocking "mount-ref-unresolved" problem (a live layer unknown).
-    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point,
-                          std::string_view fstype, std::string_view options,
-                          const sdk::Sink& sink) override;
+    lgc_status mount_refs(std::string_view home_path, std::string_view mount_point, std::string_view fstype,
+                          std::string_view options, const sdk::Sink& sink) override;
 
 private:
     std::optional<std::string> resolve_lid(std::string_view home_path, const std::string& lid) const;
@@ -108,4 +107,4 @@ struct OverlayLowerFile {
 };
 OverlayLowerFile parse_overlay_lower_file(std::string_view bytes);
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

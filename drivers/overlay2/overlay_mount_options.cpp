@@ -25,7 +25,7 @@ std::vector<std::string> split_colon_list(std::string_view s) {
     return items;
 }
 
-} // namespace
+}  // namespace
 
 OverlayMountDirs parse_overlay_mount_options(std::string_view options) {
     OverlayMountDirs dirs;
@@ -45,4 +45,4 @@ OverlayMountDirs parse_overlay_mount_options(std::string_view options) {
     return dirs;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

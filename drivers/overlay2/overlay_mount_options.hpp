@@ -24,4 +24,4 @@ struct OverlayMountDirs {
 
 OverlayMountDirs parse_overlay_mount_options(std::string_view options);
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

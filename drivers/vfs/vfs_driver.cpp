@@ -13,7 +13,7 @@ using sdk::Sink;
 constexpr const char* kDir = "dir";
 constexpr std::string_view kDriverName = "vfs";  // as home_layout.hpp messages name it
 
-} // namespace
+}  // namespace
 
 lgc_probe_result VfsDriver::probe(int home_fd, const Sink& sink) {
     // Absent: an empty home (dockerd makes dir/ on the first Create).
@@ -29,9 +29,10 @@ lgc_status VfsDriver::scan(int home_fd, const Sink& sink) {
         const std::string rel = std::string(kDir) + "/" + name;
         if (type != DT_DIR) {
             sink.problem(LGC_SEV_BLOCKING, "layer-dir-not-directory", rel,
-                         "'" + rel + "' is not a directory where dockerd's vfs driver keeps layer "
-                         "directories (a symlink here is never followed). It is not mapped; "
-                         "inspect it by hand.");
+                         "'" + rel +
+                             "' is not a directory where dockerd's vfs driver keeps layer "
+                             "directories (a symlink here is never followed). It is not mapped; "
+                             "inspect it by hand.");
             continue;
         }
         sdk::Entry entry;
@@ -51,4 +52,4 @@ lgc_status VfsDriver::mount_refs(std::string_view home_path, std::string_view mo
     return LGC_OK;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -21,4 +21,4 @@ lgc_status ZfsDriver::scan(int /*home_fd*/, const sdk::Sink& sink) {
     return LGC_ERR_UNSUPPORTED;
 }
 
-} // namespace layergc::drivers
+}  // namespace layergc::drivers

@@ -74,8 +74,9 @@ public:
             // directory belongs is left alone, and the blocking problem stops `apply`.
             if (e.type != DT_DIR) {
                 sink.problem(LGC_SEV_BLOCKING, "layer-not-directory", rel,
-                             "'" + rel + "' is not a directory (a symlink is never followed); "
-                             "it is not mapped: inspect it by hand");
+                             "'" + rel +
+                                 "' is not a directory (a symlink is never followed); "
+                                 "it is not mapped: inspect it by hand");
                 continue;
             }
             if (is_removing_name(e.name)) {
@@ -114,8 +115,8 @@ private:
             const std::string p = layergc::sdk::trim(parent.data);
             if (!p.empty() && !layergc::sdk::is_safe_component(p)) {
                 sink.problem(LGC_SEV_BLOCKING, "parent-file-hostile", rel + "/parent",
-                             "'" + rel + "/parent' holds '" + p + "', not a layer ID; layer '" +
-                                 id + "' is not mapped: inspect it by hand");
+                             "'" + rel + "/parent' holds '" + p + "', not a layer ID; layer '" + id +
+                                 "' is not mapped: inspect it by hand");
                 return;
             }
             if (!p.empty()) entry.parents.push_back(p);
@@ -124,8 +125,10 @@ private:
         } else if (parent.status != layergc::sdk::ReadStatus::missing) {
             // Unknown ancestry must not let a live layer's parent look like garbage: fail closed.
             sink.problem(LGC_SEV_BLOCKING, "parent-file-unreadable", rel + "/parent",
-                         "cannot read '" + rel + "/parent' (not a regular file, too large or an "
-                         "I/O error); layer '" + id + "' is not mapped: inspect it by hand");
+                         "cannot read '" + rel +
+                             "/parent' (not a regular file, too large or an "
+                             "I/O error); layer '" +
+                             id + "' is not mapped: inspect it by hand");
             return;
         }
         sink.entry(entry);
@@ -143,7 +146,7 @@ private:
     }
 };
 
-} // namespace examplefs
+}  // namespace examplefs
 
 // The descriptor layergc checks before it calls anything: the name must be the file name
 // (examplefs.so), the ABI version comes from the headers this was built against.

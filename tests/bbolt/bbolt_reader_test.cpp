@@ -111,7 +111,7 @@ std::vector<std::string> fixture_names() {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 // ---- every fixture: the same listing as the reference reader, lookups agree with iteration ----
 
@@ -163,13 +163,12 @@ TEST_P(EveryFixture, FindsEveryEntryItIteratesAndNothingElse) {
     EXPECT_GT(checked, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Data, EveryFixture, ::testing::ValuesIn(fixture_names()),
-                         [](const auto& p) {
-                             std::string n = p.param;
-                             for (auto& c : n)
-                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Data, EveryFixture, ::testing::ValuesIn(fixture_names()), [](const auto& p) {
+    std::string n = p.param;
+    for (auto& c : n)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return n;
+});
 
 // ---- real containerd: the databases say what ctr listed ----
 
@@ -205,8 +204,9 @@ TEST_P(RealContainerd, ReadsTheOverflowLabelTheBranchPagesAndTheSnapshotterIds) 
     const std::string raw(meta->bytes());
     bool overflow_leaf = false;
     for (size_t id = 2; (id + 1) * 4096 <= raw.size(); ++id)
-        overflow_leaf = overflow_leaf || (get_le(raw, id * 4096, 8) == id && get_le(raw, id * 4096 + 8, 2) == 2 &&
-                                          get_le(raw, id * 4096 + 12, 4) > 0);
+        overflow_leaf =
+            overflow_leaf || (get_le(raw, id * 4096, 8) == id && get_le(raw, id * 4096 + 8, 2) == 2 &&
+                              get_le(raw, id * 4096 + 12, 4) > 0);
     EXPECT_TRUE(overflow_leaf);
     auto leases = meta->bucket({"v1", "many", "leases"});
     ASSERT_TRUE(leases.ok() && *leases);

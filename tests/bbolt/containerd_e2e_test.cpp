@@ -53,15 +53,17 @@ protected:
 TEST_P(LiveContainerd, ReaderListsWhatCtrListed) {
     const Version& v = GetParam();
     ASSERT_TRUE(fs::exists(v.bin / "containerd"))
-        << v.bin / "containerd" << " is missing: containerd " << v.name
+        << v.bin / "containerd"
+        << " is missing: containerd " << v.name
         << (v.name == "1.6" ? " comes with Debian 12's containerd package (make deps)"
                             : " comes from the Debian 13 e2e root (make e2e-daemons, "
                               "LAYERGC_E2E_DOCKER_ROOTFS)");
     e2e::ProcessOptions opts;
     opts.timeout = std::chrono::seconds(600);
-    const auto run = e2e::run_process({(kHere / "containerd_scenario.sh").string(), (v.bin / "containerd").string(),
-                                       (v.bin / "ctr").string(), work_.string(), "/bin/busybox", "150"},
-                                      opts);
+    const auto run =
+        e2e::run_process({(kHere / "containerd_scenario.sh").string(), (v.bin / "containerd").string(),
+                          (v.bin / "ctr").string(), work_.string(), "/bin/busybox", "150"},
+                         opts);
     ASSERT_TRUE(run.ok()) << run.describe() << "\n" << run.out;
 
     const fs::path meta_path = work_ / "root/io.containerd.metadata.v1.bolt/meta.db";
@@ -86,14 +88,17 @@ TEST_P(LiveContainerd, ReaderListsWhatCtrListed) {
         for (const auto& l : *lines) listing += l + "\n";
         const fs::path want = work_ / (path.filename().string() + ".ours");
         { std::ofstream(want) << listing; }
-        const auto ref = e2e::run_process({"python3", (kHere / "reference_reader.py").string(), "--detail",
-                                           path.string(), want.string()});
+        const auto ref = e2e::run_process(
+            {"python3", (kHere / "reference_reader.py").string(), "--detail", path.string(), want.string()});
         EXPECT_TRUE(ref.ok()) << path << ": " << ref.out << ref.err;
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, LiveContainerd,
-                         ::testing::Values(Version{"1.6", "/usr/bin"}, Version{"1.7", trixie_root() / "usr/bin"}),
-                         [](const auto& p) { return p.param.name == "1.6" ? "containerd_1_6" : "containerd_1_7"; });
+                         ::testing::Values(Version{"1.6", "/usr/bin"},
+                                           Version{"1.7", trixie_root() / "usr/bin"}),
+                         [](const auto& p) {
+                             return p.param.name == "1.6" ? "containerd_1_6" : "containerd_1_7";
+                         });
 
-} // namespace
+}  // namespace

@@ -24,10 +24,14 @@ Result<std::vector<std::string>> keys_at(const bbolt::Database& db,
 std::string kind_name(std::string_view kind) {
     if (kind.size() != 1) return "Unknown";
     switch (kind[0]) {
-        case 1: return "View";
-        case 2: return "Active";
-        case 3: return "Committed";
-        default: return "Unknown";
+        case 1:
+            return "View";
+        case 2:
+            return "Active";
+        case 3:
+            return "Committed";
+        default:
+            return "Unknown";
     }
 }
 
@@ -46,7 +50,7 @@ std::vector<std::string> words(const std::string& line) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 Result<ContainerdView> read_containerd(const bbolt::Database& meta, const bbolt::Database& snapshotter_db,
                                        const std::string& snapshotter) {
@@ -149,4 +153,4 @@ std::string describe_difference(const ContainerdView& ours, const ContainerdView
     return out.str();
 }
 
-} // namespace layergc::bbolt_test
+}  // namespace layergc::bbolt_test

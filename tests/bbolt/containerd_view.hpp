@@ -31,4 +31,4 @@ ContainerdView read_ctr_listings(const std::filesystem::path& dir);
 // A readable difference for assertion messages ("" when equal).
 std::string describe_difference(const ContainerdView& ours, const ContainerdView& ctr);
 
-} // namespace layergc::bbolt_test
+}  // namespace layergc::bbolt_test

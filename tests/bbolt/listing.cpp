@@ -44,7 +44,7 @@ Result<void> list_bucket(const bbolt::Bucket& b, const std::string& prefix, bool
     }
 }
 
-} // namespace
+}  // namespace
 
 Result<std::vector<std::string>> list_lines(const bbolt::Database& db, const std::vector<std::string>& path,
                                             bool with_bucket_detail) {
@@ -61,4 +61,4 @@ Result<std::vector<std::string>> list_lines(const bbolt::Database& db, const std
     return out;
 }
 
-} // namespace layergc::bbolt_test
+}  // namespace layergc::bbolt_test

@@ -19,4 +19,4 @@ std::string escape(std::string_view bytes);
 Result<std::vector<std::string>> list_lines(const bbolt::Database& db, const std::vector<std::string>& path,
                                             bool with_bucket_detail = false);
 
-} // namespace layergc::bbolt_test
+}  // namespace layergc::bbolt_test

@@ -37,16 +37,19 @@ TEST(CliUsage, BadInputIsAUsageErrorAndChangesNothing) {
     EXPECT_EQ(run_layergc("--root " + root + " --min-age soon plan").exit_code, 2);
     EXPECT_EQ(run_layergc("--root " + root + " --driver nosuchdriver plan").exit_code, 2);
     const auto before = snapshot_tree(t.path() / "root");
-    std::ofstream(t.path() / "bad.json") << "{\"schema\":\"layergc.plan/v1\",\"root\":\"/elsewhere\",\"driver\":\"overlay2\",\"candidates\":[]}";
-    EXPECT_EQ(run_layergc("--root " + root + " apply --yes " + sh_quote((t.path() / "bad.json").string())).exit_code, 2);
+    std::ofstream(t.path() / "bad.json") << "{\"schema\":\"layergc.plan/v1\",\"root\":\"/"
+                                            "elsewhere\",\"driver\":\"overlay2\",\"candidates\":[]}";
+    EXPECT_EQ(run_layergc("--root " + root + " apply --yes " + sh_quote((t.path() / "bad.json").string()))
+                  .exit_code,
+              2);
     EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
 }
 
 TEST(CliUsage, AnUnknownOptionIsSaidInLayergcsWordsWithTheNearestOne) {
-    for (const auto& [args, nearest] : std::vector<std::pair<std::string, std::string>>{
-             {"--roott /nonexistent plan", "--root"},
-             {"plan --min-agee 1h", "--min-age"},
-             {"apply --yess", "--yes"}}) {
+    for (const auto& [args, nearest] :
+         std::vector<std::pair<std::string, std::string>>{{"--roott /nonexistent plan", "--root"},
+                                                          {"plan --min-agee 1h", "--min-age"},
+                                                          {"apply --yess", "--yes"}}) {
         const auto r = run_layergc(args);
         EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
         EXPECT_EQ(r.err.rfind("layergc: ", 0), 0u) << args << "\n" << r.err;
@@ -62,8 +65,10 @@ TEST(CliUsage, AnUnknownOptionIsSaidInLayergcsWordsWithTheNearestOne) {
 TEST(CliUsage, ExitCodeThreeWhenThereIsGarbage) {
     TempDir t;
     generate_root(t.path(), "overlay2");
-    EXPECT_EQ(run_layergc("--root " + sh_quote((t.path() / "root").string()) + " plan --exit-code").exit_code, 3);
-    EXPECT_EQ(run_layergc("--root " + sh_quote((t.path() / "root").string()) + " -r").exit_code, 0);  // the seed's flag
+    EXPECT_EQ(run_layergc("--root " + sh_quote((t.path() / "root").string()) + " plan --exit-code").exit_code,
+              3);
+    EXPECT_EQ(run_layergc("--root " + sh_quote((t.path() / "root").string()) + " -r").exit_code,
+              0);  // the seed's flag
 }
 
 // DESIGN §1.2: a held bolt lock is what a running dockerd looks like to layergc.
@@ -76,8 +81,8 @@ TEST(CliUsage, ApplyRefusesWhileTheDaemonsLocksAreHeld) {
     ASSERT_GE(fd, 0);
     ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
     const auto before = snapshot_tree(t.path() / "root");
-    const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) + " apply --yes --audit-log " +
-                           sh_quote((t.path() / "a.jsonl").string()));
+    const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) +
+                               " apply --yes --audit-log " + sh_quote((t.path() / "a.jsonl").string()));
     EXPECT_EQ(r.exit_code, 4) << r.err;
     EXPECT_NE(r.err.find("dockerd"), std::string::npos) << r.err;
     EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
@@ -91,7 +96,7 @@ TEST(CliUsage, ApplyWithoutATerminalOrYesRefuses) {
     generate_root(t.path(), "overlay2");
     const auto before = snapshot_tree(t.path() / "root");
     const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) + " apply --audit-log " +
-                           sh_quote((t.path() / "a.jsonl").string()));
+                               sh_quote((t.path() / "a.jsonl").string()));
     EXPECT_EQ(r.exit_code, 4);
     EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
 }
@@ -101,7 +106,7 @@ TEST(CliUsage, UnwritableAuditLogStopsBeforeAnyRemoval) {
     generate_root(t.path(), "overlay2");
     const auto before = snapshot_tree(t.path() / "root");
     const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) +
-                           " apply --yes --audit-log /proc/version/audit.jsonl");
+                               " apply --yes --audit-log /proc/version/audit.jsonl");
     EXPECT_EQ(r.exit_code, 4) << r.err;
     EXPECT_NE(r.err.find("audit log"), std::string::npos) << r.err;
     EXPECT_EQ(snapshot_tree(t.path() / "root"), before);
@@ -113,21 +118,27 @@ TEST(CliUsage, SavedPlanRemovesOnlyWhatIsUnchanged) {
     generate_root(t.path(), "overlay2");
     const auto root = t.path() / "root";
     const auto saved = t.path() / "plan.json";
-    ASSERT_EQ(run_layergc("--root " + sh_quote(root.string()) + " plan --output " + sh_quote(saved.string())).exit_code, 0);
+    ASSERT_EQ(run_layergc("--root " + sh_quote(root.string()) + " plan --output " + sh_quote(saved.string()))
+                  .exit_code,
+              0);
     std::ifstream f(saved);
     const json plan = json::parse(f);
     std::string touched;
     for (const auto& c : plan["candidates"])
-        if (c["kind"] == "stray-dir") { touched = c["id"]; break; }
+        if (c["kind"] == "stray-dir") {
+            touched = c["id"];
+            break;
+        }
     ASSERT_FALSE(touched.empty());
     // Someone writes into it after the plan was made.
     std::ofstream(root / "overlay2" / touched / "new-file") << "x";
     const auto r = run_layergc("--root " + sh_quote(root.string()) + " apply --yes --audit-log " +
-                           sh_quote((t.path() / "a.jsonl").string()) + " " + sh_quote(saved.string()));
+                               sh_quote((t.path() / "a.jsonl").string()) + " " + sh_quote(saved.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("changed on disk"), std::string::npos) << r.err;
     EXPECT_TRUE(std::filesystem::exists(root / "overlay2" / touched / "new-file"));
-    const auto after = json::parse(run_layergc("--root " + sh_quote(root.string()) + " plan --format json").out);
+    const auto after =
+        json::parse(run_layergc("--root " + sh_quote(root.string()) + " plan --format json").out);
     ASSERT_EQ(after["candidates"].size(), 1u);
     EXPECT_EQ(after["candidates"][0]["id"], touched);
 }
@@ -156,19 +167,20 @@ TEST(CliUsage, ContradictoryFlagsAreUsageErrorsAndRemoveNothing) {
     const auto root = sh_quote((t.path() / "root").string());
     const auto log = " --audit-log " + sh_quote((t.path() / "a.jsonl").string());
     const auto before = snapshot_tree(t.path() / "root");
-    struct Line { std::string args; std::string says; };
-    for (const Line& l : {Line{"--dry-run apply --yes" + log, "--dry-run with apply"},
-                          Line{"apply --dry-run --yes" + log, "--dry-run with apply"},
-                          Line{"apply -r -y" + log, "--dry-run with apply"},
-                          Line{"-r apply --quarantine --yes" + log, "--dry-run with apply"},
-                          Line{"-r -y", "--dry-run and --yes"},
-                          Line{"--dry-run --yes", "--dry-run and --yes"},
-                          Line{"-r restore --all" + log, "--dry-run with restore"},
-                          Line{"purge --dry-run --yes" + log, "--dry-run with purge"},
-                          Line{"-v -q plan", "-q and -v"},
-                          Line{"-d -q plan", "-q and -d"},
-                          Line{"restore --all --list", "restore --list"},
-                          Line{"restore --list SOMEID", "restore --list"}}) {
+    struct Line {
+        std::string args;
+        std::string says;
+    };
+    for (const Line& l :
+         {Line{"--dry-run apply --yes" + log, "--dry-run with apply"},
+          Line{"apply --dry-run --yes" + log, "--dry-run with apply"},
+          Line{"apply -r -y" + log, "--dry-run with apply"},
+          Line{"-r apply --quarantine --yes" + log, "--dry-run with apply"},
+          Line{"-r -y", "--dry-run and --yes"}, Line{"--dry-run --yes", "--dry-run and --yes"},
+          Line{"-r restore --all" + log, "--dry-run with restore"},
+          Line{"purge --dry-run --yes" + log, "--dry-run with purge"}, Line{"-v -q plan", "-q and -v"},
+          Line{"-d -q plan", "-q and -d"}, Line{"restore --all --list", "restore --list"},
+          Line{"restore --list SOMEID", "restore --list"}}) {
         const auto r = run_layergc("--root " + root + " " + l.args);
         EXPECT_EQ(r.exit_code, 2) << l.args << "\n" << r.out << r.err;
         EXPECT_NE(r.err.find("layergc: " + l.says), std::string::npos) << l.args << ": " << r.err;

@@ -33,7 +33,7 @@ protected:
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST_P(CollectGenerated, PlanListsExactlyTheGarbage) {
     TempDir t;
@@ -50,7 +50,8 @@ TEST_P(CollectGenerated, PlanListsExactlyTheGarbage) {
     // Nothing that must survive is a candidate.
     std::set<std::string> survivors;
     for (const auto& s : manifest["must_survive_dirs"]) survivors.insert(s.get<std::string>());
-    for (const auto& c : plan["candidates"]) EXPECT_FALSE(survivors.count(c["id"].get<std::string>())) << c.dump();
+    for (const auto& c : plan["candidates"])
+        EXPECT_FALSE(survivors.count(c["id"].get<std::string>())) << c.dump();
     EXPECT_GT(plan["summary"]["reclaimable_bytes"].get<uint64_t>(), 0u);
     // plan is read-only.
     const auto before = snapshot_tree(root);
@@ -65,8 +66,8 @@ TEST_P(CollectGenerated, ApplyRemovesThemAndOnlyThem) {
     const auto audit = (t.path() / "audit.jsonl").string();
     const auto r = run_layergc(root_args(root) + " apply --yes --audit-log " + sh_quote(audit));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     // A second plan finds nothing, and says so with its exit code.
     const auto again = run_layergc(root_args(root) + " plan --exit-code");

@@ -21,7 +21,7 @@ namespace {
 // Bytes on disk below `p` as core/fs/tree_usage counts them: st_blocks * 512 of every inode
 // (directories included, symlinks not followed), each hard-linked inode once.
 uint64_t disk_bytes(const fs::path& p, std::set<std::pair<dev_t, ino_t>>& seen) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) return 0;
     uint64_t total = seen.insert({st.st_dev, st.st_ino}).second ? uint64_t(st.st_blocks) * 512 : 0;
     if (S_ISDIR(st.st_mode))
@@ -37,7 +37,9 @@ protected:
         manifest_ = json::parse(f);
     }
     fs::path root() const { return t_.path() / "root"; }
-    CommandResult lgc(const std::string& args) const { return run_layergc("--root " + sh_quote(root().string()) + " " + args); }
+    CommandResult lgc(const std::string& args) const {
+        return run_layergc("--root " + sh_quote(root().string()) + " " + args);
+    }
     json df() const {
         const auto r = lgc("df --format json");
         EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -63,7 +65,7 @@ const json* image(const json& tree, const std::string& id) {
     return nullptr;
 }
 
-} // namespace
+}  // namespace
 
 TEST_F(Df, ImagesSharedAndUniqueBytesFollowTheDirectoriesTheyUse) {
     const json doc = df();
@@ -73,7 +75,9 @@ TEST_F(Df, ImagesSharedAndUniqueBytesFollowTheDirectoriesTheyUse) {
     const auto& sc = manifest_["scenario"];
     // Every image config is listed, tagged or not.
     size_t configs = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(root() / "image/overlay2/imagedb/content/sha256")) ++configs;
+    for ([[maybe_unused]] const auto& e :
+         fs::directory_iterator(root() / "image/overlay2/imagedb/content/sha256"))
+        ++configs;
     EXPECT_EQ(tree["images"].size(), configs);
     // base:1's only layer is used by every image built on it: shared, nothing unique.
     const json* base = image(tree, sc["base_image"]);
@@ -81,7 +85,8 @@ TEST_F(Df, ImagesSharedAndUniqueBytesFollowTheDirectoriesTheyUse) {
     EXPECT_EQ((*base)["layers"], 1);
     EXPECT_EQ((*base)["unique_bytes"], 0);
     EXPECT_EQ((*base)["shared_bytes"], dir_bytes(sc["base_dir"]));
-    EXPECT_NE(std::find((*base)["tags"].begin(), (*base)["tags"].end(), "base:1"), (*base)["tags"].end()) << base->dump();
+    EXPECT_NE(std::find((*base)["tags"].begin(), (*base)["tags"].end(), "base:1"), (*base)["tags"].end())
+        << base->dump();
     // classic:1 stands on base: base's dir shared, and its own top layer dir its own or shared
     // with its intermediate images; in all, the dirs it uses.
     const json* classic = image(tree, sc["classic_image"]);
@@ -143,13 +148,15 @@ TEST_F(Df, ReadsOnlyAndWorksOnAReadOnlyRoot) {
     const auto before = snapshot_tree(root());
     const auto text = lgc("df");
     ASSERT_EQ(text.exit_code, 0) << text.err;
-    for (const char* s : {"Images space usage", "Containers space usage", "Build cache", "Reclaimable", "TOTAL"})
+    for (const char* s :
+         {"Images space usage", "Containers space usage", "Build cache", "Reclaimable", "TOTAL"})
         EXPECT_NE(text.out.find(s), std::string::npos) << s << "\n" << text.out;
     EXPECT_EQ(text.out.find("dockerd is running"), std::string::npos) << text.out;
     const std::string r = sh_quote(root().string());
-    const auto ro = run_command("unshare -m sh -c " +
-                                sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r + " " + r +
-                                         " && " + sh_quote(layergc_binary().string()) + " --root " + r + " df -q"));
+    const auto ro =
+        run_command("unshare -m sh -c " +
+                    sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r + " " + r +
+                             " && " + sh_quote(layergc_binary().string()) + " --root " + r + " df -q"));
     EXPECT_EQ(ro.exit_code, 0) << ro.err;
     EXPECT_NE(ro.out.find(" in all; images "), std::string::npos) << ro.out;
     EXPECT_EQ(snapshot_tree(root()), before);
@@ -157,8 +164,10 @@ TEST_F(Df, ReadsOnlyAndWorksOnAReadOnlyRoot) {
 
 // dockerd up (its bolt lock held): df still answers, and says the figures may move.
 TEST_F(Df, SaysFiguresMayMoveWhileDockerdRuns) {
-    const auto r = run_command("flock -x " + sh_quote((root() / "volumes/metadata.db").string()) + " " +
-                               sh_quote(layergc_binary().string()) + " --root " + sh_quote(root().string()) + " df");
+    const auto r =
+        run_command("flock -x " + sh_quote((root() / "volumes/metadata.db").string()) + " " +
+                    sh_quote(layergc_binary().string()) + " --root " + sh_quote(root().string()) + " df");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("dockerd is running on this root: the figures may move"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("dockerd is running on this root: the figures may move"), std::string::npos)
+        << r.out;
 }

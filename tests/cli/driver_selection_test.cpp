@@ -57,15 +57,17 @@ protected:
 
     void expect_verified(bool after_apply) const {
         for (const char* d : {"o", "a"}) {
-            const auto r = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
-                                       " " + sh_quote(manifest(d).string()) + (after_apply ? " --after-apply" : ""));
+            const auto r =
+                run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                            " " + sh_quote(manifest(d).string()) + (after_apply ? " --after-apply" : ""));
             EXPECT_EQ(r.exit_code, 0) << d << ": " << r.out << r.err;
         }
     }
 
     static std::set<std::pair<std::string, std::string>> id_kinds(const json& candidates) {
         std::set<std::pair<std::string, std::string>> out;
-        for (const auto& c : candidates) out.emplace(c["id"].get<std::string>(), c["kind"].get<std::string>());
+        for (const auto& c : candidates)
+            out.emplace(c["id"].get<std::string>(), c["kind"].get<std::string>());
         return out;
     }
 
@@ -116,8 +118,9 @@ TEST_F(TwoTreeRoot, DriversShowsEachTreesState) {
     fs::create_directories(root_ / "btrfs");
     fs::create_directories(root_ / "vfs/dir/somelayer");
     const TempDir no_plugins;
-    r = run_layergc("--root " + sh_quote(root_.string()) + " --plugin-dir " + sh_quote(no_plugins.path().string()) +
-                    " --daemon-json " + sh_quote(dj.string()) + " drivers");
+    r = run_layergc("--root " + sh_quote(root_.string()) + " --plugin-dir " +
+                    sh_quote(no_plugins.path().string()) + " --daemon-json " + sh_quote(dj.string()) +
+                    " drivers");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("vfs  refused"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("btrfs  empty"), std::string::npos) << r.out;
@@ -165,8 +168,10 @@ TEST_F(TwoTreeRoot, PlanAllWritesOneMetricsFileForEveryTree) {
     for (std::string line; std::getline(in, line);) {
         if (line.rfind("layergc_candidates{", 0) == 0) counted += std::stod(line.substr(line.rfind(' ') + 1));
         if (line.rfind("layergc_info{", 0) == 0)
-            info = line.find("aufs+overlay2") != std::string::npos || line.find("overlay2+aufs") != std::string::npos;
-        if (line.rfind("layergc_last_run_success{", 0) == 0) success = line.substr(line.rfind(' ') + 1) == "1";
+            info = line.find("aufs+overlay2") != std::string::npos ||
+                   line.find("overlay2+aufs") != std::string::npos;
+        if (line.rfind("layergc_last_run_success{", 0) == 0)
+            success = line.substr(line.rfind(' ') + 1) == "1";
     }
     EXPECT_EQ(counted, double(candidates));
     EXPECT_TRUE(info) << "layergc_info does not name both trees";
@@ -192,7 +197,8 @@ TEST_F(TwoTreeRoot, ApplyAllRemovesEachTreesGarbageAndNothingEitherTreeUses) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     std::ifstream log(audit);
     std::multiset<std::string> events;
-    for (std::string line; std::getline(log, line);) events.insert(json::parse(line)["event"].get<std::string>());
+    for (std::string line; std::getline(log, line);)
+        events.insert(json::parse(line)["event"].get<std::string>());
     EXPECT_EQ(events.count("apply-start"), 2u);
     EXPECT_EQ(events.count("apply-end"), 2u);
 }
@@ -239,10 +245,11 @@ TEST_F(TwoTreeRoot, CheckAllReportsEachTree) {
     const auto text = layergc("--driver all check");
     EXPECT_EQ(text.exit_code, r.exit_code);
     for (const auto& p : plans)
-        EXPECT_NE(text.out.find("(driver " + p["driver"].get<std::string>() + ")"), std::string::npos) << text.out;
+        EXPECT_NE(text.out.find("(driver " + p["driver"].get<std::string>() + ")"), std::string::npos)
+            << text.out;
 }
 
-} // namespace
+}  // namespace
 
 // df --driver all: each tree's report against its own metadata, and a grand total over both.
 TEST_F(TwoTreeRoot, DfAllReportsEachTreeAndTheirTotal) {

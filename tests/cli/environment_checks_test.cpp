@@ -16,7 +16,9 @@ namespace {
 
 const std::string kNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
 
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 class Environment : public ::testing::Test {
 protected:
@@ -27,15 +29,15 @@ protected:
     fs::path root() const { return t_.path() / "root"; }
     std::string audit() const { return " --audit-log " + sh_quote((t_.path() / "audit.jsonl").string()); }
     CommandResult as_nobody(const std::string& args) const {
-        return run_command(kNobody + sh_quote(layergc_binary().string()) + " --root " + sh_quote(root().string()) + " " +
-                           args + " </dev/null");
+        return run_command(kNobody + sh_quote(layergc_binary().string()) + " --root " +
+                           sh_quote(root().string()) + " " + args + " </dev/null");
     }
     CommandResult on_read_only_root(const std::string& args) const {
         const std::string r = sh_quote(root().string());
         return run_command("unshare -m sh -c " +
-                           sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r + " " + r +
-                                    " && " + sh_quote(layergc_binary().string()) + " --root " + r + " " + args +
-                                    " </dev/null"));
+                           sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r +
+                                    " " + r + " && " + sh_quote(layergc_binary().string()) + " --root " + r +
+                                    " " + args + " </dev/null"));
     }
     void expect_unchanged() const { EXPECT_EQ(snapshot_tree(root()), before_); }
 
@@ -43,10 +45,11 @@ protected:
     std::set<std::string> before_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(Environment, CommandsThatWriteNeedRootAndSayHow) {
-    for (const std::string cmd : {"apply --yes", "restore --all", "purge --yes", "apply --quarantine --yes"}) {
+    for (const std::string cmd :
+         {"apply --yes", "restore --all", "purge --yes", "apply --quarantine --yes"}) {
         const auto r = as_nobody(cmd + audit());
         EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.err;
         EXPECT_EQ(lines(r.err), 1u) << cmd << "\n" << r.err;
@@ -82,11 +85,13 @@ TEST_F(Environment, ARootThisUserCannotReachIsOneLineForEveryReader) {
 // "Permission denied" problems and "0 driver dirs".
 TEST_F(Environment, AListableButUnreadableRootNeverGivesAPlanThatLooksFine) {
     ASSERT_EQ(run_command("chmod 0755 " + sh_quote(t_.path().string())).exit_code, 0);
-    ASSERT_EQ(run_command("find " + sh_quote(root().string()) + " -type d -exec chmod a+rx {} +").exit_code, 0);
+    ASSERT_EQ(run_command("find " + sh_quote(root().string()) + " -type d -exec chmod a+rx {} +").exit_code,
+              0);
     for (const std::string cmd : {"plan", "plan --exit-code", "check", "df"}) {
         const auto r = as_nobody(cmd);
         EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.out << r.err;
-        EXPECT_NE(r.err.find("run as uid 65534, layergc cannot read "), std::string::npos) << cmd << "\n" << r.err;
+        EXPECT_NE(r.err.find("run as uid 65534, layergc cannot read "), std::string::npos) << cmd << "\n"
+                                                                                           << r.err;
         EXPECT_NE(r.err.find("run it as root"), std::string::npos) << cmd << "\n" << r.err;
     }
     // As root the same root reads fine.
@@ -113,10 +118,10 @@ TEST_F(Environment, AReadOnlyRootRefusesWhatWritesAndStillPlans) {
 // A driver home on a read-only disk of its own is a read-only root for apply too.
 TEST_F(Environment, AReadOnlyDriverHomeRefusesApply) {
     const std::string home = sh_quote((root() / "overlay2").string());
-    const auto r = run_command("unshare -m sh -c " +
-                               sh_quote("mount --bind " + home + " " + home + " && mount -o remount,ro,bind " + home +
-                                        " " + home + " && " + sh_quote(layergc_binary().string()) + " --root " +
-                                        sh_quote(root().string()) + " apply --yes" + audit()));
+    const auto r = run_command(
+        "unshare -m sh -c " + sh_quote("mount --bind " + home + " " + home + " && mount -o remount,ro,bind " +
+                                       home + " " + home + " && " + sh_quote(layergc_binary().string()) +
+                                       " --root " + sh_quote(root().string()) + " apply --yes" + audit()));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("overlay2 is on a read-only filesystem"), std::string::npos) << r.err;
     expect_unchanged();

@@ -49,7 +49,8 @@ std::vector<Row> doc_table() {
 class Roots {
 public:
     Roots() {
-        for (const char* which : {"garbage", "clean", "blocking"}) fs::create_directories(dir_.path() / which);
+        for (const char* which : {"garbage", "clean", "blocking"})
+            fs::create_directories(dir_.path() / which);
         generate_root(dir_.path() / "garbage", "overlay2");
         generate_root(dir_.path() / "clean", "overlay2", "--no-garbage");
         // The generator's dir of an unknown form is kept with a warning; a clean root has none.
@@ -64,7 +65,8 @@ public:
     // A fresh copy of `which` ("garbage", "clean", "blocking"): <tmp>/root and its manifest.
     std::unique_ptr<TempDir> copy(const std::string& which) const {
         auto t = std::make_unique<TempDir>();
-        const auto r = run_command("cp -a " + sh_quote((dir_.path() / which).string()) + "/. " + sh_quote(t->path().string()));
+        const auto r = run_command("cp -a " + sh_quote((dir_.path() / which).string()) + "/. " +
+                                   sh_quote(t->path().string()));
         EXPECT_EQ(r.exit_code, 0) << r.err;
         return t;
     }
@@ -84,9 +86,10 @@ struct Case {
 };
 
 // `layergc --root ROOT ARGS FMT`, stdin from /dev/null (no terminal to confirm on).
-CommandResult lgc(const Case& c, const std::string& args, const std::string& fmt, const std::string& prefix = "") {
-    return run_command(prefix + sh_quote(layergc_binary().string()) + " --root " + c.root() + " " + args + fmt +
-                       " </dev/null");
+CommandResult lgc(const Case& c, const std::string& args, const std::string& fmt,
+                  const std::string& prefix = "") {
+    return run_command(prefix + sh_quote(layergc_binary().string()) + " --root " + c.root() + " " + args +
+                       fmt + " </dev/null");
 }
 
 const std::string kNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
@@ -95,8 +98,9 @@ const std::string kNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups 
 CommandResult on_read_only_root(const Case& c, const std::string& args, const std::string& fmt) {
     const std::string r = c.root();
     return run_command("unshare -m sh -c " +
-                       sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r + " " + r + " && " +
-                                sh_quote(layergc_binary().string()) + " --root " + r + " " + args + fmt + " </dev/null"));
+                       sh_quote("mount --bind " + r + " " + r + " && mount -o remount,ro,bind " + r + " " +
+                                r + " && " + sh_quote(layergc_binary().string()) + " --root " + r + " " +
+                                args + fmt + " </dev/null"));
 }
 
 using Scenario = std::function<CommandResult(const Roots&, const std::string& fmt)>;
@@ -199,7 +203,8 @@ std::map<std::pair<std::string, std::string>, Scenario> scenarios() {
                 for (const auto& tree : fs::directory_iterator(run.path()))
                     if (tree.is_directory())
                         for (const auto& e : fs::directory_iterator(tree.path()))
-                            if (e.is_directory() && target.empty()) target = whole_dir ? tree.path() : e.path() / "lower";
+                            if (e.is_directory() && target.empty())
+                                target = whole_dir ? tree.path() : e.path() / "lower";
             EXPECT_FALSE(target.empty()) << "nothing quarantined";
             EXPECT_EQ(run_command("chattr +i " + sh_quote(target.string())).exit_code, 0);
             auto r = lgc(c, args + c.audit(), fmt);
@@ -222,23 +227,25 @@ std::map<std::pair<std::string, std::string>, Scenario> scenarios() {
     return s;
 }
 
-} // namespace
+}  // namespace
 
 TEST(ExitCodes, TheDocsTableHasARowForEveryCommandAndOutcome) {
     const auto rows = doc_table();
     ASSERT_GE(rows.size(), 30u) << "docs/cli.md's exit-code table was not found or lost rows";
     std::set<std::string> commands;
     for (const auto& r : rows) commands.insert(r.command);
-    EXPECT_EQ(commands, (std::set<std::string>{"plan", "apply", "check", "drivers", "df", "restore", "purge"}));
+    EXPECT_EQ(commands,
+              (std::set<std::string>{"plan", "apply", "check", "drivers", "df", "restore", "purge"}));
     const auto all = scenarios();
     for (const auto& r : rows)
-        EXPECT_TRUE(all.count({r.command, r.outcome})) << "docs/cli.md row " << r.command << " " << r.outcome
-                                                       << " has no scenario in this test";
+        EXPECT_TRUE(all.count({r.command, r.outcome}))
+            << "docs/cli.md row " << r.command << " " << r.outcome << " has no scenario in this test";
     for (const auto& [key, fn] : all) {
         const bool listed = std::any_of(rows.begin(), rows.end(), [&](const Row& r) {
             return r.command == key.first && r.outcome == key.second;
         });
-        EXPECT_TRUE(listed) << key.first << " " << key.second << " is tested here but missing from docs/cli.md";
+        EXPECT_TRUE(listed) << key.first << " " << key.second
+                            << " is tested here but missing from docs/cli.md";
     }
 }
 

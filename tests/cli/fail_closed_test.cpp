@@ -45,7 +45,8 @@ struct Root {
 std::string live_container(const Root& r) {
     for (const auto& rec : r.manifest["must_survive_records"]) {
         const std::string s = rec;
-        if (s.rfind("mounts/", 0) == 0 && fs::exists(r.root() / "containers" / s.substr(7))) return s.substr(7);
+        if (s.rfind("mounts/", 0) == 0 && fs::exists(r.root() / "containers" / s.substr(7)))
+            return s.substr(7);
     }
     ADD_FAILURE() << "the generated root has no live container";
     return {};
@@ -68,12 +69,13 @@ void write_file(const fs::path& p, const std::string& text) {
     f << text;
 }
 
-} // namespace
+}  // namespace
 
 // A missing image/<driver>/, imagedb/, layerdb/ or containers/ beside driver dirs removed every
 // layer dir, container data included.
 TEST(FailClosed, MissingMetadataDirsBlockAndRemoveNothing) {
-    for (const std::string rel : {"image/overlay2", "image/overlay2/imagedb", "image/overlay2/layerdb", "containers"}) {
+    for (const std::string rel :
+         {"image/overlay2", "image/overlay2/imagedb", "image/overlay2/layerdb", "containers"}) {
         Root r;
         fs::remove_all(r.root() / rel);
         const json plan = r.plan();
@@ -142,7 +144,8 @@ TEST(FailClosed, MinAgeHoldsBackEveryKind) {
     for (const auto& c : all["candidates"]) {
         if (!c["driver_paths"].empty()) continue;
         ++recordless;
-        EXPECT_TRUE(held.count(c["id"].get<std::string>())) << c["id"] << " (" << c["kind"] << ") is not held back";
+        EXPECT_TRUE(held.count(c["id"].get<std::string>()))
+            << c["id"] << " (" << c["kind"] << ") is not held back";
     }
     EXPECT_GE(recordless, 3u) << "the root should have write sets and records without dirs";
     for (const auto& h : young["held_back"]) EXPECT_EQ(h["reason"], "younger-than-min-age") << h.dump();
@@ -207,8 +210,7 @@ TEST(FailClosed, ASurvivingFileThatNamesACandidateKeepsIt) {
              write_file(dir / "parent", "sha256:" + chain);
              return std::make_pair(chain, dir / "parent");
          }},
-        {"lost container named by another container's config",
-         [](const Root& r) {
+        {"lost container named by another container's config", [](const Root& r) {
              const std::string ctr = live_container(r);
              const std::string lost = r.manifest["scenario"]["lost_mount"];
              const fs::path f = r.root() / "containers" / ctr / "hostconfig.json";
@@ -237,7 +239,8 @@ TEST(FailClosed, ASurvivingFileThatNamesACandidateKeepsIt) {
         EXPECT_EQ(a.exit_code, 0) << v.name << ": " << a.out << a.err;
         for (const auto& h : plan["held_back"]) {
             if (h["record"].is_string()) {
-                EXPECT_TRUE(fs::exists(r.root() / h["record"].get<std::string>())) << v.name << ": " << h.dump();
+                EXPECT_TRUE(fs::exists(r.root() / h["record"].get<std::string>()))
+                    << v.name << ": " << h.dump();
             }
         }
         EXPECT_TRUE(r.plan()["candidates"].empty()) << v.name << ": what was not held back was collected";
@@ -265,14 +268,15 @@ TEST(FailClosed, ApplyHoldsEveryPidfileAnyReadingOfDaemonJsonNames) {
     Root r;
     const fs::path first = r.t.path() / "run/first.pid", second = r.t.path() / "run/second.pid";
     const fs::path dj = r.t.path() / "daemon.json";
-    const std::string text = "{\"data-root\": \"" + r.root().string() + "\", \"pidfile\": \"" + first.string() +
-                             "\", \"pidfile\": \"" + second.string() + "\"}";
+    const std::string text = "{\"data-root\": \"" + r.root().string() + "\", \"pidfile\": \"" +
+                             first.string() + "\", \"pidfile\": \"" + second.string() + "\"}";
     std::string utf16 = "\xff\xfe";
     for (char c : text) utf16 += std::string{c, '\0'};
     write_file(dj, utf16);
     const std::string inner = sh_quote(layergc_binary().string()) + " --root " + r.q() + " --daemon-json " +
                               sh_quote(dj.string()) + " apply" + r.audit();
-    FILE* p = ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >/dev/null 2>&1").c_str(), "w");
+    FILE* p =
+        ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >/dev/null 2>&1").c_str(), "w");
     ASSERT_NE(p, nullptr);
     auto holder = [](const fs::path& f) {
         std::ifstream in(f);
@@ -305,7 +309,8 @@ TEST(FailClosed, ApplyHoldsDockerdsPidfileWhileItRuns) {
     // On a terminal, apply stops at its question; the pidfile is read while it waits there.
     const std::string inner = sh_quote(layergc_binary().string()) + " --root " + r.q() + " --daemon-json " +
                               sh_quote(dj.string()) + " apply" + r.audit();
-    FILE* p = ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >/dev/null 2>&1").c_str(), "w");
+    FILE* p =
+        ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >/dev/null 2>&1").c_str(), "w");
     ASSERT_NE(p, nullptr);
     std::string held;
     for (int i = 0; i < 600 && held.empty(); ++i) {
@@ -329,7 +334,8 @@ TEST(FailClosed, ApplyHoldsDockerdsPidfileWhileItRuns) {
     // names a live process belongs to another daemon and is never touched.
     fs::create_directories(pidfile.parent_path());
     write_file(pidfile, "2147483646");
-    auto a = run_layergc("--root " + r.q() + " --daemon-json " + sh_quote(dj.string()) + " apply --yes" + r.audit());
+    auto a = run_layergc("--root " + r.q() + " --daemon-json " + sh_quote(dj.string()) + " apply --yes" +
+                         r.audit());
     EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
     std::ifstream back(pidfile);
     std::string content;

@@ -23,14 +23,15 @@ bool file_contains(const std::filesystem::path& p, const std::string& needle) {
     return bytes.find(needle) != std::string::npos;
 }
 
-CommandResult apply_with_fault(const std::filesystem::path& binary, const TempDir& t, const std::string& point) {
+CommandResult apply_with_fault(const std::filesystem::path& binary, const TempDir& t,
+                               const std::string& point) {
     const auto root = sh_quote((t.path() / "root").string());
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
-    return run_command("LAYERGC_TEST_FAULT_POINT=" + point + " " + sh_quote(binary.string()) + " --root " + root +
-                       " --threads 1 apply --yes --audit-log " + audit);
+    return run_command("LAYERGC_TEST_FAULT_POINT=" + point + " " + sh_quote(binary.string()) + " --root " +
+                       root + " --threads 1 apply --yes --audit-log " + audit);
 }
 
-} // namespace
+}  // namespace
 
 TEST(FaultPoints, OnlyTheTestBinaryReadsTheVariable) {
     EXPECT_TRUE(file_contains(layergc_binary(), "LAYERGC_TEST_FAULT_POINT"));
@@ -52,7 +53,8 @@ TEST(FaultPoints, InstalledBinaryIgnoresThem) {
         EXPECT_EQ(r.signal, 0) << point << ": " << r.err;
         EXPECT_EQ(r.exit_code, 0) << point << ": " << r.out << r.err;
         const auto root = sh_quote((t.path() / "root").string());
-        EXPECT_EQ(run_command(sh_quote(kInstalled.string()) + " --root " + root + " plan --exit-code").exit_code, 0)
+        EXPECT_EQ(
+            run_command(sh_quote(kInstalled.string()) + " --root " + root + " plan --exit-code").exit_code, 0)
             << point << ": the apply did not finish";
     }
 }

@@ -22,11 +22,13 @@ TEST(GistSideBySide, GistDeletesLiveLayersLayergcDoesNot) {
     std::set<std::string> survivors;
     for (const auto& s : manifest["must_survive_dirs"]) survivors.insert(s.get<std::string>());
 
-    const auto g = run_command("DOCKER_DIR=" + sh_quote(root) + " GIST_JSON=1 python3 " + sh_quote(gist.string()) + " -r");
+    const auto g = run_command("DOCKER_DIR=" + sh_quote(root) + " GIST_JSON=1 python3 " +
+                               sh_quote(gist.string()) + " -r");
     ASSERT_EQ(g.exit_code, 0) << g.err;
     const json gist_plan = json::parse(g.out);
     size_t gist_live_victims = 0;
-    for (const auto& c : gist_plan["candidates"]) gist_live_victims += survivors.count(c["id"].get<std::string>());
+    for (const auto& c : gist_plan["candidates"])
+        gist_live_victims += survivors.count(c["id"].get<std::string>());
     // peers.md §4 D1/D2: reproduced, so the comparison below means something.
     EXPECT_GT(gist_live_victims, 0u) << "the gist's known defect did not show on this tree";
 

@@ -21,11 +21,13 @@ struct Case {
     bool blocking;
 };
 
-std::ostream& operator<<(std::ostream& o, const Case& c) { return o << c.driver << "/" << c.hostile; }
+std::ostream& operator<<(std::ostream& o, const Case& c) {
+    return o << c.driver << "/" << c.hostile;
+}
 
 class HostileInput : public ::testing::TestWithParam<Case> {};
 
-} // namespace
+}  // namespace
 
 TEST_P(HostileInput, ReportedAndNothingUnprovenRemoved) {
     const Case& c = GetParam();
@@ -48,7 +50,7 @@ TEST_P(HostileInput, ReportedAndNothingUnprovenRemoved) {
     const auto before = snapshot_tree(root);
     const auto outside_before = snapshot_tree(root + ".outside");
     const auto a = run_layergc("--root " + sh_quote(root) + " apply --yes --audit-log " +
-                           sh_quote((t.path() / "audit.jsonl").string()));
+                               sh_quote((t.path() / "audit.jsonl").string()));
     if (c.blocking) {
         EXPECT_EQ(a.exit_code, 4) << a.out << a.err;
         EXPECT_NE(a.err.find("blocking problem"), std::string::npos) << a.err;
@@ -56,8 +58,9 @@ TEST_P(HostileInput, ReportedAndNothingUnprovenRemoved) {
     } else {
         EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
         // Survivors, including everything the damaged record or config names, are still there.
-        const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
-                                   " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+        const auto v =
+            run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
+                        sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
         EXPECT_EQ(v.exit_code, 0) << v.out;
     }
     EXPECT_EQ(snapshot_tree(root + ".outside"), outside_before) << "something outside the root changed";
@@ -102,11 +105,13 @@ struct LiveCase {
     std::string warning;  // a warning plan must report, or ""
 };
 
-std::ostream& operator<<(std::ostream& o, const LiveCase& c) { return o << c.driver << "/" << c.hostile; }
+std::ostream& operator<<(std::ostream& o, const LiveCase& c) {
+    return o << c.driver << "/" << c.hostile;
+}
 
 class HostileButLive : public ::testing::TestWithParam<LiveCase> {};
 
-} // namespace
+}  // namespace
 
 TEST_P(HostileButLive, KeptByLayergcsOwnReading) {
     const LiveCase& c = GetParam();
@@ -131,14 +136,15 @@ TEST_P(HostileButLive, KeptByLayergcsOwnReading) {
     std::set<std::string> planned;
     for (const auto& cand : plan["candidates"]) planned.insert(cand["id"].get<std::string>());
     for (const auto& h : plan["held_back"]) planned.insert(h["id"].get<std::string>());
-    for (const auto& d : item["dirs"]) EXPECT_FALSE(planned.count(d.get<std::string>())) << d << " is not live";
+    for (const auto& d : item["dirs"])
+        EXPECT_FALSE(planned.count(d.get<std::string>())) << d << " is not live";
 
     const auto outside_before = snapshot_tree(root + ".outside");
     const auto a = run_layergc("--root " + sh_quote(root) + " apply --yes --audit-log " +
                                sh_quote((t.path() / "audit.jsonl").string()));
     EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_EQ(snapshot_tree(root + ".outside"), outside_before) << "something outside the root changed";
     if (item.contains("container")) {
@@ -156,8 +162,7 @@ INSTANTIATE_TEST_SUITE_P(
                       LiveCase{"overlay2", "image-top-record-missing", "layer-record-missing"},
                       LiveCase{"overlay2", "container-symlink", ""},
                       LiveCase{"aufs", "config-duplicate-rootfs", ""},
-                      LiveCase{"aufs", "config-case-rootfs", ""},
-                      LiveCase{"aufs", "config-surrogate", ""},
+                      LiveCase{"aufs", "config-case-rootfs", ""}, LiveCase{"aufs", "config-surrogate", ""},
                       LiveCase{"aufs", "image-top-record-missing", "layer-record-missing"},
                       LiveCase{"aufs", "container-symlink", ""}),
     [](const auto& param_info) {

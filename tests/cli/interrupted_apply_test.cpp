@@ -12,11 +12,15 @@ using nlohmann::json;
 
 namespace {
 
-struct Case { std::string driver, point; };
-std::ostream& operator<<(std::ostream& o, const Case& c) { return o << c.driver << "/" << c.point; }
+struct Case {
+    std::string driver, point;
+};
+std::ostream& operator<<(std::ostream& o, const Case& c) {
+    return o << c.driver << "/" << c.point;
+}
 class InterruptedApply : public ::testing::TestWithParam<Case> {};
 
-} // namespace
+}  // namespace
 
 TEST_P(InterruptedApply, NextRunFinishesTheJob) {
     const auto& c = GetParam();
@@ -26,7 +30,7 @@ TEST_P(InterruptedApply, NextRunFinishesTheJob) {
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
 
     const auto killed = run_layergc("--root " + root + " --threads 1 apply --yes --audit-log " + audit,
-                                "LAYERGC_TEST_FAULT_POINT=" + c.point);
+                                    "LAYERGC_TEST_FAULT_POINT=" + c.point);
     EXPECT_EQ(killed.signal, SIGKILL) << "the fault point was not reached: " << killed.out << killed.err;
 
     // The half-done root is consistent: nothing live names a missing directory.
@@ -42,14 +46,15 @@ TEST_P(InterruptedApply, NextRunFinishesTheJob) {
 
     const auto again = run_layergc("--root " + root + " apply --yes --audit-log " + audit);
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_EQ(run_layergc("--root " + root + " plan --exit-code").exit_code, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Points, InterruptedApply,
-                         ::testing::Values(Case{"overlay2", "after-rename"}, Case{"overlay2", "after-driver-path"},
+                         ::testing::Values(Case{"overlay2", "after-rename"},
+                                           Case{"overlay2", "after-driver-path"},
                                            Case{"overlay2", "before-record"}, Case{"aufs", "after-rename"},
                                            Case{"aufs", "after-driver-path"}, Case{"aufs", "before-record"}),
                          [](const auto& param_info) {

@@ -56,7 +56,7 @@ protected:
     std::string id_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(InterruptedContainerRemoval, DeadContainerIsAWarningAndApplyWorks) {
     mark_dead(true);
@@ -67,7 +67,8 @@ TEST_F(InterruptedContainerRemoval, DeadContainerIsAWarningAndApplyWorks) {
         if (pr["code"] == "mount-record-removal-interrupted") {
             warned = true;
             EXPECT_EQ(pr["severity"], "warning");
-            EXPECT_NE(pr["hint"].get<std::string>().find("docker rm " + id_.substr(0, 12)), std::string::npos) << pr.dump();
+            EXPECT_NE(pr["hint"].get<std::string>().find("docker rm " + id_.substr(0, 12)), std::string::npos)
+                << pr.dump();
         }
     }
     EXPECT_TRUE(warned) << p["problems"].dump();

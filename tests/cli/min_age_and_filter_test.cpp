@@ -16,14 +16,18 @@ using nlohmann::json;
 
 namespace {
 
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 class Generated : public ::testing::Test {
 protected:
     void SetUp() override { generate_root(t_.path(), "overlay2"); }
     std::string root() const { return sh_quote((t_.path() / "root").string()); }
     std::string audit() const { return " --audit-log " + sh_quote((t_.path() / "audit.jsonl").string()); }
-    CommandResult lgc(const std::string& args) const { return run_layergc("--root " + root() + " " + args + " </dev/null"); }
+    CommandResult lgc(const std::string& args) const {
+        return run_layergc("--root " + root() + " " + args + " </dev/null");
+    }
     json plan(const std::string& args = "") const {
         const auto r = lgc(args + " plan --format json");
         EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -44,11 +48,12 @@ protected:
     TempDir t_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(Generated, MinAgeTakesTheDurationsPeopleWrite) {
-    const std::map<std::string, int64_t> seconds{
-        {"30s", 30}, {"90m", 5400}, {"1.5h", 5400}, {"1d12h", 129600}, {"2w", 1209600}, {"1h30m", 5400}, {"0s", 0}};
+    const std::map<std::string, int64_t> seconds{{"30s", 30},       {"90m", 5400},   {"1.5h", 5400},
+                                                 {"1d12h", 129600}, {"2w", 1209600}, {"1h30m", 5400},
+                                                 {"0s", 0}};
     for (const auto& [text, sec] : seconds) {
         const auto r = lgc("--min-age " + text + " plan --format json");
         ASSERT_EQ(r.exit_code, 0) << text << ": " << r.err;
@@ -80,12 +85,14 @@ TEST_F(Generated, MinAgeSaysHowManyCandidatesAndBytesItHeldBack) {
     EXPECT_EQ(held["bytes"], all["summary"]["reclaimable_bytes"]);
     EXPECT_EQ(held["min_age_sec"], 3600);
     const auto text = lgc("--min-age 1h plan");
-    EXPECT_NE(text.out.find("--min-age 1h held back " + std::to_string(all["candidates"].size()) + " candidate(s)"),
-              std::string::npos)
+    EXPECT_NE(
+        text.out.find("--min-age 1h held back " + std::to_string(all["candidates"].size()) + " candidate(s)"),
+        std::string::npos)
         << text.out;
     const auto quiet = lgc("-q --min-age 1h plan");
     EXPECT_EQ(lines(quiet.out), 1u) << quiet.out;
-    EXPECT_NE(quiet.out.find("held back " + std::to_string(all["candidates"].size())), std::string::npos) << quiet.out;
+    EXPECT_NE(quiet.out.find("held back " + std::to_string(all["candidates"].size())), std::string::npos)
+        << quiet.out;
     // Without --min-age, nothing is said about it.
     EXPECT_EQ(lgc("plan").out.find("--min-age"), std::string::npos);
     EXPECT_EQ(all["summary"]["held_back_by_min_age"]["count"], 0);
@@ -102,7 +109,8 @@ TEST_F(Generated, FilterNarrowsThePlanToTheKindsAsked) {
     EXPECT_EQ(ids(only), ids(all, "stray-dir"));
     EXPECT_EQ(only["filter"]["kinds"], json::array({"stray-dir"}));
     EXPECT_EQ(only["filter"]["excluded_candidates"], all["candidates"].size() - every.count("stray-dir"));
-    const auto two = json::parse(lgc("plan --filter kind=stray-dir --filter kind=interrupted-write --format json").out);
+    const auto two =
+        json::parse(lgc("plan --filter kind=stray-dir --filter kind=interrupted-write --format json").out);
     EXPECT_EQ(two["candidates"].size(), every.count("stray-dir") + every.count("interrupted-write"));
     const auto text = lgc("plan --filter kind=stray-dir");
     EXPECT_NE(text.out.find("--filter: only stray-dir"), std::string::npos) << text.out;
@@ -113,9 +121,9 @@ TEST_F(Generated, AnUnknownKindIsAUsageErrorListingTheKinds) {
         for (const std::string cmd : {"plan", "apply --yes"}) {
             const auto r = lgc(cmd + " --filter " + bad + (cmd == "plan" ? "" : audit()));
             EXPECT_EQ(r.exit_code, 2) << cmd << " " << bad << "\n" << r.err;
-            for (const char* kind : {"stray-dir", "unreferenced-layer", "lost-container-mount", "interrupted-removal",
-                                     "interrupted-write", "driver-leftover", "unnamed-snapshot", "unnamed-blob",
-                                     "unnamed-ingest"})
+            for (const char* kind : {"stray-dir", "unreferenced-layer", "lost-container-mount",
+                                     "interrupted-removal", "interrupted-write", "driver-leftover",
+                                     "unnamed-snapshot", "unnamed-blob", "unnamed-ingest"})
                 EXPECT_NE(r.err.find(kind), std::string::npos) << kind << " not listed:\n" << r.err;
         }
     }

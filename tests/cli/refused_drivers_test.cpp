@@ -31,7 +31,8 @@ void lay_out_zfs(const std::filesystem::path& root) {
 void lay_out_devicemapper(const std::filesystem::path& root) {
     write(root / "devicemapper/devicemapper/data", "");
     write(root / "devicemapper/devicemapper/metadata", "");
-    write(root / "devicemapper/metadata" / kId, R"({"device_id":2,"size":10737418240,"transaction_id":2,"initialized":false,"deleted":false})");
+    write(root / "devicemapper/metadata" / kId,
+          R"({"device_id":2,"size":10737418240,"transaction_id":2,"initialized":false,"deleted":false})");
     std::filesystem::create_directories(root / "devicemapper/mnt" / kId / "rootfs");
     write(root / "image/devicemapper/layerdb/sha256" / kId / "cache-id", kId);
 }
@@ -42,11 +43,13 @@ struct Case {
     std::vector<std::string> must_say;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.driver; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.driver;
+}
 
 class RefusedDriver : public ::testing::TestWithParam<Case> {};
 
-} // namespace
+}  // namespace
 
 TEST_P(RefusedDriver, PlanAndApplyFailWithTheExplanationAndRemoveNothing) {
     TempDir t;
@@ -62,10 +65,13 @@ TEST_P(RefusedDriver, PlanAndApplyFailWithTheExplanationAndRemoveNothing) {
         EXPECT_NE(r.exit_code, 0) << args;
         EXPECT_NE(r.exit_code, -1) << args << ": did not exit normally";
         const std::string said = r.out + r.err;
-        EXPECT_NE(said.find("driver " + GetParam().driver + " refuses to collect this tree"), std::string::npos)
-            << args << "\n" << said;
+        EXPECT_NE(said.find("driver " + GetParam().driver + " refuses to collect this tree"),
+                  std::string::npos)
+            << args << "\n"
+            << said;
         EXPECT_EQ(said.find("driver " + GetParam().driver + ": "), std::string::npos)
-            << args << ": the driver is named twice\n" << said;
+            << args << ": the driver is named twice\n"
+            << said;
         for (const auto& words : GetParam().must_say)
             EXPECT_NE(said.find(words), std::string::npos) << args << ": " << words << "\n" << said;
     }
@@ -74,7 +80,10 @@ TEST_P(RefusedDriver, PlanAndApplyFailWithTheExplanationAndRemoveNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     Drivers, RefusedDriver,
-    ::testing::Values(Case{"zfs", &lay_out_zfs, {"ZFS datasets", "zfs destroy", "docker system prune", "docker image prune -a"}},
-                      Case{"devicemapper", &lay_out_devicemapper,
+    ::testing::Values(Case{"zfs",
+                           &lay_out_zfs,
+                           {"ZFS datasets", "zfs destroy", "docker system prune", "docker image prune -a"}},
+                      Case{"devicemapper",
+                           &lay_out_devicemapper,
                            {"thin pool", "transaction", "docker system prune", "docker image prune -a"}}),
     [](const ::testing::TestParamInfo<Case>& p) { return p.param.driver; });

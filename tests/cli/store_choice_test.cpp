@@ -29,7 +29,8 @@ class StrayOnlyRoot : public ::testing::Test {
 protected:
     void make(const std::string& driver, int dirs) {
         root_ = t_.path() / "root";
-        for (const char* d : {"imagedb/content/sha256", "imagedb/metadata/sha256", "layerdb/sha256", "layerdb/mounts"})
+        for (const char* d :
+             {"imagedb/content/sha256", "imagedb/metadata/sha256", "layerdb/sha256", "layerdb/mounts"})
             fs::create_directories(root_ / "image" / driver / d);
         write(root_ / "image" / driver / "repositories.json", "{\"Repositories\":{}}");
         fs::create_directories(root_ / "containers");
@@ -61,7 +62,8 @@ TEST_F(StrayOnlyRoot, ACollectionNeverEmptiesADriverHome) {
     EXPECT_NE(text.out.find("containerd store"), std::string::npos) << text.out;
 
     // --force lifts the sanity gate (every layer dir, no image); the home still keeps one entry.
-    auto a = run_layergc(args() + "apply --yes --force --audit-log " + sh_quote((t_.path() / "audit.jsonl").string()));
+    auto a = run_layergc(args() + "apply --yes --force --audit-log " +
+                         sh_quote((t_.path() / "audit.jsonl").string()));
     ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
     std::vector<std::string> left;
     for (const auto& e : fs::directory_iterator(root_ / "overlay")) left.push_back(e.path().filename());
@@ -96,14 +98,17 @@ TEST_F(StrayOnlyRoot, WhereDockerdWouldUseContainerdAutoDetectionRefuses) {
     struct Case {
         std::string json, says;
     };
-    for (const Case& c : {Case{"{" + data_root + ", \"features\": {\"containerd-snapshotter\": true}}", "containerd-snapshotter"},
-                          Case{"{" + data_root + ", \"storage-driver\": \"overlayfs\"}", "snapshotter"},
-                          Case{"{" + data_root + ", \"storage-driver\": \"aufs\", \"storage-driver\": \"overlay\"}",
-                               "more than one reading"},
-                          Case{"{" + data_root + ", \"storage-driver\": 3}", "not a string"}}) {
+    for (const Case& c :
+         {Case{"{" + data_root + ", \"features\": {\"containerd-snapshotter\": true}}",
+               "containerd-snapshotter"},
+          Case{"{" + data_root + ", \"storage-driver\": \"overlayfs\"}", "snapshotter"},
+          Case{"{" + data_root + ", \"storage-driver\": \"aufs\", \"storage-driver\": \"overlay\"}",
+               "more than one reading"},
+          Case{"{" + data_root + ", \"storage-driver\": 3}", "not a string"}}) {
         write(dj, c.json);
         const auto before = snapshot_tree(root_);
-        auto r = run_layergc(args(dj.string()) + "apply --yes --audit-log " + sh_quote((t_.path() / "a.jsonl").string()));
+        auto r = run_layergc(args(dj.string()) + "apply --yes --audit-log " +
+                             sh_quote((t_.path() / "a.jsonl").string()));
         EXPECT_NE(r.exit_code, 0) << c.json;
         EXPECT_NE(r.err.find(c.says), std::string::npos) << c.json << "\n" << r.err;
         EXPECT_EQ(snapshot_tree(root_), before) << c.json;
@@ -120,4 +125,4 @@ TEST_F(StrayOnlyRoot, WhereDockerdWouldUseContainerdAutoDetectionRefuses) {
     EXPECT_NE(d.out.find("dockerd's image store: graph-driver"), std::string::npos) << d.out;
 }
 
-} // namespace
+}  // namespace

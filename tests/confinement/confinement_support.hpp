@@ -60,4 +60,4 @@ inline bool is_mount_point(const std::string& path) {
     return false;
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

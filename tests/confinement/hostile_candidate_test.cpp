@@ -56,7 +56,8 @@ TEST_F(HostileCandidate, RemovesNothingOutsideAndKeepsTheMountedOne) {
     EXPECT_EQ(fst::read_file(mounted + "/diff/mnt/inner.txt"), "mounted content\n");
     EXPECT_EQ(tree_diff(live_before, tree_state(live, true)), "") << "the live layer a symlink named changed";
     bind.unmount();
-    EXPECT_EQ(tree_diff(outside_before, tree_state(outside, true)), "") << "something outside the root changed";
+    EXPECT_EQ(tree_diff(outside_before, tree_state(outside, true)), "")
+        << "something outside the root changed";
     EXPECT_TRUE(fsys::exists("/etc/passwd"));
     for (const auto& p : g.manifest["must_survive_paths"])
         EXPECT_TRUE(fsys::exists(fsys::symlink_status(g.root + "/" + p.get<std::string>()))) << p;

@@ -16,7 +16,9 @@ namespace {
 struct Case {
     std::string driver, what, problem_code;
 };
-std::ostream& operator<<(std::ostream& o, const Case& c) { return o << c.driver << "/" << c.what; }
+std::ostream& operator<<(std::ostream& o, const Case& c) {
+    return o << c.driver << "/" << c.what;
+}
 class HostileMetadata : public ::testing::TestWithParam<Case> {};
 
 void make_hostile(const GeneratedRoot& g, const Case& c, const std::string& outside) {
@@ -24,15 +26,17 @@ void make_hostile(const GeneratedRoot& g, const Case& c, const std::string& outs
     if (c.what == "init-id-dotdot" || c.what == "init-id-absolute") {
         // Every mount record: live and lost ones alike.
         for (const auto& e : fsys::directory_iterator(layerdb + "/mounts"))
-            fst::write_file(e.path().string() + "/init-id", c.what == "init-id-dotdot" ? "../../etc-init" : outside);
+            fst::write_file(e.path().string() + "/init-id",
+                            c.what == "init-id-dotdot" ? "../../etc-init" : outside);
     } else if (c.what == "link-file-dotdot") {
         fst::write_file(g.root + "/overlay2/" + g.expected("stray-dir")[0] + "/link", "../../../etc");
     } else if (c.what == "l-symlink-relative-outside") {
-        fsys::create_directory_symlink("../../root.outside-dir", g.root + "/overlay2/l/OUTSIDEAAAAAAAAAAAAAAAAAAA");
+        fsys::create_directory_symlink("../../root.outside-dir",
+                                       g.root + "/overlay2/l/OUTSIDEAAAAAAAAAAAAAAAAAAA");
     }
 }
 
-} // namespace
+}  // namespace
 
 TEST_P(HostileMetadata, RefusedAndNothingTouched) {
     const auto& c = GetParam();
@@ -59,7 +63,8 @@ TEST_P(HostileMetadata, RefusedAndNothingTouched) {
         EXPECT_NE(a.err.find("blocking problem"), std::string::npos) << a.err;
     }
     EXPECT_EQ(tree_diff(root_before, tree_state(g.root, true)), "") << "apply changed a root it refused";
-    EXPECT_EQ(tree_diff(outside_before, tree_state(outside, true)), "") << "something outside the root changed";
+    EXPECT_EQ(tree_diff(outside_before, tree_state(outside, true)), "")
+        << "something outside the root changed";
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, HostileMetadata,
@@ -67,7 +72,8 @@ INSTANTIATE_TEST_SUITE_P(Kinds, HostileMetadata,
                                            Case{"overlay2", "init-id-absolute", "record-id-hostile"},
                                            Case{"aufs", "init-id-dotdot", "record-id-hostile"},
                                            Case{"overlay2", "link-file-dotdot", "link-hostile"},
-                                           Case{"overlay2", "l-symlink-relative-outside", "link-target-outside"}),
+                                           Case{"overlay2", "l-symlink-relative-outside",
+                                                "link-target-outside"}),
                          [](const auto& param_info) {
                              std::string n = param_info.param.driver + "_" + param_info.param.what;
                              for (auto& ch : n)

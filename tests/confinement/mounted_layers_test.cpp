@@ -47,8 +47,8 @@ struct HomeOnLoopExt4 {
         if (::mkdir(home.c_str(), 0710) != 0) throw std::runtime_error("mkdir " + home);
         r = run_command("mount -o loop " + sh_quote(img) + " " + sh_quote(home));
         if (r.exit_code != 0) throw std::runtime_error("mount -o loop: " + r.err);
-        r = run_command("cp -a " + sh_quote(saved) + "/. " + sh_quote(home) + "/ && chmod 0710 " + sh_quote(home) +
-                        " && rm -rf " + sh_quote(home + "/lost+found"));
+        r = run_command("cp -a " + sh_quote(saved) + "/. " + sh_quote(home) + "/ && chmod 0710 " +
+                        sh_quote(home) + " && rm -rf " + sh_quote(home + "/lost+found"));
         if (r.exit_code != 0) throw std::runtime_error("cp -a: " + r.err);
         fsys::remove_all(saved);
     }
@@ -73,7 +73,9 @@ json plan_of(const GeneratedRoot& g) {
     return json::parse(r.out);
 }
 
-bool exists_nofollow(const std::string& p) { return fsys::exists(fsys::symlink_status(p)); }
+bool exists_nofollow(const std::string& p) {
+    return fsys::exists(fsys::symlink_status(p));
+}
 
 TEST_F(MountedLayers, HomeOnItsOwnFilesystemBindOfALayerIsKept) {
     GeneratedRoot g("overlay2");
@@ -110,10 +112,10 @@ TEST_F(MountedLayers, BindInAnotherMountNamespaceOnlyIsKept) {
     fst::write_file(diff + "/kept.txt", "kept\n");
     const std::string elsewhere = g.tmp / "elsewhere", ready = g.tmp / "ready";
     fsys::create_directories(elsewhere);
-    layergc::testing::PrivateNamespaceCommand holder(
-        "mount --bind " + sh_quote(diff) + " " + sh_quote(elsewhere) + " && touch " + sh_quote(ready) +
-            " && exec sleep 600",
-        ready);
+    layergc::testing::PrivateNamespaceCommand holder("mount --bind " + sh_quote(diff) + " " +
+                                                         sh_quote(elsewhere) + " && touch " +
+                                                         sh_quote(ready) + " && exec sleep 600",
+                                                     ready);
     ASSERT_TRUE(holder.ok()) << "the namespace holding the bind did not come up";
     EXPECT_FALSE(is_mount_point(elsewhere)) << "the bind must exist only in the other namespace";
 
@@ -151,8 +153,8 @@ TEST_F(MountedLayers, FileBindMountOfAFileInALayerIsKept) {
 
 TEST_F(MountedLayers, BlindInAPidNamespaceApplyIsRefusedUnlessAccepted) {
     GeneratedRoot g("overlay2");
-    const std::string unshare = "unshare -p -f --mount-proc " + sh_quote(layergc_binary().string()) + " --root " +
-                                sh_quote(g.root) + " ";
+    const std::string unshare = "unshare -p -f --mount-proc " + sh_quote(layergc_binary().string()) +
+                                " --root " + sh_quote(g.root) + " ";
     const auto strays = g.expected("stray-dir");
     ASSERT_FALSE(strays.empty());
 
@@ -178,7 +180,8 @@ TEST_F(MountedLayers, BlindInAPidNamespaceApplyIsRefusedUnlessAccepted) {
     EXPECT_EQ(tree_diff(before, tree_state(g.root, true)), "") << "a refused apply changed the root";
 
     // With the operator's word, it runs.
-    const auto ok = run_command(unshare + "apply --yes --accept-hidden-processes --audit-log " + sh_quote(g.audit));
+    const auto ok =
+        run_command(unshare + "apply --yes --accept-hidden-processes --audit-log " + sh_quote(g.audit));
     EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
     EXPECT_NE(ok.err.find("--accept-hidden-processes"), std::string::npos) << ok.err;
     EXPECT_FALSE(exists_nofollow(g.root + "/overlay2/" + strays[0]));
@@ -192,7 +195,8 @@ TEST_F(MountedLayers, BlindInAPidNamespaceApplyIsRefusedUnlessAccepted) {
 // root: <P1>/diff with l/<LID> -> ../<P1>/diff, and <P2> mounted from there with relative paths.
 struct ForeignHome {
     std::string home;
-    std::string p1 = std::string(64, 'e'), p2 = std::string(63, 'f') + "1", lid = "PODMANLIDAAAAAAAAAAAAAAAAA";
+    std::string p1 = std::string(64, 'e'), p2 = std::string(63, 'f') + "1",
+                lid = "PODMANLIDAAAAAAAAAAAAAAAAA";
     explicit ForeignHome(const std::string& dir) : home(dir) {
         fsys::create_directories(home + "/l");
         fsys::create_directories(home + "/" + p1 + "/diff");
@@ -207,8 +211,9 @@ TEST_F(MountedLayers, AnotherEnginesRelativeLowerdirIsAWarningAndApplyProceeds) 
     const auto strays = g.expected("stray-dir");
     ASSERT_FALSE(strays.empty());
     ForeignHome pod(g.tmp / "containers-storage/overlay");
-    const auto m = run_command("cd " + sh_quote(pod.home) + " && mount -t overlay overlay -o lowerdir=l/" + pod.lid +
-                               ",upperdir=" + pod.p2 + "/diff,workdir=" + pod.p2 + "/work " + pod.p2 + "/merged");
+    const auto m =
+        run_command("cd " + sh_quote(pod.home) + " && mount -t overlay overlay -o lowerdir=l/" + pod.lid +
+                    ",upperdir=" + pod.p2 + "/diff,workdir=" + pod.p2 + "/work " + pod.p2 + "/merged");
     ASSERT_EQ(m.exit_code, 0) << m.err;
     const std::string merged = pod.home + "/" + pod.p2 + "/merged";
     ASSERT_EQ(fst::read_file(merged + "/pod.txt"), "pod\n");
@@ -238,8 +243,8 @@ TEST_F(MountedLayers, RelativeLowerdirFromOurHomeKeepsTheLayersItNames) {
     fsys::create_directories(home + "/" + strays[1] + "/work");
     fsys::create_directories(home + "/" + strays[1] + "/merged");
     const auto m = run_command("cd " + sh_quote(alias) + " && mount -t overlay overlay -o lowerdir=l/" + lid +
-                               ",upperdir=" + strays[1] + "/diff,workdir=" + strays[1] + "/work " + strays[1] +
-                               "/merged");
+                               ",upperdir=" + strays[1] + "/diff,workdir=" + strays[1] + "/work " +
+                               strays[1] + "/merged");
     ASSERT_EQ(m.exit_code, 0) << m.err;
     const std::string merged = alias + "/" + strays[1] + "/merged";
 
@@ -256,4 +261,4 @@ TEST_F(MountedLayers, RelativeLowerdirFromOurHomeKeepsTheLayersItNames) {
     ::umount2(merged.c_str(), MNT_DETACH);
 }
 
-} // namespace
+}  // namespace

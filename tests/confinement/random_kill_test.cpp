@@ -15,7 +15,8 @@ using nlohmann::json;
 
 TEST(RandomKill, EveryKillLeavesARootTheNextApplyFinishes) {
     const char* env = std::getenv("LAYERGC_KILL_SEED");
-    const unsigned seed = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+    const unsigned seed =
+        env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
     std::mt19937 rng(seed);
     // Short delays for the first runs (before or early in the removals), longer ones later.
     std::uniform_int_distribution<int> early_ms(5, 60), any_ms(5, 250);
@@ -23,13 +24,14 @@ TEST(RandomKill, EveryKillLeavesARootTheNextApplyFinishes) {
     int killed = 0;
     for (int run = 0; run < 10; ++run) {
         SCOPED_TRACE("LAYERGC_KILL_SEED=" + std::to_string(seed) + " run " + std::to_string(run));
-        GeneratedRoot g(run % 2 ? "aufs" : "overlay2", "--seed " + std::to_string(run + 1) +
-                                                          " --layers 24 --files-per-layer 30");
+        GeneratedRoot g(run % 2 ? "aufs" : "overlay2",
+                        "--seed " + std::to_string(run + 1) + " --layers 24 --files-per-layer 30");
         const int ms = run < 3 ? early_ms(rng) : any_ms(rng);
         const bool q = quarantine(rng);
-        const auto r = run_command("timeout -s KILL " + std::to_string(ms / 1000.0) + " " +
-                                   sh_quote(layergc_binary().string()) + " --root " + sh_quote(g.root) +
-                                   " apply --yes" + (q ? " --quarantine" : "") + " --audit-log " + sh_quote(g.audit));
+        const auto r =
+            run_command("timeout -s KILL " + std::to_string(ms / 1000.0) + " " +
+                        sh_quote(layergc_binary().string()) + " --root " + sh_quote(g.root) + " apply --yes" +
+                        (q ? " --quarantine" : "") + " --audit-log " + sh_quote(g.audit));
         ASSERT_TRUE(r.exit_code == 0 || r.signal == 9) << r.out << r.err;
         killed += r.signal == 9;
 

@@ -49,7 +49,9 @@ TEST_F(RootLayout, DriverDirectoryOnAnotherFilesystem) {
     GeneratedRoot g("overlay2");
     const std::string home = g.root + "/overlay2", saved = g.root + ".overlay2-copy";
     const std::string img = g.tmp / "overlay2.img";
-    ASSERT_EQ(run_command("truncate -s 24M " + sh_quote(img) + " && mkfs.ext4 -q -F " + sh_quote(img)).exit_code, 0);
+    ASSERT_EQ(
+        run_command("truncate -s 24M " + sh_quote(img) + " && mkfs.ext4 -q -F " + sh_quote(img)).exit_code,
+        0);
     fsys::rename(home, saved);
     ASSERT_EQ(::mkdir(home.c_str(), 0710), 0);
     const auto m = run_command("mount -o loop " + sh_quote(img) + " " + sh_quote(home));
@@ -58,7 +60,10 @@ TEST_F(RootLayout, DriverDirectoryOnAnotherFilesystem) {
         std::string p;
         ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
     } unmount{home};
-    ASSERT_EQ(run_command("cp -a " + sh_quote(saved) + "/. " + sh_quote(home) + "/ && chmod 0710 " + sh_quote(home)).exit_code, 0);
+    ASSERT_EQ(
+        run_command("cp -a " + sh_quote(saved) + "/. " + sh_quote(home) + "/ && chmod 0710 " + sh_quote(home))
+            .exit_code,
+        0);
     fsys::remove_all(saved);
     // Another filesystem inside a garbage dir of the driver's filesystem: never entered.
     const auto strays = g.expected("stray-dir");

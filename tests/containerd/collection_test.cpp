@@ -63,7 +63,8 @@ protected:
         const auto digests = meta->content_digests();
         for (const auto& [ns, n] : meta->namespaces)
             for (const auto& [key, s] : n.snapshots.at("overlayfs"))
-                if (const auto at = s.name.find("sha256:"); at != std::string::npos && !digests.count(s.name.substr(at)))
+                if (const auto at = s.name.find("sha256:");
+                    at != std::string::npos && !digests.count(s.name.substr(at)))
                     chain_hex_ = s.name.substr(at + 7);
         ASSERT_EQ(chain_hex_.size(), 64u);
     }
@@ -87,7 +88,7 @@ protected:
 
     // What layergc must keep though no database names it.
     std::set<std::string> plant_unjudgeable() {
-        fs::create_directories(sn_ / "snapshots/007");          // not a name containerd makes
+        fs::create_directories(sn_ / "snapshots/007");            // not a name containerd makes
         write_file(content_ / "blobs/sha256/not-a-digest", "x");  // nor this
         write_file(content_ / "blobs/sha256" / chain_hex_, "named only in a label");  // the second witness
         return {"snapshots/007", "blobs/sha256/not-a-digest", "blobs/sha256/" + chain_hex_};
@@ -97,10 +98,11 @@ protected:
     std::set<std::string> on_disk() const {
         std::set<std::string> out;
         for (const auto& [dir, area] : {std::pair{sn_ / "snapshots", "snapshots/"},
-                                         std::pair{content_ / "blobs/sha256", "blobs/sha256/"},
-                                         std::pair{content_ / "ingest", "ingest/"}})
+                                        std::pair{content_ / "blobs/sha256", "blobs/sha256/"},
+                                        std::pair{content_ / "ingest", "ingest/"}})
             if (fs::exists(dir))
-                for (const auto& e : fs::directory_iterator(dir)) out.insert(area + e.path().filename().string());
+                for (const auto& e : fs::directory_iterator(dir))
+                    out.insert(area + e.path().filename().string());
         return out;
     }
 
@@ -168,7 +170,8 @@ TEST_P(ContainerdRoot, QuarantineRestoreAndPurgeWorkOnEachTree) {
     EXPECT_EQ(on_disk(), before);
 
     for (const char* tree : {"overlayfs", "content"})
-        ASSERT_EQ(run_layergc(args() + " --driver " + tree + " apply --quarantine --yes" + audit).exit_code, 0);
+        ASSERT_EQ(run_layergc(args() + " --driver " + tree + " apply --quarantine --yes" + audit).exit_code,
+                  0);
     const auto purged = run_layergc(args() + " purge --yes" + audit);
     ASSERT_EQ(purged.exit_code, 0) << purged.out << purged.err;
     EXPECT_EQ(on_disk(), expected);
@@ -254,7 +257,8 @@ TEST_P(ContainerdRoot, ADatabaseNotReadWholeJudgesNothing) {
     plant_leftovers();
     // A torn meta.db: its first page (both meta pages' checksums) overwritten.
     {
-        std::fstream f(root_ / "io.containerd.metadata.v1.bolt/meta.db", std::ios::in | std::ios::out | std::ios::binary);
+        std::fstream f(root_ / "io.containerd.metadata.v1.bolt/meta.db",
+                       std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(16);
         f << std::string(64, '\xee');
         f.seekp(4096 + 16);
@@ -267,7 +271,8 @@ TEST_P(ContainerdRoot, ADatabaseNotReadWholeJudgesNothing) {
     for (const auto& p : set.at("plans")) {
         bool blocking = false;
         for (const auto& pr : p.at("problems"))
-            blocking = blocking || (pr.at("severity") == "blocking" && pr.at("code") == "containerd-db-unreadable");
+            blocking =
+                blocking || (pr.at("severity") == "blocking" && pr.at("code") == "containerd-db-unreadable");
         EXPECT_TRUE(blocking) << p.dump();
         EXPECT_TRUE(p.at("candidates").empty()) << p.dump();
     }
@@ -303,4 +308,4 @@ INSTANTIATE_TEST_SUITE_P(Versions, ContainerdRoot, ::testing::Values("1.6", "1.7
                              return "containerd_" + std::string(p.param == "1.6" ? "16" : "17");
                          });
 
-} // namespace
+}  // namespace

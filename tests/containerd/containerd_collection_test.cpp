@@ -37,11 +37,11 @@
 #include "core/digest/sha256.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -95,10 +95,13 @@ private:
         const fs::path out = dir_ / name;
         if (fs::exists(out)) return out;
         fs::create_directories(dir_);
-        std::vector<std::string> argv = {"python3", (kSource / "tests/e2e/image_archive.py").string(),
-                                         "--out", (dir_ / (name + ".part")).string(), "--tag", tag, "--layers",
-                                         std::to_string(layers), "--seed", seed, "--busybox", "/bin/busybox",
-                                         "--known", known};
+        std::vector<std::string> argv = {"python3",   (kSource / "tests/e2e/image_archive.py").string(),
+                                         "--out",     (dir_ / (name + ".part")).string(),
+                                         "--tag",     tag,
+                                         "--layers",  std::to_string(layers),
+                                         "--seed",    seed,
+                                         "--busybox", "/bin/busybox",
+                                         "--known",   known};
         if (files) argv.insert(argv.end(), {"--layer-files", std::to_string(files)});
         e2e::run_process_ok(argv);
         fs::rename(dir_ / (name + ".part"), out);
@@ -181,9 +184,11 @@ PlanSet plan(const fs::path& root, const std::vector<std::string>& global = {}) 
     args.insert(args.end(), {"plan", "--format", "json"});
     PlanSet p;
     p.process = layergc(root, args);
-    if (!p.process.ok()) throw std::runtime_error("layergc plan: " + p.process.describe() + "\n" + p.process.out);
+    if (!p.process.ok())
+        throw std::runtime_error("layergc plan: " + p.process.describe() + "\n" + p.process.out);
     p.doc = json::parse(p.process.out, nullptr, false);
-    if (p.doc.is_discarded() || p.doc.value("schema", "") != "layergc.plan-set/v1" || !p.doc.contains("plans"))
+    if (p.doc.is_discarded() || p.doc.value("schema", "") != "layergc.plan-set/v1" ||
+        !p.doc.contains("plans"))
         throw std::runtime_error("layergc plan printed no plan set: " + p.process.out.substr(0, 2000));
     return p;
 }
@@ -191,8 +196,9 @@ PlanSet plan(const fs::path& root, const std::vector<std::string>& global = {}) 
 // sha256 of each database file: layergc never writes one.
 std::map<std::string, std::string> database_digests(const fs::path& root) {
     std::map<std::string, std::string> out;
-    for (const auto& rel : {"io.containerd.metadata.v1.bolt/meta.db", "io.containerd.snapshotter.v1.overlayfs/metadata.db",
-                            "io.containerd.snapshotter.v1.native/metadata.db"})
+    for (const auto& rel :
+         {"io.containerd.metadata.v1.bolt/meta.db", "io.containerd.snapshotter.v1.overlayfs/metadata.db",
+          "io.containerd.snapshotter.v1.native/metadata.db"})
         if (fs::exists(root / rel)) out[rel] = digest::sha256_hex(slurp(root / rel));
     return out;
 }
@@ -208,7 +214,8 @@ std::set<std::string> minus(const std::set<std::string>& a, const std::set<std::
 // source of a bind (native).
 fs::path snapshot_dir_of_mount(const std::string& line) {
     std::smatch m;
-    if (std::regex_search(line, m, std::regex("upperdir=([^,\\s]+)"))) return fs::path(m[1].str()).parent_path();
+    if (std::regex_search(line, m, std::regex("upperdir=([^,\\s]+)")))
+        return fs::path(m[1].str()).parent_path();
     std::istringstream in(line);
     std::vector<std::string> tok;
     for (std::string t; in >> t;) tok.push_back(t);
@@ -222,7 +229,8 @@ std::vector<fs::path> big_samples(const fs::path& snapshot_dir) {
     std::vector<fs::path> out;
     for (int layer = 1; layer <= 3; ++layer)
         for (int j = 0; j < kBigFiles; j += 75)
-            out.push_back(snapshot_dir / "fs/layers" / ("t-big-v1-" + std::to_string(layer)) / (std::to_string(j) + ".bin"));
+            out.push_back(snapshot_dir / "fs/layers" / ("t-big-v1-" + std::to_string(layer)) /
+                          (std::to_string(j) + ".bin"));
     return out;
 }
 
@@ -239,7 +247,8 @@ protected:
             static const bool own_namespace = ::unshare(CLONE_NEWNS) == 0 &&
                                               ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0;
             ASSERT_TRUE(own_namespace) << "a mount namespace for the test: " << std::strerror(errno);
-            ASSERT_EQ(::mount("tmpfs", work_.c_str(), "tmpfs", 0, "size=4g,mode=0755"), 0) << std::strerror(errno);
+            ASSERT_EQ(::mount("tmpfs", work_.c_str(), "tmpfs", 0, "size=4g,mode=0755"), 0)
+                << std::strerror(errno);
             tmpfs_ = true;
         }
         cd_ = std::make_unique<Containerd>(GetParam(), work_ / "cd");
@@ -247,7 +256,8 @@ protected:
     void TearDown() override {
         cd_.reset();
         helpers_.clear();  // their mount namespaces go with them
-        for (auto it = host_mounts_.rbegin(); it != host_mounts_.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+        for (auto it = host_mounts_.rbegin(); it != host_mounts_.rend(); ++it)
+            ::umount2(it->c_str(), MNT_DETACH);
         const char* keep = std::getenv("LAYERGC_E2E_KEEP");
         if (keep_wanted() && (std::string(keep) == "always" || HasFailure())) {
             std::cerr << "kept " << work_ << "\n";
@@ -263,7 +273,9 @@ protected:
     }
 
     fs::path root() const { return cd_->root(); }
-    fs::path snapshots(const std::string& sn) const { return root() / ("io.containerd.snapshotter.v1." + sn) / "snapshots"; }
+    fs::path snapshots(const std::string& sn) const {
+        return root() / ("io.containerd.snapshotter.v1." + sn) / "snapshots";
+    }
     fs::path content() const { return root() / kContent; }
 
     // Containerd stopped: the plan lists exactly what the databases do not name (less `kept`, dirs
@@ -278,8 +290,9 @@ protected:
         EXPECT_EQ(p.problems("blocking"), std::vector<std::string>{}) << lines(p.problems("blocking"));
         EXPECT_EQ(p.trees(), (std::set<std::string>{"content", "overlayfs", "native"}));
         const std::set<std::string> want = minus(before.unnamed(), kept);
-        EXPECT_EQ(p.candidates(), want) << "plan: " << join(p.candidates()) << "\nunnamed by the databases: "
-                                        << join(before.unnamed()) << "\n" << before.summary() << "\n"
+        EXPECT_EQ(p.candidates(), want) << "plan: " << join(p.candidates())
+                                        << "\nunnamed by the databases: " << join(before.unnamed()) << "\n"
+                                        << before.summary() << "\n"
                                         << lines(p.problems("warning"));
         const auto applied = layergc(root(), {"apply", "--yes"});
         EXPECT_EQ(applied.exit_code, 0) << applied.describe() << "\n" << applied.out;
@@ -289,16 +302,18 @@ protected:
         EXPECT_EQ(after.unnamed(), kept) << after.summary();
         // Every dir and file a database names is still there, and only the candidates are gone.
         EXPECT_EQ(after.blobs, minus(before.blobs, minus(before.unnamed_blobs(), strip("content/", kept))));
-        EXPECT_EQ(after.ingests, minus(before.ingests, minus(before.unnamed_ingests(), strip("content/", kept))));
+        EXPECT_EQ(after.ingests,
+                  minus(before.ingests, minus(before.unnamed_ingests(), strip("content/", kept))));
         for (const auto& [sn, v] : before.snapshotters) {
             const auto& a = after.snapshotters.at(sn);
             EXPECT_EQ(a.dirs, minus(v.dirs, minus(v.unnamed(), strip(sn + "/", kept)))) << sn;
-            for (const auto& id : v.named) EXPECT_TRUE(a.dirs.count(id)) << sn << " snapshots/" << id << " is named";
+            for (const auto& id : v.named)
+                EXPECT_TRUE(a.dirs.count(id)) << sn << " snapshots/" << id << " is named";
         }
         // Nothing left to collect.
         EXPECT_EQ(plan(root()).candidates(), std::set<std::string>{}) << "after apply";
-        crash_log_ << "    " << when << " (" << seconds() << " s): " << before.summary() << "; removed " << join(want)
-                   << "\n";
+        crash_log_ << "    " << when << " (" << seconds() << " s): " << before.summary() << "; removed "
+                   << join(want) << "\n";
         return want;
     }
 
@@ -322,7 +337,8 @@ protected:
         write_file(snapshotter == "native" ? dir / "data" : dir / "fs/data", data + "\n");
     }
 
-    fs::path container_snapshot_dir(const std::string& ns, const std::string& key, const std::string& snapshotter) {
+    fs::path container_snapshot_dir(const std::string& ns, const std::string& key,
+                                    const std::string& snapshotter) {
         std::vector<std::string> args = {"snapshots"};
         if (!snapshotter.empty()) args.push_back("--snapshotter=" + snapshotter);
         args.insert(args.end(), {"mounts", "/mnt", key});
@@ -333,7 +349,8 @@ protected:
     }
 
     // containerd running: every image of the store (as meta.db had it) is listed, complete, and runs.
-    void check_images_run(const std::set<std::string>& images, const std::map<std::string, std::string>& snapshotter_of_ns) {
+    void check_images_run(const std::set<std::string>& images,
+                          const std::map<std::string, std::string>& snapshotter_of_ns) {
         std::map<std::string, std::set<std::string>> by_ns;
         for (const auto& i : images) by_ns[i.substr(0, i.find('/'))].insert(i.substr(i.find('/') + 1));
         int n = 0;
@@ -351,7 +368,8 @@ protected:
             for (std::string l; std::getline(cl, l);) {
                 if (l.empty()) continue;
                 ++checked;
-                EXPECT_NE(l.find(" complete "), std::string::npos) << "ctr -n " << ns << " images check: " << l;
+                EXPECT_NE(l.find(" complete "), std::string::npos)
+                    << "ctr -n " << ns << " images check: " << l;
             }
             EXPECT_EQ(checked, static_cast<int>(names.size())) << check;
             const auto sn = snapshotter_of_ns.count(ns) ? snapshotter_of_ns.at(ns) : std::string();
@@ -364,7 +382,9 @@ protected:
                 const auto started = std::chrono::steady_clock::now();
                 const auto r = cd_->ctr(ns, args, 120s);
                 crash_log_ << "    ran " << ns << "/" << image << " in "
-                           << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count()
                            << " ms\n";
                 EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " run " << image << ": " << r.describe() << "\n"
                                     << cd_->log_tail();
@@ -377,9 +397,11 @@ protected:
     void check_container(const std::string& ns, const std::string& id, const std::string& snapshotter,
                          const std::string& want) {
         const fs::path dir = container_snapshot_dir(ns, id, snapshotter);
-        EXPECT_EQ(slurp(snapshotter == "native" ? dir / "data" : dir / "fs/data"), want.substr(want.find('\n') + 1));
+        EXPECT_EQ(slurp(snapshotter == "native" ? dir / "data" : dir / "fs/data"),
+                  want.substr(want.find('\n') + 1));
         const auto r = cd_->ctr(ns, {"tasks", "start", "--fifo-dir", cd_->fifo_dir().string(), id}, 120s);
-        EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " tasks start " << id << ": " << r.describe() << "\n" << cd_->log_tail();
+        EXPECT_TRUE(r.ok()) << "ctr -n " << ns << " tasks start " << id << ": " << r.describe() << "\n"
+                            << cd_->log_tail();
         EXPECT_EQ(r.out, want) << "container " << ns << "/" << id;
         cd_->ctr(ns, {"tasks", "rm", "-f", id});
     }
@@ -407,7 +429,8 @@ protected:
     int crashes_ = 0;
     const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
     long seconds() const {
-        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0_).count();
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0_)
+            .count();
     }
     std::ostringstream crash_log_;
 };
@@ -428,7 +451,9 @@ std::set<std::string> dir_names(const fs::path& dir) {
     return out;
 }
 
-bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+bool all_digits(const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
 
 TEST_P(ContainerdCollection, CrashesThenCollection) {
     auto& a = archives();
@@ -455,37 +480,45 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     cd_->start();
     {
         Background held = cd_->hold_renames(500ms);
-        crash("import, content commit", "crash", {"images", "import", a.commit().string()}, [&](Background& c) {
-            return cd_->kill_on_create(content() / "blobs/sha256", [](const std::string&) { return true; }, c, 120s);
-        });
+        crash("import, content commit", "crash", {"images", "import", a.commit().string()},
+              [&](Background& c) {
+                  return cd_->kill_on_create(
+                      content() / "blobs/sha256", [](const std::string&) { return true; }, c, 120s);
+              });
     }
     // The blob is in blobs/, its record never committed (meta.db still has the ingest, whose ref
     // "tar-<hex>.json" holds the blob's hex).
     EXPECT_FALSE(read_store(root()).unnamed_blobs().empty()) << read_store(root()).summary();
     collect("after a kill at a blob's commit");
     // Unpack, mid-extraction of a big layer.
-    crash("import, unpack mid-extraction", "crash", {"images", "import", a.big().string()}, [&](Background& c) {
-        return cd_->kill_when(
-            [&] {
-                std::error_code ec;
-                for (const auto& e : fs::directory_iterator(ovl, ec))
-                    for (int l = 1; l <= 3; ++l)
-                        if (fs::exists(e.path() / "fs/layers" / ("t-big-v1-" + std::to_string(l)) / "700.bin")) return true;
-                return false;
-            },
-            c, 120s);
-    });
+    crash("import, unpack mid-extraction", "crash", {"images", "import", a.big().string()},
+          [&](Background& c) {
+              return cd_->kill_when(
+                  [&] {
+                      std::error_code ec;
+                      for (const auto& e : fs::directory_iterator(ovl, ec))
+                          for (int l = 1; l <= 3; ++l)
+                              if (fs::exists(e.path() / "fs/layers" / ("t-big-v1-" + std::to_string(l)) /
+                                             "700.bin"))
+                                  return true;
+                      return false;
+                  },
+                  c, 120s);
+          });
     collect("after a kill mid-extraction");
     // Prepare: at a new-<digits> temp dir, and right after its rename to snapshots/<id> (before
     // the snapshotter's database commits).
-    crash("import, unpack at a new-<digits> dir", "crash2", {"images", "import", a.big().string()}, [&](Background& c) {
-        return cd_->kill_on_create(ovl, [](const std::string& n) { return n.rfind("new-", 0) == 0; }, c, 120s);
-    });
+    crash("import, unpack at a new-<digits> dir", "crash2", {"images", "import", a.big().string()},
+          [&](Background& c) {
+              return cd_->kill_on_create(
+                  ovl, [](const std::string& n) { return n.rfind("new-", 0) == 0; }, c, 120s);
+          });
     collect("after a kill at a new-<digits> dir");
     cd_->start();
     {
         Background held = cd_->hold_renames(500ms);
-        crash("import, unpack right after the rename to snapshots/<id>", "crash3", {"images", "import", a.big().string()},
+        crash("import, unpack right after the rename to snapshots/<id>", "crash3",
+              {"images", "import", a.big().string()},
               [&](Background& c) { return cd_->kill_on_create(ovl, all_digits, c, 120s); });
     }
     // The dir is past the snapshotter's sequence: its commit never happened.
@@ -499,12 +532,13 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     collect("after a kill right after a rename");
     // A stream of snapshot prepare, commit and rm, killed in the middle.
     {
-        const std::string ctr = (cd_->version().bin / "ctr").string() + " -a " + cd_->socket().string() + " -n ops";
+        const std::string ctr =
+            (cd_->version().bin / "ctr").string() + " -a " + cd_->socket().string() + " -n ops";
         cd_->start();
         const fs::path out = work_ / "ops.log";
         Background loop({"sh", "-c",
-                         "i=0; while [ $i -lt 400 ]; do i=$((i+1)); " + ctr + " snapshots prepare p$i && " + ctr +
-                             " snapshots commit c$i p$i && { [ $((i % 2)) -eq 0 ] || " + ctr +
+                         "i=0; while [ $i -lt 400 ]; do i=$((i+1)); " + ctr + " snapshots prepare p$i && " +
+                             ctr + " snapshots commit c$i p$i && { [ $((i % 2)) -eq 0 ] || " + ctr +
                              " snapshots rm c$i; } || exit 1; echo $i; done"},
                         out);
         const auto t0 = std::chrono::steady_clock::now();
@@ -512,8 +546,8 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
             cd_->kill_when([&] { return std::chrono::steady_clock::now() - t0 > 2500ms; }, loop, 120s);
         loop.wait(60s);
         const std::string done = slurp(out);
-        crash_log_ << "  snapshots prepare/commit/rm stream: " << (fired ? "killed" : "not killed") << " after "
-                   << std::count(done.begin(), done.end(), '\n') << " rounds\n";
+        crash_log_ << "  snapshots prepare/commit/rm stream: " << (fired ? "killed" : "not killed")
+                   << " after " << std::count(done.begin(), done.end(), '\n') << " rounds\n";
         EXPECT_TRUE(fired) << done;
         if (!fired) cd_->stop();
     }
@@ -559,8 +593,9 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
             if (!parents.count(k)) top = k;
     }
     ASSERT_FALSE(top.empty());
-    const bool rm_snapshot = crash("snapshots rm, snapshotter cleanup", "big2", {"snapshots", "rm", top},
-                                   [&](Background& c) { return cd_->kill_when(removing(big2_dirs), c, 120s); });
+    const bool rm_snapshot =
+        crash("snapshots rm, snapshotter cleanup", "big2", {"snapshots", "rm", top},
+              [&](Background& c) { return cd_->kill_when(removing(big2_dirs), c, 120s); });
     // The removal crashes must leave what they claim to test: dirs no database names.
     EXPECT_TRUE(rm_snapshot) << crash_log_.str();
     EXPECT_FALSE(read_store(root()).snapshotters.at("overlayfs").unnamed().empty());
@@ -607,7 +642,8 @@ TEST_P(ContainerdCollection, CrashesThenCollection) {
     fs::create_directories(ovl / "0123/fs");
     fs::create_directories(ovl / "lost+found");
     write_file(content() / "blobs/sha256/not-a-digest", "x");
-    const std::set<std::string> unknown_form = {"overlayfs/0123", "overlayfs/lost+found", "content/sha256:not-a-digest"};
+    const std::set<std::string> unknown_form = {"overlayfs/0123", "overlayfs/lost+found",
+                                                "content/sha256:not-a-digest"};
     const std::set<std::string> planted = {"overlayfs/" + std::to_string(seq + 1),
                                            "overlayfs/" + std::to_string(seq + 9),
                                            "overlayfs/new-1234567890",
@@ -708,7 +744,8 @@ TEST_P(ContainerdCollection, CommitKills) {
     auto extract_records = [&](const StoreView& v, const std::string& ns) {
         std::set<std::string> out;
         const auto& o = v.snapshotters.at("overlayfs");
-        if (!v.meta.namespaces.count(ns) || !v.meta.namespaces.at(ns).snapshots.count("overlayfs")) return out;
+        if (!v.meta.namespaces.count(ns) || !v.meta.namespaces.at(ns).snapshots.count("overlayfs"))
+            return out;
         for (const auto& [key, sn] : v.meta.namespaces.at(ns).snapshots.at("overlayfs"))
             if (key.rfind("extract-", 0) == 0)
                 out.insert("'" + key.substr(0, key.find(' ')) + " ...' (" +
@@ -719,8 +756,10 @@ TEST_P(ContainerdCollection, CommitKills) {
         std::string what, ns;
         bool meta_side;  // B
     };
-    for (const auto& m : {Moment{"A: unpack, the snapshotter's commit (its first fdatasync of metadata.db)", "commit-a", false},
-                          Moment{"B: unpack, meta.db's commit right after the snapshotter's", "commit-b", true}}) {
+    for (const auto& m :
+         {Moment{"A: unpack, the snapshotter's commit (its first fdatasync of metadata.db)", "commit-a",
+                 false},
+          Moment{"B: unpack, meta.db's commit right after the snapshotter's", "commit-b", true}}) {
         SCOPED_TRACE(m.what);
         std::set<std::string> images = read_store(root()).images();
         cd_->start();
@@ -758,10 +797,11 @@ TEST_P(ContainerdCollection, CommitKills) {
             ASSERT_TRUE(o.db.name_of_id.count(std::stoull(id))) << "snapshots/" << id << ": " << v.summary();
             name = o.db.name_of_id.at(std::stoull(id));
             const auto& rec = o.db.by_name.at(name);
-            crash_log_ << "    left: snapshots/" << id << " " << name << " (" << containerd::to_string(rec.kind)
-                       << "), meta.db " << (named.count(name) ? "names it" : "does not name it") << "; unnamed dirs: "
-                       << join(o.unnamed()) << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns))
-                       << "\n";
+            crash_log_ << "    left: snapshots/" << id << " " << name << " ("
+                       << containerd::to_string(rec.kind) << "), meta.db "
+                       << (named.count(name) ? "names it" : "does not name it")
+                       << "; unnamed dirs: " << join(o.unnamed())
+                       << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns)) << "\n";
             if (!m.meta_side) {
                 // Neither commit happened: the active extract snapshot, in both databases.
                 EXPECT_EQ(rec.kind, containerd::SnapshotKind::active) << name;
@@ -781,7 +821,8 @@ TEST_P(ContainerdCollection, CommitKills) {
             EXPECT_EQ(p.problems("blocking"), std::vector<std::string>{}) << lines(p.problems("blocking"));
             bool reported = false;
             for (const auto& pr : p.problems("info"))
-                reported = reported || (pr.find("snapshot-unnamed-by-meta snapshots/" + id + ":") != std::string::npos);
+                reported = reported ||
+                           (pr.find("snapshot-unnamed-by-meta snapshots/" + id + ":") != std::string::npos);
             EXPECT_EQ(reported, m.meta_side) << lines(p.problems("info"));
             EXPECT_FALSE(p.candidates().count("overlayfs/" + id)) << join(p.candidates());
         }
@@ -798,9 +839,9 @@ TEST_P(ContainerdCollection, CommitKills) {
             const auto& o = v.snapshotters.at("overlayfs");
             crash_log_ << "    after the restart, import and runs: snapshots/" << id << " "
                        << (o.db.by_name.count(name) ? "still " + name : std::string("gone")) << ", "
-                       << (o.dirs.count(id) ? "its dir there" : "its dir gone") << "; unnamed dirs: "
-                       << join(o.unnamed()) << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns))
-                       << "\n";
+                       << (o.dirs.count(id) ? "its dir there" : "its dir gone")
+                       << "; unnamed dirs: " << join(o.unnamed())
+                       << "; meta.db's extract snapshots: " << join(extract_records(v, m.ns)) << "\n";
             EXPECT_EQ(v.images(), images);
         }
         dirs_are_named("after the restart");
@@ -837,8 +878,10 @@ TEST_P(ContainerdCollection, RunningContainerdRefuses) {
     EXPECT_TRUE(p.all_advisory()) << p.process.out.substr(0, 3000);
     for (const auto& pl : p.doc.at("plans")) {
         std::string reasons;
-        for (const auto& r : pl.value("advisory_reasons", json::array())) reasons += r.get<std::string>() + "\n";
-        EXPECT_NE(reasons.find("meta.db is locked"), std::string::npos) << pl.value("driver", "") << ": " << reasons;
+        for (const auto& r : pl.value("advisory_reasons", json::array()))
+            reasons += r.get<std::string>() + "\n";
+        EXPECT_NE(reasons.find("meta.db is locked"), std::string::npos)
+            << pl.value("driver", "") << ": " << reasons;
     }
     const auto text = layergc(root(), {"plan"});
     EXPECT_NE(text.out.find("ADVISORY: a containerd is using this root"), std::string::npos) << text.out;
@@ -848,7 +891,8 @@ TEST_P(ContainerdCollection, RunningContainerdRefuses) {
     // It names the daemon that runs and how to stop it.
     EXPECT_NE((refused.out + refused.err).find("refusing: containerd is using"), std::string::npos)
         << refused.out << refused.err;
-    EXPECT_NE((refused.out + refused.err).find("systemctl stop containerd"), std::string::npos) << refused.out << refused.err;
+    EXPECT_NE((refused.out + refused.err).find("systemctl stop containerd"), std::string::npos)
+        << refused.out << refused.err;
     EXPECT_EQ(listing(), before) << "apply removed something while containerd ran";
     for (const auto& t : {"content", "overlayfs", "native"}) {
         const auto one = layergc(root(), {"--driver", t, "apply", "--yes"});
@@ -876,40 +920,47 @@ TEST_P(ContainerdCollection, MountedOrphansKept) {
     cd_->ctr_ok("mn", {"images", "import", "--snapshotter", "native", a.one().string()});
     cd_->stop();
     const StoreView v = read_store(root());
-    const uint64_t seq = v.snapshotters.at("overlayfs").db.sequence, nseq = v.snapshotters.at("native").db.sequence;
+    const uint64_t seq = v.snapshotters.at("overlayfs").db.sequence,
+                   nseq = v.snapshotters.at("native").db.sequence;
     const fs::path ovl = snapshots("overlayfs"), nat = snapshots("native");
     auto orphan = [&](const fs::path& dir, const std::string& name) {
         write_file(dir / name, name + "\n");
         fs::create_directories(dir.parent_path() / "work");
         return dir;
     };
-    const fs::path here = orphan(ovl / std::to_string(seq + 1) / "fs", "here");        // bind, this namespace
-    const fs::path bound = orphan(ovl / std::to_string(seq + 2) / "fs", "bound");      // bind, another one
-    const fs::path lower = orphan(ovl / std::to_string(seq + 3) / "fs", "lower");      // overlay lowerdir, another
-    orphan(ovl / std::to_string(seq + 4) / "fs", "free");                              // not mounted
-    const fs::path nbound = orphan(nat / std::to_string(nseq + 1) / "tree", "nbound"); // bind, another one
+    const fs::path here = orphan(ovl / std::to_string(seq + 1) / "fs", "here");    // bind, this namespace
+    const fs::path bound = orphan(ovl / std::to_string(seq + 2) / "fs", "bound");  // bind, another one
+    const fs::path lower =
+        orphan(ovl / std::to_string(seq + 3) / "fs", "lower");  // overlay lowerdir, another
+    orphan(ovl / std::to_string(seq + 4) / "fs", "free");       // not mounted
+    const fs::path nbound = orphan(nat / std::to_string(nseq + 1) / "tree", "nbound");  // bind, another one
     orphan(nat / std::to_string(nseq + 2) / "tree", "nfree");
     for (const auto& d : {"mnt-here", "mnt-bound", "mnt-lower", "mnt-nbound", "upper", "owork"})
         fs::create_directories(work_ / d);
-    ASSERT_EQ(::mount(here.c_str(), (work_ / "mnt-here").c_str(), nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount(here.c_str(), (work_ / "mnt-here").c_str(), nullptr, MS_BIND, nullptr), 0)
+        << std::strerror(errno);
     host_mounts_.push_back(work_ / "mnt-here");
     const std::string script =
         "mount --bind " + bound.string() + " " + (work_ / "mnt-bound").string() + " && mount --bind " +
         nbound.parent_path().string() + " " + (work_ / "mnt-nbound").string() +
-        " && mount -t overlay overlay -o lowerdir=" + lower.string() + ",upperdir=" + (work_ / "upper").string() +
-        ",workdir=" + (work_ / "owork").string() + " " + (work_ / "mnt-lower").string() + " && cat " +
-        (work_ / "mnt-lower/lower").string() + " > " + (work_ / "ready").string() + " && exec sleep 600";
-    helpers_.emplace_back(std::vector<std::string>{"unshare", "--mount", "--propagation", "private", "sh", "-c", script},
-                          work_ / "helper.log");
+        " && mount -t overlay overlay -o lowerdir=" + lower.string() +
+        ",upperdir=" + (work_ / "upper").string() + ",workdir=" + (work_ / "owork").string() + " " +
+        (work_ / "mnt-lower").string() + " && cat " + (work_ / "mnt-lower/lower").string() + " > " +
+        (work_ / "ready").string() + " && exec sleep 600";
+    helpers_.emplace_back(
+        std::vector<std::string>{"unshare", "--mount", "--propagation", "private", "sh", "-c", script},
+        work_ / "helper.log");
     for (int i = 0; i < 200 && slurp(work_ / "ready") != "lower\n"; ++i) std::this_thread::sleep_for(50ms);
     ASSERT_EQ(slurp(work_ / "ready"), "lower\n") << slurp(work_ / "helper.log");
     // The other namespace's mounts are not visible here.
     EXPECT_FALSE(fs::exists(work_ / "mnt-bound/bound"));
 
-    const std::set<std::string> mounted = {"overlayfs/" + std::to_string(seq + 1), "overlayfs/" + std::to_string(seq + 2),
-                                           "overlayfs/" + std::to_string(seq + 3), "native/" + std::to_string(nseq + 1)};
+    const std::set<std::string> mounted = {
+        "overlayfs/" + std::to_string(seq + 1), "overlayfs/" + std::to_string(seq + 2),
+        "overlayfs/" + std::to_string(seq + 3), "native/" + std::to_string(nseq + 1)};
     EXPECT_EQ(collect("with mounted orphans", mounted),
-              (std::set<std::string>{"overlayfs/" + std::to_string(seq + 4), "native/" + std::to_string(nseq + 2)}));
+              (std::set<std::string>{"overlayfs/" + std::to_string(seq + 4),
+                                     "native/" + std::to_string(nseq + 2)}));
     EXPECT_EQ(slurp(work_ / "mnt-here/here"), "here\n");
 
     // Unmounted (the other namespace ends with its last process): collected.
@@ -935,7 +986,8 @@ uint64_t usage_of(const fs::path& dir) {
             total += static_cast<uint64_t>(st.st_blocks) * 512;
     };
     add(dir);
-    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
         add(it->path());
     return total;
 }
@@ -1003,9 +1055,10 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     {
         e2e::ProcessOptions o;
         o.stdin_data = blob;
-        const auto r = e2e::run_process(cd_->ctr_argv(ns, {"content", "ingest", "--expected-digest", blob_digest,
-                                                           "--expected-size", std::to_string(blob.size()), "loose"}),
-                                        o);
+        const auto r =
+            e2e::run_process(cd_->ctr_argv(ns, {"content", "ingest", "--expected-digest", blob_digest,
+                                                "--expected-size", std::to_string(blob.size()), "loose"}),
+                             o);
         ASSERT_TRUE(r.ok()) << r.describe();
     }
     cd_->ctr_ok(ns, {"snapshots", "prepare", "loose-snap"});
@@ -1019,7 +1072,8 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     {
         std::smatch m;
         const std::string ls = cd_->ctr_ok(ns, {"leases", "ls"});
-        ASSERT_TRUE(std::regex_search(ls, m, std::regex(m1 + " \\S+ .*containerd\\.io/gc\\.expire=([0-9TZ:-]{20})")))
+        ASSERT_TRUE(
+            std::regex_search(ls, m, std::regex(m1 + " \\S+ .*containerd\\.io/gc\\.expire=([0-9TZ:-]{20})")))
             << ls;
         expiry = m[1].str();
     }
@@ -1037,7 +1091,8 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
         std::string bytes = slurp(db);
         const auto at = bytes.find(expiry);
         ASSERT_NE(at, std::string::npos);
-        ASSERT_EQ(bytes.find(expiry, at + 1), std::string::npos) << "the expiry " << expiry << " is not unique";
+        ASSERT_EQ(bytes.find(expiry, at + 1), std::string::npos)
+            << "the expiry " << expiry << " is not unique";
         bytes.replace(at, expiry.size(), "2000-01-01T00:00:00Z");
         std::ofstream(db, std::ios::binary | std::ios::trunc) << bytes;
     }
@@ -1078,7 +1133,8 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
         const std::string s = c.get<std::string>();
         if (std::regex_match(s, m, std::regex("ctr -n adv content rm (sha256:[0-9a-f]{64})")))
             advised_blobs.insert(m[1].str());
-        else if (std::regex_match(s, m, std::regex("ctr -n adv snapshots --snapshotter overlayfs rm '([^']+)'")))
+        else if (std::regex_match(s, m,
+                                  std::regex("ctr -n adv snapshots --snapshotter overlayfs rm '([^']+)'")))
             advised_snaps.insert(m[1].str());
         else
             ADD_FAILURE() << "an unexpected command: " << s;
@@ -1121,7 +1177,11 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     for (const auto& c : commands) {
         const auto r = e2e::run_process({"/bin/sh", "-c", c}, o);
         const bool not_found = r.err.find("not found") != std::string::npos;
-        ran << "    " << c << ": " << (r.ok() ? "ok" : not_found ? "not found (freed at start)" : r.describe()) << "\n";
+        ran << "    " << c << ": "
+            << (r.ok()      ? "ok"
+                : not_found ? "not found (freed at start)"
+                            : r.describe())
+            << "\n";
         if (c == holds_command)
             EXPECT_TRUE(r.ok()) << c << ": " << r.describe() << "\n" << cd_->log_tail();
         else
@@ -1132,7 +1192,9 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     EXPECT_TRUE(eventually([&] {
         const auto s = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
         return !s.count(m2) && dir_names(ovl_dir).size() == s.size();
-    })) << "the snapshots of lease " << m2 << " stay:\n" << cd_->ctr_ok(ns, {"snapshots", "ls"});
+    })) << "the snapshots of lease "
+        << m2 << " stay:\n"
+        << cd_->ctr_ok(ns, {"snapshots", "ls"});
     const auto leases1 = first_column(cd_->ctr_ok(ns, {"leases", "ls"}));
     const auto snaps1 = first_column(cd_->ctr_ok(ns, {"snapshots", "ls"}));
     const auto blobs1 = first_column("\n" + cd_->ctr_ok(ns, {"content", "ls", "-q"}));
@@ -1145,12 +1207,14 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     EXPECT_EQ(minus(snaps0, snaps1), snaps_named);
     EXPECT_EQ(minus(blobs0, blobs1), advised_blobs);
     // The bytes: at least what the report said, per tree (it counts blobs and snapshot dirs only).
-    const uint64_t content_freed = content_before - usage_of(blobs_dir), ovl_freed = ovl_before - usage_of(ovl_dir);
+    const uint64_t content_freed = content_before - usage_of(blobs_dir),
+                   ovl_freed = ovl_before - usage_of(ovl_dir);
     EXPECT_GE(content_freed, reported["content"]);
     EXPECT_GE(ovl_freed, reported["overlayfs"]);
     std::cerr << "containerd " << GetParam().name << " advice: content reported " << reported["content"]
-              << " B, freed " << content_freed << " B; overlayfs reported " << reported["overlayfs"] << " B, freed "
-              << ovl_freed << " B\n" << ran.str();
+              << " B, freed " << content_freed << " B; overlayfs reported " << reported["overlayfs"]
+              << " B, freed " << ovl_freed << " B\n"
+              << ran.str();
 
     // The images left are whole and run; a second plan has no advice and nothing to collect.
     const StoreView v = read_store(root());
@@ -1166,7 +1230,10 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ContainerdCollection,
-                         ::testing::Values(Version{"1.6", "/usr/bin"}, Version{"1.7", trixie_root() / "usr/bin"}),
-                         [](const auto& p) { return p.param.name == "1.6" ? "containerd_1_6" : "containerd_1_7"; });
+                         ::testing::Values(Version{"1.6", "/usr/bin"},
+                                           Version{"1.7", trixie_root() / "usr/bin"}),
+                         [](const auto& p) {
+                             return p.param.name == "1.6" ? "containerd_1_6" : "containerd_1_7";
+                         });
 
-} // namespace
+}  // namespace

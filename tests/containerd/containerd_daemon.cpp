@@ -33,10 +33,12 @@ void require_binaries(const Version& v) {
     for (const char* b : {"containerd", "ctr", "containerd-shim-runc-v2"})
         if (::access((v.bin / b).c_str(), X_OK) != 0)
             throw std::runtime_error((v.bin / b).string() + " is missing: containerd " + v.name +
-                                     (v.name == "1.6" ? " comes with Debian 12's containerd package (make deps)"
-                                                      : " comes from the Debian 13 e2e root (make e2e-daemons, "
-                                                        "LAYERGC_E2E_DOCKER_ROOTFS)"));
-    if (::access("/usr/sbin/runc", X_OK) != 0) throw std::runtime_error("/usr/sbin/runc is missing (Debian 12's runc)");
+                                     (v.name == "1.6"
+                                          ? " comes with Debian 12's containerd package (make deps)"
+                                          : " comes from the Debian 13 e2e root (make e2e-daemons, "
+                                            "LAYERGC_E2E_DOCKER_ROOTFS)"));
+    if (::access("/usr/sbin/runc", X_OK) != 0)
+        throw std::runtime_error("/usr/sbin/runc is missing (Debian 12's runc)");
 }
 
 // ---- Background ----------------------------------------------------------------------------
@@ -78,7 +80,9 @@ Background::Background(const std::vector<std::string>& argv, const fs::path& out
     ::close(out);
 }
 
-Background::Background(Background&& o) noexcept : pid_(o.pid_), status_(o.status_) { o.pid_ = -1; }
+Background::Background(Background&& o) noexcept : pid_(o.pid_), status_(o.status_) {
+    o.pid_ = -1;
+}
 
 Background& Background::operator=(Background&& o) noexcept {
     if (this != &o) {
@@ -141,9 +145,9 @@ Containerd::Containerd(Version v, fs::path work) : v_(std::move(v)), work_(std::
     require_binaries(v_);
     for (const char* d : {"root", "state", "plugins", "fifo", "bin"}) fs::create_directories(work_ / d);
     // The shim of this version, the host's runc, first on containerd's PATH.
-    for (const auto& [name, target] : {std::pair<std::string, fs::path>{"containerd-shim-runc-v2",
-                                                                        v_.bin / "containerd-shim-runc-v2"},
-                                       {"runc", "/usr/sbin/runc"}}) {
+    for (const auto& [name, target] :
+         {std::pair<std::string, fs::path>{"containerd-shim-runc-v2", v_.bin / "containerd-shim-runc-v2"},
+          {"runc", "/usr/sbin/runc"}}) {
         std::error_code ec;
         fs::remove(work_ / "bin" / name, ec);
         fs::create_symlink(target, work_ / "bin" / name);
@@ -152,15 +156,16 @@ Containerd::Containerd(Version v, fs::path work) : v_(std::move(v)), work_(std::
 }
 
 void Containerd::write_config() {
-    std::ofstream(work_ / "config.toml") << "version = 2\n"
-                                         << "root = \"" << root().string() << "\"\n"
-                                         << "state = \"" << (work_ / "state").string() << "\"\n"
-                                         << "plugin_dir = \"" << (work_ / "plugins").string() << "\"\n"
-                                         << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                                         << "[grpc]\n  address = \"" << socket().string() << "\"\n"
-                                         << "[ttrpc]\n  address = \"" << socket().string() << ".ttrpc\"\n"
-                                         << "[debug]\n  address = \"" << (work_ / "debug.sock").string() << "\"\n"
-                                         << extra_config_;
+    std::ofstream(work_ / "config.toml")
+        << "version = 2\n"
+        << "root = \"" << root().string() << "\"\n"
+        << "state = \"" << (work_ / "state").string() << "\"\n"
+        << "plugin_dir = \"" << (work_ / "plugins").string() << "\"\n"
+        << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+        << "[grpc]\n  address = \"" << socket().string() << "\"\n"
+        << "[ttrpc]\n  address = \"" << socket().string() << ".ttrpc\"\n"
+        << "[debug]\n  address = \"" << (work_ / "debug.sock").string() << "\"\n"
+        << extra_config_;
 }
 
 void Containerd::set_extra_config(const std::string& toml) {
@@ -180,16 +185,16 @@ void Containerd::start() {
     ++starts_;
     { std::ofstream(work_ / "containerd.log", std::ios::app) << "\n===== start " << starts_ << " =====\n"; }
     // unshare execs sh, which execs containerd: the pid we hold is containerd's.
-    daemon_ = Background({"unshare", "--mount", "--propagation", "private", "sh", "-c",
-                          "mkdir -p /run/containerd && mount -t tmpfs tmpfs /run/containerd && exec \"$0\" --config \"$1\"",
-                          (v_.bin / "containerd").string(), (work_ / "config.toml").string()},
-                         work_ / "containerd.log",
-                         {"PATH=" + (work_ / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin"});
+    daemon_ = Background(
+        {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+         "mkdir -p /run/containerd && mount -t tmpfs tmpfs /run/containerd && exec \"$0\" --config \"$1\"",
+         (v_.bin / "containerd").string(), (work_ / "config.toml").string()},
+        work_ / "containerd.log", {"PATH=" + (work_ / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin"});
     const auto until = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < until) {
         if (!daemon_.running())
-            throw std::runtime_error("containerd " + v_.name + " ended at start (" + daemon_.describe() + "):\n" +
-                                     log_tail());
+            throw std::runtime_error("containerd " + v_.name + " ended at start (" + daemon_.describe() +
+                                     "):\n" + log_tail());
         e2e::ProcessOptions o;
         o.timeout = 5s;
         if (e2e::run_process({(v_.bin / "ctr").string(), "-a", socket().string(), "version"}, o).ok()) return;
@@ -212,9 +217,12 @@ void Containerd::kill9() {
     daemon_.wait(10s);
 }
 
-bool Containerd::running() { return daemon_.running(); }
+bool Containerd::running() {
+    return daemon_.running();
+}
 
-bool Containerd::kill_when(const std::function<bool()>& fired, Background& client, std::chrono::milliseconds timeout) {
+bool Containerd::kill_when(const std::function<bool()>& fired, Background& client,
+                           std::chrono::milliseconds timeout) {
     auto until = std::chrono::steady_clock::now() + timeout;
     bool client_ended = false;
     while (std::chrono::steady_clock::now() < until) {
@@ -284,14 +292,16 @@ std::vector<fs::path> Containerd::at_fdatasync() const {
         std::string arg0;
         if (!(f >> nr >> arg0) || nr != SYS_fdatasync) continue;
         std::error_code ec2;
-        const fs::path file = fs::read_symlink(proc / "fd" / std::to_string(std::stol(arg0, nullptr, 16)), ec2);
+        const fs::path file =
+            fs::read_symlink(proc / "fd" / std::to_string(std::stol(arg0, nullptr, 16)), ec2);
         if (!ec2) out.push_back(file);
     }
     return out;
 }
 
 Background Containerd::attach_strace(const std::vector<std::string>& args) {
-    const fs::path out = work_ / ("strace-" + std::to_string(daemon_.pid()) + "-" + std::to_string(++straces_) + ".log");
+    const fs::path out =
+        work_ / ("strace-" + std::to_string(daemon_.pid()) + "-" + std::to_string(++straces_) + ".log");
     std::vector<std::string> argv = {"strace", "-f", "-p", std::to_string(daemon_.pid()), "-o", "/dev/null"};
     argv.insert(argv.end(), args.begin(), args.end());
     Background trace(argv, out);
@@ -301,10 +311,12 @@ Background Containerd::attach_strace(const std::vector<std::string>& args) {
         if (!trace.running()) break;
         std::this_thread::sleep_for(20ms);
     }
-    throw std::runtime_error("strace did not attach to containerd (" + trace.describe() + "): " + layergc::testing::slurp(out));
+    throw std::runtime_error("strace did not attach to containerd (" + trace.describe() +
+                             "): " + layergc::testing::slurp(out));
 }
 
-std::vector<std::string> Containerd::ctr_argv(const std::string& ns, const std::vector<std::string>& args) const {
+std::vector<std::string> Containerd::ctr_argv(const std::string& ns,
+                                              const std::vector<std::string>& args) const {
     std::vector<std::string> argv = {(v_.bin / "ctr").string(), "-a", socket().string()};
     if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});
     argv.insert(argv.end(), args.begin(), args.end());
@@ -323,8 +335,8 @@ std::string Containerd::ctr_ok(const std::string& ns, const std::vector<std::str
     if (!r.ok()) {
         std::string line;
         for (const auto& a : args) line += " " + a;
-        throw std::runtime_error("ctr -n " + ns + line + " (containerd " + v_.name + "): " + r.describe() + "\n" +
-                                 r.out + "\ncontainerd log:\n" + log_tail());
+        throw std::runtime_error("ctr -n " + ns + line + " (containerd " + v_.name + "): " + r.describe() +
+                                 "\n" + r.out + "\ncontainerd log:\n" + log_tail());
     }
     return r.out;
 }
@@ -339,4 +351,4 @@ std::string Containerd::log_tail(size_t bytes) const {
     return s.size() > bytes ? s.substr(s.size() - bytes) : s;
 }
 
-} // namespace layergc::cd_e2e
+}  // namespace layergc::cd_e2e

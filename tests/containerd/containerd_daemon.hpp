@@ -32,7 +32,9 @@ struct Version {
 };
 
 // For GoogleTest's test names and messages.
-inline void PrintTo(const Version& v, std::ostream* os) { *os << "containerd " << v.name << " (" << v.bin.string() << ")"; }
+inline void PrintTo(const Version& v, std::ostream* os) {
+    *os << "containerd " << v.name << " (" << v.bin.string() << ")";
+}
 
 // The Debian 13 root of the dockerd 26 fixture (its usr/bin has containerd 1.7).
 fs::path trixie_root();
@@ -43,13 +45,14 @@ void require_binaries(const Version& v);
 class Background {
 public:
     Background() = default;
-    Background(const std::vector<std::string>& argv, const fs::path& output, const std::vector<std::string>& env = {});
+    Background(const std::vector<std::string>& argv, const fs::path& output,
+               const std::vector<std::string>& env = {});
     Background(Background&& o) noexcept;
     Background& operator=(Background&& o) noexcept;
     ~Background();  // SIGKILLs the group and reaps it if still running
 
     pid_t pid() const { return pid_; }
-    bool running();               // reaps it if it ended
+    bool running();                                        // reaps it if it ended
     std::optional<int> status() const { return status_; }  // waitpid status once it ended
     // Waits for the end; SIGKILLs the group after `timeout`. Returns the waitpid status.
     int wait(std::chrono::milliseconds timeout);
@@ -112,7 +115,8 @@ public:
                            std::chrono::seconds timeout = std::chrono::seconds(300)) const;
     // ctr, throwing with its stderr and the daemon log's tail unless it exits 0.
     std::string ctr_ok(const std::string& ns, const std::vector<std::string>& args) const;
-    Background spawn_ctr(const std::string& ns, const std::vector<std::string>& args, const fs::path& output) const;
+    Background spawn_ctr(const std::string& ns, const std::vector<std::string>& args,
+                         const fs::path& output) const;
 
     std::string log_tail(size_t bytes = 3000) const;
 
@@ -128,4 +132,4 @@ private:
     int straces_ = 0;
 };
 
-} // namespace layergc::cd_e2e
+}  // namespace layergc::cd_e2e

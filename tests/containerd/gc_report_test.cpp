@@ -12,8 +12,12 @@ namespace {
 
 constexpr int64_t kNow = int64_t{1800000000} * 1000000000;  // 2027-01-15
 
-Resource content(const std::string& ns, const std::string& d) { return {Resource::content, ns, "", d}; }
-Resource snap(const std::string& ns, const std::string& key) { return {Resource::snapshot, ns, "overlayfs", key}; }
+Resource content(const std::string& ns, const std::string& d) {
+    return {Resource::content, ns, "", d};
+}
+Resource snap(const std::string& ns, const std::string& key) {
+    return {Resource::snapshot, ns, "overlayfs", key};
+}
 
 // An image: index -> manifest -> config + layer, the layer unpacked as snapshots base <- top.
 MetaDb one_image() {
@@ -128,20 +132,20 @@ TEST(Rfc3339, AsGoParsesTheExpiryLabel) {
     EXPECT_EQ(parse_rfc3339_ns("1970-01-01T00:00:10.5Z"), int64_t{10500000000});
     EXPECT_EQ(parse_rfc3339_ns("2024-02-29T23:59:59Z"), int64_t{1709251199} * 1000000000);
     EXPECT_FALSE(parse_rfc3339_ns("9999-12-31T23:59:59Z"));  // past what int64 nanoseconds hold
-    for (const char* bad : {"", "tomorrow", "2024-02-29 23:59:59Z", "2024-13-01T00:00:00Z", "2024-01-01T00:00:00",
-                            "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00Zjunk"})
+    for (const char* bad : {"", "tomorrow", "2024-02-29 23:59:59Z", "2024-13-01T00:00:00Z",
+                            "2024-01-01T00:00:00", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00Zjunk"})
         EXPECT_FALSE(parse_rfc3339_ns(bad)) << bad;
     // What Go's time.Parse refuses is refused, so no lease containerd keeps is called expired: a
     // sign or a space inside a field (sscanf's %d took them), a day past its month's end, second
     // 60, a zone past 23:59; and what only some Go versions take (lower-case t or z, a comma).
-    for (const char* bad : {"2024-01-+1T00:00:00Z", "2024-01- 1T00:00:00Z", "+024-01-01T00:00:00Z",
-                            "2024-01-01T00:00:-1Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
-                            "2024-04-31T00:00:00Z", "2024-01-01T00:00:60Z", "2024-01-01T00:00:00+24:00",
-                            "2024-01-01T00:00:00+01:60", "2024-01-01T00:00:00+-1:00", "2024-01-01t00:00:00Z",
-                            "2024-01-01T00:00:00z", "2024-01-01T00:00:00,5Z"})
+    for (const char* bad :
+         {"2024-01-+1T00:00:00Z", "2024-01- 1T00:00:00Z", "+024-01-01T00:00:00Z", "2024-01-01T00:00:-1Z",
+          "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-01-01T00:00:60Z",
+          "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+01:60", "2024-01-01T00:00:00+-1:00",
+          "2024-01-01t00:00:00Z", "2024-01-01T00:00:00z", "2024-01-01T00:00:00,5Z"})
         EXPECT_FALSE(parse_rfc3339_ns(bad)) << bad;
     EXPECT_EQ(parse_rfc3339_ns("2000-02-29T00:00:00Z"), int64_t{951782400} * 1000000000);  // 2000 is leap
     EXPECT_EQ(parse_rfc3339_ns("1970-01-01T00:00:00.123456789Z"), int64_t{123456789});
 }
 
-} // namespace
+}  // namespace

@@ -100,10 +100,10 @@ TEST(GoVarints, AsEncodingBinaryReadsThem) {
     EXPECT_EQ(uvarint(std::string("\x05", 1))->first, 5u);
     EXPECT_EQ(uvarint(std::string("\x80\x01", 2))->first, 128u);
     EXPECT_EQ(uvarint(std::string("\x80\x01", 2))->second, 2u);
-    EXPECT_FALSE(uvarint(std::string("\x80", 1)));  // truncated
+    EXPECT_FALSE(uvarint(std::string("\x80", 1)));            // truncated
     EXPECT_FALSE(uvarint(std::string(10, '\xff') + "\x01"));  // longer than 64 bits
     EXPECT_EQ(uvarint(std::string(9, '\xff') + "\x01")->first, UINT64_MAX);
-    EXPECT_EQ(varint(std::string("\x06", 1))->first, 3);   // meta.db v1/version 3
+    EXPECT_EQ(varint(std::string("\x06", 1))->first, 3);  // meta.db v1/version 3
     EXPECT_EQ(varint(std::string("\x05", 1))->first, -3);
 }
 
@@ -117,4 +117,4 @@ TEST(SnapshotDirNames, OnlyWhatContainerdsSnapshottersMake) {
     EXPECT_FALSE(gc::is_prepare_temp_dir("77"));
 }
 
-} // namespace
+}  // namespace

@@ -32,7 +32,7 @@ std::set<std::string> minus(const std::set<std::string>& a, const std::set<std::
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::string join(const std::set<std::string>& s, const std::string& sep) {
     std::string out;
@@ -40,9 +40,15 @@ std::string join(const std::set<std::string>& s, const std::string& sep) {
     return out.empty() ? "(none)" : out;
 }
 
-std::set<std::string> SnapshotterView::unnamed() const { return minus(dirs, named); }
-std::set<std::string> StoreView::unnamed_blobs() const { return minus(blobs, named_blobs); }
-std::set<std::string> StoreView::unnamed_ingests() const { return minus(ingests, named_ingests); }
+std::set<std::string> SnapshotterView::unnamed() const {
+    return minus(dirs, named);
+}
+std::set<std::string> StoreView::unnamed_blobs() const {
+    return minus(blobs, named_blobs);
+}
+std::set<std::string> StoreView::unnamed_ingests() const {
+    return minus(ingests, named_ingests);
+}
 
 std::set<std::string> StoreView::unnamed() const {
     std::set<std::string> out;
@@ -62,8 +68,8 @@ std::set<std::string> StoreView::images() const {
 
 std::string StoreView::summary() const {
     std::ostringstream s;
-    s << blobs.size() << " blobs (" << unnamed_blobs().size() << " unnamed), " << ingests.size() << " ingests ("
-      << unnamed_ingests().size() << " unnamed)";
+    s << blobs.size() << " blobs (" << unnamed_blobs().size() << " unnamed), " << ingests.size()
+      << " ingests (" << unnamed_ingests().size() << " unnamed)";
     for (const auto& [sn, v] : snapshotters)
         s << ", " << sn << ": " << v.dirs.size() << " dirs (" << v.unnamed().size() << " unnamed), "
           << v.db.by_name.size() << " records, sequence " << v.db.sequence;
@@ -107,10 +113,11 @@ StoreView read_store(const fs::path& root) {
     for (const auto& name : v.ingests) {
         bool named = false;
         for (const auto& r : backend_refs) named = named || digest::sha256_hex(r) == name;
-        if (backend_refs.count(layergc::testing::slurp(content / "ingest" / name / "ref"))) named = true;  // "" is never a ref
+        if (backend_refs.count(layergc::testing::slurp(content / "ingest" / name / "ref")))
+            named = true;  // "" is never a ref
         if (named) v.named_ingests.insert(name);
     }
     return v;
 }
 
-} // namespace layergc::cd_e2e
+}  // namespace layergc::cd_e2e

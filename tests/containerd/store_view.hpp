@@ -28,10 +28,10 @@ struct SnapshotterView {
 struct StoreView {
     containerd::MetaDb meta;
     std::map<std::string, SnapshotterView> snapshotters;  // "overlayfs", "native" (those with a home)
-    std::set<std::string> blobs;         // "sha256:<hex>" files in blobs/
-    std::set<std::string> named_blobs;   // every namespace's content and every ingest's expected digest
-    std::set<std::string> ingests;       // dir names in ingest/
-    std::set<std::string> named_ingests; // of those, the ones an ingest of meta.db writes to
+    std::set<std::string> blobs;                          // "sha256:<hex>" files in blobs/
+    std::set<std::string> named_blobs;    // every namespace's content and every ingest's expected digest
+    std::set<std::string> ingests;        // dir names in ingest/
+    std::set<std::string> named_ingests;  // of those, the ones an ingest of meta.db writes to
 
     std::set<std::string> unnamed_blobs() const;
     std::set<std::string> unnamed_ingests() const;
@@ -47,4 +47,4 @@ StoreView read_store(const fs::path& root);
 
 std::string join(const std::set<std::string>& s, const std::string& sep = " ");
 
-} // namespace layergc::cd_e2e
+}  // namespace layergc::cd_e2e

@@ -61,16 +61,20 @@ TEST(DaemonConfig, EveryReadingOfAKeyIsKept) {
     EXPECT_EQ(c.storage_drivers, (Strings{"aufs", "overlay2"}));
     EXPECT_EQ(c.pidfiles, (Strings{"/a.pid", "/b.pid"}));
     EXPECT_EQ(c.data_roots, (Strings{"/x", "/y"}));
-    EXPECT_EQ(parse_daemon_config("{\"\xc5\xbftorage-driver\": \"btrfs\"}").storage_drivers, Strings{"btrfs"});
+    EXPECT_EQ(parse_daemon_config("{\"\xc5\xbftorage-driver\": \"btrfs\"}").storage_drivers,
+              Strings{"btrfs"});
 }
 
 TEST(DaemonConfig, FeaturesMergeAcrossRepeats) {
     // map[string]bool: a second "features" object merges into the first (Go reuses the map).
-    EXPECT_TRUE(parse_daemon_config(R"({"features": {"containerd-snapshotter": true}, "features": {"x": false}})")
-                    .containerd_snapshotter);
-    EXPECT_TRUE(parse_daemon_config(R"({"Features": {"containerd-snapshotter": true}})").containerd_snapshotter);
+    EXPECT_TRUE(
+        parse_daemon_config(R"({"features": {"containerd-snapshotter": true}, "features": {"x": false}})")
+            .containerd_snapshotter);
+    EXPECT_TRUE(
+        parse_daemon_config(R"({"Features": {"containerd-snapshotter": true}})").containerd_snapshotter);
     // Map keys match exactly.
-    EXPECT_FALSE(parse_daemon_config(R"({"features": {"Containerd-Snapshotter": true}})").containerd_snapshotter);
+    EXPECT_FALSE(
+        parse_daemon_config(R"({"features": {"Containerd-Snapshotter": true}})").containerd_snapshotter);
 }
 
 TEST(DaemonConfig, StringsAsGoDecodesThem) {
@@ -81,9 +85,9 @@ TEST(DaemonConfig, StringsAsGoDecodesThem) {
 }
 
 TEST(DaemonConfig, WhatDockerdRefusesIsRefused) {
-    for (const char* text : {"{ not json", "[]", "\"x\"", R"({"storage-driver": 3})", R"({"data-root": {}})",
-                             R"({"features": []})", R"({"features": {"containerd-snapshotter": "yes"}})",
-                             "{} {}"}) {
+    for (const char* text :
+         {"{ not json", "[]", "\"x\"", R"({"storage-driver": 3})", R"({"data-root": {}})",
+          R"({"features": []})", R"({"features": {"containerd-snapshotter": "yes"}})", "{} {}"}) {
         const auto c = parse_daemon_config(text);
         EXPECT_EQ(c.status, Status::refused) << text;
         EXPECT_FALSE(c.why.empty());
@@ -95,5 +99,5 @@ TEST(DaemonConfig, MissingFileIsDefaultsAndADirectoryIsRefused) {
     EXPECT_EQ(read_daemon_config("/").status, Status::refused);
 }
 
-} // namespace
-} // namespace layergc::docker
+}  // namespace
+}  // namespace layergc::docker

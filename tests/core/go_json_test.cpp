@@ -16,7 +16,9 @@ GoJson parse_ok(std::string_view in, GoJsonMode mode = GoJsonMode::unmarshal) {
     return r.ok() ? std::move(r.value()) : GoJson();
 }
 
-bool parses(std::string_view in, GoJsonMode mode = GoJsonMode::unmarshal) { return parse_go_json(in, mode).ok(); }
+bool parses(std::string_view in, GoJsonMode mode = GoJsonMode::unmarshal) {
+    return parse_go_json(in, mode).ok();
+}
 
 std::string str_of(std::string_view json) {
     auto r = parse_go_json(json);
@@ -24,7 +26,7 @@ std::string str_of(std::string_view json) {
     return std::string(r->text(0));
 }
 
-} // namespace
+}  // namespace
 
 TEST(GoJson, KeepsEveryMemberInOrderDuplicatesIncluded) {
     const auto d = parse_ok(R"({"a":1,"b":[true,false,null],"a":{"x":"y"}})");
@@ -48,10 +50,10 @@ TEST(GoJson, KeepsEveryMemberInOrderDuplicatesIncluded) {
 
 TEST(GoJson, WhitespaceIsSpaceTabCrLfOnly) {
     EXPECT_TRUE(parses(" \t\r\n{ \"a\" \n:\t[ 1 , 2 ] }\r\n "));
-    EXPECT_FALSE(parses("\f{}"));       // form feed is not JSON whitespace
+    EXPECT_FALSE(parses("\f{}"));  // form feed is not JSON whitespace
     EXPECT_FALSE(parses("{}\v"));
     EXPECT_FALSE(parses("\xEF\xBB\xBF{}"));  // Go refuses a byte-order mark
-    EXPECT_FALSE(parses("\xC2\xA0{}"));     // no-break space
+    EXPECT_FALSE(parses("\xC2\xA0{}"));      // no-break space
     EXPECT_FALSE(parses(""));
     EXPECT_FALSE(parses("   "));
 }
@@ -70,13 +72,16 @@ TEST(GoJson, TrailingDataIsAnErrorForUnmarshalNotForTheDecoder) {
 }
 
 TEST(GoJson, SyntaxIsRfc8259) {
-    for (const char* bad : {"{'a':1}", "{a:1}", "[1,]", "{\"a\":1,}", "[01]", "[1.]", "[.5]", "[1e]", "[+1]",
-                            "[-]", "[tru]", "[True]", "[nul]", "[NaN]", "[Infinity]", "{\"a\" 1}", "{\"a\":}",
-                            "[1 2]", "{,}", "[,1]", "\"\\x\"", "\"\\'\"", "\"\\u12\"", "\"\\u12G4\"",
-                            "\"a\tb\"", "\"a\nb\"", "\"\x01\"", "\"abc", "[", "{\"a\":[}]", "/*c*/{}"})
+    for (const char* bad :
+         {"{'a':1}",    "{a:1}",      "[1,]",        "{\"a\":1,}", "[01]",     "[1.]",     "[.5]",
+          "[1e]",       "[+1]",       "[-]",         "[tru]",      "[True]",   "[nul]",    "[NaN]",
+          "[Infinity]", "{\"a\" 1}",  "{\"a\":}",    "[1 2]",      "{,}",      "[,1]",     "\"\\x\"",
+          "\"\\'\"",    "\"\\u12\"",  "\"\\u12G4\"", "\"a\tb\"",   "\"a\nb\"", "\"\x01\"", "\"abc",
+          "[",          "{\"a\":[}]", "/*c*/{}"})
         EXPECT_FALSE(parses(bad)) << bad;
-    for (const char* good : {"0", "-0", "1.5e+10", "-12.34E-5", "1E5", "true", "null", "\"\"", "[]", "{}",
-                             "[[],{}]", "{\"\":\"\"}", "\"\\u0000\"", "\"\\/\\b\\f\\n\\r\\t\\\\\\\"\"", "1e999999"})
+    for (const char* good :
+         {"0", "-0", "1.5e+10", "-12.34E-5", "1E5", "true", "null", "\"\"", "[]", "{}", "[[],{}]",
+          "{\"\":\"\"}", "\"\\u0000\"", "\"\\/\\b\\f\\n\\r\\t\\\\\\\"\"", "1e999999"})
         EXPECT_TRUE(parses(good)) << good;
 }
 
@@ -99,12 +104,16 @@ TEST(GoJson, NestingStopsAt10000LikeGosScanner) {
 TEST(GoJson, LoneSurrogatesBecomeTheReplacementCharacter) {
     EXPECT_EQ(str_of(R"("\ud800")"), "\xEF\xBF\xBD");
     EXPECT_EQ(str_of(R"("\udc00")"), "\xEF\xBF\xBD");
-    EXPECT_EQ(str_of(R"("a\ud800b")"), "a\xEF\xBF\xBD" "b");
-    EXPECT_EQ(str_of(R"("\ud83d\ude00")"), "\xF0\x9F\x98\x80");           // a pair is one rune
+    EXPECT_EQ(str_of(R"("a\ud800b")"),
+              "a\xEF\xBF\xBD"
+              "b");
+    EXPECT_EQ(str_of(R"("\ud83d\ude00")"), "\xF0\x9F\x98\x80");                    // a pair is one rune
     EXPECT_EQ(str_of(R"("\ud83d\ud83d\ude00")"), "\xEF\xBF\xBD\xF0\x9F\x98\x80");  // high, then a pair
-    EXPECT_EQ(str_of(R"("\ude00\ud83d")"), "\xEF\xBF\xBD\xEF\xBF\xBD");   // reversed
+    EXPECT_EQ(str_of(R"("\ude00\ud83d")"), "\xEF\xBF\xBD\xEF\xBF\xBD");            // reversed
     EXPECT_EQ(str_of(R"("\ud83d\n")"), "\xEF\xBF\xBD\n");
-    EXPECT_EQ(str_of(R"("\ud83d\u0041")"), "\xEF\xBF\xBD" "A");
+    EXPECT_EQ(str_of(R"("\ud83d\u0041")"),
+              "\xEF\xBF\xBD"
+              "A");
     EXPECT_EQ(str_of(R"("\u00e9\u212a")"), "\xC3\xA9\xE2\x84\xAA");
 }
 
@@ -112,12 +121,12 @@ TEST(GoJson, InvalidUtf8BecomesOneReplacementPerBadByte) {
     const std::string r = "\xEF\xBF\xBD";
     EXPECT_EQ(str_of("\"\xff\""), r);
     EXPECT_EQ(str_of("\"a\x80z\""), "a" + r + "z");
-    EXPECT_EQ(str_of("\"\xC0\x80\""), r + r);             // overlong NUL
-    EXPECT_EQ(str_of("\"\xED\xA0\x80\""), r + r + r);     // an encoded surrogate
-    EXPECT_EQ(str_of("\"\xE2\x84\""), r + r);             // truncated
+    EXPECT_EQ(str_of("\"\xC0\x80\""), r + r);                  // overlong NUL
+    EXPECT_EQ(str_of("\"\xED\xA0\x80\""), r + r + r);          // an encoded surrogate
+    EXPECT_EQ(str_of("\"\xE2\x84\""), r + r);                  // truncated
     EXPECT_EQ(str_of("\"\xF4\x90\x80\x80\""), r + r + r + r);  // above U+10FFFF
-    EXPECT_EQ(str_of("\"\xC3\xA9\""), "\xC3\xA9");        // valid UTF-8 is kept
-    EXPECT_EQ(str_of("\"\xEF\xBF\xBD\""), r);             // U+FFFD itself
+    EXPECT_EQ(str_of("\"\xC3\xA9\""), "\xC3\xA9");             // valid UTF-8 is kept
+    EXPECT_EQ(str_of("\"\xEF\xBF\xBD\""), r);                  // U+FFFD itself
     // In a key too.
     const auto d = parse_ok("{\"k\xff\":1}");
     EXPECT_EQ(d.key(d.first(d.root())), "k" + r);
@@ -127,10 +136,10 @@ TEST(GoJson, KeysMatchFieldsAsEveryGoVersionMatchesThem) {
     EXPECT_TRUE(go_json_key_matches("rootfs", "rootfs"));
     EXPECT_TRUE(go_json_key_matches("RootFS", "rootfs"));
     EXPECT_TRUE(go_json_key_matches("ROOTFS", "rootfs"));
-    EXPECT_TRUE(go_json_key_matches("rootf\u017F", "rootfs"));     // long s
+    EXPECT_TRUE(go_json_key_matches("rootf\u017F", "rootfs"));  // long s
     EXPECT_TRUE(go_json_key_matches("DIFF_IDS", "diff_ids"));
     EXPECT_TRUE(go_json_key_matches("diff_id\u017F", "diff_ids"));
-    EXPECT_TRUE(go_json_key_matches("\u212Aey", "key"));           // Kelvin sign
+    EXPECT_TRUE(go_json_key_matches("\u212Aey", "key"));  // Kelvin sign
     EXPECT_TRUE(go_json_key_matches("\u212Aey", "Key"));
     EXPECT_TRUE(go_json_key_matches("dRIVER", "Driver"));
     EXPECT_TRUE(go_json_key_matches("dead", "Dead"));

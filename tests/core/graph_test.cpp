@@ -13,7 +13,9 @@ using namespace layergc::gc;
 
 namespace {
 
-NodeRef dir(const std::string& id) { return {NodeKind::driver_dir, id}; }
+NodeRef dir(const std::string& id) {
+    return {NodeKind::driver_dir, id};
+}
 
 // A toy store: holds some dirs, names some roots (each with an optional note after it), gives
 // driver_parent edges, and reports every live node it does not hold as damage.
@@ -37,7 +39,8 @@ public:
             for (const auto& p : it->second) out.push_back({kind, dir(p)});
     }
     void damage(const NodeRef& n, const LiveReason& why, const Graph& g, Problems& out) const override {
-        if (!g.exists(n)) out.push_back({Severity::warning, "missing", n.id, "", "", to_string(why.root_kind), why.root});
+        if (!g.exists(n))
+            out.push_back({Severity::warning, "missing", n.id, "", "", to_string(why.root_kind), why.root});
     }
 };
 
@@ -47,14 +50,18 @@ std::vector<std::string> codes(const Problems& ps) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Graph, EveryNodeKeepsTheFirstRootThatReachedIt) {
     auto toy = std::make_unique<Toy>();
     toy->held = {"a", "b", "c"};
     toy->root_list = {{"a", ""}, {"c", ""}};
     toy->parents = {{"a", {"b"}}, {"c", {"b", "gone"}}};
-    const Graph g([&] { std::vector<std::unique_ptr<Source>> v; v.push_back(std::move(toy)); return v; }());
+    const Graph g([&] {
+        std::vector<std::unique_ptr<Source>> v;
+        v.push_back(std::move(toy));
+        return v;
+    }());
     const Marking m = tricolor(g);
     ASSERT_TRUE(m.is_live(NodeKind::driver_dir, "b"));
     EXPECT_EQ(m.why(NodeKind::driver_dir, "b")->root, "root-a");
@@ -69,11 +76,16 @@ TEST(Graph, DamageComesAfterTheWalkInItsOrderWithNotesInPlace) {
     toy->held = {"a", "c"};
     toy->root_list = {{"a", "note-a"}, {"c", "note-c"}, {"x", ""}};
     toy->parents = {{"a", {"m1"}}, {"c", {"m2"}}};
-    const Graph g([&] { std::vector<std::unique_ptr<Source>> v; v.push_back(std::move(toy)); return v; }());
+    const Graph g([&] {
+        std::vector<std::unique_ptr<Source>> v;
+        v.push_back(std::move(toy));
+        return v;
+    }());
     const Marking m = tricolor(g);
     const Problems ps = report_damage(g, m);
     // As a reader walking the roots in order meets them: a's damage, a's note, c's, c's note, x's.
-    EXPECT_EQ(codes(ps), (std::vector<std::string>{"missing:m1", "note-a:a", "missing:m2", "note-c:c", "missing:x"}));
+    EXPECT_EQ(codes(ps),
+              (std::vector<std::string>{"missing:m1", "note-a:a", "missing:m2", "note-c:c", "missing:x"}));
     EXPECT_EQ(ps[0].used_by_kind, "mounted");
     EXPECT_EQ(ps[0].used_by_id, "root-a");
 }
@@ -89,8 +101,13 @@ TEST(Graph, ReferencesAreFollowedInEdgeKindOrderWhateverTheSourceOrder) {
         owner->parents = {{"r", {"q"}}};
         owner->kind = EdgeKind::dir_layer;  // a dir node as the target is enough for the order
         std::vector<std::unique_ptr<Source>> v;
-        if (swap) { v.push_back(std::move(owner)); v.push_back(std::move(parents)); }
-        else { v.push_back(std::move(parents)); v.push_back(std::move(owner)); }
+        if (swap) {
+            v.push_back(std::move(owner));
+            v.push_back(std::move(parents));
+        } else {
+            v.push_back(std::move(parents));
+            v.push_back(std::move(owner));
+        }
         const Graph g(std::move(v));
         std::vector<std::string> order;
         for (const auto& n : tricolor(g).scanned) order.push_back(n.id);

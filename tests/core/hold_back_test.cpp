@@ -1,6 +1,6 @@
 // The second witness and the age gate (core/plan/hold_back.hpp), on in-memory candidates and files.
-#include "core/digest/sha256.hpp"
 #include "core/plan/hold_back.hpp"
+#include "core/digest/sha256.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,9 @@ using plan::RecordKind;
 
 namespace {
 
-std::string hex(const std::string& seed) { return digest::sha256_hex(seed); }
+std::string hex(const std::string& seed) {
+    return digest::sha256_hex(seed);
+}
 
 Candidate layer(const std::string& chain, const std::string& cache) {
     Candidate c;
@@ -44,17 +46,18 @@ struct Case {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
-    const std::vector<std::string> names{hex("a"), hex("b") + "-init", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", hex("c")};
+    const std::vector<std::string> names{hex("a"), hex("b") + "-init", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                         hex("c")};
     plan::NameMatcher m(names);
     EXPECT_EQ(m.find("nothing here"), std::vector<size_t>{});
     EXPECT_EQ(m.find("x" + names[0] + "y" + names[2]), (std::vector<size_t>{0, 2}));
     // hex("b") alone is not a name; its -init form is.
     EXPECT_EQ(m.find(hex("b")), std::vector<size_t>{});
     EXPECT_EQ(m.find(names[1] + names[1]), std::vector<size_t>{1});
-    EXPECT_EQ(m.find(names[3]), std::vector<size_t>{3});            // at the very end
+    EXPECT_EQ(m.find(names[3]), std::vector<size_t>{3});               // at the very end
     EXPECT_EQ(m.find(names[3].substr(0, 63)), std::vector<size_t>{});  // one byte short
 }
 
@@ -75,7 +78,8 @@ TEST(HoldBack, ASurvivingFileNamingACandidateKeepsIt) {
     for (const std::string& named : {chain, cache, hex(cache).substr(0, 26)}) {
         Case t;
         t.in.candidates = {layer(chain, cache), layer(hex("c2"), hex("d2"))};
-        t.in.files = {{"containers/" + hex("ctr") + "/hostconfig.json", "{\"x\":\"" + named + "\"}", {}, false}};
+        t.in.files = {
+            {"containers/" + hex("ctr") + "/hostconfig.json", "{\"x\":\"" + named + "\"}", {}, false}};
         auto r = t.run();
         EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d2")}) << named;
         ASSERT_EQ(r.held_back.size(), 1u);
@@ -115,7 +119,9 @@ TEST(HoldBack, DiffIdsCountOnlyInImageConfigsThatDidNotExplainThem) {
         t.in.candidates = {layer(chain, cache)};
         docker::MetadataFile f{image_config ? "image/overlay2/imagedb/content/sha256/" + hex("img")
                                             : "image/overlay2/layerdb/sha256/" + hex("other") + "/diff",
-                               "sha256:" + diff, {}, image_config};
+                               "sha256:" + diff,
+                               {},
+                               image_config};
         if (explained) f.explained_diff_ids.insert(diff);
         t.in.files = {f};
         return t.run();
@@ -134,11 +140,13 @@ TEST(HoldBack, DiffIdsCountOnlyInImageConfigsThatDidNotExplainThem) {
 TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
     Case t;
     const std::string c1 = hex("c1"), c2 = hex("c2"), c3 = hex("c3");
-    t.in.candidates = {layer(c3, hex("d3")), layer(c2, hex("d2")), layer(c1, hex("d1")), layer(hex("c9"), hex("d9"))};
+    t.in.candidates = {layer(c3, hex("d3")), layer(c2, hex("d2")), layer(c1, hex("d1")),
+                       layer(hex("c9"), hex("d9"))};
     t.in.files = {{"image/overlay2/layerdb/sha256/" + c3 + "/parent", "sha256:" + c2, {}, false},
                   {"image/overlay2/layerdb/sha256/" + c2 + "/parent", "sha256:" + c1, {}, false}};
     t.in.min_age_sec = 3600;
-    t.in.newest_change_sec = {t.in.now_sec - 10, t.in.now_sec - 7200, t.in.now_sec - 7200, t.in.now_sec - 7200};
+    t.in.newest_change_sec = {t.in.now_sec - 10, t.in.now_sec - 7200, t.in.now_sec - 7200,
+                              t.in.now_sec - 7200};
     auto r = t.run();
     EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d9")});
     ASSERT_EQ(r.held_back.size(), 3u);
@@ -197,7 +205,8 @@ TEST(HoldBack, ARemovingRecordIsNotKeptByItsLiveTwinsChildren) {
     c.record_kind = RecordKind::removing;
     c.record = "image/overlay2/layerdb/sha256/" + removing;
     t.in.candidates = {c};
-    t.in.files = {{"image/overlay2/layerdb/sha256/" + hex("child") + "/parent", "sha256:" + chain, {}, false}};
+    t.in.files = {
+        {"image/overlay2/layerdb/sha256/" + hex("child") + "/parent", "sha256:" + chain, {}, false}};
     auto r = t.run();
     EXPECT_EQ(r.candidates.size(), 1u);
     // Without the live twin, the child's parent file names the removing record's chain: kept.

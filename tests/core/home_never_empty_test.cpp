@@ -26,7 +26,8 @@ protected:
         return fd_;
     }
     void make(const std::string& rel) { fs::create_directories(dir_ / rel); }
-    static Candidate candidate(const std::string& id, std::vector<std::string> paths, int depth, uint64_t bytes) {
+    static Candidate candidate(const std::string& id, std::vector<std::string> paths, int depth,
+                               uint64_t bytes) {
         Candidate c;
         c.id = id;
         for (auto& p : paths) c.driver_paths.push_back({p, Removal::tree});
@@ -43,7 +44,8 @@ TEST_F(Home, TheLastEntryIsKeptTheBaseLayerFirst) {
     make("a");
     make("b");
     make("c");
-    std::vector<Candidate> cs{candidate("a", {"a"}, 1, 10), candidate("b", {"b"}, 0, 900), candidate("c", {"c"}, 0, 500)};
+    std::vector<Candidate> cs{candidate("a", {"a"}, 1, 10), candidate("b", {"b"}, 0, 900),
+                              candidate("c", {"c"}, 0, 500)};
     std::vector<HeldBack> held;
     keep_home_non_empty(open_home(), "overlay", cs, held);
     ASSERT_EQ(held.size(), 1u);
@@ -72,5 +74,5 @@ TEST_F(Home, VfsIsNeverPriorSoItsHomeMayEmpty) {
     EXPECT_TRUE(held.empty());
 }
 
-} // namespace
-} // namespace layergc::plan
+}  // namespace
+}  // namespace layergc::plan

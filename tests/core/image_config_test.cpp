@@ -14,7 +14,9 @@ const std::string D1 = "sha256:" + layergc::digest::sha256_hex("layer one");
 const std::string D2 = "sha256:" + layergc::digest::sha256_hex("layer two");
 const std::string D3 = "sha256:" + layergc::digest::sha256_hex("layer three");
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+std::string q(const std::string& s) {
+    return "\"" + s + "\"";
+}
 
 // The chain hex of every prefix of `diffs`.
 std::vector<std::string> chains_of(const std::vector<std::string>& diffs) {
@@ -24,18 +26,20 @@ std::vector<std::string> chains_of(const std::vector<std::string>& diffs) {
 }
 
 bool has_all(const std::vector<std::string>& set, const std::vector<std::string>& want) {
-    return std::all_of(want.begin(), want.end(),
-                       [&](const std::string& w) { return std::find(set.begin(), set.end(), w) != set.end(); });
+    return std::all_of(want.begin(), want.end(), [&](const std::string& w) {
+        return std::find(set.begin(), set.end(), w) != set.end();
+    });
 }
-} // namespace
+}  // namespace
 
 TEST(ImageConfig, ReadsDiffIdsInOrder) {
-    const auto p = parse_image_config(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
-                                      kDiff + R"(",")" + kDiff + R"("]}})");
+    const auto p =
+        parse_image_config(R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+                           kDiff + R"(",")" + kDiff + R"("]}})");
     ASSERT_TRUE(p.ok) << p.error;
     ASSERT_EQ(p.readings.size(), 1u);
     EXPECT_EQ(p.readings[0], (std::vector<std::string>{kDiff, kDiff}));  // the same layer twice
-    EXPECT_EQ(p.diff_ids, std::vector<std::string>{kDiff});             // the union
+    EXPECT_EQ(p.diff_ids, std::vector<std::string>{kDiff});              // the union
     EXPECT_EQ(p.chains.size(), 2u);                                      // two chains all the same
 }
 
@@ -48,8 +52,8 @@ TEST(ImageConfig, ImageWithoutLayers) {
 TEST(ImageConfig, RefusesWhatCouldHideReferences) {
     EXPECT_FALSE(parse_image_config("").ok);
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"type":"layers","diff_ids":[")").ok);  // truncated
-    EXPECT_FALSE(parse_image_config(R"({"os":"linux"})").ok);                          // no rootfs
-    EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":"sha256:x"}})").ok);       // not an array
+    EXPECT_FALSE(parse_image_config(R"({"os":"linux"})").ok);                            // no rootfs
+    EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":"sha256:x"}})").ok);        // not an array
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":["sha256:../../etc"]}})").ok);
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[42]}})").ok);
     EXPECT_FALSE(parse_image_config("[1,2]").ok);
@@ -68,11 +72,12 @@ TEST(ImageConfig, DuplicateRootfsMergesAsGoDoes) {
 }
 
 TEST(ImageConfig, CaseVariantKeysAreRead) {
-    const auto p = parse_image_config(R"({"rootfs":{"type":"layers"},"RootFS":{"type":"layers","diff_ids":[)" +
-                                      q(D1) + "]}}");
+    const auto p = parse_image_config(
+        R"({"rootfs":{"type":"layers"},"RootFS":{"type":"layers","diff_ids":[)" + q(D1) + "]}}");
     ASSERT_TRUE(p.ok) << p.error;
     EXPECT_EQ(*p.go_reading, std::vector<std::string>{D1});
-    const auto u = parse_image_config(R"({"ROOTFS":{"TYPE":"layers","Diff_IDs":[)" + q(D1) + "," + q(D2) + "]}}");
+    const auto u =
+        parse_image_config(R"({"ROOTFS":{"TYPE":"layers","Diff_IDs":[)" + q(D1) + "," + q(D2) + "]}}");
     ASSERT_TRUE(u.ok) << u.error;
     EXPECT_EQ(u.chains, chains_of({D1, D2}));
 }
@@ -86,13 +91,16 @@ TEST(ImageConfig, KelvinAndLongSKeysMatchLikeGo) {
     ASSERT_TRUE(raw.ok) << raw.error;
     EXPECT_EQ(raw.chains, chains_of({D2}));
     // The Kelvin sign folds to k, which neither name holds: no rootfs at all.
-    EXPECT_FALSE(parse_image_config(std::string("{\"root\xE2\x84\xAA" "fs\":{\"diff_ids\":[") + q(D1) + "]}}").ok);
+    EXPECT_FALSE(parse_image_config(std::string("{\"root\xE2\x84\xAA"
+                                                "fs\":{\"diff_ids\":[") +
+                                    q(D1) + "]}}")
+                     .ok);
 }
 
 // Every reading is live: Go's last one and every other diff_ids list in the bytes.
 TEST(ImageConfig, EveryReadingIsLive) {
-    const auto p = parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + "," + q(D2) + R"(],"diff_ids":[)" +
-                                      q(D3) + "]}}");
+    const auto p = parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + "," + q(D2) +
+                                      R"(],"diff_ids":[)" + q(D3) + "]}}");
     ASSERT_TRUE(p.ok) << p.error;
     EXPECT_EQ(*p.go_reading, std::vector<std::string>{D3});  // a second array replaces the first
     EXPECT_EQ(p.readings.size(), 2u);
@@ -113,7 +121,8 @@ TEST(ImageConfig, NullThenObjectAndObjectThenNull) {
     EXPECT_FALSE(b.go_reading.has_value());
     EXPECT_EQ(b.chains, chains_of({D1}));
     // "diff_ids": null empties Go's list; the earlier list is still a reading.
-    const auto c = parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"rootfs":{"diff_ids":null}})");
+    const auto c =
+        parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"rootfs":{"diff_ids":null}})");
     ASSERT_TRUE(c.ok) << c.error;
     EXPECT_TRUE(c.go_reading->empty());
     EXPECT_EQ(c.chains, chains_of({D1}));
@@ -122,10 +131,10 @@ TEST(ImageConfig, NullThenObjectAndObjectThenNull) {
 
 TEST(ImageConfig, SurrogatesAndInvalidUtf8ParseAsGoAcceptsThem) {
     const std::string diffs = R"("rootfs":{"type":"layers","diff_ids":[)" + q(D1) + "]}";
-    for (const std::string& odd : {std::string(R"("comment":"\ud800")"), std::string(R"("comment":"\udfff\ud800x")"),
-                                    std::string("\"comment\":\"\xff\xfe\""),
-                                    std::string("\"a\xC0\xAF\":\"\xED\xA0\x80\""),
-                                    std::string(R"("config":{"Labels":{"\ud800":"\udc00"}})")}) {
+    for (const std::string& odd :
+         {std::string(R"("comment":"\ud800")"), std::string(R"("comment":"\udfff\ud800x")"),
+          std::string("\"comment\":\"\xff\xfe\""), std::string("\"a\xC0\xAF\":\"\xED\xA0\x80\""),
+          std::string(R"("config":{"Labels":{"\ud800":"\udc00"}})")}) {
         const auto p = parse_image_config("{" + odd + "," + diffs + "}");
         ASSERT_TRUE(p.ok) << odd << ": " << p.error;
         EXPECT_EQ(p.chains, chains_of({D1})) << odd;
@@ -151,8 +160,11 @@ TEST(ImageConfig, WrongTypesUnderAnyOccurrenceAreRefused) {
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"ROOTFS":"x"})").ok);
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(],"DIFF_IDS":{}}})").ok);
     EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(,null]}})").ok);
-    EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"rootfs":{"diff_ids":["sha256:ab"]}})").ok);
-    const auto p = parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"created":42,"config":[]})");
+    EXPECT_FALSE(parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) +
+                                    R"(]},"rootfs":{"diff_ids":["sha256:ab"]}})")
+                     .ok);
+    const auto p =
+        parse_image_config(R"({"rootfs":{"diff_ids":[)" + q(D1) + R"(]},"created":42,"config":[]})");
     EXPECT_TRUE(p.ok) << "a type error in another field does not hide the layers: " << p.error;
 }
 
@@ -176,7 +188,8 @@ TEST(ContainerConfig, DriverIsEveryReading) {
 
 TEST(ContainerConfig, DeadOnlyWhenEveryOccurrenceSaysSo) {
     EXPECT_TRUE(parse_container_config(R"({"State":{"Dead":true}})").dead);
-    EXPECT_TRUE(parse_container_config(R"({"State":{"Dead":true},"state":{"Running":false}})").dead);  // merged
+    EXPECT_TRUE(
+        parse_container_config(R"({"State":{"Dead":true},"state":{"Running":false}})").dead);  // merged
     EXPECT_TRUE(parse_container_config(R"({"State":{"dead":true,"DEAD":true}})").dead);
     EXPECT_FALSE(parse_container_config(R"({"State":{"Dead":true,"dead":false}})").dead);
     EXPECT_FALSE(parse_container_config(R"({"State":{"Dead":false,"Dead":true}})").dead);

@@ -12,7 +12,9 @@ using CandidateKind = layergc::gc::GarbageKind;
 
 namespace {
 
-std::string hex(const std::string& seed) { return digest::sha256_hex(seed); }
+std::string hex(const std::string& seed) {
+    return digest::sha256_hex(seed);
+}
 
 class World {
 public:
@@ -91,7 +93,7 @@ struct ImageWithContainer : World {
     }
 };
 
-} // namespace
+}  // namespace
 
 // peers.md §4 D1/D2: the gist deletes every parent layer and every init layer.
 TEST(Mark, ParentLayersAndInitLayersOfLiveImagesAndContainersSurvive) {
@@ -118,7 +120,8 @@ TEST(Mark, ImageKeepsItsWholeChainThroughLayerdbParents) {
 // chain IDs of its diff_ids' prefixes (docker::Image::chains), not only through the top's parents.
 TEST(Mark, ImageWhoseTopRecordIsMissingKeepsItsLowerLayersByTheirChains) {
     World w;
-    const std::string d1 = "sha256:" + hex("diff1"), d2 = "sha256:" + hex("diff2"), d3 = "sha256:" + hex("diff3");
+    const std::string d1 = "sha256:" + hex("diff1"), d2 = "sha256:" + hex("diff2"),
+                      d3 = "sha256:" + hex("diff3");
     const auto chains = digest::chain_ids({d1, d2, d3});
     const std::string c1 = chains[0].substr(7), c2 = chains[1].substr(7), c3 = chains[2].substr(7);
     w.layer(c1, hex("d1"), std::nullopt, {});
@@ -249,11 +252,16 @@ TEST(Sweep, FindsEveryGarbageKindInOrder) {
     w.md.layers.push_back(shared);
     // an interrupted write, and driver leftovers
     w.md.tmp_writes.push_back("write-set-123456");
-    w.scan.leftovers.push_back({"l/DANGLING", {{"l/DANGLING", Removal::symlink}}, "dangling-link", "d", hex("gone")});
-    w.scan.leftovers.push_back({"l/LIVEOWNER", {{"l/LIVEOWNER", Removal::symlink}}, "dangling-link", "d", w.dt});
+    w.scan.leftovers.push_back(
+        {"l/DANGLING", {{"l/DANGLING", Removal::symlink}}, "dangling-link", "d", hex("gone")});
+    w.scan.leftovers.push_back(
+        {"l/LIVEOWNER", {{"l/LIVEOWNER", Removal::symlink}}, "dangling-link", "d", w.dt});
 
     const auto cs = w.collect();
-    struct Want { std::string id; CandidateKind kind; };
+    struct Want {
+        std::string id;
+        CandidateKind kind;
+    };
     const std::vector<Want> want = {
         {stray, CandidateKind::stray_dir},
         {stray_child, CandidateKind::stray_dir},

@@ -32,7 +32,7 @@ Plan sample() {
     p.stats.live_dirs = 9;
     return p;
 }
-} // namespace
+}  // namespace
 
 TEST(PlanJson, RoundTrips) {
     const Plan p = sample();
@@ -59,23 +59,30 @@ TEST(PlanJson, HasTheDocumentedFields) {
 
 TEST(PlanJson, RejectsOtherDocuments) {
     EXPECT_FALSE(plan_from_json_text("not json").ok());
-    EXPECT_FALSE(plan_from_json_text(R"({"schema":"other/v1","root":"/","driver":"x","candidates":[]})").ok());
-    EXPECT_FALSE(plan_from_json_text(R"({"schema":"layergc.plan/v1","root":"/","driver":"x","candidates":[{"id":"a","kind":"nonsense","driver_paths":[]}]})").ok());
+    EXPECT_FALSE(
+        plan_from_json_text(R"({"schema":"other/v1","root":"/","driver":"x","candidates":[]})").ok());
+    EXPECT_FALSE(
+        plan_from_json_text(
+            R"({"schema":"layergc.plan/v1","root":"/","driver":"x","candidates":[{"id":"a","kind":"nonsense","driver_paths":[]}]})")
+            .ok());
 }
 
 // tests/fuzz/regressions/plan_file/float-numbers: converting 1e300 to an int was undefined
 // behaviour; numbers that are not integers in range are refused.
 TEST(PlanJson, RefusesNumbersThatAreNotIntegersInRange) {
-    const std::string head = R"({"schema":"layergc.plan/v1","root":"/r","driver":"overlay2","candidates":[{"id":"a","kind":"stray-dir","driver_paths":[],)";
-    for (const std::string field : {R"("depth":1e300)", R"("depth":2.5)", R"("depth":4294967296)",
-                                    R"("mtime":-1e300)", R"("bytes":-1)", R"("apparent_bytes":1.0)",
-                                    R"("fingerprints":[{"path":"p","exists":true,"ino":1e30,"mtime_ns":0,"ctime_ns":0}])",
-                                    R"("fingerprints":[{"path":"p","exists":true,"ino":1,"mtime_ns":0}])"}) {
+    const std::string head =
+        R"({"schema":"layergc.plan/v1","root":"/r","driver":"overlay2","candidates":[{"id":"a","kind":"stray-dir","driver_paths":[],)";
+    for (const std::string field :
+         {R"("depth":1e300)", R"("depth":2.5)", R"("depth":4294967296)", R"("mtime":-1e300)", R"("bytes":-1)",
+          R"("apparent_bytes":1.0)",
+          R"("fingerprints":[{"path":"p","exists":true,"ino":1e30,"mtime_ns":0,"ctime_ns":0}])",
+          R"("fingerprints":[{"path":"p","exists":true,"ino":1,"mtime_ns":0}])"}) {
         const auto r = plan_from_json_text(head + field + "}]}");
         ASSERT_FALSE(r.ok()) << field;
         EXPECT_NE(r.error().message.find("not a valid layergc.plan/v1"), std::string::npos) << field;
     }
-    const auto ok = plan_from_json_text(head + R"("depth":3,"mtime":-5,"bytes":18446744073709551615})" + "]}");
+    const auto ok =
+        plan_from_json_text(head + R"("depth":3,"mtime":-5,"bytes":18446744073709551615})" + "]}");
     ASSERT_TRUE(ok.ok()) << ok.error().message;
     EXPECT_EQ(ok->candidates.at(0).depth, 3);
     EXPECT_EQ(ok->candidates.at(0).mtime_sec, -5);

@@ -110,5 +110,5 @@ TEST_F(PriorHome, VfsNeverCounts) {
     EXPECT_EQ(daemon_store_choice({}, ts, false).store, StoreChoice::Store::unknown);
 }
 
-} // namespace
-} // namespace layergc::docker
+}  // namespace
+}  // namespace layergc::docker

@@ -21,7 +21,7 @@ TEST(DriverIdValue, AcceptsWhatDockerdWritesTrimmed) {
 
 TEST(DriverIdValue, RefusesPathsAndEmptyValues) {
     const std::vector<std::string> bad_values = {"",          " \n", ".",    "..",
-                                                 "../../etc", "a/b",  "/etc", std::string("ab\0cd", 5)};
+                                                 "../../etc", "a/b", "/etc", std::string("ab\0cd", 5)};
     for (const auto& bad : bad_values) {
         const auto r = parse_driver_id_value(bad);
         ASSERT_FALSE(r.ok()) << bad;
@@ -41,9 +41,10 @@ TEST(ChainRefValue, GivesTheHexOfASha256Digest) {
 }
 
 TEST(ChainRefValue, RefusesAnythingElse) {
-    for (const auto& bad : std::vector<std::string>{std::string(), kHex, "sha256:" + kHex.substr(1), "sha512:" + kHex,
+    for (const auto& bad :
+         std::vector<std::string>{std::string(), kHex, "sha256:" + kHex.substr(1), "sha512:" + kHex,
                                   "sha256:" + std::string(64, 'A'), "sha256:../../" + kHex.substr(6)})
         EXPECT_FALSE(parse_chain_ref_value(bad).ok()) << bad;
 }
 
-} // namespace
+}  // namespace

@@ -26,7 +26,7 @@ struct Scratch {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(ReadInScope, FollowsSymlinksInsideTheDirectoryAsIfItWereRoot) {
     Scratch s;
@@ -34,8 +34,8 @@ TEST(ReadInScope, FollowsSymlinksInsideTheDirectoryAsIfItWereRoot) {
     s.write("c/real/cfg.json", "inside");
     s.write("outside.json", "outside");
     fs::create_symlink("real/cfg.json", s.dir / "c/rel.json");
-    fs::create_symlink("/real/cfg.json", s.dir / "c/abs.json");            // "/" is the container dir
-    fs::create_symlink("../../real/cfg.json", s.dir / "c/climb.json");      // ".." stops at it
+    fs::create_symlink("/real/cfg.json", s.dir / "c/abs.json");                    // "/" is the container dir
+    fs::create_symlink("../../real/cfg.json", s.dir / "c/climb.json");             // ".." stops at it
     fs::create_symlink((s.dir / "outside.json").string(), s.dir / "c/host.json");  // not on the host
     Fd dir(::open((s.dir / "c").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ASSERT_TRUE(dir);

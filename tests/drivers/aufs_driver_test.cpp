@@ -148,8 +148,8 @@ TEST_F(Aufs, SymlinksWhereLayerPathsShouldBeAreBlockingAndNotEntries) {
     EXPECT_TRUE(rec.has_problem(Severity::blocking, "layer-dir-not-directory", "diff/" + kGone));
     EXPECT_TRUE(rec.has_problem(Severity::blocking, "layer-dir-not-directory", "mnt/" + kChild));
     EXPECT_TRUE(rec.has_problem(Severity::blocking, "layer-dir-not-directory", "layers/" + kInit));
-    EXPECT_TRUE(rec.has_problem(Severity::blocking, "layer-dir-not-directory",
-                                "diff/" + kBase + "0-removing"));
+    EXPECT_TRUE(
+        rec.has_problem(Severity::blocking, "layer-dir-not-directory", "diff/" + kBase + "0-removing"));
     EXPECT_EQ(rec.entry(kGone), nullptr);
     EXPECT_EQ(rec.entry(kChild), nullptr);
     EXPECT_EQ(rec.entry(kInit), nullptr);
@@ -202,8 +202,9 @@ TEST_F(Aufs, MountRefsResolveTheMountPointAndEveryBranch) {
     add_observed_tree(tree);
     const std::string h = home();
     // As aufsMount builds it: "br:<rw>=rw:<ro>=ro+wh:…" plus dio and xino.
-    const std::string options = "rw,relatime,br:" + h + "/diff/" + kMount + "=rw:" + h + "/diff/" +
-                                kInit + "=ro+wh:" + h + "/diff/" + kChild + "=ro+wh,dio,xino=/dev/"
+    const std::string options = "rw,relatime,br:" + h + "/diff/" + kMount + "=rw:" + h + "/diff/" + kInit +
+                                "=ro+wh:" + h + "/diff/" + kChild +
+                                "=ro+wh,dio,xino=/dev/"
                                 "shm/aufs.xino";
     ASSERT_EQ(driver.mount_refs(h, h + "/mnt/" + kMount, "aufs", options, rec.sink()), LGC_OK);
     EXPECT_EQ(sorted(rec.refs), sorted({kMount, kInit, kChild}));
@@ -211,18 +212,16 @@ TEST_F(Aufs, MountRefsResolveTheMountPointAndEveryBranch) {
 
 TEST_F(Aufs, MountRefsReadAppendedBranchesAndRemovingDirs) {
     const std::string h = home();
-    const std::string options = "rw,br=" + h + "/diff/" + kMount + "=rw,append:" + h + "/diff/" +
-                                kBase + "=ro+wh,dirs=" + h + "/diff/" + kGone + "-removing=ro";
+    const std::string options = "rw,br=" + h + "/diff/" + kMount + "=rw,append:" + h + "/diff/" + kBase +
+                                "=ro+wh,dirs=" + h + "/diff/" + kGone + "-removing=ro";
     ASSERT_EQ(driver.mount_refs(h, "/somewhere/else", "aufs", options, rec.sink()), LGC_OK);
     EXPECT_EQ(sorted(rec.refs), sorted({kMount, kBase, kGone}));
 }
 
 TEST_F(Aufs, MountRefsIgnoreOtherPlacesAndFstypes) {
     const std::string h = home();
-    ASSERT_EQ(driver.mount_refs(h, "/mnt/aufs", "aufs", "rw,br:/srv/a=rw:/srv/b=ro", rec.sink()),
-              LGC_OK);
-    ASSERT_EQ(driver.mount_refs(h, "/mnt/x", "ext4", "rw,br:" + h + "/diff/" + kBase + "=rw",
-                                rec.sink()),
+    ASSERT_EQ(driver.mount_refs(h, "/mnt/aufs", "aufs", "rw,br:/srv/a=rw:/srv/b=ro", rec.sink()), LGC_OK);
+    ASSERT_EQ(driver.mount_refs(h, "/mnt/x", "ext4", "rw,br:" + h + "/diff/" + kBase + "=rw", rec.sink()),
               LGC_OK);
     ASSERT_EQ(driver.mount_refs(h, h + "/layers", "tmpfs", "rw", rec.sink()), LGC_OK);
     ASSERT_EQ(driver.mount_refs(h, h + "/mnt", "tmpfs", "rw", rec.sink()), LGC_OK);
@@ -235,5 +234,5 @@ TEST_F(Aufs, MountBelowALayerMountPointIsAReference) {
     EXPECT_EQ(rec.refs, std::vector<std::string>{kMount});
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

@@ -90,8 +90,8 @@ TEST_F(BtrfsCli, PlanAndApplyDestroyExactlyTheGarbageSubvolumes) {
     const size_t before = subvolume_count(btrfs->mount_point());
     const auto a = run_layergc("--root " + sh_quote(root) + " apply --yes");
     ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote(*btrfs / "manifest.json") + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote(*btrfs / "manifest.json") + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
     // Destroyed as subvolumes: gone from the filesystem's own list.
     EXPECT_EQ(subvolume_count(btrfs->mount_point()), before - subvolume_candidates);
@@ -99,4 +99,4 @@ TEST_F(BtrfsCli, PlanAndApplyDestroyExactlyTheGarbageSubvolumes) {
     EXPECT_EQ(again.exit_code, 0) << again.out;
 }
 
-} // namespace
+}  // namespace

@@ -144,11 +144,12 @@ TEST(BtrfsMountRefs, MountPointsInOrBelowASubvolumeNameIt) {
     RecordingSink rec;
     const std::string h = tree.home().string();
     ASSERT_EQ(driver.mount_refs(h, h + "/subvolumes/" + kChild, "btrfs", "rw", rec.sink()), LGC_OK);
-    ASSERT_EQ(driver.mount_refs(h, h + "/subvolumes/" + kInit + "/etc/hosts", "ext4", "rw", rec.sink()), LGC_OK);
+    ASSERT_EQ(driver.mount_refs(h, h + "/subvolumes/" + kInit + "/etc/hosts", "ext4", "rw", rec.sink()),
+              LGC_OK);
     // Not a layer: the home bind-mounted onto itself (dockerd's Init), subvolumes/, quotas/<id>,
     // a sibling home, a relative path, a path that climbs out.
     for (const std::string& mp : {h, h + "/subvolumes", h + "/quotas/" + kBase, h + "2/subvolumes/" + kBase,
-                                 "subvolumes/" + kBase, h + "/subvolumes/../x/" + kBase})
+                                  "subvolumes/" + kBase, h + "/subvolumes/../x/" + kBase})
         ASSERT_EQ(driver.mount_refs(h, mp, "btrfs", "rw", rec.sink()), LGC_OK);
     EXPECT_EQ(rec.refs, (std::vector<std::string>{kChild, kInit}));
 }
@@ -169,5 +170,5 @@ TEST(BtrfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
     EXPECT_EQ(rec.entry(kBase)->paths.size(), 2u);
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

@@ -65,5 +65,5 @@ TEST(DriverPlugins, AufsSoExportsItsDescriptorAndMapsThroughTheVtable) {
     EXPECT_EQ(rec.refs, std::vector<std::string>{id});
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

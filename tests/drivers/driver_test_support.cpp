@@ -13,12 +13,13 @@ namespace layergc::test {
 
 namespace {
 
-RecordingSink* self(void* ctx) { return static_cast<RecordingSink*>(ctx); }
+RecordingSink* self(void* ctx) {
+    return static_cast<RecordingSink*>(ctx);
+}
 
 std::vector<OwnedPath> copy_paths(const lgc_owned_path* paths, size_t n) {
     std::vector<OwnedPath> out;
-    for (size_t i = 0; i < n; ++i)
-        out.push_back({paths[i].relpath, static_cast<Removal>(paths[i].removal)});
+    for (size_t i = 0; i < n; ++i) out.push_back({paths[i].relpath, static_cast<Removal>(paths[i].removal)});
     return out;
 }
 
@@ -42,8 +43,7 @@ void on_leftover(void* ctx, const lgc_leftover* l) {
     self(ctx)->scan.leftovers.push_back(std::move(d));
 }
 
-void on_problem(void* ctx, uint32_t severity, const char* code, const char* subject,
-                const char* message) {
+void on_problem(void* ctx, uint32_t severity, const char* code, const char* subject, const char* message) {
     Problem p;
     p.severity = severity == LGC_SEV_BLOCKING  ? Severity::blocking
                  : severity == LGC_SEV_WARNING ? Severity::warning
@@ -54,11 +54,15 @@ void on_problem(void* ctx, uint32_t severity, const char* code, const char* subj
     self(ctx)->scan.problems.push_back(std::move(p));
 }
 
-void on_layer_ref(void* ctx, const char* id) { self(ctx)->refs.emplace_back(id); }
+void on_layer_ref(void* ctx, const char* id) {
+    self(ctx)->refs.emplace_back(id);
+}
 
-void on_log(void* ctx, uint32_t, const char* message) { self(ctx)->logs.emplace_back(message); }
+void on_log(void* ctx, uint32_t, const char* message) {
+    self(ctx)->logs.emplace_back(message);
+}
 
-} // namespace
+}  // namespace
 
 RecordingSink::RecordingSink() {
     sink_.struct_size = sizeof(lgc_sink);
@@ -71,8 +75,8 @@ RecordingSink::RecordingSink() {
 }
 
 const DriverEntry* RecordingSink::entry(const std::string& id) const {
-    auto it = std::find_if(scan.entries.begin(), scan.entries.end(),
-                           [&](const auto& e) { return e.id == id; });
+    auto it =
+        std::find_if(scan.entries.begin(), scan.entries.end(), [&](const auto& e) { return e.id == id; });
     return it == scan.entries.end() ? nullptr : &*it;
 }
 
@@ -89,8 +93,7 @@ std::vector<Problem> RecordingSink::problems(const std::string& code) const {
     return out;
 }
 
-bool RecordingSink::has_problem(Severity sev, const std::string& code,
-                                const std::string& subject) const {
+bool RecordingSink::has_problem(Severity sev, const std::string& code, const std::string& subject) const {
     return std::any_of(scan.problems.begin(), scan.problems.end(), [&](const Problem& p) {
         return p.severity == sev && p.code == code && p.subject == subject;
     });
@@ -123,7 +126,9 @@ TempTree::~TempTree() {
     std::filesystem::remove_all(base_, ec);
 }
 
-void TempTree::mkdirs(const std::string& rel) const { std::filesystem::create_directories(home_ / rel); }
+void TempTree::mkdirs(const std::string& rel) const {
+    std::filesystem::create_directories(home_ / rel);
+}
 
 void TempTree::write(const std::string& rel, const std::string& data) const {
     std::filesystem::create_directories((home_ / rel).parent_path());
@@ -181,8 +186,8 @@ int32_t LoadedPlugin::scan(int home_fd, const RecordingSink& rec) const {
 int32_t LoadedPlugin::mount_refs(const std::string& home, const std::string& mount_point,
                                  const std::string& fstype, const std::string& options,
                                  const RecordingSink& rec) const {
-    return vt_->mount_refs(self_, home.c_str(), mount_point.c_str(), fstype.c_str(),
-                           options.c_str(), rec.c_sink());
+    return vt_->mount_refs(self_, home.c_str(), mount_point.c_str(), fstype.c_str(), options.c_str(),
+                           rec.c_sink());
 }
 
 void expect_descriptor(const lgc_driver_descriptor& d, const char* name) {
@@ -194,4 +199,4 @@ void expect_descriptor(const lgc_driver_descriptor& d, const char* name) {
     EXPECT_NE(d.create, nullptr);
 }
 
-} // namespace layergc::test
+}  // namespace layergc::test

@@ -113,9 +113,8 @@ public:
     // The vtable's calls on the instance (ok() must be true).
     int32_t probe(int home_fd, const RecordingSink& rec) const;
     int32_t scan(int home_fd, const RecordingSink& rec) const;
-    int32_t mount_refs(const std::string& home, const std::string& mount_point,
-                       const std::string& fstype, const std::string& options,
-                       const RecordingSink& rec) const;
+    int32_t mount_refs(const std::string& home, const std::string& mount_point, const std::string& fstype,
+                       const std::string& options, const RecordingSink& rec) const;
 
 private:
     const lgc_driver_descriptor* descriptor_ = nullptr;
@@ -128,4 +127,4 @@ private:
 // size, the name `name`, a version and a create function.
 void expect_descriptor(const lgc_driver_descriptor& d, const char* name);
 
-} // namespace layergc::test
+}  // namespace layergc::test

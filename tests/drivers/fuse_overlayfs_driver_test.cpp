@@ -72,10 +72,11 @@ TEST_F(FuseOverlayfs, AFuseMountNamesItsLayerByItsMountPoint) {
     ASSERT_EQ(scan(), LGC_OK);
     const std::string h = tree.home().string();
     // mountinfo of a running container: FUSE shows no lowerdir/upperdir.
-    ASSERT_EQ(driver.mount_refs(h, h + "/" + kMount + "/merged", "fuse.fuse-overlayfs",
-                                "rw,nosuid,nodev,relatime,user_id=0,group_id=0,default_permissions,allow_other",
-                                rec.sink()),
-              LGC_OK);
+    ASSERT_EQ(
+        driver.mount_refs(h, h + "/" + kMount + "/merged", "fuse.fuse-overlayfs",
+                          "rw,nosuid,nodev,relatime,user_id=0,group_id=0,default_permissions,allow_other",
+                          rec.sink()),
+        LGC_OK);
     EXPECT_EQ(rec.refs, std::vector<std::string>{kMount});
     // If a FUSE version ever shows lowerdir, it is read like overlay2's.
     rec.refs.clear();
@@ -103,5 +104,5 @@ TEST(FuseOverlayfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
     EXPECT_EQ(rec.scan.entries.size(), 3u);
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

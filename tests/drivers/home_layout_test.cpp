@@ -66,9 +66,10 @@ TEST_F(HomeSubdir, ASymlinkOrAFileIsRefusedWithTheDriversName) {
     ASSERT_EQ(p.size(), 2u);
     EXPECT_EQ(p[0].severity, Severity::blocking);
     EXPECT_EQ(p[0].subject, "layers");
-    EXPECT_EQ(p[0].message, "'layers' is not a directory (dockerd's exampledrv driver makes it one; "
-                            "a symlink here is never followed). Nothing in it is mapped; inspect "
-                            "it by hand.");
+    EXPECT_EQ(p[0].message,
+              "'layers' is not a directory (dockerd's exampledrv driver makes it one; "
+              "a symlink here is never followed). Nothing in it is mapped; inspect "
+              "it by hand.");
     EXPECT_EQ(p[1].subject, "diff");
 }
 
@@ -103,8 +104,9 @@ TEST_F(HomeSubdir, LayerMetadataIsReadTrimmedOrRefused) {
     const auto p = rec.problems("metadata-unreadable");
     ASSERT_EQ(p.size(), 1u);
     EXPECT_EQ(p[0].subject, "abc/big");
-    EXPECT_EQ(p[0].message, "'abc/big' is larger than dockerd ever writes it. Layer 'abc' is not "
-                            "mapped. Inspect it by hand.");
+    EXPECT_EQ(p[0].message,
+              "'abc/big' is larger than dockerd ever writes it. Layer 'abc' is not "
+              "mapped. Inspect it by hand.");
 }
 
 TEST(EntryBelowHomeSubdir, NamesTheEntryAPathIsAtOrBelow) {
@@ -152,5 +154,5 @@ TEST(OctalEscapes, DecodesThreeDigitEscapesOnly) {
     EXPECT_EQ(sdk::decode_octal_escapes("x\\000y"), std::string("x\0y", 3));
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

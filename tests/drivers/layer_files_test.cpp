@@ -22,7 +22,8 @@ TEST(OverlayLinkFile, SortsEveryKindOfContent) {
     EXPECT_EQ(lid.kind, Kind::lid);
     EXPECT_EQ(lid.value, "WCETBIEFLVNN35UPEH5AHX4COL");
     EXPECT_EQ(parse_overlay_link_file("short").kind, Kind::malformed);
-    for (const auto& bad : std::vector<std::string>{"../../etc", "a/b", "..", "x..y", std::string("AB\0C", 4)})
+    for (const auto& bad :
+         std::vector<std::string>{"../../etc", "a/b", "..", "x..y", std::string("AB\0C", 4)})
         EXPECT_EQ(parse_overlay_link_file(bad).kind, Kind::hostile) << bad;
 }
 
@@ -34,7 +35,8 @@ TEST(OverlayLowerFile, ListsTheLinksNearestFirst) {
 }
 
 TEST(OverlayLowerFile, RefusesAnyItemThatIsNotAShortLink) {
-    for (const auto& bad : std::vector<std::string>{"l/A:/etc", "l/../../etc", "l/A::l/B", "l/A:", "m/A", "l/", "l/a/b"}) {
+    for (const auto& bad :
+         std::vector<std::string>{"l/A:/etc", "l/../../etc", "l/A::l/B", "l/A:", "m/A", "l/", "l/a/b"}) {
         const auto l = parse_overlay_lower_file(bad);
         EXPECT_TRUE(l.hostile_item) << bad;
         EXPECT_TRUE(l.lids.empty()) << bad;
@@ -63,10 +65,10 @@ TEST(OverlayMountRefs, APathWithANulNamesNoLayer) {
     layergc::test::RecordingSink rec;
     Overlay2Driver driver;
     const std::string home = "/nonexistent/layergc-test/overlay2";
-    ASSERT_EQ(driver.mount_refs(home, "/x", "overlay",
-                                "rw,lowerdir=l/AB:\\000\\000CD,upperdir=abc/diff,workdir=abc/work",
-                                rec.sink()),
-              LGC_OK);
+    ASSERT_EQ(
+        driver.mount_refs(home, "/x", "overlay",
+                          "rw,lowerdir=l/AB:\\000\\000CD,upperdir=abc/diff,workdir=abc/work", rec.sink()),
+        LGC_OK);
     EXPECT_EQ(rec.refs, (std::vector<std::string>{"abc"}));
     layergc::test::RecordingSink rec2;
     ASSERT_EQ(driver.mount_refs(home, home + "/\\000x/merged", "tmpfs", "rw", rec2.sink()), LGC_OK);
@@ -75,4 +77,4 @@ TEST(OverlayMountRefs, APathWithANulNamesNoLayer) {
     EXPECT_EQ(rec2.refs, (std::vector<std::string>{"\\000x"}));
 }
 
-} // namespace
+}  // namespace

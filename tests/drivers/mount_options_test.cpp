@@ -28,8 +28,9 @@ TEST(OverlayMountOptions, DecodesOctalEscapesAndEscapedColons) {
 }
 
 TEST(OverlayMountOptions, AcceptsNewKernelLowerdirPlusAndDataOnlyLayers) {
-    const auto d = parse_overlay_mount_options("ro,lowerdir+=/l1,lowerdir+=/l2,datadir+=/d1,"
-                                               "lowerdir=/x::/y");
+    const auto d = parse_overlay_mount_options(
+        "ro,lowerdir+=/l1,lowerdir+=/l2,datadir+=/d1,"
+        "lowerdir=/x::/y");
     EXPECT_EQ(d.lower, (Strings{"/l1", "/l2", "/d1", "/x", "/y"}));
     EXPECT_FALSE(d.upper);
 }
@@ -58,5 +59,5 @@ TEST(AufsMountOptions, KeepsAnEqualsSignThatIsNotAPermission) {
     EXPECT_TRUE(parse_aufs_branches("rw,si=9a3b1c2d,xino=/dev/shm/aufs.xino").empty());
 }
 
-} // namespace
-} // namespace layergc::drivers
+}  // namespace
+}  // namespace layergc::drivers

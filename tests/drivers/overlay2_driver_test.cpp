@@ -18,7 +18,7 @@ const std::string kBase = "8eeed553c2809cefcf76ddb6fa71ec7240423fd471e7c011c71e0
 const std::string kMount = "2dd72c121ba196c8b060bdfc0a7e4fa193e0002eee8c6f4c9b461c39ccb67958";
 const std::string kInit = kMount + "-init";
 const std::string kRunOne = "c13d4c10e3280a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293";
-const std::string kBkOne = "xo2fnvvcpzva943iqit97nk9p";     // a BuildKit snapshot (25 chars)
+const std::string kBkOne = "xo2fnvvcpzva943iqit97nk9p";      // a BuildKit snapshot (25 chars)
 const std::string kBkContext = "jvjqpocfx4lqzakdup2bbbn6g";  // build context: no lower
 const std::string kBaseLid = "WCETBIEFLVNN35UPEH5AHX4COL";
 const std::string kInitLid = "YA7KLBVOS5L3JACNGKDKFS7ZF2";
@@ -157,9 +157,9 @@ TEST_F(Overlay2, LinkTargetsLeavingTheHomeAreBlockingAndOwnedByNothing) {
     tree.symlink("/a/" + kBase + "/diff", "l/FFFFFFFFFFFFFFFFFFFFFFFFFF");  // absolute
     ASSERT_EQ(scan(), LGC_OK);
 
-    for (const char* lid : {"AAAAAAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBB",
-                            "CCCCCCCCCCCCCCCCCCCCCCCCCC", "DDDDDDDDDDDDDDDDDDDDDDDDDD",
-                            "EEEEEEEEEEEEEEEEEEEEEEEEEE", "FFFFFFFFFFFFFFFFFFFFFFFFFF"}) {
+    for (const char* lid :
+         {"AAAAAAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCCCCCCCC",
+          "DDDDDDDDDDDDDDDDDDDDDDDDDD", "EEEEEEEEEEEEEEEEEEEEEEEEEE", "FFFFFFFFFFFFFFFFFFFFFFFFFF"}) {
         const std::string rel = std::string("l/") + lid;
         EXPECT_TRUE(rec.has_problem(Severity::blocking, "link-target-outside", rel)) << rel;
         const auto owned = rec.all_owned_paths();
@@ -273,11 +273,10 @@ TEST_F(Overlay2, MountRefsResolveAbsoluteLowerdirUpperdirAndWorkdirAsMountinfoSh
     add_observed_tree(tree);
     const std::string h = home();
     // The running container of §9.2, as /proc/<pid>/mountinfo shows its options.
-    const std::string options = "rw,relatime,lowerdir=" + h + "/l/" + kInitLid + ":" + h + "/l/" +
-                                kBaseLid + ",upperdir=" + h + "/" + kMount + "/diff,workdir=" + h +
-                                "/" + kMount + "/work,index=off";
-    ASSERT_EQ(driver.mount_refs(h, h + "/" + kMount + "/merged", "overlay", options, rec.sink()),
-              LGC_OK);
+    const std::string options = "rw,relatime,lowerdir=" + h + "/l/" + kInitLid + ":" + h + "/l/" + kBaseLid +
+                                ",upperdir=" + h + "/" + kMount + "/diff,workdir=" + h + "/" + kMount +
+                                "/work,index=off";
+    ASSERT_EQ(driver.mount_refs(h, h + "/" + kMount + "/merged", "overlay", options, rec.sink()), LGC_OK);
     EXPECT_EQ(sorted(rec.refs), sorted({kMount, kInit, kBase}));
     EXPECT_TRUE(rec.scan.problems.empty());
 }
@@ -291,8 +290,8 @@ TEST_F(Overlay2, MountRefsUseTheLinkMapOfTheLastScan) {
     RecordingSink after;
     const std::string h = home();
     ASSERT_EQ(driver.mount_refs(h, h + "/" + kBkOne + "/merged", "overlay",
-                                "rw,lowerdir=" + h + "/l/" + kBaseLid + ",upperdir=" + h + "/" +
-                                    kBkOne + "/diff,workdir=" + h + "/" + kBkOne + "/work",
+                                "rw,lowerdir=" + h + "/l/" + kBaseLid + ",upperdir=" + h + "/" + kBkOne +
+                                    "/diff,workdir=" + h + "/" + kBkOne + "/work",
                                 after.sink()),
               LGC_OK);
     EXPECT_EQ(sorted(after.refs), sorted({kBkOne, kBase}));
@@ -302,8 +301,8 @@ TEST_F(Overlay2, MountRefsAcceptRelativePathsFromMountFrom) {
     add_observed_tree(tree);
     const std::string h = home();
     ASSERT_EQ(driver.mount_refs(h, h + "/" + kMount + "/merged", "overlay",
-                                "rw,lowerdir=l/" + kInitLid + ":l/" + kBaseLid + ",upperdir=" +
-                                    kMount + "/diff,workdir=" + kMount + "/work",
+                                "rw,lowerdir=l/" + kInitLid + ":l/" + kBaseLid + ",upperdir=" + kMount +
+                                    "/diff,workdir=" + kMount + "/work",
                                 rec.sink()),
               LGC_OK);
     EXPECT_EQ(sorted(rec.refs), sorted({kMount, kInit, kBase}));
@@ -319,8 +318,7 @@ TEST_F(Overlay2, MountRefsIgnorePathsOutsideTheHomeAndOtherFstypes) {
                                 rec.sink()),
               LGC_OK);
     // A non-overlay mount whose options happen to look like overlay's.
-    ASSERT_EQ(driver.mount_refs(h, "/mnt/x", "ext4", "rw,lowerdir=" + h + "/l/" + kBaseLid,
-                                rec.sink()),
+    ASSERT_EQ(driver.mount_refs(h, "/mnt/x", "ext4", "rw,lowerdir=" + h + "/l/" + kBaseLid, rec.sink()),
               LGC_OK);
     // The data root bound onto itself and l/ itself are not layers.
     ASSERT_EQ(driver.mount_refs(h, h, "ext4", "rw", rec.sink()), LGC_OK);
@@ -332,24 +330,21 @@ TEST_F(Overlay2, MountRefsIgnorePathsOutsideTheHomeAndOtherFstypes) {
 TEST_F(Overlay2, MountPointAnywhereBelowALayerDirIsAReference) {
     add_observed_tree(tree);
     const std::string h = home();
-    ASSERT_EQ(driver.mount_refs(h, h + "/" + kRunOne + "/diff/proc", "proc", "rw", rec.sink()),
-              LGC_OK);
+    ASSERT_EQ(driver.mount_refs(h, h + "/" + kRunOne + "/diff/proc", "proc", "rw", rec.sink()), LGC_OK);
     EXPECT_EQ(rec.refs, std::vector<std::string>{kRunOne});
 }
 
 TEST_F(Overlay2, MountRefsToAnUnresolvableLinkAreBlocking) {
     add_observed_tree(tree);
     const std::string h = home();
-    ASSERT_EQ(driver.mount_refs(h, h + "/" + kMount + "/merged", "overlay",
-                                "rw,lowerdir=" + h + "/l/MMMMMMMMMMMMMMMMMMMMMMMMMM,upperdir=" + h +
-                                    "/" + kMount + "/diff",
-                                rec.sink()),
+    ASSERT_EQ(driver.mount_refs(
+                  h, h + "/" + kMount + "/merged", "overlay",
+                  "rw,lowerdir=" + h + "/l/MMMMMMMMMMMMMMMMMMMMMMMMMM,upperdir=" + h + "/" + kMount + "/diff",
+                  rec.sink()),
               LGC_OK);
-    EXPECT_TRUE(rec.has_problem(Severity::blocking, "mount-ref-unresolved",
-                                "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
+    EXPECT_TRUE(rec.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
     EXPECT_EQ(rec.refs, std::vector<std::string>{kMount});
 }
-
 
 // Another engine's relative lowerdir (issue 10: podman's mounts blocked every apply) -----------
 // containers-storage (podman, CRI-O) lays out its overlay home as dockerd does and, like
@@ -369,7 +364,8 @@ struct PodmanHome {
     }
     std::string home() const { return tree.home().string(); }
     std::string options() const {
-        return "rw,relatime,lowerdir=l/" + kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work";
+        return "rw,relatime,lowerdir=l/" + kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop +
+               "/work";
     }
 };
 
@@ -379,11 +375,13 @@ TEST_F(Overlay2, AnotherEnginesRelativeLowerdirIsAWarningNotABlocker) {
     PodmanHome pod;
     const std::string h = home();
     RecordingSink after;
-    ASSERT_EQ(driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay", pod.options(), after.sink()),
-              LGC_OK);
+    ASSERT_EQ(
+        driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay", pod.options(), after.sink()),
+        LGC_OK);
     EXPECT_TRUE(after.refs.empty());
     EXPECT_TRUE(after.problems("mount-ref-unresolved").empty());
-    ASSERT_TRUE(after.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
+    ASSERT_TRUE(
+        after.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
     const auto w = after.problems("mount-ref-foreign").front();
     EXPECT_NE(w.message.find("l/" + kPodBaseLid), std::string::npos) << w.message;
     EXPECT_NE(w.message.find(pod.home()), std::string::npos) << w.message;
@@ -400,15 +398,17 @@ TEST_F(Overlay2, AnotherEnginesRelativeLowerdirReachingIntoOurHomeKeepsOurLayers
     // A chain inside that home: l/<LID> → ../hop, and hop → one of our layers.
     pod.tree.symlink("../hop", "l/CHAINDDDDDDDDDDDDDDDDDDDD");
     pod.tree.symlink(h + "/" + kBkOne + "/diff", "hop");
-    ASSERT_EQ(driver.mount_refs(h, pod.home() + "/" + kPodTop + "/merged", "overlay",
-                                "rw,lowerdir=l/OURSBYLINKCCCCCCCCCCCCCCC:borrowed/diff:l/CHAINDDDDDDDDDDDDDDDDDDDD:l/" +
-                                    kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work",
-                                rec.sink()),
+    ASSERT_EQ(driver.mount_refs(
+                  h, pod.home() + "/" + kPodTop + "/merged", "overlay",
+                  "rw,lowerdir=l/OURSBYLINKCCCCCCCCCCCCCCC:borrowed/diff:l/CHAINDDDDDDDDDDDDDDDDDDDD:l/" +
+                      kPodBaseLid + ",upperdir=" + kPodTop + "/diff,workdir=" + kPodTop + "/work",
+                  rec.sink()),
               LGC_OK);
     EXPECT_EQ(sorted(rec.refs), sorted({kBase, kRunOne, kBkOne}));
     EXPECT_TRUE(rec.problems("mount-ref-unresolved").empty());
     // The one that names only its own layer is reported.
-    ASSERT_TRUE(rec.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
+    ASSERT_TRUE(
+        rec.has_problem(Severity::warning, "mount-ref-foreign", pod.home() + "/" + kPodTop + "/merged"));
     EXPECT_EQ(rec.problems("mount-ref-foreign").front().message.find("OURSBYLINK"), std::string::npos);
 }
 
@@ -438,7 +438,8 @@ TEST_F(Overlay2, RelativeLowerdirWithoutAnEngineHome) {
     // Outside our root, naming nothing of ours: a warning.
     RecordingSink outside;
     ASSERT_EQ(driver.mount_refs(h, "/run/elsewhere/mnt", "overlay",
-                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/NNNNNNNNNNNNNNNNNNNNNNNNNN", outside.sink()),
+                                "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/NNNNNNNNNNNNNNNNNNNNNNNNNN",
+                                outside.sink()),
               LGC_OK);
     EXPECT_TRUE(outside.refs.empty());
     EXPECT_TRUE(outside.problems("mount-ref-unresolved").empty());
@@ -449,25 +450,28 @@ TEST_F(Overlay2, RelativeLowerdirWithoutAnEngineHome) {
                                 "rw,lowerdir=l/MMMMMMMMMMMMMMMMMMMMMMMMMM:l/" + kBaseLid, partly.sink()),
               LGC_OK);
     EXPECT_EQ(partly.refs, std::vector<std::string>{kBase});
-    EXPECT_TRUE(partly.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
+    EXPECT_TRUE(
+        partly.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
     // A container's own view of its root mount (mount point "/", dockerd's relative options):
     // its upperdir names one of our layers, so it is ours and what cannot be resolved blocks.
     RecordingSink container_view;
     ASSERT_EQ(driver.mount_refs(h, "/", "overlay",
-                                "rw,lowerdir=l/" + kInitLid + ":l/MMMMMMMMMMMMMMMMMMMMMMMMMM,upperdir=" + kMount +
-                                    "/diff,workdir=" + kMount + "/work",
+                                "rw,lowerdir=l/" + kInitLid + ":l/MMMMMMMMMMMMMMMMMMMMMMMMMM,upperdir=" +
+                                    kMount + "/diff,workdir=" + kMount + "/work",
                                 container_view.sink()),
               LGC_OK);
     EXPECT_EQ(sorted(container_view.refs), sorted({kMount, kInit}));
-    EXPECT_TRUE(container_view.has_problem(Severity::blocking, "mount-ref-unresolved", "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
+    EXPECT_TRUE(container_view.has_problem(Severity::blocking, "mount-ref-unresolved",
+                                           "l/MMMMMMMMMMMMMMMMMMMMMMMMMM"));
     // A home of that shape that does not exist here (another mount namespace's path): the same.
     RecordingSink gone;
     ASSERT_EQ(driver.mount_refs(h, "/nonexistent/overlay/" + kPodTop + "/merged", "overlay",
                                 "rw,lowerdir=l/" + kPodBaseLid, gone.sink()),
               LGC_OK);
     EXPECT_TRUE(gone.refs.empty());
-    EXPECT_TRUE(gone.has_problem(Severity::warning, "mount-ref-foreign", "/nonexistent/overlay/" + kPodTop + "/merged"));
+    EXPECT_TRUE(gone.has_problem(Severity::warning, "mount-ref-foreign",
+                                 "/nonexistent/overlay/" + kPodTop + "/merged"));
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

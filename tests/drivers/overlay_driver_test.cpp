@@ -79,7 +79,7 @@ TEST_F(Overlay, TmprootOfAnInterruptedApplyDiffIsALeftoverWithNoOwner) {
     add_rw_layer(kRunOne, kBase);  // Create done, ApplyDiff died between copy and rename
     tree.write(kRunOne + "/tmproot123456789/bin/sh", "sh\n");
     tree.write(kBase + "/tmproot000000001/half", "x\n");  // even inside a layer that has root/
-    tree.write(kBase + "/tmprootfile", "");              // not TempDir's form: part of the layer
+    tree.write(kBase + "/tmprootfile", "");               // not TempDir's form: part of the layer
     ASSERT_EQ(scan(), LGC_OK);
 
     ASSERT_EQ(rec.scan.leftovers.size(), 2u);
@@ -147,7 +147,7 @@ TEST_F(Overlay, SymlinkOrFileWhereALayerDirShouldBeIsBlockingAndNotAnEntry) {
 }
 
 TEST_F(Overlay, DamageIsAWarningAndTheLayerIsStillAnEntry) {
-    add_rw_layer(kMount, kBase);  // names a layer that is gone
+    add_rw_layer(kMount, kBase);    // names a layer that is gone
     tree.mkdirs(kInit + "/upper");  // Create died before lower-id
     ASSERT_EQ(scan(), LGC_OK);
     EXPECT_TRUE(rec.has_problem(Severity::warning, "lower-id-names-missing-layer", kMount + "/lower-id"));
@@ -177,8 +177,9 @@ TEST_F(Overlay, MountRefsReadTheMountPointAndTheOverlayDirs) {
               LGC_OK);
     EXPECT_TRUE(rec.refs.empty());
     // Escaped characters in options are decoded (the kernel shows ',' as \054).
-    ASSERT_EQ(driver.mount_refs(h, "/mnt/z", "overlay", "lowerdir=" + h + "/" + kBk + "/root\\054x", rec.sink()),
-              LGC_OK);
+    ASSERT_EQ(
+        driver.mount_refs(h, "/mnt/z", "overlay", "lowerdir=" + h + "/" + kBk + "/root\\054x", rec.sink()),
+        LGC_OK);
     EXPECT_EQ(rec.refs, std::vector<std::string>{kBk});
 }
 
@@ -210,5 +211,5 @@ TEST(OverlayPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
     EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

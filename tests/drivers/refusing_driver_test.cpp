@@ -16,15 +16,20 @@ namespace {
 const std::string kId = "8eeed553c2809cefcf76ddb6fa71ec7240423fd471e7c011c71e04d42113367a";
 
 // zfs/graph/<id> mount points, as zfs.go leaves them on a stopped daemon.
-void lay_out_zfs(const TempTree& t) { t.mkdirs("graph/" + kId); }
+void lay_out_zfs(const TempTree& t) {
+    t.mkdirs("graph/" + kId);
+}
 
 // devicemapper's loop-back pool, per-device metadata and mount points (docker-layout.md §5.7).
 void lay_out_devicemapper(const TempTree& t) {
     t.write("devicemapper/data", "");
     t.write("devicemapper/metadata", "");
-    t.write("metadata/base", R"({"device_id":1,"size":10737418240,"transaction_id":1,"initialized":true,"deleted":false})");
-    t.write("metadata/" + kId, R"({"device_id":2,"size":10737418240,"transaction_id":2,"initialized":false,"deleted":false})");
-    t.write("metadata/deviceset-metadata", R"({"next_device_id":3,"BaseDeviceUUID":"x","BaseDeviceFilesystem":"ext4"})");
+    t.write("metadata/base",
+            R"({"device_id":1,"size":10737418240,"transaction_id":1,"initialized":true,"deleted":false})");
+    t.write("metadata/" + kId,
+            R"({"device_id":2,"size":10737418240,"transaction_id":2,"initialized":false,"deleted":false})");
+    t.write("metadata/deviceset-metadata",
+            R"({"next_device_id":3,"BaseDeviceUUID":"x","BaseDeviceFilesystem":"ext4"})");
     t.write("metadata/transaction-metadata", R"({"open_transaction_id":2,"device_hash":"","device_id":0})");
     t.mkdirs("mnt/" + kId + "/rootfs");
 }
@@ -40,11 +45,17 @@ struct Case {
 
 std::vector<Case> cases() {
     return {
-        {"zfs", [] { return std::make_unique<drivers::ZfsDriver>(); }, &lay_out_zfs,
-         drivers::ZfsDriver::refusal_message(), LAYERGC_ZFS_SO,
+        {"zfs",
+         [] { return std::make_unique<drivers::ZfsDriver>(); },
+         &lay_out_zfs,
+         drivers::ZfsDriver::refusal_message(),
+         LAYERGC_ZFS_SO,
          {"zfs destroy", "docker system prune", "docker image prune -a", "Nothing was removed"}},
-        {"devicemapper", [] { return std::make_unique<drivers::DevicemapperDriver>(); },
-         &lay_out_devicemapper, drivers::DevicemapperDriver::refusal_message(), LAYERGC_DEVICEMAPPER_SO,
+        {"devicemapper",
+         [] { return std::make_unique<drivers::DevicemapperDriver>(); },
+         &lay_out_devicemapper,
+         drivers::DevicemapperDriver::refusal_message(),
+         LAYERGC_DEVICEMAPPER_SO,
          {"thin", "transaction", "docker system prune", "docker image prune -a", "Nothing was removed"}},
     };
 }
@@ -104,7 +115,9 @@ TEST_P(Refusing, SoRefusesThroughTheVtable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, Refusing, ::testing::Values(0u, 1u),
-                         [](const ::testing::TestParamInfo<size_t>& p) { return std::string(cases().at(p.param).name); });
+                         [](const ::testing::TestParamInfo<size_t>& p) {
+                             return std::string(cases().at(p.param).name);
+                         });
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

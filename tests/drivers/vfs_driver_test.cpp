@@ -95,7 +95,7 @@ TEST_F(Vfs, MountRefsNameTheLayerAMountSitsInOrBelow) {
     ASSERT_EQ(driver.mount_refs(h + "/", h + "//dir/./" + kBk + "/", "ext4", "rw", rec.sink()), LGC_OK);
     // Not a layer: the dir/ itself, the home, something beside it, a sibling home, a relative path.
     for (const std::string& mp : {h + "/dir", h, h + "/backingFsBlockDev", h + "2/dir/" + kBase,
-                                 "dir/" + kBase, h + "/dir/../dir2/" + kBase})
+                                  "dir/" + kBase, h + "/dir/../dir2/" + kBase})
         ASSERT_EQ(driver.mount_refs(h, mp, "ext4", "rw", rec.sink()), LGC_OK);
     EXPECT_EQ(rec.refs, (std::vector<std::string>{kChild, kInit, kBk}));
 }
@@ -113,5 +113,5 @@ TEST(VfsPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
     EXPECT_EQ(rec.entry_ids(), std::vector<std::string>{kBase});
 }
 
-} // namespace
-} // namespace layergc::test
+}  // namespace
+}  // namespace layergc::test

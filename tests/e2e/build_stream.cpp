@@ -35,16 +35,25 @@ struct WireReader {
     }
     void skip(unsigned wire_type) {
         switch (wire_type) {
-        case 0: varint(); break;
-        case 1: pos += 8; break;
-        case 2: bytes(); break;
-        case 5: pos += 4; break;
-        default: throw std::runtime_error("unsupported wire type " + std::to_string(wire_type));
+            case 0:
+                varint();
+                break;
+            case 1:
+                pos += 8;
+                break;
+            case 2:
+                bytes();
+                break;
+            case 5:
+                pos += 4;
+                break;
+            default:
+                throw std::runtime_error("unsupported wire type " + std::to_string(wire_type));
         }
     }
 };
 
-} // namespace
+}  // namespace
 
 std::string base64_decode(const std::string& in) {
     auto value = [](char c) -> int {
@@ -91,11 +100,16 @@ std::vector<BuildVertex> decode_status_response_vertexes(const std::string& prot
         while (!v.done()) {
             uint64_t k = v.varint();
             unsigned field = static_cast<unsigned>(k >> 3), type = static_cast<unsigned>(k & 7);
-            if (field == 1 && type == 2) digest = v.bytes();
-            else if (field == 3 && type == 2) vertex.name = v.bytes();
-            else if (field == 4 && type == 0) vertex.cached = v.varint() != 0;
-            else if (field == 7 && type == 2) vertex.error = v.bytes();
-            else v.skip(type);
+            if (field == 1 && type == 2)
+                digest = v.bytes();
+            else if (field == 3 && type == 2)
+                vertex.name = v.bytes();
+            else if (field == 4 && type == 0)
+                vertex.cached = v.varint() != 0;
+            else if (field == 7 && type == 2)
+                vertex.error = v.bytes();
+            else
+                v.skip(type);
         }
         out.push_back(vertex);
         if (digests) digests->push_back(digest);
@@ -128,8 +142,7 @@ BuildStream parse_build_stream(const std::string& body) {
             continue;
         }
         if (msg.contains("error")) s.errors.push_back(msg["error"].dump());
-        if (msg.contains("stream") && msg["stream"].is_string())
-            s.text += msg["stream"].get<std::string>();
+        if (msg.contains("stream") && msg["stream"].is_string()) s.text += msg["stream"].get<std::string>();
         if (!msg.contains("aux")) continue;
         const auto& aux = msg["aux"];
         std::string id = msg.value("id", "");
@@ -138,8 +151,7 @@ BuildStream parse_build_stream(const std::string& body) {
         } else if (id == "moby.buildkit.trace" && aux.is_string()) {
             try {
                 std::vector<std::string> digests;
-                auto vs = decode_status_response_vertexes(base64_decode(aux.get<std::string>()),
-                                                          &digests);
+                auto vs = decode_status_response_vertexes(base64_decode(aux.get<std::string>()), &digests);
                 for (size_t i = 0; i < vs.size(); ++i) {
                     BuildVertex& known = s.vertexes[digests[i]];
                     if (!vs[i].name.empty()) known.name = vs[i].name;
@@ -158,4 +170,4 @@ BuildStream parse_build_stream(const std::string& body) {
     return s;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -12,16 +12,16 @@
 namespace layergc::e2e {
 
 struct BuildVertex {
-    std::string name;    // e.g. "[2/4] RUN echo bk-one > /bk1"
-    bool cached = false; // true if any update for this vertex said so
+    std::string name;     // e.g. "[2/4] RUN echo bk-one > /bk1"
+    bool cached = false;  // true if any update for this vertex said so
     std::string error;
 };
 
 struct BuildStream {
-    bool succeeded = false;          // an image ID was reported and no error message came
-    std::string image_id;            // "sha256:…" from moby.image.id (BuildKit) or aux.ID (classic)
-    std::vector<std::string> errors; // "error" fields of the stream, vertex errors
-    std::string text;                // the classic builder's "stream" lines, concatenated
+    bool succeeded = false;           // an image ID was reported and no error message came
+    std::string image_id;             // "sha256:…" from moby.image.id (BuildKit) or aux.ID (classic)
+    std::vector<std::string> errors;  // "error" fields of the stream, vertex errors
+    std::string text;                 // the classic builder's "stream" lines, concatenated
     std::map<std::string, BuildVertex> vertexes;  // by vertex digest
 
     // The vertexes whose name is a Dockerfile step of the given instruction ("RUN", "COPY").
@@ -36,4 +36,4 @@ std::string base64_decode(const std::string& in);
 std::vector<BuildVertex> decode_status_response_vertexes(const std::string& protobuf,
                                                          std::vector<std::string>* digests);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -43,7 +43,8 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     // ---- a data root with real images, containers and BuildKit cache
     field.build_images_and_containers();
     ASSERT_NE(count_of(field.classic2_first_build_output, "Running in"), 0u)
-        << "classic:2's first build should run its steps:\n" << field.classic2_first_build_output;
+        << "classic:2's first build should run its steps:\n"
+        << field.classic2_first_build_output;
     for (const auto& step : field.bk_first_build.steps("RUN"))
         ASSERT_FALSE(step.cached) << "bk:1's first build should run " << step.name;
     stop_daemon_gracefully();
@@ -60,12 +61,14 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
 
     const auto listing_before = layer_storage_listing(d);
     PlanDocument online = layergc_plan(root, driver);
-    EXPECT_TRUE(online.doc.value("advisory", false)) << "a plan made while dockerd runs must say it is advisory";
-    ProcessResult refused = run_layergc(root, driver,
-                                        {"apply", "--yes", "--audit-log", (workdir() / "refused-audit.jsonl").string()});
+    EXPECT_TRUE(online.doc.value("advisory", false))
+        << "a plan made while dockerd runs must say it is advisory";
+    ProcessResult refused = run_layergc(
+        root, driver, {"apply", "--yes", "--audit-log", (workdir() / "refused-audit.jsonl").string()});
     EXPECT_EQ(refused.exit_code, exit_code::refused) << refused.describe() << "\n" << refused.out;
     EXPECT_EQ(listing_before, layer_storage_listing(d))
-        << "apply changed the root while dockerd ran:\n" << listing_difference(listing_before, layer_storage_listing(d));
+        << "apply changed the root while dockerd ran:\n"
+        << listing_difference(listing_before, layer_storage_listing(d));
     EXPECT_EQ(field.image_listing(), images_before);
     stop_daemon_gracefully();
 
@@ -77,9 +80,10 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     EXPECT_FALSE(plan.doc.value("advisory", true)) << plan.process.out.substr(0, 2000);
     EXPECT_EQ(plan.doc.value("driver", ""), driver);
     EXPECT_TRUE(plan.blocking_problems().empty()) << plan.problems_text();
-    ASSERT_EQ(plan.candidate_keys(), expected)
-        << "expected:\n" << describe(expected) << "got:\n" << describe(plan.candidate_keys())
-        << "problems:\n" << plan.problems_text();
+    ASSERT_EQ(plan.candidate_keys(), expected) << "expected:\n"
+                                               << describe(expected) << "got:\n"
+                                               << describe(plan.candidate_keys()) << "problems:\n"
+                                               << plan.problems_text();
     EXPECT_EQ(plan.doc.at("summary").value("candidates", -1), static_cast<int>(expected.size()));
 
     std::vector<fs::path> candidate_paths;
@@ -99,7 +103,8 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     if (driver == "overlay2") {
         bool names_link = false;
         for (const auto& p : stray->at("paths"))
-            names_link = names_link || p.get<std::string>() == (root / "overlay2/l" / field.stray_link).string();
+            names_link =
+                names_link || p.get<std::string>() == (root / "overlay2/l" / field.stray_link).string();
         EXPECT_TRUE(names_link) << "the stray dir's l/ link goes with it: " << stray->dump();
     }
 
@@ -120,8 +125,9 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     // Every path of the root but the candidates' and the orphans' records, as it was: what
     // layergc does not know is kept, untouched.
     std::vector<fs::path> to_go = candidate_paths;
-    for (const fs::path& rel : {fs::path("mounts") / field.container_ids.at("lost"), fs::path("sha256") / field.removing_record,
-                               fs::path("sha256") / field.unref_chain})
+    for (const fs::path& rel :
+         {fs::path("mounts") / field.container_ids.at("lost"), fs::path("sha256") / field.removing_record,
+          fs::path("sha256") / field.unref_chain})
         to_go.push_back(field.image_dir() / "layerdb" / rel);
     const auto goes = [&](const std::string& rel) {
         for (const auto& p : to_go) {
@@ -153,13 +159,15 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
     std::cout << "[e2e] " << daemon_label(driver) << "apply kept " << kept << " of " << root_before.size()
               << " paths of the root unchanged" << std::endl;
     for (const auto& p : candidate_paths) EXPECT_FALSE(path_exists_no_follow(p)) << "not removed: " << p;
-    EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/mounts" / field.container_ids.at("lost")));
+    EXPECT_FALSE(
+        path_exists_no_follow(field.image_dir() / "layerdb/mounts" / field.container_ids.at("lost")));
     EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/sha256" / field.removing_record));
     EXPECT_FALSE(path_exists_no_follow(field.image_dir() / "layerdb/sha256" / field.unref_chain));
     for (const auto& id : live) {
         EXPECT_TRUE(fs::is_directory(field.driver_dir(id))) << "live layer dir removed: " << id;
         if (driver == "btrfs") {
-            EXPECT_TRUE(is_btrfs_subvolume(field.driver_dir(id))) << "live layer is no longer a subvolume: " << id;
+            EXPECT_TRUE(is_btrfs_subvolume(field.driver_dir(id)))
+                << "live layer is no longer a subvolume: " << id;
         }
         std::string link = field.overlay2_link_of(id);
         if (!link.empty()) {
@@ -190,5 +198,5 @@ TEST_P(DriverCollection, CollectsFieldOrphansAndKeepsEverythingLive) {
 // image (DockerdFixture); each driver has its own stray-dir recipe (driver_layout.hpp).
 INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverCollection, version_driver_matrix(), version_driver_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -28,7 +28,7 @@ ProcessOptions bounded(std::chrono::seconds limit) {
     return o;
 }
 
-} // namespace
+}  // namespace
 
 std::string Survivors::describe() const {
     return std::to_string(images.size()) + " images, " + std::to_string(containers.size()) + " containers, " +
@@ -37,15 +37,23 @@ std::string Survivors::describe() const {
 }
 
 DaemonChaos::DaemonChaos(DockerdInstance& daemon, fs::path workdir, std::mt19937_64& rng)
-    : d_(daemon), workdir_(std::move(workdir)), rng_(rng), known_("known-" + std::to_string(rng_() % 1000000)) {
+    : d_(daemon),
+      workdir_(std::move(workdir)),
+      rng_(rng),
+      known_("known-" + std::to_string(rng_() % 1000000)) {
     fs::create_directories(workdir_ / "chaos");
 }
 
 fs::path DaemonChaos::make_archive(const std::string& tag, int layers, bool untagged) {
     const fs::path out = workdir_ / "chaos" / ("archive-" + std::to_string(archives_++) + ".tar");
-    std::vector<std::string> argv = {"python3", (fs::path(LAYERGC_SOURCE_DIR) / "tests/e2e/image_archive.py").string(),
-                                     "--out", out.string(), "--tag", tag, "--layers", std::to_string(layers),
-                                     "--seed", std::to_string(rng_()), "--busybox", "/bin/busybox", "--known", known_};
+    std::vector<std::string> argv = {
+        "python3",   (fs::path(LAYERGC_SOURCE_DIR) / "tests/e2e/image_archive.py").string(),
+        "--out",     out.string(),
+        "--tag",     tag,
+        "--layers",  std::to_string(layers),
+        "--seed",    std::to_string(rng_()),
+        "--busybox", "/bin/busybox",
+        "--known",   known_};
     if (untagged) argv.push_back("--untagged");
     run_process_ok(argv);
     return out;
@@ -57,7 +65,8 @@ std::string DaemonChaos::load(const fs::path& archive) {
         const std::string prefix = "Loaded image ID: ";
         if (l.rfind(prefix, 0) == 0) return l.substr(prefix.size());
         const std::string tagged = "Loaded image: ";
-        if (l.rfind(tagged, 0) == 0) return trim(d_.docker_ok({"image", "inspect", "-f", "{{.Id}}", l.substr(tagged.size())}));
+        if (l.rfind(tagged, 0) == 0)
+            return trim(d_.docker_ok({"image", "inspect", "-f", "{{.Id}}", l.substr(tagged.size())}));
     }
     throw std::runtime_error("docker load printed no image: " + out);
 }
@@ -69,9 +78,12 @@ void DaemonChaos::prepare() {
     load(make_archive("keep:loaded", layers_per_archive, false));
     ProcessOptions classic = bounded(std::chrono::seconds(300));
     classic.env.push_back("DOCKER_BUILDKIT=0");
-    d_.docker_ok({"build", "--network", "none", "-t", "keep:classic", classic_context("keep").string()}, classic);
+    d_.docker_ok({"build", "--network", "none", "-t", "keep:classic", classic_context("keep").string()},
+                 classic);
     BuildStream bk = d_.buildkit_build(buildkit_context("keep"), "bk:keep");
-    if (!bk.succeeded) throw std::runtime_error("BuildKit build of bk:keep failed: " + (bk.errors.empty() ? "" : bk.errors.front()));
+    if (!bk.succeeded)
+        throw std::runtime_error("BuildKit build of bk:keep failed: " +
+                                 (bk.errors.empty() ? "" : bk.errors.front()));
     for (const char* image : {"keep:loaded", "keep:classic", "bk:keep"})
         d_.docker_ok({"create", "--network", "none", image, "cat", "/known"});
 }
@@ -80,7 +92,8 @@ fs::path DaemonChaos::classic_context(const std::string& name) {
     fs::path ctx = workdir_ / "chaos" / ("classic-" + name);
     fs::create_directories(ctx);
     std::string df = "FROM base:1\n";
-    for (int i = 0; i < 4; ++i) df += "RUN echo " + std::to_string(rng_()) + " > /c" + std::to_string(i) + "\n";
+    for (int i = 0; i < 4; ++i)
+        df += "RUN echo " + std::to_string(rng_()) + " > /c" + std::to_string(i) + "\n";
     write_text_file(ctx / "Dockerfile", df);
     return ctx;
 }
@@ -89,7 +102,8 @@ fs::path DaemonChaos::buildkit_context(const std::string& name) {
     fs::path ctx = workdir_ / "chaos" / ("bk-" + name);
     fs::create_directories(ctx);
     std::string df = "FROM base:1\n";
-    for (int i = 0; i < 3; ++i) df += "RUN echo " + std::to_string(rng_()) + " > /b" + std::to_string(i) + "\n";
+    for (int i = 0; i < 3; ++i)
+        df += "RUN echo " + std::to_string(rng_()) + " > /b" + std::to_string(i) + "\n";
     df += "COPY g.txt /\n";
     write_text_file(ctx / "Dockerfile", df);
     write_text_file(ctx / "g.txt", "build " + name + "\n");
@@ -123,8 +137,9 @@ std::string DaemonChaos::round(int r) {
     const auto op_limit = bounded(std::chrono::seconds(180));
     const auto begin = std::chrono::steady_clock::now();
     auto finished = [&](Op op) {
-        finished_ms[op] = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::steady_clock::now() - begin).count());
+        finished_ms[op] = static_cast<long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin)
+                .count());
     };
     std::vector<std::thread> ops;
     ops.emplace_back([&] {
@@ -134,7 +149,8 @@ std::string DaemonChaos::round(int r) {
     ops.emplace_back([&] {
         ProcessOptions classic = op_limit;
         classic.env.push_back("DOCKER_BUILDKIT=0");
-        results[classic_op] = d_.docker({"build", "--network", "none", "-t", "classic:" + rs, classic_ctx.string()}, classic);
+        results[classic_op] =
+            d_.docker({"build", "--network", "none", "-t", "classic:" + rs, classic_ctx.string()}, classic);
         finished(classic_op);
     });
     ops.emplace_back([&] {
@@ -156,7 +172,8 @@ std::string DaemonChaos::round(int r) {
     });
 
     const Op target = static_cast<Op>(rng_() % op_count);
-    const auto cut_after = std::chrono::milliseconds(30 + static_cast<long>(rng_() % static_cast<uint64_t>(duration_ms_[target])));
+    const auto cut_after = std::chrono::milliseconds(
+        30 + static_cast<long>(rng_() % static_cast<uint64_t>(duration_ms_[target])));
     std::this_thread::sleep_until(begin + cut_after);
     DaemonStop power_cut = d_.power_cut();
     for (auto& t : ops) t.join();
@@ -170,15 +187,18 @@ std::string DaemonChaos::round(int r) {
             duration_ms_[op] = std::max<long>(finished_ms[op], 60);
         } else if (finished_ms[op] >= 0 && finished_ms[op] < cut_after.count()) {
             // Failed on its own, before the cut: say why (the test does not require success).
-            line += "FAILED at " + std::to_string(finished_ms[op]) + " ms (" + results[op].err.substr(0, 200) + ")";
+            line += "FAILED at " + std::to_string(finished_ms[op]) + " ms (" +
+                    results[op].err.substr(0, 200) + ")";
         } else {
             line += "cut";
         }
         line += op + 1 < op_count ? "," : ";";
     }
     line += " killed " + std::to_string(power_cut.killed.size()) + " leftovers; unmounted";
-    for (const auto& m : power_cut.unmounted) line += " " + fs::path(m).lexically_relative(d_.base()).string();
-    if (!power_cut.still_mounted.empty()) throw std::runtime_error(line + "; still mounted: " + power_cut.still_mounted.front());
+    for (const auto& m : power_cut.unmounted)
+        line += " " + fs::path(m).lexically_relative(d_.base()).string();
+    if (!power_cut.still_mounted.empty())
+        throw std::runtime_error(line + "; still mounted: " + power_cut.still_mounted.front());
     d_.start();
     return line;
 }
@@ -188,7 +208,8 @@ Survivors DaemonChaos::survey() const {
     auto images = lines_of(d_.docker_ok({"images", "-a", "-q", "--no-trunc"}));
     std::set<std::string> unique(images.begin(), images.end());
     s.images.assign(unique.begin(), unique.end());
-    for (const auto& l : lines_of(d_.docker_ok({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}"}))) {
+    for (const auto& l :
+         lines_of(d_.docker_ok({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}"}))) {
         std::string id = l.substr(0, l.find(' ')), state = l.substr(l.find(' ') + 1);
         (state == "dead" ? s.dead : s.containers).push_back(id);
     }
@@ -204,7 +225,8 @@ Survivors DaemonChaos::survey() const {
 std::vector<std::string> DaemonChaos::survivor_failures(const Survivors& s) const {
     std::vector<std::string> failures;
     for (const auto& image : s.images) {
-        ProcessResult r = d_.docker({"run", "--rm", "--network", "none", image, "cat", "/known"}, bounded(std::chrono::seconds(120)));
+        ProcessResult r = d_.docker({"run", "--rm", "--network", "none", image, "cat", "/known"},
+                                    bounded(std::chrono::seconds(120)));
         if (!r.ok() || r.out != known_ + "\n")
             failures.push_back("image " + image + " does not run: " + r.describe() + " [" + r.out + "]");
     }
@@ -216,7 +238,8 @@ std::vector<std::string> DaemonChaos::survivor_failures(const Survivors& s) cons
         try {
             BuildStream b = d_.buildkit_build(ctx, tag);
             if (!b.succeeded)
-                failures.push_back("BuildKit rebuild of " + tag + " failed: " + (b.errors.empty() ? "no image" : b.errors.front()));
+                failures.push_back("BuildKit rebuild of " + tag +
+                                   " failed: " + (b.errors.empty() ? "no image" : b.errors.front()));
         } catch (const std::exception& e) {
             failures.push_back("BuildKit rebuild of " + tag + ": " + e.what());
         }
@@ -224,4 +247,4 @@ std::vector<std::string> DaemonChaos::survivor_failures(const Survivors& s) cons
     return failures;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

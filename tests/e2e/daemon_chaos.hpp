@@ -72,4 +72,4 @@ private:
     long duration_ms_[5] = {1500, 3000, 2500, 600, 800};
 };
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

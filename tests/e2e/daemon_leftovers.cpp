@@ -1,14 +1,14 @@
 #include "daemon_leftovers.hpp"
 
+#include <sys/mount.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <sstream>
-#include <sys/mount.h>
 #include <thread>
-#include <unistd.h>
 
 namespace layergc::e2e {
 
@@ -42,8 +42,8 @@ std::string unescape_mountinfo(const std::string& s) {
 }
 
 bool is_at_or_below(const std::string& path, const std::string& dir) {
-    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                           path[dir.size()] == '/');
+    return path == dir ||
+           (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
 std::string read_whole(const fs::path& p) {
@@ -65,7 +65,8 @@ bool process_gone(pid_t pid) {
 std::set<std::string> container_ids_in_cgroups(const std::string& cgroup_text) {
     std::set<std::string> ids;
     for (const std::string marker : {"docker/", "docker-"}) {
-        for (size_t pos = cgroup_text.find(marker); pos != std::string::npos; pos = cgroup_text.find(marker, pos + 1)) {
+        for (size_t pos = cgroup_text.find(marker); pos != std::string::npos;
+             pos = cgroup_text.find(marker, pos + 1)) {
             size_t start = pos + marker.size();
             if (cgroup_text.compare(start, 9, "buildkit/") == 0) start += 9;
             std::string id = cgroup_text.substr(start, 64);
@@ -82,8 +83,9 @@ std::set<std::string> container_ids_in_cgroups(const std::string& cgroup_text) {
 // containers/<id>, the runc v2 shims' task dirs, BuildKit's executor dirs.
 std::set<std::string> container_ids_of_daemon_in(const fs::path& dir) {
     std::set<std::string> ids;
-    for (const fs::path& sub : {dir / "root/containers", dir / "exec/containerd/daemon/io.containerd.runtime.v2.task/moby",
-                                dir / "root/buildkit/executor"}) {
+    for (const fs::path& sub :
+         {dir / "root/containers", dir / "exec/containerd/daemon/io.containerd.runtime.v2.task/moby",
+          dir / "root/buildkit/executor"}) {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(sub, ec)) {
             std::string name = e.path().filename().string();
@@ -99,7 +101,7 @@ bool names_one_of(const std::set<std::string>& candidates, const std::set<std::s
     return false;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> mounts_under(const fs::path& dir, const std::set<int>& keep) {
     std::string base = dir.lexically_normal().string();
@@ -113,7 +115,8 @@ std::vector<std::string> mounts_under(const fs::path& dir, const std::set<int>& 
         std::string id, parent, devno, root, mount_point;
         fields >> id >> parent >> devno >> root >> mount_point;
         mount_point = unescape_mountinfo(mount_point);
-        bool kept = !id.empty() && std::all_of(id.begin(), id.end(), ::isdigit) && keep.count(std::stoi(id)) != 0;
+        bool kept =
+            !id.empty() && std::all_of(id.begin(), id.end(), ::isdigit) && keep.count(std::stoi(id)) != 0;
         if (!kept && is_at_or_below(mount_point, base)) found.emplace_back(mount_point, order);
         ++order;
     }
@@ -157,8 +160,8 @@ std::vector<std::string> kill_processes_naming(const fs::path& dir) {
         if (pid == getpid()) continue;
         std::string cmdline = read_whole(entry.path() / "cmdline");
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-        bool names_dir = cmdline.find(base + "/") != std::string::npos ||
-                         cmdline.find(base + " ") != std::string::npos;
+        bool names_dir =
+            cmdline.find(base + "/") != std::string::npos || cmdline.find(base + " ") != std::string::npos;
         // A container's processes name nothing of ours on their command line. What gives them
         // away is their cgroup, named by their container ID (/docker/<id> with the cgroupfs
         // driver, docker-<id>.scope with systemd), and the ID being one of OUR daemon's: a
@@ -223,4 +226,4 @@ std::vector<std::string> unmount_everything_under(const fs::path& dir, const std
     return done;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

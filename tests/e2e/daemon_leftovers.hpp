@@ -37,6 +37,7 @@ std::vector<std::string> kill_processes_naming(const std::filesystem::path& dir)
 // still mounted afterwards is mounts_under(dir, keep). A kept mount must be the lowest at its
 // mount point (mounted before the daemon started): umount(2) takes the topmost one off a stack,
 // which is then never the kept one.
-std::vector<std::string> unmount_everything_under(const std::filesystem::path& dir, const std::set<int>& keep = {});
+std::vector<std::string> unmount_everything_under(const std::filesystem::path& dir,
+                                                  const std::set<int>& keep = {});
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

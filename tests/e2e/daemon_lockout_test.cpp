@@ -36,7 +36,8 @@ TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     DockerdInstance& d = start_daemon("overlay2");
     import_busybox(d, "base:1", {"echo"});
     d.docker_ok({"create", "--network", "none", "--name", "c1", "base:1", "/bin/echo", "hello"});
-    const std::string lost = trim(d.docker_ok({"create", "--network", "none", "base:1", "/bin/echo", "lost"}));
+    const std::string lost =
+        trim(d.docker_ok({"create", "--network", "none", "base:1", "/bin/echo", "lost"}));
     stop_daemon_gracefully();
     // An orphan for apply to offer, so that it stops at its question: a container whose
     // directory vanished leaves its RW and init layers behind.
@@ -50,11 +51,13 @@ TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
     const fs::path dj = own / "daemon.json";
     write_text_file(dj, "{\"data-root\": \"" + d.data_root().string() + "\", \"pidfile\": \"" +
                             d.pidfile().string() + "\"}");
-    const std::string inner = sh_quote(layergc_binary().string()) + " --root " + sh_quote((own / "root").string()) +
-                              " --daemon-json " + sh_quote(dj.string()) + " apply --audit-log " +
-                              sh_quote((own / "audit.jsonl").string());
+    const std::string inner = sh_quote(layergc_binary().string()) + " --root " +
+                              sh_quote((own / "root").string()) + " --daemon-json " + sh_quote(dj.string()) +
+                              " apply --audit-log " + sh_quote((own / "audit.jsonl").string());
     FILE* p = ::popen(("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null >" +
-                       sh_quote((own / "apply.out").string()) + " 2>&1").c_str(), "w");
+                       sh_quote((own / "apply.out").string()) + " 2>&1")
+                          .c_str(),
+                      "w");
     ASSERT_NE(p, nullptr);
     std::string held;
     for (int i = 0; i < 1200 && held.empty(); ++i) {
@@ -91,5 +94,5 @@ TEST_P(DaemonLockout, DockerdStartedDuringApplyRefusesAtItsPidfile) {
 
 INSTANTIATE_TEST_SUITE_P(RealDockerd, DaemonLockout, ::testing::ValuesIn(daemon_versions()), version_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -2,19 +2,21 @@
 
 #include "daemon_leftovers.hpp"
 
+#include <sys/mount.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/mount.h>
 
 namespace layergc::e2e {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> daemon_versions() { return {dockerd20, dockerd26}; }
+std::vector<std::string> daemon_versions() {
+    return {dockerd20, dockerd26};
+}
 
 fs::path daemon_rootfs(const std::string& version) {
     if (version == dockerd20) return {};
@@ -30,7 +32,9 @@ std::string version_tag(const std::string& version) {
     return "dockerd" + version.substr(0, version.find('.'));
 }
 
-std::string version_name(const ::testing::TestParamInfo<std::string>& info) { return version_tag(info.param); }
+std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
+    return version_tag(info.param);
+}
 
 std::string version_driver_name(const ::testing::TestParamInfo<VersionDriver>& info) {
     return version_tag(std::get<0>(info.param)) + "_" + std::get<1>(info.param);
@@ -54,7 +58,8 @@ bool is_shared_mount_point(const fs::path& dir) {
 
 int share_directory(const fs::path& dir) {
     if (!mounts_under(dir).empty())
-        throw std::logic_error("share_directory(" + dir.string() + "): something is already mounted there or below");
+        throw std::logic_error("share_directory(" + dir.string() +
+                               "): something is already mounted there or below");
     if (mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0)
         throw std::runtime_error("bind " + dir.string() + " onto itself: " + std::strerror(errno));
     if (mount(nullptr, dir.c_str(), nullptr, MS_SHARED | MS_REC, nullptr) != 0) {
@@ -68,4 +73,4 @@ int share_directory(const fs::path& dir) {
     return id;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

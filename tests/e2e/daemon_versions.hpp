@@ -38,8 +38,9 @@ std::string version_driver_name(const ::testing::TestParamInfo<VersionDriver>& i
 
 // The matrix of the driver tests: every version with overlay2, vfs and btrfs.
 inline auto version_driver_matrix() {
-    return ::testing::Combine(::testing::ValuesIn(daemon_versions()),
-                              ::testing::Values(std::string("overlay2"), std::string("vfs"), std::string("btrfs")));
+    return ::testing::Combine(
+        ::testing::ValuesIn(daemon_versions()),
+        ::testing::Values(std::string("overlay2"), std::string("vfs"), std::string("btrfs")));
 }
 
 // The host side of a namespaced daemon: `dir` (the test's directory) bound onto itself and made
@@ -53,4 +54,4 @@ int share_directory(const std::filesystem::path& dir);
 // True if `dir` is a mount point of its own with shared propagation in this namespace.
 bool is_shared_mount_point(const std::filesystem::path& dir);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

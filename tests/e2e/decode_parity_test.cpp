@@ -66,10 +66,15 @@ class DecodeParity : public DockerdFixture, public ::testing::WithParamInterface
 protected:
     fs::path archive(const std::string& tag, const std::string& shape, bool untagged = false) {
         const fs::path out = workdir() / ("archive-" + std::to_string(archives_++) + ".tar");
-        std::vector<std::string> argv = {"python3", (fs::path(LAYERGC_SOURCE_DIR) / "tests/e2e/image_archive.py").string(),
-                                         "--out", out.string(), "--tag", tag, "--layers", "3", "--seed", "parity",
-                                         "--busybox", "/bin/busybox", "--known", "parity",
-                                         "--config-shape", shape};
+        std::vector<std::string> argv = {
+            "python3",        (fs::path(LAYERGC_SOURCE_DIR) / "tests/e2e/image_archive.py").string(),
+            "--out",          out.string(),
+            "--tag",          tag,
+            "--layers",       "3",
+            "--seed",         "parity",
+            "--busybox",      "/bin/busybox",
+            "--known",        "parity",
+            "--config-shape", shape};
         if (untagged) argv.push_back("--untagged");
         run_process_ok(argv);
         return out;
@@ -82,14 +87,16 @@ protected:
             const std::string untagged = "Loaded image ID: sha256:", tagged = "Loaded image: ";
             if (l.rfind(untagged, 0) == 0) return trim(l.substr(untagged.size()));
             if (l.rfind(tagged, 0) == 0)
-                return trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", trim(l.substr(tagged.size()))})).substr(7);
+                return trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", trim(l.substr(tagged.size()))}))
+                    .substr(7);
         }
         throw std::runtime_error("docker load printed no image: " + out);
     }
     // `docker images -a`, sorted (every image has the same creation time, dockerd's order), without
     // the lines naming `skip`.
     static std::string image_listing(DockerdInstance& d, const std::string& skip) {
-        std::istringstream lines(d.docker_ok({"images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"}));
+        std::istringstream lines(
+            d.docker_ok({"images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"}));
         std::set<std::string> sorted;
         for (std::string l; std::getline(lines, l);)
             if (l.find(skip) == std::string::npos) sorted.insert(l);
@@ -117,8 +124,8 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
     const fs::path image_dir = root / "image" / driver;
 
     // ---- 1. crafted configs, loaded and read by dockerd
-    std::map<std::string, std::string> image_of;                 // tag → image ID hex
-    std::map<std::string, std::vector<std::string>> layers_by;   // tag → diff IDs dockerd shows
+    std::map<std::string, std::string> image_of;                // tag → image ID hex
+    std::map<std::string, std::vector<std::string>> layers_by;  // tag → diff IDs dockerd shows
     for (const char* shape : kShapes) {
         const std::string tag = std::string("parity-") + shape + ":1";
         const fs::path tar = archive(tag, shape);
@@ -135,8 +142,8 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
 
     // ---- 2. a container, run once, whose directory becomes a symlink to one elsewhere
     const std::string ctr_image = "parity-duplicate-rootfs:1";
-    const std::string cid = trim(d.docker_ok({"create", "--name", "sym", "--network", "none", ctr_image, "sh", "-c",
-                                              "echo rw >> /rw.txt; cat /marker /rw.txt"}));
+    const std::string cid = trim(d.docker_ok({"create", "--name", "sym", "--network", "none", ctr_image, "sh",
+                                              "-c", "echo rw >> /rw.txt; cat /marker /rw.txt"}));
     EXPECT_EQ(d.docker_ok({"start", "-a", "sym"}), ctr_image + "\nrw\n");
     // ---- 3. garbage: an untagged image whose config goes while dockerd is down
     const std::string garbage_id = load(d, archive("parity-garbage:1", "plain", true));
@@ -152,7 +159,8 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
 
     d.start();
     EXPECT_NE(d.docker_ok({"ps", "-a", "--no-trunc", "--format", "{{.ID}}"}).find(cid), std::string::npos)
-        << "dockerd does not list the container reached through a symlink:\n" << d.log_tail();
+        << "dockerd does not list the container reached through a symlink:\n"
+        << d.log_tail();
     EXPECT_EQ(d.docker_ok({"start", "-a", "sym"}), ctr_image + "\nrw\nrw\n");
     const std::string images_before = image_listing(d, garbage_id);
     EXPECT_NE(d.docker_ok({"images", "-a", "--no-trunc"}).find(garbage_id), std::string::npos);
@@ -182,17 +190,21 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
     PlanDocument plan = layergc_plan(root, driver);
     EXPECT_TRUE(plan.blocking_problems().empty()) << plan.problems_text();
     EXPECT_EQ(plan.problems_text().find("candidate-named-by-metadata"), std::string::npos)
-        << "kept only by the byte search, not by layergc's reading:\n" << plan.problems_text();
+        << "kept only by the byte search, not by layergc's reading:\n"
+        << plan.problems_text();
     EXPECT_TRUE(plan.doc.value("held_back", json::array()).empty()) << plan.doc["held_back"].dump(1);
-    EXPECT_EQ(plan.candidate_keys(), expected) << "expected:\n" << describe(expected) << "got:\n"
+    EXPECT_EQ(plan.candidate_keys(), expected) << "expected:\n"
+                                               << describe(expected) << "got:\n"
                                                << describe(plan.candidate_keys()) << plan.problems_text();
     const ProcessResult applied =
         run_layergc(root, driver, {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     ASSERT_EQ(applied.exit_code, exit_code::ok) << applied.describe() << "\n" << applied.out;
-    for (const auto& id : live_dirs) EXPECT_TRUE(fs::is_directory(root / driver / id)) << "live dir removed: " << id;
+    for (const auto& id : live_dirs)
+        EXPECT_TRUE(fs::is_directory(root / driver / id)) << "live dir removed: " << id;
     for (const auto& c : live_chains) EXPECT_TRUE(fs::is_directory(image_dir / "layerdb/sha256" / c)) << c;
     for (const auto& [id, kind] : expected) EXPECT_FALSE(path_exists_no_follow(root / driver / id)) << id;
-    for (const auto& c : garbage_chains) EXPECT_FALSE(path_exists_no_follow(image_dir / "layerdb/sha256" / c)) << c;
+    for (const auto& c : garbage_chains)
+        EXPECT_FALSE(path_exists_no_follow(image_dir / "layerdb/sha256" / c)) << c;
     EXPECT_TRUE(fs::is_symlink(root / "containers" / cid));
     EXPECT_TRUE(fs::is_regular_file(elsewhere / cid / "config.v2.json"));
     EXPECT_TRUE(layergc_plan(root, driver).candidate_keys().empty());
@@ -203,7 +215,8 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
     EXPECT_EQ(d.docker_ok({"images", "-a", "--no-trunc"}).find(garbage_id), std::string::npos);
     for (const auto& [tag, diffs] : layers_by) {
         EXPECT_EQ(layers_of(d, tag), diffs) << tag;
-        EXPECT_EQ(d.docker_ok({"run", "--rm", "--network", "none", tag, "cat", "/marker"}), tag + "\n") << tag;
+        EXPECT_EQ(d.docker_ok({"run", "--rm", "--network", "none", tag, "cat", "/marker"}), tag + "\n")
+            << tag;
     }
     EXPECT_EQ(d.docker_ok({"start", "-a", "sym"}), ctr_image + "\nrw\nrw\nrw\n");
     stop_daemon_gracefully();
@@ -211,5 +224,5 @@ TEST_P(DecodeParity, ConfigsOnlyGoReadsAndASymlinkedContainerKeepTheirLayers) {
 
 INSTANTIATE_TEST_SUITE_P(RealDockerd, DecodeParity, ::testing::ValuesIn(daemon_versions()), version_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

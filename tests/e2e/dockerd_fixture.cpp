@@ -3,11 +3,11 @@
 #include "daemon_leftovers.hpp"
 #include "tree_listing.hpp"
 
+#include <sys/mount.h>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
-#include <sys/mount.h>
 
 namespace layergc::e2e {
 
@@ -24,7 +24,9 @@ void make_busybox_rootfs(const fs::path& rootfs, const std::vector<std::string>&
     }
 }
 
-std::string tar_of_dir(const fs::path& dir) { return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."}); }
+std::string tar_of_dir(const fs::path& dir) {
+    return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."});
+}
 
 std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& rootfs, const std::string& tag,
                                   const std::vector<std::string>& applets,
@@ -40,7 +42,8 @@ std::string import_busybox_rootfs(const DockerdInstance& d, const fs::path& root
 std::string DockerdFixture::import_busybox(const DockerdInstance& d, const std::string& tag,
                                            const std::vector<std::string>& applets,
                                            const std::map<std::string, std::string>& files) {
-    return import_busybox_rootfs(d, workdir_ / ("rootfs-" + std::to_string(++busybox_imports_)), tag, applets, files);
+    return import_busybox_rootfs(d, workdir_ / ("rootfs-" + std::to_string(++busybox_imports_)), tag, applets,
+                                 files);
 }
 
 void DockerdFixture::SetUp() {
@@ -125,7 +128,8 @@ DockerdInstance& DockerdFixture::daemon(const std::string& storage_driver) {
 void DockerdFixture::stop_daemon_gracefully() {
     DaemonStop stop = daemon().stop();
     EXPECT_TRUE(stop.graceful && stop.killed.empty() && stop.still_mounted.empty())
-        << "dockerd did not stop cleanly: " << stop.describe() << "\nlog:\n" << daemon().log_tail();
+        << "dockerd did not stop cleanly: " << stop.describe() << "\nlog:\n"
+        << daemon().log_tail();
 }
 
 void DockerdFixture::TearDown() {
@@ -148,18 +152,21 @@ void DockerdFixture::TearDown() {
             // The image goes whatever happens; what was on it is kept as a listing (not entering
             // the layer subvolumes: each is a filesystem of its own to stat).
             std::ofstream listing(workdir_ / "btrfs-root.listing");
-            for (const auto& [path, what] : list_tree(workdir_ / "root")) listing << path << "\t" << what << "\n";
+            for (const auto& [path, what] : list_tree(workdir_ / "root"))
+                listing << path << "\t" << what << "\n";
         }
         for (const auto& problem : btrfs_->release()) ADD_FAILURE() << "btrfs data root: " << problem;
         btrfs_.reset();
     }
     if (home_fs_) {
-        for (const auto& problem : home_fs_->release()) ADD_FAILURE() << "driver home filesystem: " << problem;
+        for (const auto& problem : home_fs_->release())
+            ADD_FAILURE() << "driver home filesystem: " << problem;
         home_fs_.reset();
     }
     if (root_bind_id_ >= 0) {
         unmount_everything_under(workdir_ / "root", {root_bind_id_});
-        if (::umount2((workdir_ / "root").c_str(), 0) != 0) ::umount2((workdir_ / "root").c_str(), MNT_DETACH);
+        if (::umount2((workdir_ / "root").c_str(), 0) != 0)
+            ::umount2((workdir_ / "root").c_str(), MNT_DETACH);
         root_bind_id_ = -1;
     }
     // Last, the directory's own bind (namespaced versions): deepest first puts it at the end.
@@ -184,4 +191,4 @@ void DockerdFixture::TearDown() {
     if (ec) ADD_FAILURE() << "could not remove " << workdir_ << ": " << ec.message();
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

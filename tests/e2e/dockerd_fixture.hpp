@@ -46,8 +46,8 @@ std::string tar_of_dir(const std::filesystem::path& dir);
 // busybox-static as a one-layer image: `rootfs` (made here) gets /bin/busybox, a symlink to it per
 // applet in /bin and `files` (path below the rootfs -> content), and its tar is `docker import`ed
 // as `tag` ("" for none). Returns what docker prints: the image ID and a newline.
-std::string import_busybox_rootfs(const DockerdInstance& d, const std::filesystem::path& rootfs, const std::string& tag,
-                                  const std::vector<std::string>& applets,
+std::string import_busybox_rootfs(const DockerdInstance& d, const std::filesystem::path& rootfs,
+                                  const std::string& tag, const std::vector<std::string>& applets,
                                   const std::map<std::string, std::string>& files = {});
 
 class DockerdFixture : public ::testing::Test {
@@ -85,7 +85,8 @@ protected:
     void stop_daemon_gracefully();
 
     // import_busybox_rootfs with a rootfs of its own below workdir() (rootfs-1, rootfs-2, ...).
-    std::string import_busybox(const DockerdInstance& d, const std::string& tag, const std::vector<std::string>& applets,
+    std::string import_busybox(const DockerdInstance& d, const std::string& tag,
+                               const std::vector<std::string>& applets,
                                const std::map<std::string, std::string>& files = {});
 
     // The test's private directory (/tmp/lge-XXXXXX); the daemon lives in it.
@@ -112,4 +113,4 @@ private:
     int root_bind_id_ = -1;                    // its shared bind of the data root onto itself
 };
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

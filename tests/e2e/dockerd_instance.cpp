@@ -5,22 +5,22 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <optional>
-#include <sstream>
-#include <stdexcept>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 namespace layergc::e2e {
 
@@ -67,12 +67,15 @@ NamespacedRoot plan_namespaced_root(const fs::path& rootfs, const fs::path& base
     const fs::path normal = base.lexically_normal();
     const fs::path rel = normal.lexically_relative("/tmp");
     if (rel.empty() || *rel.begin() == ".." || *rel.begin() == ".")
-        throw std::logic_error("a namespaced dockerd's directory must be below /tmp (the root's /tmp is a tmpfs): " + base.string());
+        throw std::logic_error(
+            "a namespaced dockerd's directory must be below /tmp (the root's /tmp is a tmpfs): " +
+            base.string());
     NamespacedRoot p;
     p.rootfs = rootfs.string();
     p.tmp = (rootfs / "tmp").string();
     p.run = (rootfs / "run").string();
-    for (const char* d : {"proc", "sys", "dev"}) p.rbinds.emplace_back(std::string("/") + d, (rootfs / d).string());
+    for (const char* d : {"proc", "sys", "dev"})
+        p.rbinds.emplace_back(std::string("/") + d, (rootfs / d).string());
     fs::path inside = rootfs / "tmp";
     for (const auto& part : rel) {
         inside /= part;
@@ -110,21 +113,28 @@ void child_enter_namespaced_root(const NamespacedRoot& p) {
     if (unshare(CLONE_NEWNS) != 0) child_fail("unshare(CLONE_NEWNS)", "");
     // The root, bound onto itself (private: nothing of it reaches the host) and read-only: the
     // cache stays as docker_rootfs.sh made it.
-    if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND, nullptr) != 0) child_fail("bind", p.rootfs.c_str());
-    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) child_fail("make private", p.rootfs.c_str());
+    if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND, nullptr) != 0)
+        child_fail("bind", p.rootfs.c_str());
+    if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE, nullptr) != 0)
+        child_fail("make private", p.rootfs.c_str());
     if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
         child_fail("remount read-only", p.rootfs.c_str());
-    if (mount("tmpfs", p.tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail("tmpfs on", p.tmp.c_str());
-    if (mount("tmpfs", p.run.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") != 0) child_fail("tmpfs on", p.run.c_str());
+    if (mount("tmpfs", p.tmp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+        child_fail("tmpfs on", p.tmp.c_str());
+    if (mount("tmpfs", p.run.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") != 0)
+        child_fail("tmpfs on", p.run.c_str());
     for (const auto& [from, to] : p.rbinds) {
-        if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", to.c_str());
-        if (mount(nullptr, to.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) child_fail("make rslave", to.c_str());
+        if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+            child_fail("rbind onto", to.c_str());
+        if (mount(nullptr, to.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
+            child_fail("make rslave", to.c_str());
     }
     for (const auto& d : p.mkdirs)
         if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) child_fail("mkdir", d.c_str());
     // The test's directory at the same path: a peer of the host's shared bind, so what dockerd
     // mounts below it appears on the host, and the host's unmounts reach it.
-    if (mount(p.base.c_str(), p.base_inside.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("rbind onto", p.base_inside.c_str());
+    if (mount(p.base.c_str(), p.base_inside.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        child_fail("rbind onto", p.base_inside.c_str());
     int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     int new_root = open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (old_root < 0 || new_root < 0) child_fail("open", p.rootfs.c_str());
@@ -134,14 +144,15 @@ void child_enter_namespaced_root(const NamespacedRoot& p) {
     // peers of the host's shared bind and of the btrfs data root on it: detaching them while
     // shared would unmount the host's), then detach it.
     if (fchdir(old_root) != 0) child_fail("fchdir", "old root");
-    if (mount(nullptr, ".", nullptr, MS_PRIVATE | MS_REC, nullptr) != 0) child_fail("make old root rprivate", "");
+    if (mount(nullptr, ".", nullptr, MS_PRIVATE | MS_REC, nullptr) != 0)
+        child_fail("make old root rprivate", "");
     if (umount2(".", MNT_DETACH) != 0) child_fail("detach old root", "");
     if (chdir("/") != 0) child_fail("chdir", "/");
     close(old_root);
     close(new_root);
 }
 
-} // namespace
+}  // namespace
 
 std::string DaemonStop::describe() const {
     std::string s = graceful ? "dockerd stopped on SIGTERM" : "dockerd needed SIGKILL";
@@ -175,14 +186,17 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
     if (running()) throw std::runtime_error("dockerd already running (pid " + std::to_string(pid_) + ")");
     const fs::path rootfs = daemon_rootfs(version_);
     if (rootfs.empty() && access(dockerd_binary, X_OK) != 0)
-        throw std::runtime_error(std::string(dockerd_binary) + " is not installed (Debian package docker.io)");
+        throw std::runtime_error(std::string(dockerd_binary) +
+                                 " is not installed (Debian package docker.io)");
     std::optional<NamespacedRoot> namespaced;
     if (!rootfs.empty()) {
         if (access((rootfs / "usr/sbin/dockerd").c_str(), X_OK) != 0)
-            throw std::runtime_error("dockerd " + version_ + " is not in " + rootfs.string() +
-                                     ": make it with tests/e2e/docker_rootfs.sh (`make test` and `make e2e` run it)");
+            throw std::runtime_error(
+                "dockerd " + version_ + " is not in " + rootfs.string() +
+                ": make it with tests/e2e/docker_rootfs.sh (`make test` and `make e2e` run it)");
         if (!is_shared_mount_point(base_))
-            throw std::logic_error(base_.string() + " must be a shared mount point for dockerd " + version_ + " (share_directory)");
+            throw std::logic_error(base_.string() + " must be a shared mount point for dockerd " + version_ +
+                                   " (share_directory)");
         namespaced = plan_namespaced_root(rootfs, base_);
     }
     if (socket_path().string().size() >= 100)
@@ -194,11 +208,18 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
 
     std::vector<std::string> argv = {
         dockerd_binary,
-        "--data-root", data_root().string(),
-        "--exec-root", exec_root().string(),
-        "--pidfile", pidfile().string(),
-        "-H", "unix://" + socket_path().string(),
-        "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+        "--data-root",
+        data_root().string(),
+        "--exec-root",
+        exec_root().string(),
+        "--pidfile",
+        pidfile().string(),
+        "-H",
+        "unix://" + socket_path().string(),
+        "--bridge=none",
+        "--iptables=false",
+        "--ip6tables=false",
+        "--ip-masq=false",
     };
     if (containerd_store_) {
         // features.containerd-snapshotter from a config file of its own (26.1 has no --feature
@@ -215,8 +236,8 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
 
     int log_fd = open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) throw std::runtime_error("open " + log_path().string() + ": " + std::strerror(errno));
-    std::string banner = "\n===== layergc e2e: starting dockerd " + version_ + (rootfs.empty() ? "" : " from " + rootfs.string()) +
-                         " =====\n";
+    std::string banner = "\n===== layergc e2e: starting dockerd " + version_ +
+                         (rootfs.empty() ? "" : " from " + rootfs.string()) + " =====\n";
     (void)!write(log_fd, banner.data(), banner.size());
 
     pid_t parent = getpid();
@@ -248,14 +269,14 @@ void DockerdInstance::start(std::chrono::seconds timeout) {
             pid_ = -1;
             DaemonStop leftovers = stop();
             throw std::runtime_error("dockerd exited (status " + std::to_string(status) +
-                                     ") before answering on " + socket_path().string() +
-                                     "; " + leftovers.describe() + "; log:\n" + log_tail());
+                                     ") before answering on " + socket_path().string() + "; " +
+                                     leftovers.describe() + "; log:\n" + log_tail());
         }
         bool answered = false;
         if (fs::exists(socket_path())) {
             try {
-                HttpResponse r = unix_http_request(socket_path(), "GET", "/_ping", {}, {},
-                                                   std::chrono::seconds(5));
+                HttpResponse r =
+                    unix_http_request(socket_path(), "GET", "/_ping", {}, {}, std::chrono::seconds(5));
                 answered = r.status == 200 && r.body == "OK";
                 if (!answered) last_error = "ping answered " + std::to_string(r.status) + " " + r.body;
             } catch (const std::exception& e) {
@@ -287,19 +308,22 @@ void DockerdInstance::check_store() {
     if (r.status != 200 || info.is_discarded() || !info.is_object()) {
         problem = "GET /info answered " + std::to_string(r.status) + ": " + r.body.substr(0, 500);
     } else if (containerd_store_) {
-        if (info.contains("DriverStatus") && info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos)
+        if (info.contains("DriverStatus") &&
+            info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos)
             return;
-        problem = "it runs the graph driver '" + info.value("Driver", "") + "', not the containerd image store";
+        problem =
+            "it runs the graph driver '" + info.value("Driver", "") + "', not the containerd image store";
     } else if (driver_.empty() ? info.value("Driver", "").empty() : info.value("Driver", "") != driver_) {
         problem = "it runs storage driver '" + info.value("Driver", "") + "', not " + driver_;
-    } else if (info.contains("DriverStatus") && info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos) {
+    } else if (info.contains("DriverStatus") &&
+               info.at("DriverStatus").dump().find("io.containerd.snapshotter") != std::string::npos) {
         problem = "it runs the containerd image store: " + info.at("DriverStatus").dump();
     } else {
         return;
     }
     DaemonStop stopped = stop();
-    throw std::runtime_error("dockerd " + version_ + " on " + data_root().string() + ": " + problem + "; " + stopped.describe() +
-                             "; log:\n" + log_tail());
+    throw std::runtime_error("dockerd " + version_ + " on " + data_root().string() + ": " + problem + "; " +
+                             stopped.describe() + "; log:\n" + log_tail());
 }
 
 DaemonStop DockerdInstance::stop(std::chrono::seconds timeout) {
@@ -341,7 +365,8 @@ DaemonStop DockerdInstance::power_cut() {
         fs::remove_all(exec_root(), ec);
         if (ec) report.still_mounted.push_back("cannot empty " + exec_root().string() + ": " + ec.message());
     } else {
-        report.still_mounted.push_back(exec_root().string() + " (not emptied: something is mounted below it)");
+        report.still_mounted.push_back(exec_root().string() +
+                                       " (not emptied: something is mounted below it)");
     }
     return report;
 }
@@ -360,8 +385,8 @@ std::string DockerdInstance::docker_ok(const std::vector<std::string>& args, Pro
     if (!r.ok()) {
         std::string cmd = "docker";
         for (const auto& a : args) cmd += " " + a;
-        throw std::runtime_error("`" + cmd + "` failed: " + r.describe() + "; stdout: " +
-                                 r.out.substr(0, 3000) + "\ndockerd log:\n" + log_tail(3000));
+        throw std::runtime_error("`" + cmd + "` failed: " + r.describe() +
+                                 "; stdout: " + r.out.substr(0, 3000) + "\ndockerd log:\n" + log_tail(3000));
     }
     return r.out;
 }
@@ -376,9 +401,9 @@ BuildStream DockerdInstance::buildkit_build(const fs::path& context_dir, const s
     HttpResponse r = api("POST", "/v1.41/build?version=2&networkmode=none&t=" + url_query_escape(tag),
                          context_tar, "application/x-tar");
     if (r.status != 200)
-        throw std::runtime_error("BuildKit build of " + tag + ": HTTP " + std::to_string(r.status) +
-                                 ": " + r.body.substr(0, 3000) + "\ndockerd log:\n" + log_tail(3000));
+        throw std::runtime_error("BuildKit build of " + tag + ": HTTP " + std::to_string(r.status) + ": " +
+                                 r.body.substr(0, 3000) + "\ndockerd log:\n" + log_tail(3000));
     return parse_build_stream(r.body);
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

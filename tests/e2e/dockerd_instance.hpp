@@ -16,19 +16,19 @@
 #include "subprocess.hpp"
 #include "unix_http_client.hpp"
 
+#include <sys/types.h>
 #include <chrono>
 #include <filesystem>
 #include <set>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace layergc::e2e {
 
 struct DaemonStop {
-    bool graceful = false;              // dockerd exited on SIGTERM within the timeout
-    std::vector<std::string> killed;    // leftover processes we had to kill
-    std::vector<std::string> unmounted; // leftover mounts we had to undo
+    bool graceful = false;               // dockerd exited on SIGTERM within the timeout
+    std::vector<std::string> killed;     // leftover processes we had to kill
+    std::vector<std::string> unmounted;  // leftover mounts we had to undo
     std::vector<std::string> still_mounted;
     std::string describe() const;
 };
@@ -112,8 +112,8 @@ public:
     std::string docker_ok(const std::vector<std::string>& args, ProcessOptions options = {}) const;
 
     // One Engine API call over the unix socket.
-    HttpResponse api(const std::string& method, const std::string& target,
-                     const std::string& body = {}, const std::string& content_type = {}) const;
+    HttpResponse api(const std::string& method, const std::string& target, const std::string& body = {},
+                     const std::string& content_type = {}) const;
 
     // A BuildKit build through the API (the CLI has no buildx; both daemons take API 1.41): POST
     // /v1.41/build?version=2&networkmode=none&t=<tag> with `tar -C context_dir -c .` as the
@@ -135,4 +135,4 @@ private:
     std::set<int> keep_mounts_;
 };
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

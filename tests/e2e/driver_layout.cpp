@@ -3,8 +3,8 @@
 #include "field_scenario.hpp"
 #include "subprocess.hpp"
 
-#include <stdexcept>
 #include <sys/stat.h>
+#include <stdexcept>
 
 namespace layergc::e2e {
 
@@ -17,11 +17,12 @@ std::string overlay2_link_name() {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     std::string hex = random_hex(26);
     std::string out;
-    for (size_t i = 0; i < 26; ++i) out.push_back(alphabet[std::stoi(hex.substr(2 * i, 2), nullptr, 16) % 32]);
+    for (size_t i = 0; i < 26; ++i)
+        out.push_back(alphabet[std::stoi(hex.substr(2 * i, 2), nullptr, 16) % 32]);
     return out;
 }
 
-} // namespace
+}  // namespace
 
 fs::path driver_layer_home(const fs::path& data_root, const std::string& driver) {
     if (driver == "vfs") return data_root / "vfs" / "dir";
@@ -59,7 +60,8 @@ StrayLayerDir make_stray_layer_dir(const fs::path& data_root, const std::string&
         content = dir / "diff";
         fs::create_directories(content);
         stray.overlay2_link = overlay2_link_name();
-        fs::create_directory_symlink("../" + stray.id + "/diff", data_root / "overlay2/l" / stray.overlay2_link);
+        fs::create_directory_symlink("../" + stray.id + "/diff",
+                                     data_root / "overlay2/l" / stray.overlay2_link);
         write_text_file(dir / "link", stray.overlay2_link);
     } else if (driver == "vfs") {
         content = dir;
@@ -67,7 +69,8 @@ StrayLayerDir make_stray_layer_dir(const fs::path& data_root, const std::string&
     } else if (driver == "btrfs") {
         content = dir;
         run_process_ok({"btrfs", "subvolume", "create", dir.string()});
-        if (!is_btrfs_subvolume(dir)) throw std::runtime_error(dir.string() + " is not a subvolume after btrfs subvolume create");
+        if (!is_btrfs_subvolume(dir))
+            throw std::runtime_error(dir.string() + " is not a subvolume after btrfs subvolume create");
     } else {
         throw std::runtime_error("no stray-dir recipe for driver " + driver);
     }
@@ -76,4 +79,4 @@ StrayLayerDir make_stray_layer_dir(const fs::path& data_root, const std::string&
     return stray;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -53,7 +53,8 @@ protected:
 
     void expect_live_dirs_intact(const std::string& driver, const Tree& t, const std::string& when) {
         for (const auto& id : t.live) {
-            EXPECT_TRUE(fs::is_directory(t.field->driver_dir(id))) << when << ": live " << driver << " layer removed: " << id;
+            EXPECT_TRUE(fs::is_directory(t.field->driver_dir(id)))
+                << when << ": live " << driver << " layer removed: " << id;
             std::string link = t.field->overlay2_link_of(id);
             if (!link.empty()) {
                 EXPECT_TRUE(path_exists_no_follow(t.field->daemon().data_root() / "overlay2/l" / link))
@@ -67,7 +68,7 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
     use_daemon_version(GetParam());
     ASSERT_TRUE(fs::exists(layergc_binary())) << layergc_binary() << " is not built";
     std::map<std::string, Tree> trees;
-    trees["vfs"] = make_tree("vfs");          // the old driver
+    trees["vfs"] = make_tree("vfs");            // the old driver
     trees["overlay2"] = make_tree("overlay2");  // the daemon's driver after the switch
     if (HasFatalFailure()) return;
     const fs::path root = daemon("vfs").data_root();
@@ -75,7 +76,8 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
     // ---- both trees are seen. With no daemon.json, the tree dockerd itself would pick is the
     // active one: dockerd never takes a vfs tree as its prior driver (graphdriver's
     // scanPriorDrivers), so overlay2 is active and vfs is left inactive by the switch.
-    ProcessResult listed = run_process({layergc_binary().string(), "--root", root.string(), "drivers", "--format", "json"});
+    ProcessResult listed =
+        run_process({layergc_binary().string(), "--root", root.string(), "drivers", "--format", "json"});
     ASSERT_TRUE(listed.ok()) << listed.describe();
     auto drivers_doc = nlohmann::json::parse(listed.out, nullptr, false);
     ASSERT_FALSE(drivers_doc.is_discarded()) << listed.out;
@@ -101,18 +103,22 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
         Tree& t = trees[driver];
         EXPECT_TRUE(plan.blocking_problems().empty()) << driver << ":\n" << plan.problems_text();
         EXPECT_EQ(plan.candidate_keys(), t.field->expected_candidates())
-            << driver << " expected:\n" << describe(t.field->expected_candidates()) << "got:\n"
+            << driver << " expected:\n"
+            << describe(t.field->expected_candidates()) << "got:\n"
             << describe(plan.candidate_keys()) << plan.problems_text();
         for (const auto& c : p.at("candidates"))
             for (const auto& path : c.at("paths")) t.candidate_paths.emplace_back(path.get<std::string>());
     }
     EXPECT_EQ(planned, (std::set<std::string>{"vfs", "overlay2"}));
 
-    ProcessResult applied = run_layergc(root, "all", {"apply", "--yes", "--audit-log", (workdir() / "all.jsonl").string()});
+    ProcessResult applied =
+        run_layergc(root, "all", {"apply", "--yes", "--audit-log", (workdir() / "all.jsonl").string()});
     ASSERT_EQ(applied.exit_code, exit_code::ok) << applied.describe() << "\n" << applied.out;
     for (auto& [driver, t] : trees) {
-        for (const auto& p : t.candidate_paths) EXPECT_FALSE(path_exists_no_follow(p)) << driver << ": not removed: " << p;
-        EXPECT_FALSE(path_exists_no_follow(t.field->image_dir() / "layerdb/sha256" / t.field->removing_record));
+        for (const auto& p : t.candidate_paths)
+            EXPECT_FALSE(path_exists_no_follow(p)) << driver << ": not removed: " << p;
+        EXPECT_FALSE(
+            path_exists_no_follow(t.field->image_dir() / "layerdb/sha256" / t.field->removing_record));
         EXPECT_FALSE(path_exists_no_follow(t.field->image_dir() / "layerdb/sha256" / t.field->unref_chain));
         expect_live_dirs_intact(driver, t, "after --driver all");
     }
@@ -123,8 +129,10 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
     for (const auto& driver : {"vfs", "overlay2"}) {
         PlanDocument plan = layergc_plan(root, driver);
         EXPECT_EQ(plan.candidate_keys(), (std::set<CandidateKey>{{strays[driver].id, "stray-dir"}}))
-            << driver << ":\n" << describe(plan.candidate_keys()) << plan.problems_text();
-        ProcessResult one = run_layergc(root, driver, {"apply", "--yes", "--audit-log", (workdir() / "one.jsonl").string()});
+            << driver << ":\n"
+            << describe(plan.candidate_keys()) << plan.problems_text();
+        ProcessResult one =
+            run_layergc(root, driver, {"apply", "--yes", "--audit-log", (workdir() / "one.jsonl").string()});
         ASSERT_EQ(one.exit_code, exit_code::ok) << driver << ": " << one.describe();
         EXPECT_FALSE(path_exists_no_follow(driver_layer_dir(root, driver, strays[driver].id))) << driver;
         for (const auto& [other, stray] : strays) {
@@ -133,7 +141,8 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
             EXPECT_EQ(path_exists_no_follow(driver_layer_dir(root, other, stray.id)), !collected_already)
                 << "`--driver " << driver << "` touched the " << other << " tree";
         }
-        for (auto& [name, t] : trees) expect_live_dirs_intact(name, t, std::string("after --driver ") + driver);
+        for (auto& [name, t] : trees)
+            expect_live_dirs_intact(name, t, std::string("after --driver ") + driver);
     }
     ProcessResult empty_set = run_layergc(root, "all", {"plan", "--format", "json"});
     ASSERT_TRUE(empty_set.ok()) << empty_set.describe();
@@ -153,5 +162,5 @@ TEST_P(DriverSwitch, EachTreeIsCollectedAgainstItsOwnMetadata) {
 
 INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverSwitch, ::testing::ValuesIn(daemon_versions()), version_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -36,10 +36,12 @@ void expect_field_content_works(const FieldScenario& field, const std::string& i
     // Build caches: the classic builder's intermediate images and BuildKit's snapshots.
     ProcessOptions classic;
     classic.env.push_back("DOCKER_BUILDKIT=0");
-    std::string rebuilt = d.docker_ok({"build", "--network", "none", "-t", "classic:2", field.classic_context().string()}, classic);
+    std::string rebuilt = d.docker_ok(
+        {"build", "--network", "none", "-t", "classic:2", field.classic_context().string()}, classic);
     EXPECT_EQ(count_of(rebuilt, "Using cache"), 4u) << drv << rebuilt;
     EXPECT_EQ(count_of(rebuilt, "Running in"), 0u) << drv << rebuilt;
-    EXPECT_EQ(trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", "classic:2"})), field.classic2_id) << drv;
+    EXPECT_EQ(trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", "classic:2"})), field.classic2_id)
+        << drv;
 
     BuildStream bk = d.buildkit_build(field.buildkit_context(), "bk:1");
     ASSERT_TRUE(bk.succeeded) << drv << (bk.errors.empty() ? std::string("no image ID") : bk.errors.front());
@@ -47,8 +49,9 @@ void expect_field_content_works(const FieldScenario& field, const std::string& i
     EXPECT_EQ(runs.size(), 2u) << drv;
     EXPECT_EQ(copies.size(), 1u) << drv;
     runs.insert(runs.end(), copies.begin(), copies.end());
-    for (const auto& step : runs) EXPECT_TRUE(step.cached) << drv << "BuildKit did not reuse its cache for " << step.name;
+    for (const auto& step : runs)
+        EXPECT_TRUE(step.cached) << drv << "BuildKit did not reuse its cache for " << step.name;
     EXPECT_EQ(bk.image_id, field.bk_id) << drv;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -19,6 +19,7 @@ namespace layergc::e2e {
 size_t count_of(const std::string& text, const std::string& needle);
 
 void expect_field_content_works(const FieldScenario& field, const std::string& images_before,
-                                const std::string& containers_before, const std::filesystem::path& scratch_dir);
+                                const std::string& containers_before,
+                                const std::filesystem::path& scratch_dir);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

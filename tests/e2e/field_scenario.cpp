@@ -5,11 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
 
 namespace layergc::e2e {
 
@@ -60,7 +60,9 @@ std::string hex_of(const std::string& image_id) {
     return image_id.rfind("sha256:", 0) == 0 ? image_id.substr(7) : image_id;
 }
 
-std::string tar_of(const fs::path& dir) { return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."}); }
+std::string tar_of(const fs::path& dir) {
+    return run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."});
+}
 
 ProcessOptions classic_builder() {
     ProcessOptions o;
@@ -68,12 +70,14 @@ ProcessOptions classic_builder() {
     return o;
 }
 
-} // namespace
+}  // namespace
 
 FieldScenario::FieldScenario(DockerdInstance& daemon, fs::path workdir)
     : daemon_(daemon), workdir_(std::move(workdir)) {}
 
-fs::path FieldScenario::image_dir() const { return daemon_.data_root() / "image" / daemon_.storage_driver(); }
+fs::path FieldScenario::image_dir() const {
+    return daemon_.data_root() / "image" / daemon_.storage_driver();
+}
 
 fs::path FieldScenario::driver_dir(const std::string& id) const {
     return driver_layer_dir(daemon_.data_root(), daemon_.storage_driver(), id);
@@ -90,7 +94,8 @@ std::string FieldScenario::overlay2_link_of(const std::string& id) const {
 }
 
 std::vector<std::string> FieldScenario::diff_ids_of(const std::string& image_id) const {
-    auto config = nlohmann::json::parse(read_text_file(image_dir() / "imagedb/content/sha256" / hex_of(image_id)));
+    auto config =
+        nlohmann::json::parse(read_text_file(image_dir() / "imagedb/content/sha256" / hex_of(image_id)));
     return config.at("rootfs").at("diff_ids").get<std::vector<std::string>>();
 }
 
@@ -118,14 +123,16 @@ void FieldScenario::build_images_and_containers() {
     const fs::path ctx = workdir_ / "ctx";
 
     // base:1: a busybox-static rootfs (the only binary these images need).
-    base_id = trim(import_busybox_rootfs(daemon_, ctx / "rootfs", "base:1", {"sh", "ls", "cat", "echo", "sleep", "true"}));
+    base_id = trim(import_busybox_rootfs(daemon_, ctx / "rootfs", "base:1",
+                                         {"sh", "ls", "cat", "echo", "sleep", "true"}));
 
     // classic:1 through save/rmi/load; classic:2 the same Dockerfile again (its intermediates stay).
     fs::create_directories(classic_context());
     write_text_file(classic_context() / "Dockerfile",
                     "FROM base:1\nRUN echo one > /one\nRUN echo two > /two\nENV FOO=bar\nCOPY f.txt /\n");
     write_text_file(classic_context() / "f.txt", "file f\n");
-    daemon_.docker_ok({"build", "--network", "none", "-t", "classic:1", classic_context().string()}, classic_builder());
+    daemon_.docker_ok({"build", "--network", "none", "-t", "classic:1", classic_context().string()},
+                      classic_builder());
     daemon_.docker_ok({"save", "-o", (workdir_ / "classic.tar").string(), "classic:1"});
     daemon_.docker_ok({"rmi", "classic:1"});
     daemon_.docker_ok({"load", "-i", (workdir_ / "classic.tar").string()});
@@ -136,8 +143,9 @@ void FieldScenario::build_images_and_containers() {
 
     // bk:1 through the Engine API with BuildKit.
     fs::create_directories(buildkit_context());
-    write_text_file(buildkit_context() / "Dockerfile",
-                    "FROM base:1\nRUN echo bk-one > /bk1\nRUN echo bk-two > /bk2\nENV FOO=bk\nCOPY g.txt /\n");
+    write_text_file(
+        buildkit_context() / "Dockerfile",
+        "FROM base:1\nRUN echo bk-one > /bk1\nRUN echo bk-two > /bk2\nENV FOO=bk\nCOPY g.txt /\n");
     write_text_file(buildkit_context() / "g.txt", "file g\n");
     bk_first_build = daemon_.buildkit_build(buildkit_context(), "bk:1");
     if (!bk_first_build.succeeded) {
@@ -159,16 +167,19 @@ void FieldScenario::build_images_and_containers() {
     // (c)'s image: untagged, FROM base:1 plus one layer nothing else has.
     fs::path victim_c = ctx / "victim-c";
     fs::create_directories(victim_c);
-    write_text_file(victim_c / "Dockerfile", "FROM base:1\nRUN echo unreferenced-" + random_hex(16) + " > /c.txt\n");
-    unref_image_id = trim(daemon_.docker_ok({"build", "-q", "--network", "none", victim_c.string()}, classic_builder()));
+    write_text_file(victim_c / "Dockerfile",
+                    "FROM base:1\nRUN echo unreferenced-" + random_hex(16) + " > /c.txt\n");
+    unref_image_id =
+        trim(daemon_.docker_ok({"build", "-q", "--network", "none", victim_c.string()}, classic_builder()));
 
     // Containers.
     auto create = [&](const std::vector<std::string>& args) { return trim(daemon_.docker_ok(args)); };
-    container_ids["created"] = create({"create", "--name", "created", "--network", "none", "base:1", "sh", "-c", "echo created-ok"});
+    container_ids["created"] =
+        create({"create", "--name", "created", "--network", "none", "base:1", "sh", "-c", "echo created-ok"});
     create({"run", "--name", "stopped", "--network", "none", "base:1", "sh", "-c", "echo data > /data.txt"});
     container_ids["stopped"] = create({"inspect", "-f", "{{.Id}}", "stopped"});
-    container_ids["running"] = create({"run", "-d", "--name", "running", "--network", "none", "--stop-timeout", "1",
-                                       "base:1", "sleep", "1000"});
+    container_ids["running"] = create({"run", "-d", "--name", "running", "--network", "none",
+                                       "--stop-timeout", "1", "base:1", "sleep", "1000"});
     daemon_.docker_ok({"exec", "running", "sh", "-c", "echo live > /live.txt"});
     container_ids["lost"] = create({"create", "--name", "lost", "--network", "none", "base:1", "true"});
 
@@ -178,16 +189,19 @@ void FieldScenario::build_images_and_containers() {
               {"classic:2", "cat /one /two /f.txt; echo $FOO", ""},
               {"bk:1", "cat /bk1 /bk2 /g.txt; echo $FOO", ""}};
     for (auto& p : probes)
-        p.output = daemon_.docker_ok({"run", "--rm", "--network", "none", p.ref, "sh", "-c", p.shell_command});
+        p.output =
+            daemon_.docker_ok({"run", "--rm", "--network", "none", p.ref, "sh", "-c", p.shell_command});
 
     // Where the orphans will come from, read from disk as layergc will read it.
     lost_mount_id = trim(read_text_file(image_dir() / "layerdb/mounts" / container_ids["lost"] / "mount-id"));
     auto b_diffs = diff_ids_of(removing_image_id);
-    if (b_diffs.size() != 1) throw std::runtime_error("imported image with " + std::to_string(b_diffs.size()) + " layers");
+    if (b_diffs.size() != 1)
+        throw std::runtime_error("imported image with " + std::to_string(b_diffs.size()) + " layers");
     removing_chain = layer_record_with_diff(b_diffs[0]);
     removing_cache_id = trim(read_text_file(image_dir() / "layerdb/sha256" / removing_chain / "cache-id"));
     auto c_diffs = diff_ids_of(unref_image_id);
-    if (c_diffs.size() != 2) throw std::runtime_error("victim (c) has " + std::to_string(c_diffs.size()) + " layers, want 2");
+    if (c_diffs.size() != 2)
+        throw std::runtime_error("victim (c) has " + std::to_string(c_diffs.size()) + " layers, want 2");
     unref_chain = layer_record_with_diff(c_diffs[1]);
     unref_cache_id = trim(read_text_file(image_dir() / "layerdb/sha256" / unref_chain / "cache-id"));
 }
@@ -208,7 +222,8 @@ void FieldScenario::interrupt_removal() {
     if (daemon_.running()) throw std::logic_error("orphans are made with the daemon stopped");
     // deleteLayer's first step (docker-layout §3.4); a crash before driver.Remove leaves this.
     removing_record = removing_chain + "-" + random_hex(32) + "-removing";
-    fs::rename(image_dir() / "layerdb/sha256" / removing_chain, image_dir() / "layerdb/sha256" / removing_record);
+    fs::rename(image_dir() / "layerdb/sha256" / removing_chain,
+               image_dir() / "layerdb/sha256" / removing_record);
 }
 
 void FieldScenario::make_stray_dir() {
@@ -226,7 +241,8 @@ std::set<CandidateKey> FieldScenario::expected_candidates() const {
 }
 
 std::string FieldScenario::image_listing() const {
-    std::string out = daemon_.docker_ok({"images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
+    std::string out =
+        daemon_.docker_ok({"images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
     std::vector<std::string> lines;
     std::istringstream in(out);
     for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -237,7 +253,8 @@ std::string FieldScenario::image_listing() const {
 }
 
 std::string FieldScenario::container_listing() const {
-    std::string out = daemon_.docker_ok({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.Image}} {{.Command}}"});
+    std::string out = daemon_.docker_ok(
+        {"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.Image}} {{.Command}}"});
     std::vector<std::string> lines;
     std::istringstream in(out);
     for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -250,11 +267,12 @@ std::string FieldScenario::container_listing() const {
 std::vector<std::string> FieldScenario::probe_mismatches() const {
     std::vector<std::string> out;
     for (const auto& p : probes) {
-        ProcessResult r = daemon_.docker({"run", "--rm", "--network", "none", p.ref, "sh", "-c", p.shell_command});
+        ProcessResult r =
+            daemon_.docker({"run", "--rm", "--network", "none", p.ref, "sh", "-c", p.shell_command});
         if (!r.ok() || r.out != p.output)
             out.push_back(p.ref + ": expected [" + p.output + "] got [" + r.out + "] (" + r.describe() + ")");
     }
     return out;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

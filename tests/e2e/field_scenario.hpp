@@ -77,10 +77,10 @@ public:
     std::vector<ImageProbe> probes;
     std::map<std::string, std::string> container_ids;  // name → ID: created, stopped, running, lost
 
-    std::string lost_mount_id;                          // (a)
+    std::string lost_mount_id;                                                          // (a)
     std::string removing_image_id, removing_chain, removing_cache_id, removing_record;  // (b)
-    std::string unref_image_id, unref_chain, unref_cache_id;                           // (c)
-    std::string stray_id, stray_link;                                                  // (d)
+    std::string unref_image_id, unref_chain, unref_cache_id;                            // (c)
+    std::string stray_id, stray_link;                                                   // (d)
 
 private:
     std::string layer_record_with_diff(const std::string& diff_id) const;  // chain hex
@@ -93,10 +93,10 @@ private:
 };
 
 // Small file helpers shared by the tests.
-std::string read_text_file(const std::filesystem::path& p);   // throws if unreadable
+std::string read_text_file(const std::filesystem::path& p);  // throws if unreadable
 void write_text_file(const std::filesystem::path& p, const std::string& content);
 std::string random_hex(size_t bytes);
 bool path_exists_no_follow(const std::filesystem::path& p);
 std::string trim(std::string s);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

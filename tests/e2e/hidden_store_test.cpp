@@ -6,12 +6,12 @@
 // metadata only, auto-detection refuses (dockerd would use containerd), containerd's store under
 // <root>/containerd/ is not touched; switched back, every old image and container runs; switched
 // forward again, every new one does.
-#include "dockerd_fixture.hpp"
-#include "field_scenario.hpp"
-#include "layergc_cli.hpp"
 #include "core/bbolt/database.hpp"
 #include "core/containerd/meta_db.hpp"
 #include "core/digest/sha256.hpp"
+#include "dockerd_fixture.hpp"
+#include "field_scenario.hpp"
+#include "layergc_cli.hpp"
 #include "tests/quarantine/tree_state.hpp"
 
 #include <gtest/gtest.h>
@@ -33,15 +33,15 @@ std::string summarize(const containerd::MetaDb& m) {
     for (const auto& [ns, n] : m.namespaces) {
         size_t snaps = 0;
         for (const auto& [sn, keys] : n.snapshots) snaps += keys.size();
-        o << "  namespace " << ns << ": " << n.images.size() << " images, " << n.containers.size() << " containers, "
-          << snaps << " snapshots, " << n.blobs.size() << " blobs, " << n.ingests.size() << " ingests, "
-          << n.leases.size() << " leases";
+        o << "  namespace " << ns << ": " << n.images.size() << " images, " << n.containers.size()
+          << " containers, " << snaps << " snapshots, " << n.blobs.size() << " blobs, " << n.ingests.size()
+          << " ingests, " << n.leases.size() << " leases";
         for (const auto& b : n.unknown_buckets) o << ", bucket " << b;
         o << "\n";
         for (const auto& [name, i] : n.images) o << "    image " << name << "\n";
         for (const auto& [id, l] : n.leases) {
-            o << "    lease " << id << ": " << l.content.size() << " content, " << l.snapshots.size() << " snapshots, "
-              << l.ingests.size() << " ingests, " << l.images.size() << " images;";
+            o << "    lease " << id << ": " << l.content.size() << " content, " << l.snapshots.size()
+              << " snapshots, " << l.ingests.size() << " ingests, " << l.images.size() << " images;";
             for (const auto& [k, v] : l.labels) o << " " << k << "=" << v;
             o << "\n";
         }
@@ -62,8 +62,10 @@ protected:
     static std::string build(DockerdInstance& d, const fs::path& ctx, const std::string& tag) {
         ProcessOptions o;
         o.env.push_back("DOCKER_BUILDKIT=1");
-        const ProcessResult r = d.docker({"build", "--progress", "plain", "--network", "none", "-t", tag, ctx.string()}, o);
-        if (!r.ok()) throw std::runtime_error("build of " + tag + ": " + r.describe() + "\n" + d.log_tail(3000));
+        const ProcessResult r =
+            d.docker({"build", "--progress", "plain", "--network", "none", "-t", tag, ctx.string()}, o);
+        if (!r.ok())
+            throw std::runtime_error("build of " + tag + ": " + r.describe() + "\n" + d.log_tail(3000));
         return r.err;
     }
     // The steps that plain progress says were CACHED ("#7 [stage 2/2] RUN …", later "#7 CACHED").
@@ -80,7 +82,8 @@ protected:
         }
         return cached;
     }
-    static void create_writer(DockerdInstance& d, const std::string& name, const std::string& image, const std::string& text) {
+    static void create_writer(DockerdInstance& d, const std::string& name, const std::string& image,
+                              const std::string& text) {
         d.docker_ok({"run", "--name", name, "--network", "none", image, "/bin/sh", "-c",
                      "test -f /kept.txt && cat /kept.txt || echo " + text + " > /kept.txt"});
     }
@@ -97,7 +100,8 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     create_writer(d, "old", "old:1", "old-data");
     import_tagged_busybox(d, "orphan:1");
     const std::string orphan_image = trim(d.docker_ok({"image", "inspect", "-f", "{{.Id}}", "orphan:1"}));
-    const std::string orphan_diff = trim(d.docker_ok({"image", "inspect", "-f", "{{index .RootFS.Layers 0}}", "orphan:1"}));
+    const std::string orphan_diff =
+        trim(d.docker_ok({"image", "inspect", "-f", "{{index .RootFS.Layers 0}}", "orphan:1"}));
     ASSERT_EQ(orphan_diff.rfind("sha256:", 0), 0u) << orphan_diff;
     const std::string orphan_layer =
         trim(read_text_file(root / "image/overlay2/layerdb/sha256" / orphan_diff.substr(7) / "cache-id"));
@@ -110,18 +114,21 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     // ---- the switch: containerd's store, new images and containers there
     d.use_containerd_store(true);
     start_daemon("overlay2");
-    EXPECT_EQ(d.docker_ok({"images", "-q", "old:1"}), "") << "the old image should be hidden from the containerd store";
+    EXPECT_EQ(d.docker_ok({"images", "-q", "old:1"}), "")
+        << "the old image should be hidden from the containerd store";
     import_tagged_busybox(d, "new:1");
     create_writer(d, "new", "new:1", "new-data");
     stop_daemon_gracefully();
-    ASSERT_TRUE(fs::is_directory(root / "containerd")) << "dockerd 26 keeps its containerd's store under the root";
+    ASSERT_TRUE(fs::is_directory(root / "containerd"))
+        << "dockerd 26 keeps its containerd's store under the root";
     const auto containerd_before = testing::tree_state(root / "containerd");
 
     // ---- auto-detection: dockerd would use containerd's store, so layergc will not guess
     const fs::path dj = workdir() / "layergc-daemon.json";
-    write_text_file(dj, "{\"data-root\": \"" + root.string() + "\", \"features\": {\"containerd-snapshotter\": true}}");
-    const ProcessResult automatic =
-        run_process({layergc_binary().string(), "--root", root.string(), "--daemon-json", dj.string(), "plan"});
+    write_text_file(
+        dj, "{\"data-root\": \"" + root.string() + "\", \"features\": {\"containerd-snapshotter\": true}}");
+    const ProcessResult automatic = run_process(
+        {layergc_binary().string(), "--root", root.string(), "--daemon-json", dj.string(), "plan"});
     EXPECT_EQ(automatic.exit_code, 2) << automatic.describe();
     EXPECT_NE(automatic.err.find("containerd image store"), std::string::npos) << automatic.err;
 
@@ -130,8 +137,8 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     EXPECT_TRUE(plan.blocking_problems().empty()) << plan.problems_text();
     EXPECT_EQ(plan.candidate_keys(), (std::set<CandidateKey>{{orphan_layer, "unreferenced-layer"}}))
         << describe(plan.candidate_keys()) << plan.problems_text();
-    const ProcessResult applied =
-        run_layergc(root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
+    const ProcessResult applied = run_layergc(
+        root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     ASSERT_EQ(applied.exit_code, 0) << applied.describe() << applied.out;
     EXPECT_FALSE(fs::exists(root / "overlay2" / orphan_layer));
     EXPECT_EQ(testing::tree_diff(containerd_before, testing::tree_state(root / "containerd")), "")
@@ -151,7 +158,6 @@ TEST_F(HiddenStore, OldTreeIsCollectedAgainstItsOwnMetadataAndBothStoresRunAfter
     EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "new:1", "/bin/echo", "ok"})), "ok");
     stop_daemon_gracefully();
 }
-
 
 // Issue 12 item 4: dockerd 26 on the containerd image store from the start (its own containerd,
 // root <data-root>/containerd/daemon), images imported, a stopped container with data in its RW
@@ -175,20 +181,21 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     // A BuildKit build on containerd's store, two stages, FROM the local images (no registry)
     const fs::path ctx = workdir() / "bk-context";
     fs::create_directories(ctx);
-    write_text_file(ctx / "Dockerfile", "FROM cd:1 AS stage\nRUN echo built > /built.txt\n"
-                                        "FROM cd:2\nCOPY --from=stage /built.txt /built.txt\nRUN echo second > /second.txt\n");
+    write_text_file(ctx / "Dockerfile",
+                    "FROM cd:1 AS stage\nRUN echo built > /built.txt\n"
+                    "FROM cd:2\nCOPY --from=stage /built.txt /built.txt\nRUN echo second > /second.txt\n");
     build(d, ctx, "built:1");
     // created, never started
-    d.docker_ok({"create", "--name", "fresh", "--network", "none", "built:1", "cat", "/built.txt", "/second.txt"});
+    d.docker_ok(
+        {"create", "--name", "fresh", "--network", "none", "built:1", "cat", "/built.txt", "/second.txt"});
     const std::set<std::string> container_ids{trim(d.docker_ok({"inspect", "-f", "{{.Id}}", "cdc"})),
                                               trim(d.docker_ok({"inspect", "-f", "{{.Id}}", "fresh"}))};
     const fs::path croot = d.data_root() / "containerd/daemon";
     ASSERT_TRUE(fs::exists(croot / "io.containerd.metadata.v1.bolt/meta.db")) << croot;
 
     // while dockerd (and its containerd) runs: plan is advisory, apply refuses
-    const ProcessResult running =
-        run_process({layergc_binary().string(), "--root", croot.string(), "apply", "--yes", "--audit-log",
-                     (workdir() / "audit.jsonl").string()});
+    const ProcessResult running = run_process({layergc_binary().string(), "--root", croot.string(), "apply",
+                                               "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     EXPECT_EQ(running.exit_code, exit_code::refused) << running.describe() << running.out;
     stop_daemon_gracefully();
 
@@ -208,7 +215,8 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     const containerd::Namespace& moby = meta->namespaces.at("moby");
     std::set<std::string> images;
     for (const auto& [name, i] : moby.images) images.insert(name);
-    EXPECT_EQ(images, (std::set<std::string>{"docker.io/library/built:1", "docker.io/library/cd:1", "docker.io/library/cd:2"}));
+    EXPECT_EQ(images, (std::set<std::string>{"docker.io/library/built:1", "docker.io/library/cd:1",
+                                             "docker.io/library/cd:2"}));
     // No container runs, so containerd has no container record: each container's snapshots are
     // held by a lease named by its ID, nothing else (moby#46020)
     EXPECT_TRUE(moby.containers.empty());
@@ -220,7 +228,8 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     // BuildKit's cache records: leases labelled containerd.io/gc.flat
     std::set<std::string> buildkit_leases;
     for (const auto& [id, l] : moby.leases)
-        if (l.labels.count("containerd.io/gc.flat") && !l.labels.count("buildkit/lease.temporary")) buildkit_leases.insert(id);
+        if (l.labels.count("containerd.io/gc.flat") && !l.labels.count("buildkit/lease.temporary"))
+            buildkit_leases.insert(id);
     EXPECT_FALSE(buildkit_leases.empty());
     // the build's history record: a lease ref_<id> in moby_history that holds its blobs
     ASSERT_TRUE(meta->namespaces.count("moby_history")) << summarize(*meta);
@@ -232,12 +241,14 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     // every path a database names: none may be planned
     std::set<std::string> named;
     for (const auto& [ns, n] : meta->namespaces) {
-        for (const auto& [key, s] : n.snapshots.count("overlayfs") ? n.snapshots.at("overlayfs")
-                                                                   : std::map<std::string, containerd::Snapshot>{}) {
+        for (const auto& [key, s] : n.snapshots.count("overlayfs")
+                                        ? n.snapshots.at("overlayfs")
+                                        : std::map<std::string, containerd::Snapshot>{}) {
             const auto r = records->by_name.find(s.name);
             if (r != records->by_name.end()) named.insert("snapshots/" + std::to_string(r->second.id));
         }
-        for (const auto& [dg, b] : n.blobs) named.insert("blobs/" + dg.substr(0, dg.find(':')) + "/" + dg.substr(dg.find(':') + 1));
+        for (const auto& [dg, b] : n.blobs)
+            named.insert("blobs/" + dg.substr(0, dg.find(':')) + "/" + dg.substr(dg.find(':') + 1));
         for (const auto& [ref, i] : n.ingests) named.insert("ingest/" + digest::sha256_hex(i.backend_ref));
     }
     const std::string past = std::to_string(records->sequence + 1);
@@ -251,11 +262,12 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     const std::string ingest = digest::sha256_hex("moby/77/lost-ingest");
     fs::create_directories(content / "ingest" / ingest);
     write_text_file(content / "ingest" / ingest / "ref", "moby/77/lost-ingest");
-    const std::set<std::string> leftovers{"snapshots/" + past, "snapshots/new-31415926", "blobs/sha256/" + blob,
-                                          "ingest/" + ingest};
+    const std::set<std::string> leftovers{"snapshots/" + past, "snapshots/new-31415926",
+                                          "blobs/sha256/" + blob, "ingest/" + ingest};
     auto before = testing::tree_state(croot);
 
-    const ProcessResult plan = run_process({layergc_binary().string(), "--root", croot.string(), "plan", "--format", "json"});
+    const ProcessResult plan =
+        run_process({layergc_binary().string(), "--root", croot.string(), "plan", "--format", "json"});
     ASSERT_EQ(plan.exit_code, exit_code::ok) << plan.describe();
     const auto set = nlohmann::json::parse(plan.out);
     std::set<std::string> planned;
@@ -267,22 +279,24 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     EXPECT_EQ(planned, leftovers) << plan.out;
     for (const auto& n : named) EXPECT_EQ(planned.count(n), 0u) << n << " is named by a database";
     // What the advice says a lease alone holds (each tree's plan lists every such lease; the
-    // overlayfs one is printed). Docker's and BuildKit's leases are named for what they are, with Docker's own command:
-    // `ctr leases delete` on any of them would lose a container's data or the build cache.
+    // overlayfs one is printed). Docker's and BuildKit's leases are named for what they are, with Docker's
+    // own command: `ctr leases delete` on any of them would lose a container's data or the build cache.
     std::set<std::string> containers_advised, buildkit_advised;
     for (const auto& p : set.at("plans"))
         for (const auto& a : p.value("advice", nlohmann::json::array())) {
             const std::string subject = a.at("subject").get<std::string>();
             if (a.at("code") == "containerd-lease-docker-container") containers_advised.insert(subject);
             if (a.at("code") == "containerd-lease-buildkit") buildkit_advised.insert(subject);
-            if (a.at("code") == "containerd-lease-docker-container" || a.at("code") == "containerd-lease-buildkit") {
+            if (a.at("code") == "containerd-lease-docker-container" ||
+                a.at("code") == "containerd-lease-buildkit") {
                 for (const auto& c : a.at("commands")) {
                     EXPECT_EQ(c.get<std::string>().rfind("docker ", 0), 0u) << a.dump();
                 }
             }
             if (p.at("driver").get<std::string>().find("overlayfs") != std::string::npos)
-                std::cerr << "advice: " << a.at("code").get<std::string>() << " " << a.at("subject").get<std::string>()
-                          << " " << a.at("bytes") << " B: " << a.at("commands").dump() << "\n";
+                std::cerr << "advice: " << a.at("code").get<std::string>() << " "
+                          << a.at("subject").get<std::string>() << " " << a.at("bytes")
+                          << " B: " << a.at("commands").dump() << "\n";
         }
     for (const auto& id : container_ids)
         EXPECT_TRUE(containers_advised.count("moby/" + id)) << "container lease " << id;
@@ -307,22 +321,25 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
             for (const auto& a : p.value("advice", nlohmann::json::array()))
                 if (a.at("subject") == "moby/" + gone) {
                     EXPECT_EQ(a.at("code"), "containerd-lease-owner-gone") << a.dump();
-                    EXPECT_EQ(a.at("commands"), nlohmann::json::array({"ctr -n moby leases delete '" + gone + "'"}));
+                    EXPECT_EQ(a.at("commands"),
+                              nlohmann::json::array({"ctr -n moby leases delete '" + gone + "'"}));
                     owner_gone = true;
                 }
         EXPECT_TRUE(owner_gone) << again.out;
     }
 
-    const ProcessResult applied = run_process({layergc_binary().string(), "--root", croot.string(), "apply", "--yes",
-                                               "--audit-log", (workdir() / "audit.jsonl").string()});
+    const ProcessResult applied = run_process({layergc_binary().string(), "--root", croot.string(), "apply",
+                                               "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     ASSERT_EQ(applied.exit_code, exit_code::ok) << applied.describe() << applied.out;
     // exactly the leftovers went: every path below them, nothing else
     const auto after = testing::tree_state(croot);
     for (const auto& [path, state] : before) {
         bool planted = false;
         for (const auto& l : leftovers) {
-            const std::string tree = (l.rfind("snapshots/", 0) == 0 ? "io.containerd.snapshotter.v1.overlayfs/"
-                                                                     : "io.containerd.content.v1.content/") + l;
+            const std::string tree =
+                (l.rfind("snapshots/", 0) == 0 ? "io.containerd.snapshotter.v1.overlayfs/"
+                                               : "io.containerd.content.v1.content/") +
+                l;
             planted = planted || path == tree || path.rfind(tree + "/", 0) == 0;
         }
         EXPECT_EQ(after.count(path) == 0, planted) << path;
@@ -333,16 +350,19 @@ TEST_F(HiddenStore, DockerdsOwnContainerdStoreIsCollectedAndDockerdRunsAfter) {
     EXPECT_EQ(trim(d.docker_ok({"start", "-a", "cdc"})), "cd-data");
     EXPECT_EQ(d.docker_ok({"start", "-a", "fresh"}), "built\nsecond\n");
     for (const char* image : {"cd:1", "cd:2", "built:1"})
-        EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", image, "/bin/echo", "ok"})), "ok") << image;
+        EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", image, "/bin/echo", "ok"})), "ok")
+            << image;
     EXPECT_EQ(d.docker_ok({"run", "--rm", "--network", "none", "built:1", "cat", "/built.txt"}), "built\n");
     const std::string again = build(d, ctx, "built:2");
-    EXPECT_EQ(cached_steps(again), (std::set<std::string>{"[stage 2/2] RUN echo built > /built.txt",
-                                                          "[stage-1 2/3] COPY --from=stage /built.txt /built.txt",
-                                                          "[stage-1 3/3] RUN echo second > /second.txt"}))
+    EXPECT_EQ(cached_steps(again),
+              (std::set<std::string>{"[stage 2/2] RUN echo built > /built.txt",
+                                     "[stage-1 2/3] COPY --from=stage /built.txt /built.txt",
+                                     "[stage-1 3/3] RUN echo second > /second.txt"}))
         << again;
-    EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "built:2", "cat", "/second.txt"})), "second");
+    EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "built:2", "cat", "/second.txt"})),
+              "second");
     stop_daemon_gracefully();
 }
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

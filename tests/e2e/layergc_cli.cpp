@@ -7,7 +7,9 @@ namespace layergc::e2e {
 
 namespace fs = std::filesystem;
 
-fs::path layergc_binary() { return fs::path(LAYERGC_BINARY_DIR) / "bin" / "layergc"; }
+fs::path layergc_binary() {
+    return fs::path(LAYERGC_BINARY_DIR) / "bin" / "layergc";
+}
 
 std::set<CandidateKey> PlanDocument::candidate_keys() const {
     std::set<CandidateKey> keys;
@@ -33,13 +35,13 @@ std::vector<std::string> PlanDocument::blocking_problems() const {
 std::string PlanDocument::problems_text() const {
     std::string s;
     for (const auto& p : doc.value("problems", nlohmann::json::array()))
-        s += p.value("severity", "") + " " + p.value("code", "") + " " + p.value("subject", "") +
-             ": " + p.value("message", "") + "\n";
+        s += p.value("severity", "") + " " + p.value("code", "") + " " + p.value("subject", "") + ": " +
+             p.value("message", "") + "\n";
     return s;
 }
 
-ProcessResult run_layergc(const fs::path& root, const std::string& driver, const std::vector<std::string>& args,
-                          ProcessOptions options) {
+ProcessResult run_layergc(const fs::path& root, const std::string& driver,
+                          const std::vector<std::string>& args, ProcessOptions options) {
     std::vector<std::string> argv = {layergc_binary().string(), "--root", root.string(), "--driver", driver};
     argv.insert(argv.end(), args.begin(), args.end());
     options.timeout = std::min(options.timeout, std::chrono::seconds(300));
@@ -50,8 +52,8 @@ PlanDocument layergc_plan(const fs::path& root, const std::string& driver) {
     PlanDocument plan;
     plan.process = run_layergc(root, driver, {"plan", "--format", "json"});
     if (!plan.process.ok())
-        throw std::runtime_error("layergc plan on " + root.string() + " (" + driver + "): " +
-                                 plan.process.describe());
+        throw std::runtime_error("layergc plan on " + root.string() + " (" + driver +
+                                 "): " + plan.process.describe());
     plan.doc = nlohmann::json::parse(plan.process.out, nullptr, false);
     if (plan.doc.is_discarded() || !plan.doc.is_object())
         throw std::runtime_error("layergc plan --format json printed no JSON document: " +
@@ -67,4 +69,4 @@ std::string describe(const std::set<CandidateKey>& keys) {
     return s.empty() ? "  (none)\n" : s;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -45,4 +45,4 @@ PlanDocument layergc_plan(const std::filesystem::path& root, const std::string& 
 
 std::string describe(const std::set<CandidateKey>& keys);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

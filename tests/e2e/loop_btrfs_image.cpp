@@ -3,13 +3,13 @@
 #include "daemon_leftovers.hpp"
 #include "subprocess.hpp"
 
+#include <sys/mount.h>
+#include <chrono>
 #include <fstream>
 #include <iostream>
-#include <chrono>
 #include <sstream>
-#include <thread>
 #include <stdexcept>
-#include <sys/mount.h>
+#include <thread>
 
 namespace layergc::e2e {
 
@@ -45,12 +45,13 @@ std::vector<std::string> loop_devices_of(const fs::path& image) {
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) {
         size_t colon = line.find(':');
-        if (colon != std::string::npos && line.rfind("/dev/loop", 0) == 0) out.push_back(line.substr(0, colon));
+        if (colon != std::string::npos && line.rfind("/dev/loop", 0) == 0)
+            out.push_back(line.substr(0, colon));
     }
     return out;
 }
 
-} // namespace
+}  // namespace
 
 LoopBtrfsImage::LoopBtrfsImage(fs::path image, fs::path mount_point, const std::string& size,
                                const std::string& fstype)
@@ -62,21 +63,27 @@ LoopBtrfsImage::LoopBtrfsImage(fs::path image, fs::path mount_point, const std::
         run_or_throw({"mount", "-o", "loop", image_.string(), mount_point_.string()});
         mounted_ = true;
         mount_id_ = mount_id_at(mount_point_);
-        if (mount_id_ < 0) throw std::runtime_error("mount says it mounted " + mount_point_.string() + " but mountinfo does not list it");
+        if (mount_id_ < 0)
+            throw std::runtime_error("mount says it mounted " + mount_point_.string() +
+                                     " but mountinfo does not list it");
         loop_device_ = mount_source(mount_id_);
         ProcessResult type = run_process({"stat", "-f", "-c", "%T", mount_point_.string()});
         std::string found = type.out.substr(0, type.out.find_first_of(" \n"));
         // stat -f names ext2/3/4 "ext2/ext3"
         if (found != fstype && !(fstype == "ext4" && found.rfind("ext", 0) == 0))
-            throw std::runtime_error(mount_point_.string() + " is " + type.out + ", not " + fstype + ", after mount -o loop");
+            throw std::runtime_error(mount_point_.string() + " is " + type.out + ", not " + fstype +
+                                     ", after mount -o loop");
     } catch (const std::exception& e) {
         std::string undo;
         for (const auto& problem : release()) undo += "; " + problem;
-        throw std::runtime_error("cannot set up a loop-mounted " + fstype + " filesystem: " + e.what() + undo);
+        throw std::runtime_error("cannot set up a loop-mounted " + fstype + " filesystem: " + e.what() +
+                                 undo);
     }
 }
 
-LoopBtrfsImage::~LoopBtrfsImage() { release(); }
+LoopBtrfsImage::~LoopBtrfsImage() {
+    release();
+}
 
 void LoopBtrfsImage::remount() {
     const auto attached = loop_devices_of(image_);
@@ -86,7 +93,9 @@ void LoopBtrfsImage::remount() {
         run_or_throw({"mount", "-o", "loop", image_.string(), mount_point_.string()});
     mounted_ = true;
     mount_id_ = mount_id_at(mount_point_);
-    if (mount_id_ < 0) throw std::runtime_error("mount says it mounted " + mount_point_.string() + " again but mountinfo does not list it");
+    if (mount_id_ < 0)
+        throw std::runtime_error("mount says it mounted " + mount_point_.string() +
+                                 " again but mountinfo does not list it");
     loop_device_ = mount_source(mount_id_);
 }
 
@@ -121,14 +130,18 @@ std::vector<std::string> LoopBtrfsImage::release() {
         for (; waited < 150 && !loop_devices_of(image_).empty(); ++waited)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (waited > 0)
-            std::cerr << "[e2e teardown] the loop device of " << image_.filename().string() << " was released "
-                      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count()
+            std::cerr << "[e2e teardown] the loop device of " << image_.filename().string()
+                      << " was released "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - began)
+                             .count()
                       << " ms after losetup -d\n";
-        for (const auto& dev : loop_devices_of(image_)) problems.push_back(dev + " is still attached to " + image_.string());
+        for (const auto& dev : loop_devices_of(image_))
+            problems.push_back(dev + " is still attached to " + image_.string());
         fs::remove(image_, ec);
         if (ec) problems.push_back("cannot delete " + image_.string() + ": " + ec.message());
     }
     return problems;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

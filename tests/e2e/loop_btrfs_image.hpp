@@ -47,4 +47,4 @@ private:
     bool mounted_ = false;
 };
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

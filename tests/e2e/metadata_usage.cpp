@@ -18,9 +18,11 @@ std::string read_or_empty(const fs::path& p) {
     }
 }
 
-std::string hex_of(const std::string& id) { return id.rfind("sha256:", 0) == 0 ? id.substr(7) : id; }
+std::string hex_of(const std::string& id) {
+    return id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
+}
 
-} // namespace
+}  // namespace
 
 MetadataUsage metadata_usage(const fs::path& data_root, const std::string& driver,
                              const std::vector<std::string>& image_ids,
@@ -42,7 +44,8 @@ MetadataUsage metadata_usage(const fs::path& data_root, const std::string& drive
         const std::string who = "image " + image;
         nlohmann::json config;
         try {
-            config = nlohmann::json::parse(read_text_file(image_dir / "imagedb/content/sha256" / hex_of(image)));
+            config =
+                nlohmann::json::parse(read_text_file(image_dir / "imagedb/content/sha256" / hex_of(image)));
         } catch (const std::exception& e) {
             usage.unresolved.push_back(who + ": config: " + e.what());
             continue;
@@ -56,9 +59,12 @@ MetadataUsage metadata_usage(const fs::path& data_root, const std::string& drive
                 break;
             }
             parent = it->second;
-            const std::string cache_id = read_or_empty(image_dir / "layerdb/sha256" / hex_of(parent) / "cache-id");
-            if (cache_id.empty()) usage.unresolved.push_back(who + ": " + parent + " has no cache-id");
-            else usage.used_by.emplace(cache_id, who);
+            const std::string cache_id =
+                read_or_empty(image_dir / "layerdb/sha256" / hex_of(parent) / "cache-id");
+            if (cache_id.empty())
+                usage.unresolved.push_back(who + ": " + parent + " has no cache-id");
+            else
+                usage.used_by.emplace(cache_id, who);
         }
     }
     for (const auto& container : container_ids) {
@@ -86,4 +92,4 @@ std::string buildkit_database_bytes(const fs::path& data_root) {
     return all;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

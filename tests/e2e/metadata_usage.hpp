@@ -32,4 +32,4 @@ MetadataUsage metadata_usage(const std::filesystem::path& data_root, const std::
 // The top-level buildkit/*.db files, concatenated ("" when there are none).
 std::string buildkit_database_bytes(const std::filesystem::path& data_root);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <stdexcept>
-#include <utility>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace layergc::e2e {
 namespace {
@@ -45,7 +45,8 @@ public:
         if (pid_ == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             const std::string t = std::to_string(target);
-            ::execlp("nsenter", "nsenter", "-t", t.c_str(), "-m", "--", "/bin/sleep", "600", static_cast<char*>(nullptr));
+            ::execlp("nsenter", "nsenter", "-t", t.c_str(), "-m", "--", "/bin/sleep", "600",
+                     static_cast<char*>(nullptr));
             ::_exit(127);
         }
         // Ready once it is no longer in our mount namespace.
@@ -102,10 +103,11 @@ std::pair<std::string, std::string> import_one_file_image(DockerdInstance& d, co
     ProcessOptions o;
     o.stdin_data = run_process_ok({"tar", "-C", dir.string(), "-cf", "-", "."});
     const std::string image = trim(d.docker_ok({"import", "-"}, o));
-    const std::string diff_id = trim(d.docker_ok({"image", "inspect", "-f", "{{index .RootFS.Layers 0}}", image}));
+    const std::string diff_id =
+        trim(d.docker_ok({"image", "inspect", "-f", "{{index .RootFS.Layers 0}}", image}));
     if (diff_id.rfind("sha256:", 0) != 0) throw std::runtime_error("unexpected diff ID " + diff_id);
-    const std::string cache_id =
-        trim(read_text_file(d.data_root() / "image/overlay2/layerdb/sha256" / diff_id.substr(7) / "cache-id"));
+    const std::string cache_id = trim(
+        read_text_file(d.data_root() / "image/overlay2/layerdb/sha256" / diff_id.substr(7) / "cache-id"));
     return {image, cache_id};
 }
 
@@ -126,10 +128,13 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     import_busybox(d, "base:1", {"sh", "cat", "sleep", "ls"});
     // Two layers that will be bound elsewhere: A into a container (-v, named by the container's
     // hostconfig.json too), B by a process outside docker (named by no metadata at all).
-    const auto [image_a, layer_a] = import_one_file_image(d, workdir() / "victim-a", "bound into a container\n");
-    const auto [image_b, layer_b] = import_one_file_image(d, workdir() / "victim-b", "bound outside docker\n");
+    const auto [image_a, layer_a] =
+        import_one_file_image(d, workdir() / "victim-a", "bound into a container\n");
+    const auto [image_b, layer_b] =
+        import_one_file_image(d, workdir() / "victim-b", "bound outside docker\n");
     // The layers really are on the home's own filesystem (not on the root's, under a mount).
-    struct stat home_st {}, layer_st {}, root_st {};
+    struct stat home_st {
+    }, layer_st{}, root_st{};
     ASSERT_EQ(::stat(home.c_str(), &home_st), 0);
     ASSERT_EQ(::stat((home / layer_a).c_str(), &layer_st), 0);
     ASSERT_EQ(::stat(root.c_str(), &root_st), 0);
@@ -151,14 +156,17 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     std::cerr << "[e2e] dockerd's shutdown " << (detached ? "detached" : "left") << " the home's own mount\n";
     const std::string info = mountinfo_of(ns.pid());
     EXPECT_NE(info.find(" /" + layer_a + "/diff /data "), std::string::npos)
-        << "the bind should show root /<cache-id>/diff (the home is its own filesystem):\n" << info;
-    EXPECT_EQ(mountinfo_of(::getpid()).find(" /data "), std::string::npos) << "the bind lives only in that namespace";
+        << "the bind should show root /<cache-id>/diff (the home is its own filesystem):\n"
+        << info;
+    EXPECT_EQ(mountinfo_of(::getpid()).find(" /data "), std::string::npos)
+        << "the bind lives only in that namespace";
 
     // B: bound by hand into another mount namespace only.
     const fs::path elsewhere = workdir() / "elsewhere", ready = workdir() / "ready-b";
     fs::create_directories(elsewhere);
-    PrivateNamespaceCommand other("mount --bind '" + (home / layer_b / "diff").string() + "' '" + elsewhere.string() +
-                                      "' && touch '" + ready.string() + "' && exec sleep 600",
+    PrivateNamespaceCommand other("mount --bind '" + (home / layer_b / "diff").string() + "' '" +
+                                      elsewhere.string() + "' && touch '" + ready.string() +
+                                      "' && exec sleep 600",
                                   ready);
     ASSERT_TRUE(other.ok()) << "the namespace holding B's bind did not come up";
 
@@ -174,17 +182,20 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     PlanDocument plan = layergc_plan(root, "overlay2");
     for (const auto& id : {layer_a, layer_b}) {
         EXPECT_EQ(plan.candidate(id), nullptr) << "a mounted layer was planned:\n" << plan.process.out;
-        EXPECT_FALSE(held_back(plan, id)) << id << " is mounted, so live, not only held back:\n" << plan.process.out;
+        EXPECT_FALSE(held_back(plan, id)) << id << " is mounted, so live, not only held back:\n"
+                                          << plan.process.out;
     }
     EXPECT_TRUE(plan.blocking_problems().empty()) << plan.problems_text();
-    const ProcessResult a =
-        run_layergc(root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
+    const ProcessResult a = run_layergc(
+        root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     ASSERT_EQ(a.exit_code, exit_code::ok) << a.describe() << a.out;
     EXPECT_TRUE(path_exists_no_follow(home / layer_a));
     EXPECT_TRUE(path_exists_no_follow(home / layer_b));
-    EXPECT_EQ(read_text_file("/proc/" + std::to_string(ns.pid()) + "/root/data/bound.txt"), "bound into a container\n");
-    EXPECT_EQ(read_text_file("/proc/" + std::to_string(other.pid()) + "/root" + (elsewhere / "bound.txt").string()),
-              "bound outside docker\n");
+    EXPECT_EQ(read_text_file("/proc/" + std::to_string(ns.pid()) + "/root/data/bound.txt"),
+              "bound into a container\n");
+    EXPECT_EQ(
+        read_text_file("/proc/" + std::to_string(other.pid()) + "/root" + (elsewhere / "bound.txt").string()),
+        "bound outside docker\n");
 
     // The namespaces gone: B is garbage; A is still named by the stopped container's bind
     // (hostconfig.json), so it is held back, not collected.
@@ -196,8 +207,8 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     EXPECT_EQ((*c)["kind"], "unreferenced-layer");
     EXPECT_EQ(plan.candidate(layer_a), nullptr);
     EXPECT_TRUE(held_back(plan, layer_a)) << plan.process.out;
-    const ProcessResult b =
-        run_layergc(root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
+    const ProcessResult b = run_layergc(
+        root, "overlay2", {"apply", "--yes", "--audit-log", (workdir() / "audit.jsonl").string()});
     ASSERT_EQ(b.exit_code, exit_code::ok) << b.describe() << b.out;
     EXPECT_FALSE(path_exists_no_follow(home / layer_b));
     EXPECT_TRUE(path_exists_no_follow(home / layer_a));
@@ -207,10 +218,12 @@ TEST_P(RealDockerdMounts, LayerBoundIntoAContainerOnAHomeOfItsOwnFilesystemIsKep
     d.docker_ok({"start", "holder"});
     EXPECT_EQ(trim(d.docker_ok({"exec", "holder", "/bin/cat", "/data/bound.txt"})), "bound into a container");
     d.docker_ok({"rm", "-f", "holder"});
-    EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "base:1", "/bin/sh", "-c", "echo ok"})), "ok");
+    EXPECT_EQ(trim(d.docker_ok({"run", "--rm", "--network", "none", "base:1", "/bin/sh", "-c", "echo ok"})),
+              "ok");
 }
 
-INSTANTIATE_TEST_SUITE_P(RealDockerd, RealDockerdMounts, ::testing::ValuesIn(daemon_versions()), version_name);
+INSTANTIATE_TEST_SUITE_P(RealDockerd, RealDockerdMounts, ::testing::ValuesIn(daemon_versions()),
+                         version_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -71,7 +71,8 @@ TEST_P(PriorDriver, HeldBackLayerDirKeepsDockerdOnTheLegacyOverlayDriver) {
     // The crash: two imports stalled half-way through their archive (dockerd has made each layer
     // dir and is extracting into its root/), then SIGKILL. The uploads stay open until dockerd is
     // dead: a closed connection would make it abort the imports and remove their layers.
-    make_busybox_rootfs(workdir() / "crash-rootfs", {"sh", "cat", "echo", "test"}, {{"image.txt", "crash\n"}});
+    make_busybox_rootfs(workdir() / "crash-rootfs", {"sh", "cat", "echo", "test"},
+                        {{"image.txt", "crash\n"}});
     const std::string archive = tar_of_dir(workdir() / "crash-rootfs");  // busybox is most of it
     std::vector<std::unique_ptr<StalledUpload>> uploads;
     for (const char* repo : {"crash-a", "crash-b"})
@@ -138,5 +139,5 @@ TEST_P(PriorDriver, HeldBackLayerDirKeepsDockerdOnTheLegacyOverlayDriver) {
 // The legacy overlay driver is in dockerd 20.10 only (removed in v24).
 INSTANTIATE_TEST_SUITE_P(RealDockerd, PriorDriver, ::testing::Values(dockerd20), version_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -19,8 +19,8 @@
 #include "field_checks.hpp"
 #include "field_scenario.hpp"
 #include "layergc_cli.hpp"
-#include "tree_listing.hpp"
 #include "tests/quarantine/tree_state.hpp"
+#include "tree_listing.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -38,7 +38,8 @@ namespace fs = std::filesystem;
 std::vector<std::string> quarantine_runs(const fs::path& root) {
     std::vector<std::string> runs;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root / "layergc-quarantine", ec)) runs.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(root / "layergc-quarantine", ec))
+        runs.push_back(e.path().filename().string());
     std::sort(runs.begin(), runs.end());
     return runs;
 }
@@ -51,7 +52,7 @@ std::string inode_in(const std::string& description) {
 }
 
 std::string inode_of(const fs::path& p) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) return "";
     return std::to_string(st.st_ino);
 }
@@ -66,7 +67,8 @@ fs::path quarantined_copy(const fs::path& run_dir, const fs::path& rel) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(run_dir / rel.parent_path(), ec)) {
         const std::string n = e.path().filename().string();
-        if (n.size() == 64 + 1 + 64 + 9 && n.rfind(name + "-", 0) == 0 && n.compare(n.size() - 9, 9, "-removing") == 0)
+        if (n.size() == 64 + 1 + 64 + 9 && n.rfind(name + "-", 0) == 0 &&
+            n.compare(n.size() - 9, 9, "-removing") == 0)
             return e.path();
     }
     return {};
@@ -94,8 +96,9 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
 
     const std::set<CandidateKey> expected = field.expected_candidates();
     PlanDocument plan = layergc_plan(root, driver);
-    ASSERT_EQ(plan.candidate_keys(), expected)
-        << "expected:\n" << describe(expected) << "got:\n" << describe(plan.candidate_keys()) << plan.problems_text();
+    ASSERT_EQ(plan.candidate_keys(), expected) << "expected:\n"
+                                               << describe(expected) << "got:\n"
+                                               << describe(plan.candidate_keys()) << plan.problems_text();
     ASSERT_TRUE(plan.blocking_problems().empty()) << plan.problems_text();
     // Candidate paths relative to the root: where they must be in a run of the quarantine.
     const fs::path canonical_root = fs::canonical(root);
@@ -117,9 +120,11 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     const auto before = layergc::testing::tree_state(root, /*with_root=*/true);
     // The snapshot must cover what the quarantine keeps too (what it moves is checked below).
     for (const auto& id : live)
-        ASSERT_EQ(before.count(field.driver_dir(id).lexically_relative(root).string()), 1u) << "snapshot misses " << id;
+        ASSERT_EQ(before.count(field.driver_dir(id).lexically_relative(root).string()), 1u)
+            << "snapshot misses " << id;
     const fs::path audit = workdir() / "q.jsonl";
-    const std::vector<std::string> quarantine = {"apply", "--yes", "--quarantine", "--audit-log", audit.string()};
+    const std::vector<std::string> quarantine = {"apply", "--yes", "--quarantine", "--audit-log",
+                                                 audit.string()};
     ProcessResult q = run_layergc(root, driver, quarantine);
     ASSERT_EQ(q.exit_code, exit_code::ok) << q.describe() << "\n" << q.out;
     std::vector<std::string> runs = quarantine_runs(root);
@@ -148,13 +153,15 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     EXPECT_TRUE(manifest.value("complete", false)) << "manifest of a finished run says complete=false";
     std::set<CandidateKey> in_manifest;
     for (const auto& g : manifest.at("groups"))
-        for (const auto& c : g.at("candidates")) in_manifest.emplace(c.at("id").get<std::string>(), c.at("kind").get<std::string>());
+        for (const auto& c : g.at("candidates"))
+            in_manifest.emplace(c.at("id").get<std::string>(), c.at("kind").get<std::string>());
     EXPECT_EQ(in_manifest, expected) << "the manifest names other candidates than the plan";
     const std::string audit_text = read_text_file(audit);
     for (const auto& [id, kind] : expected)
         EXPECT_NE(audit_text.find(id), std::string::npos) << "audit log does not mention " << id;
     PlanDocument quarantined = layergc_plan(root, driver);
-    EXPECT_EQ(quarantined.candidate_keys(), std::set<CandidateKey>{}) << describe(quarantined.candidate_keys());
+    EXPECT_EQ(quarantined.candidate_keys(), std::set<CandidateKey>{})
+        << describe(quarantined.candidate_keys());
     EXPECT_TRUE(quarantined.blocking_problems().empty()) << quarantined.problems_text();
 
     // ---- b. restore --all: byte-identical to before, quarantine gone; then quarantine again
@@ -163,7 +170,8 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     EXPECT_EQ(layergc::testing::tree_diff(before, layergc::testing::tree_state(root, true)), "")
         << "the restored root differs from the one before the quarantine";
     EXPECT_FALSE(path_exists_no_follow(root / "layergc-quarantine"));
-    EXPECT_EQ(layergc_plan(root, driver).candidate_keys(), expected) << "the restored orphans are not candidates again";
+    EXPECT_EQ(layergc_plan(root, driver).candidate_keys(), expected)
+        << "the restored orphans are not candidates again";
 
     q = run_layergc(root, driver, quarantine);
     ASSERT_EQ(q.exit_code, exit_code::ok) << q.describe() << "\n" << q.out;
@@ -171,7 +179,8 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     ASSERT_EQ(runs.size(), 1u);
     const fs::path second_run = root / "layergc-quarantine" / runs.front();
     for (const auto& rel : moved) {
-        EXPECT_FALSE(path_exists_no_follow(root / rel)) << "still in place after the second quarantine: " << rel;
+        EXPECT_FALSE(path_exists_no_follow(root / rel))
+            << "still in place after the second quarantine: " << rel;
         EXPECT_FALSE(quarantined_copy(second_run, rel).empty()) << "not in the second quarantine: " << rel;
     }
 
@@ -181,15 +190,18 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
     expect_field_content_works(field, images_before, containers_before, workdir());
     stop_daemon_gracefully();
     EXPECT_EQ(quarantine_listing, list_tree(root / "layergc-quarantine"))
-        << "dockerd changed the quarantine:\n" << listing_difference(quarantine_listing, list_tree(root / "layergc-quarantine"));
+        << "dockerd changed the quarantine:\n"
+        << listing_difference(quarantine_listing, list_tree(root / "layergc-quarantine"));
 
     // ---- d. purge: the quarantine goes, nothing else; dockerd still runs everything
     ProcessResult purged = run_layergc(root, driver, {"purge", "--yes", "--audit-log", audit.string()});
     // EXPECT, not ASSERT: a failed purge must still leave a root dockerd runs (checked below).
     EXPECT_EQ(purged.exit_code, exit_code::ok) << purged.describe() << "\n" << purged.out;
     EXPECT_EQ(quarantine_runs(root), std::vector<std::string>{}) << "runs left after purge";
-    for (const auto& rel : moved) EXPECT_FALSE(path_exists_no_follow(root / rel)) << "came back with purge: " << rel;
-    for (const auto& id : live) EXPECT_TRUE(fs::is_directory(field.driver_dir(id))) << "purge took live layer dir " << id;
+    for (const auto& rel : moved)
+        EXPECT_FALSE(path_exists_no_follow(root / rel)) << "came back with purge: " << rel;
+    for (const auto& id : live)
+        EXPECT_TRUE(fs::is_directory(field.driver_dir(id))) << "purge took live layer dir " << id;
     PlanDocument after = layergc_plan(root, driver);
     EXPECT_EQ(after.candidate_keys(), std::set<CandidateKey>{}) << describe(after.candidate_keys());
     EXPECT_TRUE(after.blocking_problems().empty()) << after.problems_text();
@@ -203,5 +215,5 @@ TEST_P(DriverQuarantine, QuarantinedRootRunsRestoresByteIdenticalAndPurges) {
 // The same matrix as the collection (collection_test.cpp); btrfs on its loop image.
 INSTANTIATE_TEST_SUITE_P(RealDockerd, DriverQuarantine, version_driver_matrix(), version_driver_name);
 
-} // namespace
-} // namespace layergc::e2e
+}  // namespace
+}  // namespace layergc::e2e

@@ -1,14 +1,14 @@
 #include "subprocess.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
-#include <poll.h>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -37,11 +37,12 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::string ProcessResult::describe() const {
-    std::string s = timed_out ? "timed out" : term_signal ? "signal " + std::to_string(term_signal)
-                                                          : "exit " + std::to_string(exit_code);
+    std::string s = timed_out     ? "timed out"
+                    : term_signal ? "signal " + std::to_string(term_signal)
+                                  : "exit " + std::to_string(exit_code);
     if (!err.empty()) s += "; stderr: " + err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
     return s;
 }
@@ -49,8 +50,7 @@ std::string ProcessResult::describe() const {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
     if (argv.empty()) throw std::runtime_error("run_process: empty argv");
     int in_pipe[2], out_pipe[2], err_pipe[2];
-    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
-        pipe2(err_pipe, O_CLOEXEC) != 0)
+    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
         throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
 
     // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
@@ -101,8 +101,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
             kill(-pid, SIGKILL);
             break;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
             kill(-pid, SIGKILL);
@@ -118,8 +118,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         for (int i = 0; i < n; ++i) {
             if (fds[i].revents == 0) continue;
             if (fds[i].fd == in_fd) {
-                ssize_t w = write(in_fd, options.stdin_data.data() + written,
-                                  options.stdin_data.size() - written);
+                ssize_t w =
+                    write(in_fd, options.stdin_data.data() + written, options.stdin_data.size() - written);
                 if (w > 0) written += static_cast<size_t>(w);
                 if (w < 0 && errno != EAGAIN) written = options.stdin_data.size();
                 if (written >= options.stdin_data.size()) {
@@ -159,4 +159,4 @@ std::string run_process_ok(const std::vector<std::string>& argv, const ProcessOp
     return r.out;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -19,8 +19,8 @@ struct ProcessOptions {
 };
 
 struct ProcessResult {
-    int exit_code = -1;     // -1 when killed by a signal or by the timeout
-    int term_signal = 0;    // the signal that ended it, 0 if it exited
+    int exit_code = -1;   // -1 when killed by a signal or by the timeout
+    int term_signal = 0;  // the signal that ended it, 0 if it exited
     bool timed_out = false;
     std::string out, err;
 
@@ -38,4 +38,4 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 // run_process, throwing std::runtime_error (with the command and its stderr) unless it exits 0.
 std::string run_process_ok(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -28,7 +28,7 @@ void walk(const fs::path& top, const fs::path& dir, dev_t dev, std::map<std::str
     }
 }
 
-} // namespace
+}  // namespace
 
 std::map<std::string, std::string> list_tree(const fs::path& dir) {
     std::map<std::string, std::string> out;
@@ -58,4 +58,4 @@ std::string listing_difference(const std::map<std::string, std::string>& before,
     return out;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

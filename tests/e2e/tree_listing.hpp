@@ -16,4 +16,4 @@ std::map<std::string, std::string> list_tree(const std::filesystem::path& dir);
 std::string listing_difference(const std::map<std::string, std::string>& before,
                                const std::map<std::string, std::string>& after, size_t limit = 40);
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

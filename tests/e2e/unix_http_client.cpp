@@ -1,14 +1,14 @@
 #include "unix_http_client.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <poll.h>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace layergc::e2e {
@@ -78,7 +78,7 @@ void send_all(int fd, const std::string& data) {
     }
 }
 
-} // namespace
+}  // namespace
 
 StalledUpload::StalledUpload(const std::string& socket_path, const std::string& target,
                              const std::string& body, size_t sent, const std::string& content_type)
@@ -111,12 +111,12 @@ HttpResponse unix_http_request(const std::string& socket_path, const std::string
     std::string raw;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0)
-            throw std::runtime_error(method + " " + target + ": no end of response within " +
-                                     std::to_string(timeout.count()) + " s; got so far: " +
-                                     raw.substr(raw.size() > 2000 ? raw.size() - 2000 : 0));
+            throw std::runtime_error(
+                method + " " + target + ": no end of response within " + std::to_string(timeout.count()) +
+                " s; got so far: " + raw.substr(raw.size() > 2000 ? raw.size() - 2000 : 0));
         pollfd p{sock.fd, POLLIN, 0};
         int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
         if (r < 0 && errno == EINTR) continue;
@@ -154,4 +154,4 @@ HttpResponse unix_http_request(const std::string& socket_path, const std::string
     return resp;
 }
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -40,4 +40,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace layergc::e2e
+}  // namespace layergc::e2e

@@ -56,11 +56,10 @@ public:
         mounted_ = false;
     }
 
-    static void create_subvolume(const std::string& path) {
-        run_or_throw("btrfs subvolume create " + path);
-    }
+    static void create_subvolume(const std::string& path) { run_or_throw("btrfs subvolume create " + path); }
     static void snapshot(const std::string& source, const std::string& dest, bool read_only = false) {
-        run_or_throw(std::string("btrfs subvolume snapshot ") + (read_only ? "-r " : "") + source + " " + dest);
+        run_or_throw(std::string("btrfs subvolume snapshot ") + (read_only ? "-r " : "") + source + " " +
+                     dest);
     }
 
 private:
@@ -68,4 +67,4 @@ private:
     bool mounted_ = false;
 };
 
-} // namespace layergc::fs::testing
+}  // namespace layergc::fs::testing

@@ -36,8 +36,10 @@ protected:
 };
 
 bool same_inode(int fd, const std::string& path) {
-    struct stat a {}, b {};
-    return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    struct stat a {
+    }, b{};
+    return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }
 
 TEST_F(Confined, OpensNestedDirectories) {
@@ -108,5 +110,5 @@ TEST_F(Confined, OpenParentReturnsParentAndName) {
     EXPECT_FALSE(via_link.ok());
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

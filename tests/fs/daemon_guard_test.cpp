@@ -61,7 +61,9 @@ bool has_evidence(const std::vector<DaemonEvidence>& ev, const std::string& kind
     });
 }
 
-std::string pid_tag(const Child& c) { return "pid " + std::to_string(c.pid()) + " "; }
+std::string pid_tag(const Child& c) {
+    return "pid " + std::to_string(c.pid()) + " ";
+}
 
 struct Roots {
     TempDir tmp;
@@ -75,9 +77,13 @@ struct Roots {
 
 TEST(DetectDaemon, FakeDockerdWithDataRootFlagForms) {
     Roots r;
-    const std::vector<std::vector<std::string>> forms{
-        {"--data-root", r.root}, {"--data-root=" + r.root}, {"-g", r.root}, {"-g" + r.root},
-        {"--graph", r.root},     {"--graph=" + r.root},     {"-D", "--data-root", r.root, "--log-level", "debug"}};
+    const std::vector<std::vector<std::string>> forms{{"--data-root", r.root},
+                                                      {"--data-root=" + r.root},
+                                                      {"-g", r.root},
+                                                      {"-g" + r.root},
+                                                      {"--graph", r.root},
+                                                      {"--graph=" + r.root},
+                                                      {"-D", "--data-root", r.root, "--log-level", "debug"}};
     for (const auto& args : forms) {
         Child d = spawn_dockerd(args);
         const auto found = detect_daemon(r.root);
@@ -188,7 +194,8 @@ class FlockHolder {
 public:
     explicit FlockHolder(const std::string& path, int how = LOCK_EX) {
         int ready[2];
-        if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(release_, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+        if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(release_, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe");
         const pid_t pid = ::fork();
         if (pid == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -329,5 +336,5 @@ TEST(LockRoot, CreatesNothing) {
     EXPECT_FALSE(fsys::exists(r.tmp / "missing-root"));
 }
 
-} // namespace
-} // namespace layergc::guard
+}  // namespace
+}  // namespace layergc::guard

@@ -44,7 +44,8 @@ TempDir::~TempDir() {
 }
 
 void enter_private_mount_namespace() {
-    if (::unshare(CLONE_NEWNS) != 0) throw std::runtime_error(std::string("unshare: ") + std::strerror(errno));
+    if (::unshare(CLONE_NEWNS) != 0)
+        throw std::runtime_error(std::string("unshare: ") + std::strerror(errno));
     if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         throw std::runtime_error(std::string("make-rprivate: ") + std::strerror(errno));
 }
@@ -73,7 +74,9 @@ BindMount::BindMount(const std::string& source, const std::string& target) : tar
     mounted_ = true;
 }
 
-BindMount::~BindMount() { unmount(); }
+BindMount::~BindMount() {
+    unmount();
+}
 
 void BindMount::unmount() {
     if (mounted_ && ::umount2(target_.c_str(), 0) == 0) mounted_ = false;
@@ -101,4 +104,4 @@ int Child::wait() {
     return 128 + WTERMSIG(status);
 }
 
-} // namespace layergc::fs::testing
+}  // namespace layergc::fs::testing

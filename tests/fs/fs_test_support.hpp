@@ -63,4 +63,4 @@ private:
     pid_t pid_;
 };
 
-} // namespace layergc::fs::testing
+}  // namespace layergc::fs::testing

@@ -11,14 +11,16 @@
 namespace layergc::fs::testing {
 
 namespace {
-void mkdirs(const std::string& p) { std::filesystem::create_directories(p); }
+void mkdirs(const std::string& p) {
+    std::filesystem::create_directories(p);
+}
 void symlink_to(const std::string& target, const std::string& link) {
     if (::symlink(target.c_str(), link.c_str()) != 0) throw std::runtime_error("symlink " + link);
 }
 void hardlink(const std::string& from, const std::string& to) {
     if (::link(from.c_str(), to.c_str()) != 0) throw std::runtime_error("link " + to);
 }
-} // namespace
+}  // namespace
 
 HostileLayer::HostileLayer() : root(tmp / "root"), outside(tmp / "outside") {
     linked_content.assign(1 << 20, 'L');
@@ -49,10 +51,20 @@ HostileLayer::HostileLayer() : root(tmp / "root"), outside(tmp / "outside") {
 std::vector<std::string> HostileLayer::layer_inodes() const {
     // layer/diff/mnt is the mount point: its own (covered) inode is not reachable through the
     // mount and is not counted; removal does not get there either.
-    return {"layer", "layer/diff", "layer/diff/etc", "layer/diff/etc/os-release", "layer/diff/deep",
-            "layer/diff/deep/a", "layer/diff/deep/a/b", "layer/diff/deep/a/b/c",
-            "layer/diff/deep/a/b/c/leaf.txt", "layer/diff/to-root", "layer/diff/to-other",
-            "layer/diff/to-other-abs", "layer/diff/to-outside", "layer/diff/linked.bin"};
+    return {"layer",
+            "layer/diff",
+            "layer/diff/etc",
+            "layer/diff/etc/os-release",
+            "layer/diff/deep",
+            "layer/diff/deep/a",
+            "layer/diff/deep/a/b",
+            "layer/diff/deep/a/b/c",
+            "layer/diff/deep/a/b/c/leaf.txt",
+            "layer/diff/to-root",
+            "layer/diff/to-other",
+            "layer/diff/to-other-abs",
+            "layer/diff/to-outside",
+            "layer/diff/linked.bin"};
 }
 
 std::vector<std::string> HostileLayer::other_layer_inodes() const {
@@ -70,4 +82,4 @@ void HostileLayer::expect_outside_intact() const {
     EXPECT_TRUE(exists_nofollow("/usr/bin"));
 }
 
-} // namespace layergc::fs::testing
+}  // namespace layergc::fs::testing

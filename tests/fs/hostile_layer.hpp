@@ -42,4 +42,4 @@ struct HostileLayer {
     void expect_outside_intact() const;
 };
 
-} // namespace layergc::fs::testing
+}  // namespace layergc::fs::testing

@@ -58,19 +58,22 @@ TEST(ReadAllMountinfo, FindsMountOfAnotherNamespace) {
     std::stringstream self;
     self << in.rdbuf();
     const auto own = parse_mountinfo(self.str());
-    EXPECT_FALSE(has_mount(own.mounts, point, source)) << "the mount must exist only in the child's namespace";
+    EXPECT_FALSE(has_mount(own.mounts, point, source))
+        << "the mount must exist only in the child's namespace";
 
     auto all = read_all_mountinfo();
     ASSERT_TRUE(all.ok()) << all.error().message;
     EXPECT_TRUE(has_mount(*all, point, source));
-    const auto it = std::find_if(all->begin(), all->end(), [&](const MountEntry& m) { return m.source == source; });
+    const auto it =
+        std::find_if(all->begin(), all->end(), [&](const MountEntry& m) { return m.source == source; });
     ASSERT_NE(it, all->end());
     EXPECT_EQ(it->fstype, "tmpfs");
     // Everything of our own namespace is in the union too.
     for (const auto& m : own.mounts) EXPECT_TRUE(has_mount(*all, m.mount_point, m.source)) << m.mount_point;
     // Deduplicated: no (mount ID, mount point, root) twice.
     std::set<std::tuple<int, std::string, std::string>> keys;
-    for (const auto& m : *all) EXPECT_TRUE(keys.emplace(m.mount_id, m.mount_point, m.root).second) << m.mount_point;
+    for (const auto& m : *all)
+        EXPECT_TRUE(keys.emplace(m.mount_id, m.mount_point, m.root).second) << m.mount_point;
 
     // Once the child is gone, so is its namespace and its mount.
     child.stop();
@@ -79,5 +82,5 @@ TEST(ReadAllMountinfo, FindsMountOfAnotherNamespace) {
     EXPECT_FALSE(has_mount(*after, point, source));
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

@@ -7,7 +7,8 @@ namespace layergc::fs {
 namespace {
 
 TEST(ParseMountinfo, ProcManPageExample) {
-    auto p = parse_mountinfo("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n");
+    auto p =
+        parse_mountinfo("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n");
     ASSERT_EQ(p.mounts.size(), 1u);
     EXPECT_EQ(p.malformed_lines, 0u);
     const auto& m = p.mounts[0];
@@ -65,11 +66,11 @@ TEST(ParseMountinfo, SkipsAndCountsMalformedLines) {
     const char* text =
         "garbage\n"
         "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 ext3 /dev/root rw\n"  // no "-"
-        "x 35 98:0 / /m rw - ext3 /dev/root rw\n"                          // bad mount ID
-        "36 35 98 / /m rw - ext3 /dev/root rw\n"                           // bad major:minor
-        "36 35 98:0 / /m rw - ext3\n"                                       // too short
-        "\n"                                                                // blank: not counted
-        "37 35 8:1 / /ok rw - xfs /dev/sda1 rw";                            // no final newline
+        "x 35 98:0 / /m rw - ext3 /dev/root rw\n"                         // bad mount ID
+        "36 35 98 / /m rw - ext3 /dev/root rw\n"                          // bad major:minor
+        "36 35 98:0 / /m rw - ext3\n"                                     // too short
+        "\n"                                                              // blank: not counted
+        "37 35 8:1 / /ok rw - xfs /dev/sda1 rw";                          // no final newline
     auto p = parse_mountinfo(text);
     ASSERT_EQ(p.mounts.size(), 1u);
     EXPECT_EQ(p.mounts[0].mount_point, "/ok");
@@ -82,5 +83,5 @@ TEST(ParseMountinfo, EmptyText) {
     EXPECT_EQ(p.malformed_lines, 0u);
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

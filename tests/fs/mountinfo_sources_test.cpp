@@ -38,8 +38,8 @@ std::set<std::string> named(const MountEntry& m, const std::string& home, const 
 const std::string kRootFs = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n";
 
 TEST(MountSources, HomeOnItsOwnFilesystem) {
-    const auto own = parse(kRootFs +
-                           "90 22 7:0 / /var/lib/docker/overlay2 rw,relatime shared:50 - ext4 /dev/loop0 rw\n");
+    const auto own =
+        parse(kRootFs + "90 22 7:0 / /var/lib/docker/overlay2 rw,relatime shared:50 - ext4 /dev/loop0 rw\n");
     const auto loc = locate_in_mounts(own, "/var/lib/docker/overlay2");
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->major, 7u);
@@ -67,9 +67,11 @@ TEST(MountSources, RootBelowABindMount) {
     EXPECT_EQ(source_below(*loc, bind), kId + "/diff");
     EXPECT_EQ(named(bind, "/var/lib/docker/overlay2", &*loc).count(kId), 1u);
     // The same filesystem, a directory outside the home: nothing.
-    EXPECT_FALSE(source_below(*loc, one("311 300 8:17 /data/other/" + kId + "/diff /srv rw - ext4 /dev/sdb1 rw")));
+    EXPECT_FALSE(
+        source_below(*loc, one("311 300 8:17 /data/other/" + kId + "/diff /srv rw - ext4 /dev/sdb1 rw")));
     // A sibling whose name only starts like the home: nothing.
-    EXPECT_FALSE(source_below(*loc, one("312 300 8:17 /data/docker/overlay2x/" + kId + " /srv rw - ext4 /dev/sdb1 rw")));
+    EXPECT_FALSE(source_below(
+        *loc, one("312 300 8:17 /data/docker/overlay2x/" + kId + " /srv rw - ext4 /dev/sdb1 rw")));
     // The home itself or the whole filesystem mounted elsewhere uses no layer in particular.
     EXPECT_FALSE(source_below(*loc, one("313 300 8:17 /data/docker/overlay2 /mnt rw - ext4 /dev/sdb1 rw")));
     EXPECT_FALSE(source_below(*loc, one("314 300 8:17 / /mnt rw - ext4 /dev/sdb1 rw")));
@@ -84,8 +86,9 @@ TEST(MountSources, BtrfsSubvolumeMountedWithSubvol) {
     const auto loc = locate_in_mounts(own, "/var/lib/docker/btrfs");
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->fs_path, "/@docker/btrfs");
-    const auto bind = one("320 300 0:45 /@docker/btrfs/subvolumes/" + kId +
-                          " /data rw,relatime - btrfs /dev/sdc rw,subvolid=300,subvol=/@docker/btrfs/subvolumes/" + kId);
+    const auto bind =
+        one("320 300 0:45 /@docker/btrfs/subvolumes/" + kId +
+            " /data rw,relatime - btrfs /dev/sdc rw,subvolid=300,subvol=/@docker/btrfs/subvolumes/" + kId);
     EXPECT_EQ(source_below(*loc, bind), "subvolumes/" + kId);
     EXPECT_EQ(named(bind, "/var/lib/docker/btrfs", &*loc, "btrfs").count(kId), 1u);
     // The same subvolume layout on another btrfs filesystem: nothing.
@@ -103,7 +106,8 @@ TEST(MountSources, FileBindMount) {
     EXPECT_EQ(named(file, "/var/lib/docker/overlay2", &*loc).count(kId), 1u);
     // Removed from the layer after it was bound: the kernel marks the root "//deleted"; the
     // layer directory still holds what the mount shows until it is unmounted.
-    const auto gone = one("331 300 7:0 /" + kId + "/diff/etc/hosts//deleted /etc/hosts rw - ext4 /dev/loop0 rw");
+    const auto gone =
+        one("331 300 7:0 /" + kId + "/diff/etc/hosts//deleted /etc/hosts rw - ext4 /dev/loop0 rw");
     EXPECT_EQ(source_below(*loc, gone), kId + "/diff/etc/hosts");
 }
 
@@ -112,9 +116,9 @@ TEST(MountSources, AnotherFilesystemWithTheSamePathShapeDoesNotMatch) {
     const auto loc = locate_in_mounts(own, "/var/lib/docker/overlay2");
     ASSERT_TRUE(loc);
     for (const std::string& line : {
-             "340 300 7:1 /" + kId + "/diff /data rw - ext4 /dev/loop1 rw",   // another loop fs
-             "341 300 0:77 /" + kId + "/diff /data rw - tmpfs tmpfs rw",      // a tmpfs
-             "342 300 8:1 /" + kId + "/diff /data rw - ext4 /dev/sda1 rw",    // the root fs
+             "340 300 7:1 /" + kId + "/diff /data rw - ext4 /dev/loop1 rw",  // another loop fs
+             "341 300 0:77 /" + kId + "/diff /data rw - tmpfs tmpfs rw",     // a tmpfs
+             "342 300 8:1 /" + kId + "/diff /data rw - ext4 /dev/sda1 rw",   // the root fs
          }) {
         const auto m = one(line);
         EXPECT_FALSE(source_below(*loc, m)) << line;
@@ -128,7 +132,8 @@ TEST(MountSources, HomeOnTheRootFilesystemAndTheFragmentReading) {
     ASSERT_TRUE(loc);
     EXPECT_EQ(loc->fs_path, "/var/lib/docker/overlay2");
     EXPECT_EQ(loc->mount_id, 22);
-    const auto bind = one("350 300 8:1 /var/lib/docker/overlay2/" + kId + "/diff /data rw - ext4 /dev/sda1 rw");
+    const auto bind =
+        one("350 300 8:1 /var/lib/docker/overlay2/" + kId + "/diff /data rw - ext4 /dev/sda1 rw");
     EXPECT_EQ(source_below(*loc, bind), kId + "/diff");
     // Both readings name it; the fragment one alone still does (kept as a second reading).
     EXPECT_EQ(named(bind, "/var/lib/docker/overlay2", &*loc).count(kId), 1u);
@@ -159,9 +164,10 @@ TEST(MountSources, StackedMountsAndTheMountId) {
 }
 
 TEST(MountSources, NothingCoversThePath) {
-    EXPECT_FALSE(locate_in_mounts(parse("90 22 7:0 / /srv rw - ext4 /dev/loop0 rw\n"), "/var/lib/docker/overlay2"));
+    EXPECT_FALSE(
+        locate_in_mounts(parse("90 22 7:0 / /srv rw - ext4 /dev/loop0 rw\n"), "/var/lib/docker/overlay2"));
     EXPECT_FALSE(locate_in_mounts(parse(kRootFs), "relative/path"));
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

@@ -27,7 +27,9 @@ void enter_namespace_once() {
     entered = true;
 }
 
-Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+Fd open_dir(const std::string& p) {
+    return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 // 6 top dirs x 5 subdirs x 4 files, plus a chain 40 levels deep (past kParallelSplitDepth, so
 // the sequential fallback runs too). Returns the number of inodes, the top dir included.
@@ -40,7 +42,8 @@ uint64_t make_tree(const std::string& top) {
         for (int b = 0; b < 5; ++b) {
             const std::string db = da + "/b" + std::to_string(b);
             ::mkdir(db.c_str(), 0755), ++n;
-            for (int f = 0; f < 4; ++f) testing::write_file(db + "/f" + std::to_string(f), std::string(5000, 'x')), ++n;
+            for (int f = 0; f < 4; ++f)
+                testing::write_file(db + "/f" + std::to_string(f), std::string(5000, 'x')), ++n;
         }
     }
     std::string deep = top;
@@ -86,5 +89,5 @@ TEST(ParallelWalk, MountDeepInsideStopsRemovalAndKeepsItsAncestors) {
     EXPECT_TRUE(testing::exists_nofollow(tmp / "t"));
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

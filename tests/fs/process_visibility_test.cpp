@@ -33,7 +33,9 @@ std::vector<std::string> kinds(const VisibilityReadings& r) {
     return out;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& k) { return std::find(v.begin(), v.end(), k) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& k) {
+    return std::find(v.begin(), v.end(), k) != v.end();
+}
 
 TEST(ProcessVisibility, TheHostSeesEverything) {
     EXPECT_TRUE(kinds(host()).empty());
@@ -69,7 +71,8 @@ TEST(ProcessVisibility, PidNamespaceUnknown) {
 }
 
 TEST(ProcessVisibility, HidepidAndSubset) {
-    for (const std::string opt : {"hidepid=1", "hidepid=2", "hidepid=invisible", "hidepid=noaccess", "hidepid=ptraceable"}) {
+    for (const std::string opt :
+         {"hidepid=1", "hidepid=2", "hidepid=invisible", "hidepid=noaccess", "hidepid=ptraceable"}) {
         auto r = host();
         r.proc_options = "rw,relatime," + opt + ",gid=10";
         EXPECT_EQ(kinds(r), std::vector<std::string>{"proc-hidepid"}) << opt;
@@ -122,5 +125,5 @@ TEST(ProcessVisibility, DescribeJoinsTheFindings) {
     EXPECT_NE(d.find("hidepid=2"), std::string::npos) << d;
 }
 
-} // namespace
-} // namespace layergc::guard
+}  // namespace
+}  // namespace layergc::guard

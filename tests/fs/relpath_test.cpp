@@ -17,13 +17,13 @@ TEST(IsSafeRelpath, AcceptsPlainRelativePaths) {
 }
 
 TEST(IsSafeRelpath, RefusesEscapesAndOddForms) {
-    for (const char* bad : {"", "/", "/a", "..", "../a", "a/..", "a/../b", ".", "./a", "a/.", "a//b", "a/",
-                            "//a", "a/b/"}) {
+    for (const char* bad :
+         {"", "/", "/a", "..", "../a", "a/..", "a/../b", ".", "./a", "a/.", "a//b", "a/", "//a", "a/b/"}) {
         EXPECT_FALSE(is_safe_relpath(bad)) << "'" << bad << "'";
     }
     EXPECT_FALSE(is_safe_relpath(std::string("a\0b", 3)));
     EXPECT_FALSE(is_safe_relpath(std::string("a/\0", 3)));
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

@@ -1,7 +1,7 @@
 // remove_confined and rename_noreplace on a hostile layer tree (DESIGN §1.8): symlinks to "/"
 // and to a sibling layer, a hard link to a file outside, a bind mount inside.
-#include "core/fs/confined.hpp"
 #include "core/fs/remove.hpp"
+#include "core/fs/confined.hpp"
 #include "hostile_layer.hpp"
 
 #include <gtest/gtest.h>
@@ -26,7 +26,9 @@ protected:
     static void SetUpTestSuite() { testing::enter_private_mount_namespace(); }
 };
 
-Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+Fd open_dir(const std::string& p) {
+    return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 TEST_F(RemoveConfined, StopsAtBindMountAndRemovesNothingOutside) {
     HostileLayer h;
@@ -110,7 +112,8 @@ TEST_F(RemoveConfined, KindMustMatchWhatIsOnDisk) {
     Fd base = open_dir(h.root);
     auto dir_as_file = remove_confined(base.get(), "layer/diff/etc", Removal::file);
     ASSERT_FALSE(dir_as_file.ok());
-    EXPECT_NE(dir_as_file.error().message.find("directory"), std::string::npos) << dir_as_file.error().message;
+    EXPECT_NE(dir_as_file.error().message.find("directory"), std::string::npos)
+        << dir_as_file.error().message;
     auto link_as_tree = remove_confined(base.get(), "layer/diff/to-other", Removal::tree);
     ASSERT_FALSE(link_as_tree.ok());
     EXPECT_NE(link_as_tree.error().message.find("symlink"), std::string::npos);
@@ -201,5 +204,5 @@ TEST(RenameNoreplace, RenamesAndNeverReplaces) {
     EXPECT_EQ(read_file(tmp / "b"), "B");
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

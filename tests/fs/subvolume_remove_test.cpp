@@ -29,7 +29,9 @@ using testing::read_file;
 using testing::TempDir;
 using testing::write_file;
 
-Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+Fd open_dir(const std::string& p) {
+    return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 ino_t inode_of(const std::string& p) {
     struct stat st {};
@@ -75,7 +77,7 @@ protected:
     }
     void TearDown() override {
         base.reset();
-        fs.reset();   // unmount first, so TempDir never deletes through the mount
+        fs.reset();  // unmount first, so TempDir never deletes through the mount
         tmp.reset();
     }
 
@@ -231,5 +233,5 @@ TEST_F(SubvolumeRemoval, SymlinkReportedAsSubvolumeIsRefusedAndAbsentIsNoError) 
     EXPECT_TRUE(absent->absent);
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

@@ -53,7 +53,7 @@ protected:
         fs = std::make_unique<BtrfsLoopMount>(tmp->path());
         std::filesystem::create_directories(*fs / "home/subvolumes");
         BtrfsLoopMount::create_subvolume(L());
-        write_file(L() + "/top", std::string(1 << 20, 't'));           // 1 MiB
+        write_file(L() + "/top", std::string(1 << 20, 't'));  // 1 MiB
         std::filesystem::create_symlink("/", L() + "/to-root");
         BtrfsLoopMount::create_subvolume(L() + "/nested");
         std::filesystem::create_directories(L() + "/nested/dir");
@@ -112,5 +112,5 @@ TEST_F(SubvolumeUsage, MountInsideASubvolumeIsNotEntered) {
     EXPECT_EQ(r[0]->apparent_bytes, before_mount.apparent);
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

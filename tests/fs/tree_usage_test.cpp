@@ -1,7 +1,7 @@
 // measure_usage on the hostile layer tree: symlink targets are not counted, the bind mount is
 // not entered (crossed_mount), a hard link shared by two candidates is counted once overall.
-#include "core/fs/confined.hpp"
 #include "core/fs/tree_usage.hpp"
+#include "core/fs/confined.hpp"
 #include "hostile_layer.hpp"
 
 #include <gtest/gtest.h>
@@ -23,13 +23,16 @@ protected:
     static void SetUpTestSuite() { testing::enter_private_mount_namespace(); }
 };
 
-Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+Fd open_dir(const std::string& p) {
+    return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 // The expected usage of a list of paths, computed independently with lstat, each inode once.
 struct Expected {
     uint64_t bytes = 0, apparent = 0, inodes = 0;
 };
-Expected expected_of(const std::string& root, const std::vector<std::string>& rels, std::set<std::pair<dev_t, ino_t>>& seen) {
+Expected expected_of(const std::string& root, const std::vector<std::string>& rels,
+                     std::set<std::pair<dev_t, ino_t>>& seen) {
     Expected e;
     for (const auto& rel : rels) {
         struct stat st {};
@@ -140,5 +143,5 @@ TEST_F(MeasureUsage, AbsentIsZeroAndUnsafeIsAnError) {
     EXPECT_FALSE(results[1].ok());
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

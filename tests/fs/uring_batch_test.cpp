@@ -1,13 +1,13 @@
 // The io_uring batches (core/fs/uring_batch.hpp) on their own: unlinkat and statx relative to a
 // directory descriptor, a symlink unlinked or stat'ed itself and never followed, each entry's own
-// errno; a file mounted over an entry stops removal; and the fallback: with io_uring_setup refused by a seccomp filter (as a container
-// runtime's profile does), removal and sizing still work on the plain calls.
+// errno; a file mounted over an entry stops removal; and the fallback: with io_uring_setup refused by a
+// seccomp filter (as a container runtime's profile does), removal and sizing still work on the plain calls.
 // Registered only when liburing is compiled in; the fs confinement suites also run with
 // LAYERGC_FS_URING=1 (tests/fs/CMakeLists.txt).
+#include "core/fs/uring_batch.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/remove.hpp"
 #include "core/fs/tree_usage.hpp"
-#include "core/fs/uring_batch.hpp"
 #include "fs_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -45,7 +45,9 @@ protected:
     }
 };
 
-Fd open_dir(const std::string& p) { return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); }
+Fd open_dir(const std::string& p) {
+    return Fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 TEST_F(UringBatchTest, UnlinksRelativeToTheDirectoryAndReportsEachEntry) {
     ASSERT_TRUE(uring_compiled_in());
@@ -134,7 +136,9 @@ void refuse_io_uring_setup() {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
-    struct sock_fprog prog {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    struct sock_fprog prog {
+        static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter
+    };
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(10);
     if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) ::_exit(11);
 }
@@ -144,7 +148,8 @@ TEST_F(UringBatchTest, RemovalAndSizingFallBackToThePlainCallsWhenTheRingIsRefus
     for (int a = 0; a < 3; ++a) {
         ::mkdir((tmp / ("t" + std::to_string(a))).c_str(), 0755);
         ::mkdir((tmp / ("t" + std::to_string(a) + "/s")).c_str(), 0755);
-        for (int f = 0; f < 50; ++f) write_file(tmp / ("t" + std::to_string(a) + "/s/f" + std::to_string(f)), "z");
+        for (int f = 0; f < 50; ++f)
+            write_file(tmp / ("t" + std::to_string(a) + "/s/f" + std::to_string(f)), "z");
     }
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -175,7 +180,7 @@ TEST_F(UringBatchTest, RemovalAndSizingFallBackToThePlainCallsWhenTheRingIsRefus
 // are still in the old one, where a file mounted in the new one is no mount point. Removal must
 // then take the plain calls (automatic) or refuse (LAYERGC_FS_URING=1), never unlink the entry.
 TEST(UringNamespaceChange, ThreadThatChangedNamespaceDoesNotUseItsOldWorkers) {
-    TempDir tmp;  // removed by the parent; the child's mounts die with its namespace
+    TempDir tmp;                 // removed by the parent; the child's mounts die with its namespace
     const pid_t pid = ::fork();  // the namespace change stays in the child
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -200,5 +205,5 @@ TEST(UringNamespaceChange, ThreadThatChangedNamespaceDoesNotUseItsOldWorkers) {
     EXPECT_EQ(WEXITSTATUS(status), 0) << "child failed at step " << WEXITSTATUS(status);
 }
 
-} // namespace
-} // namespace layergc::fs
+}  // namespace
+}  // namespace layergc::fs

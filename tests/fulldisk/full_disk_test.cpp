@@ -38,7 +38,7 @@ void fill_to_the_last_inode_and_block(const std::string& dir) {
     const int f = ::open((dir + "/blocks").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     ASSERT_GE(f, 0);
     for (int n = 0; n < 1000000; ++n) {
-        struct statvfs sv{};
+        struct statvfs sv {};
         ::fstatvfs(f, &sv);
         if (sv.f_bavail * sv.f_frsize < 64 * 1024) break;
         if (::write(f, big.data(), big.size()) <= 0) break;
@@ -53,7 +53,8 @@ void fill_to_the_last_inode_and_block(const std::string& dir) {
         ::close(fd);
     }
     for (size_t chunk : {size_t(4096), size_t(512), size_t(1)})
-        while (::write(f, big.data(), chunk) > 0) {}
+        while (::write(f, big.data(), chunk) > 0) {
+        }
     ::fsync(f);
     ::close(f);
     ::sync();
@@ -70,8 +71,8 @@ protected:
         // No dir_index: a hashed (htree) directory puts each name in the leaf its hash picks, so
         // whether a rename finds room would depend on the name and on mkfs's random hash seed; a
         // linear directory has room for a name of a given length in any block or in none.
-        auto mk = run_command("truncate -s 12M " + sh_quote(img) + " && mkfs.ext4 -q -F -m 0 -b 1024 -N 1200 -O ^dir_index " +
-                              sh_quote(img));
+        auto mk = run_command("truncate -s 12M " + sh_quote(img) +
+                              " && mkfs.ext4 -q -F -m 0 -b 1024 -N 1200 -O ^dir_index " + sh_quote(img));
         ASSERT_EQ(mk.exit_code, 0) << mk.err;
         auto m = run_command("mount -o loop " + sh_quote(img) + " " + sh_quote(mnt_));
         ASSERT_EQ(m.exit_code, 0) << m.err;
@@ -85,7 +86,7 @@ protected:
         make_record_reserve();
         before_the_fill();
         fill_to_the_last_inode_and_block(mnt_ + "/fill");
-        struct statvfs sv{};
+        struct statvfs sv {};
         ASSERT_EQ(::statvfs(mnt_.c_str(), &sv), 0);
         ASSERT_EQ(sv.f_favail, 0u) << "inodes left";
         ASSERT_EQ(sv.f_bavail, 0u) << "blocks left";
@@ -101,7 +102,7 @@ protected:
     virtual void before_the_fill() {}
 
     uint64_t free_blocks() const {
-        struct statvfs sv{};
+        struct statvfs sv {};
         ::statvfs(mnt_.c_str(), &sv);
         return sv.f_bfree;
     }
@@ -119,7 +120,8 @@ protected:
         const auto doc = nlohmann::json::parse(plan.out);
         std::set<std::string> garbage;
         for (const auto& c : doc.at("candidates"))
-            if (c.contains("record") && c.at("record").is_string()) garbage.insert(c.at("record").get<std::string>());
+            if (c.contains("record") && c.at("record").is_string())
+                garbage.insert(c.at("record").get<std::string>());
         const fsys::path records = fsys::path(root_) / "image/overlay2/layerdb/sha256";
         std::string live;
         for (const auto& e : fsys::directory_iterator(records)) {
@@ -179,14 +181,14 @@ protected:
     bool mounted_ = false;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(FullDisk, ApplyWithTheAuditLogElsewhereWorksAndFreesSpace) {
     const uint64_t before = free_blocks();
     const auto r = apply(tmp_ / "audit.jsonl");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote(mnt_ + "/manifest.json") + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote(mnt_ + "/manifest.json") + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_GT(free_blocks(), before + 100) << "apply freed (almost) nothing";
     EXPECT_EQ(run_layergc("--root " + sh_quote(root_) + " plan --exit-code").exit_code, 0);
@@ -221,8 +223,8 @@ TEST_F(FullDisk, ApplyFinishesWhenTheLayerRecordsDirectoryIsFull) {
     ASSERT_TRUE(renaming_a_record_finds_no_room());
     const auto r = apply(tmp_ / "audit.jsonl");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote(mnt_ + "/manifest.json") + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote(mnt_ + "/manifest.json") + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_EQ(run_layergc("--root " + sh_quote(root_) + " plan --exit-code").exit_code, 0);
 }
@@ -240,7 +242,8 @@ protected:
         nlohmann::json others = nlohmann::json::array();
         for (const auto& c : doc.at("candidates"))
             if (c.at("kind") != "unreferenced-layer") others.push_back(c);
-        ASSERT_LT(others.size(), doc.at("candidates").size()) << "the generated root has no unreferenced layer";
+        ASSERT_LT(others.size(), doc.at("candidates").size())
+            << "the generated root has no unreferenced layer";
         doc["candidates"] = others;
         const std::string saved = tmp_ / "others.json";
         std::ofstream(saved) << doc.dump();
@@ -277,8 +280,8 @@ TEST(FullDirectory, ARenameWithNoRoomIsTriedAgainAfterTheRestOfItsWave) {
     log << in.rdbuf();
     EXPECT_NE(log.str().find("\"rename-no-room\""), std::string::npos) << log.str();
     EXPECT_NE(log.str().find("\"rename-retry\""), std::string::npos) << log.str();
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote(tmp / "manifest.json") + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote(tmp / "manifest.json") + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_EQ(run_layergc("--root " + sh_quote(root) + " plan --exit-code").exit_code, 0);
 }

@@ -12,7 +12,7 @@
 namespace layergc::fuzz {
 
 inline std::vector<std::optional<std::string_view>> split_record(const uint8_t* data, size_t size,
-                                                                  size_t fields) {
+                                                                 size_t fields) {
     std::vector<std::optional<std::string_view>> out(fields);
     std::string_view rest(reinterpret_cast<const char*>(data), size);
     for (size_t i = 0; i < fields; ++i) {
@@ -31,4 +31,4 @@ inline std::vector<std::optional<std::string_view>> split_record(const uint8_t* 
     return out;
 }
 
-} // namespace layergc::fuzz
+}  // namespace layergc::fuzz

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define LAYERGC_FUZZ_PROPERTY(cond, what)                                                        \
-    do {                                                                                         \
-        if (!(cond)) {                                                                           \
-            std::fprintf(stderr, "property violated at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, \
-                         what, #cond);                                                           \
-            std::abort();                                                                        \
-        }                                                                                        \
+#define LAYERGC_FUZZ_PROPERTY(cond, what)                                                              \
+    do {                                                                                               \
+        if (!(cond)) {                                                                                 \
+            std::fprintf(stderr, "property violated at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, what, \
+                         #cond);                                                                       \
+            std::abort();                                                                              \
+        }                                                                                              \
     } while (0)

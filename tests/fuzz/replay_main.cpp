@@ -25,7 +25,6 @@ int main(int argc, char** argv) {
         } else if (std::filesystem::exists(p)) {
             inputs.push_back(p);
         }  // a target without kept findings has no regressions/<target>/ directory
-
     }
     if (inputs.empty()) {
         std::fprintf(stderr, "no inputs: a target without a seed corpus tests nothing\n");

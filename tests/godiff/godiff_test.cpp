@@ -67,24 +67,36 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
-void write_file(const fs::path& p, const std::string& data) { std::ofstream(p, std::ios::binary) << data; }
+void write_file(const fs::path& p, const std::string& data) {
+    std::ofstream(p, std::ios::binary) << data;
+}
 
 // The token stream Go's Decoder.Token gives for the document (godecode.go tokens()).
 std::vector<std::string> token_stream(const GoJson& d) {
     std::vector<std::string> out;
-    struct Frame { GoJson::Index node, child; };
+    struct Frame {
+        GoJson::Index node, child;
+    };
     std::vector<Frame> stack;
     const auto emit = [&](GoJson::Index n) {
         switch (d.kind(n)) {
-        case JsonKind::null: out.emplace_back("null"); break;
-        case JsonKind::boolean: out.emplace_back(d.boolean(n) ? "b:true" : "b:false"); break;
-        case JsonKind::number: out.push_back("n:" + std::string(d.text(n))); break;
-        case JsonKind::string: out.push_back("s:" + std::string(d.text(n))); break;
-        case JsonKind::array:
-        case JsonKind::object:
-            out.emplace_back(d.kind(n) == JsonKind::object ? "{" : "[");
-            stack.push_back({n, d.first(n)});
-            break;
+            case JsonKind::null:
+                out.emplace_back("null");
+                break;
+            case JsonKind::boolean:
+                out.emplace_back(d.boolean(n) ? "b:true" : "b:false");
+                break;
+            case JsonKind::number:
+                out.push_back("n:" + std::string(d.text(n)));
+                break;
+            case JsonKind::string:
+                out.push_back("s:" + std::string(d.text(n)));
+                break;
+            case JsonKind::array:
+            case JsonKind::object:
+                out.emplace_back(d.kind(n) == JsonKind::object ? "{" : "[");
+                stack.push_back({n, d.first(n)});
+                break;
         }
     };
     emit(d.root());
@@ -143,9 +155,24 @@ public:
 
     // A string full of what Go replaces with U+FFFD, and a valid pair now and then.
     std::string odd_string() {
-        static const char* pieces[] = {"\\ud800", "\\udfff", "\\udbff\\udfff", "\\ude00\\ud83d", "\\ud83d\\ude00",
-                                       "\\ud83d\\u0041", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                                       "\xe2\x84", "\xc3\xa9", "x", " ", "\\n", "\\u0000", "\\\"", "\xef\xbf\xbd"};
+        static const char* pieces[] = {"\\ud800",
+                                       "\\udfff",
+                                       "\\udbff\\udfff",
+                                       "\\ude00\\ud83d",
+                                       "\\ud83d\\ude00",
+                                       "\\ud83d\\u0041",
+                                       "\xff",
+                                       "\xc0\xaf",
+                                       "\xed\xa0\x80",
+                                       "\xf4\x90\x80\x80",
+                                       "\xe2\x84",
+                                       "\xc3\xa9",
+                                       "x",
+                                       " ",
+                                       "\\n",
+                                       "\\u0000",
+                                       "\\\"",
+                                       "\xef\xbf\xbd"};
         std::string s = "\"";
         for (size_t i = 0, n = 1 + pick(6); i < n; ++i) s += pieces[pick(std::size(pieces))];
         return s + "\"";
@@ -159,7 +186,7 @@ public:
     std::string render(const std::vector<Member>& members, bool spaced) {
         std::string s = "{";
         for (size_t i = 0; i < members.size(); ++i) {
-            if (i) s += (spaced ? ws() : "") + "," ;
+            if (i) s += (spaced ? ws() : "") + ",";
             s += (spaced ? ws() : "") + members[i].key + (spaced ? ws() : "") + ":" + (spaced ? ws() : "") +
                  members[i].value;
         }
@@ -169,38 +196,47 @@ public:
     std::mt19937 rng_;
 };
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+std::string q(const std::string& s) {
+    return "\"" + s + "\"";
+}
 
 std::vector<std::string> diff_pool() {
     std::vector<std::string> p;
-    for (int i = 0; i < 6; ++i) p.push_back("sha256:" + digest::sha256_hex("godiff pool " + std::to_string(i)));
+    for (int i = 0; i < 6; ++i)
+        p.push_back("sha256:" + digest::sha256_hex("godiff pool " + std::to_string(i)));
     return p;
 }
 
 std::string diff_array(Mutator& m, bool spaced) {
     static const auto pool = diff_pool();
     std::string s = "[";
-    for (size_t i = 0, n = m.pick(5); i < n; ++i) s += (i ? "," : "") + (spaced ? m.ws() : "") + q(pool[m.pick(pool.size())]);
+    for (size_t i = 0, n = m.pick(5); i < n; ++i)
+        s += (i ? "," : "") + (spaced ? m.ws() : "") + q(pool[m.pick(pool.size())]);
     return s + (spaced ? m.ws() : "") + "]";
 }
 
 std::string rootfs_value(Mutator& m, bool spaced) {
     switch (m.pick(8)) {
-    case 0: return "null";
-    case 1: return "{}";
-    case 2: return R"({"type":"layers"})";
-    case 3: return R"({"diff_ids":null})";
-    default: {
-        std::vector<Member> inner;
-        if (m.chance(0.7)) inner.push_back({m.chance(0.7) ? "\"type\"" : m.key_variant("type"), "\"layers\""});
-        const size_t arrays = 1 + (m.chance(0.25) ? 1 : 0);
-        for (size_t i = 0; i < arrays; ++i)
-            inner.push_back({m.chance(0.5) ? "\"diff_ids\"" : m.key_variant("diff_ids"),
-                             m.chance(0.1) ? "null" : diff_array(m, spaced)});
-        if (m.chance(0.2)) inner.push_back({q("comment"), m.odd_string()});
-        if (m.chance(0.3)) std::shuffle(inner.begin(), inner.end(), m.rng_);
-        return m.render(inner, spaced);
-    }
+        case 0:
+            return "null";
+        case 1:
+            return "{}";
+        case 2:
+            return R"({"type":"layers"})";
+        case 3:
+            return R"({"diff_ids":null})";
+        default: {
+            std::vector<Member> inner;
+            if (m.chance(0.7))
+                inner.push_back({m.chance(0.7) ? "\"type\"" : m.key_variant("type"), "\"layers\""});
+            const size_t arrays = 1 + (m.chance(0.25) ? 1 : 0);
+            for (size_t i = 0; i < arrays; ++i)
+                inner.push_back({m.chance(0.5) ? "\"diff_ids\"" : m.key_variant("diff_ids"),
+                                 m.chance(0.1) ? "null" : diff_array(m, spaced)});
+            if (m.chance(0.2)) inner.push_back({q("comment"), m.odd_string()});
+            if (m.chance(0.3)) std::shuffle(inner.begin(), inner.end(), m.rng_);
+            return m.render(inner, spaced);
+        }
     }
 }
 
@@ -208,58 +244,63 @@ std::string image_variant(Mutator& m) {
     const bool spaced = m.chance(0.4);
     std::vector<Member> ms = {
         {q("architecture"), q("amd64")},
-        {q("config"), R"({"Hostname":"","Env":["PATH=/usr/bin:/bin"],"Cmd":["/bin/sh"],"Image":"","Labels":{"a":"b"}})"},
+        {q("config"),
+         R"({"Hostname":"","Env":["PATH=/usr/bin:/bin"],"Cmd":["/bin/sh"],"Image":"","Labels":{"a":"b"}})"},
         {q("container"), q(std::string(64, 'c'))},
         {q("created"), q("2026-11-27T16:42:20.570542967Z")},
         {q("docker_version"), q("20.10.24+dfsg1")},
-        {q("history"), R"([{"created":"2026-11-27T16:42:20.570542967Z","created_by":"/bin/sh -c #(nop) ADD file:x in / "}])"},
+        {q("history"),
+         R"([{"created":"2026-11-27T16:42:20.570542967Z","created_by":"/bin/sh -c #(nop) ADD file:x in / "}])"},
         {q("os"), q("linux")},
         {q("rootfs"), rootfs_value(m, spaced)},
     };
     for (size_t i = 0, n = 1 + m.pick(4); i < n; ++i) {
         switch (m.pick(7)) {
-        case 0:
-        case 1:  // another rootfs, anywhere, under any key Go matches
-            ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)),
-                      Member{m.key_variant("rootfs"), rootfs_value(m, spaced)});
-            break;
-        case 2:  // the existing rootfs's key in another case
-            for (auto& mem : ms)
-                if (mem.key == "\"rootfs\"") mem.key = m.key_variant("rootfs");
-            break;
-        case 3:  // odd strings in places dockerd does not read for layers
-            ms.push_back({m.chance(0.5) ? q("comment") : m.key_variant("author"), m.odd_string()});
-            break;
-        case 4:  // an unknown key that is nearly rootfs
-            ms.push_back({m.chance(0.5) ? q("root_fs") : m.odd_string(), rootfs_value(m, spaced)});
-            break;
-        case 5:
-            std::shuffle(ms.begin(), ms.end(), m.rng_);
-            break;
-        case 6:  // other keys in other cases
-            ms[m.pick(ms.size())].key = m.key_variant("os");
-            break;
+            case 0:
+            case 1:  // another rootfs, anywhere, under any key Go matches
+                ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)),
+                          Member{m.key_variant("rootfs"), rootfs_value(m, spaced)});
+                break;
+            case 2:  // the existing rootfs's key in another case
+                for (auto& mem : ms)
+                    if (mem.key == "\"rootfs\"") mem.key = m.key_variant("rootfs");
+                break;
+            case 3:  // odd strings in places dockerd does not read for layers
+                ms.push_back({m.chance(0.5) ? q("comment") : m.key_variant("author"), m.odd_string()});
+                break;
+            case 4:  // an unknown key that is nearly rootfs
+                ms.push_back({m.chance(0.5) ? q("root_fs") : m.odd_string(), rootfs_value(m, spaced)});
+                break;
+            case 5:
+                std::shuffle(ms.begin(), ms.end(), m.rng_);
+                break;
+            case 6:  // other keys in other cases
+                ms[m.pick(ms.size())].key = m.key_variant("os");
+                break;
         }
     }
     // Now and then something Go's Unmarshal refuses: a byte-order mark, trailing data.
     static const char* heads[] = {"", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "\xef\xbb\xbf"};
     static const char* tails[] = {"", "", "", "", "", "", "", "", "", "", "", "", "", "x", "{}", "\f"};
-    return heads[m.pick(std::size(heads))] + (spaced ? m.ws() : "") + m.render(ms, spaced) + (spaced ? m.ws() : "") +
-           tails[m.pick(std::size(tails))];
+    return heads[m.pick(std::size(heads))] + (spaced ? m.ws() : "") + m.render(ms, spaced) +
+           (spaced ? m.ws() : "") + tails[m.pick(std::size(tails))];
 }
 
 std::string state_value(Mutator& m) {
     static const char* deads[] = {"true", "false", "null", "\"true\"", "1"};
     switch (m.pick(6)) {
-    case 0: return "null";
-    case 1: return "{}";
-    default: {
-        std::vector<Member> inner = {{q("Running"), "false"}};
-        for (size_t i = 0, n = m.pick(3); i < n; ++i)
-            inner.push_back({m.chance(0.5) ? q("Dead") : m.key_variant("Dead"), m.chance(0.7) ? "true" : deads[m.pick(5)]});
-        if (m.chance(0.3)) std::shuffle(inner.begin(), inner.end(), m.rng_);
-        return m.render(inner, false);
-    }
+        case 0:
+            return "null";
+        case 1:
+            return "{}";
+        default: {
+            std::vector<Member> inner = {{q("Running"), "false"}};
+            for (size_t i = 0, n = m.pick(3); i < n; ++i)
+                inner.push_back({m.chance(0.5) ? q("Dead") : m.key_variant("Dead"),
+                                 m.chance(0.7) ? "true" : deads[m.pick(5)]});
+            if (m.chance(0.3)) std::shuffle(inner.begin(), inner.end(), m.rng_);
+            return m.render(inner, false);
+        }
     }
 }
 
@@ -268,7 +309,8 @@ std::string container_variant(Mutator& m) {
     const bool spaced = m.chance(0.4);
     std::vector<Member> ms = {
         {q("StreamConfig"), "{}"},
-        {q("State"), m.chance(0.5) ? R"({"Running":false,"Dead":true,"Pid":0})" : R"({"Running":false,"Dead":false,"Pid":0})"},
+        {q("State"), m.chance(0.5) ? R"({"Running":false,"Dead":true,"Pid":0})"
+                                   : R"({"Running":false,"Dead":false,"Pid":0})"},
         {q("ID"), q(std::string(64, 'a'))},
         {q("Created"), q("2026-11-27T16:42:20.570542967Z")},
         {q("Name"), q("/gc-c1")},
@@ -277,24 +319,33 @@ std::string container_variant(Mutator& m) {
     };
     for (size_t i = 0, n = 1 + m.pick(4); i < n; ++i) {
         switch (m.pick(6)) {
-        case 0:
-            ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)),
-                      Member{m.key_variant("Driver"), drivers[m.pick(std::size(drivers))]});
-            break;
-        case 1:
-            ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)), Member{m.key_variant("State"), state_value(m)});
-            break;
-        case 2:
-            for (auto& mem : ms)
-                if (mem.key == "\"Driver\"" || mem.key == "\"State\"") mem.key = m.key_variant(mem.key.substr(1, mem.key.size() - 2));
-            break;
-        case 3: ms.push_back({m.key_variant("Name"), m.odd_string()}); break;
-        case 4: std::shuffle(ms.begin(), ms.end(), m.rng_); break;
-        case 5: ms.push_back({m.odd_string(), drivers[m.pick(std::size(drivers))]}); break;
+            case 0:
+                ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)),
+                          Member{m.key_variant("Driver"), drivers[m.pick(std::size(drivers))]});
+                break;
+            case 1:
+                ms.insert(ms.begin() + static_cast<long>(m.pick(ms.size() + 1)),
+                          Member{m.key_variant("State"), state_value(m)});
+                break;
+            case 2:
+                for (auto& mem : ms)
+                    if (mem.key == "\"Driver\"" || mem.key == "\"State\"")
+                        mem.key = m.key_variant(mem.key.substr(1, mem.key.size() - 2));
+                break;
+            case 3:
+                ms.push_back({m.key_variant("Name"), m.odd_string()});
+                break;
+            case 4:
+                std::shuffle(ms.begin(), ms.end(), m.rng_);
+                break;
+            case 5:
+                ms.push_back({m.odd_string(), drivers[m.pick(std::size(drivers))]});
+                break;
         }
     }
     std::string text = (spaced ? m.ws() : "") + m.render(ms, spaced);
-    static const char* tails[] = {"", "\n", " \n", "\n{\"Driver\":\"aufs\"}", "garbage\xff", "{\"Driver\":", "]"};
+    static const char* tails[] = {
+        "", "\n", " \n", "\n{\"Driver\":\"aufs\"}", "garbage\xff", "{\"Driver\":", "]"};
     return text + tails[m.pick(std::size(tails))];
 }
 
@@ -311,7 +362,8 @@ std::vector<std::string> strings_of(const json& a) {
 class GoDifferential : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(fs::exists(kGodecode)) << kGodecode << " is missing: install golang-go (make deps) and rebuild";
+        ASSERT_TRUE(fs::exists(kGodecode))
+            << kGodecode << " is missing: install golang-go (make deps) and rebuild";
     }
     void TearDown() override {
         if (::testing::Test::HasFailure() && std::getenv("LAYERGC_GODIFF_KEEP")) tmp_.keep();
@@ -320,7 +372,7 @@ protected:
     const fs::path& dir_ = tmp_.path();
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(GoDifferential, LayergcReadsAtLeastWhatGoReads) {
     // The inputs.
@@ -360,8 +412,8 @@ TEST_F(GoDifferential, LayergcReadsAtLeastWhatGoReads) {
                      "; LAYERGC_GODIFF_KEEP=1 keeps it)");
         const bool is_container = r.contains("container");
         const auto doc = parse_go_json(data, is_container ? GoJsonMode::decoder : GoJsonMode::unmarshal);
-        ASSERT_EQ(doc.ok(), r["valid"].get<bool>())
-            << "syntax: Go says " << r["valid"] << ", go_json says " << (doc.ok() ? "valid" : doc.error().message);
+        ASSERT_EQ(doc.ok(), r["valid"].get<bool>()) << "syntax: Go says " << r["valid"] << ", go_json says "
+                                                    << (doc.ok() ? "valid" : doc.error().message);
         if (!doc.ok()) ++go_refused_syntax;
         if (doc.ok()) {
             EXPECT_EQ(token_stream(doc.value()), strings_of(r["tokens"])) << "decoded tokens differ";
@@ -378,8 +430,9 @@ TEST_F(GoDifferential, LayergcReadsAtLeastWhatGoReads) {
                 }
             }
             const bool go_loads = g["err"].get<std::string>().empty();
-            const bool sha_only = std::all_of(go_diffs.begin(), go_diffs.end(),
-                                              [](const std::string& d) { return digest::is_sha256_digest(d); });
+            const bool sha_only = std::all_of(go_diffs.begin(), go_diffs.end(), [](const std::string& d) {
+                return digest::is_sha256_digest(d);
+            });
             if (go_loads && sha_only) {
                 EXPECT_TRUE(p.ok) << "Go loads it, layergc refuses: " << p.error;
                 ASSERT_TRUE(p.go_reading.has_value());
@@ -406,10 +459,12 @@ TEST_F(GoDifferential, LayergcReadsAtLeastWhatGoReads) {
             if (g["dead"].get<bool>()) ++go_dead;
         }
     }
-    EXPECT_EQ(images + containers, corpus + 2 * static_cast<size_t>(count)) << "Go did not decode every input";
-    std::printf("godiff: %zu image configs (%zu with several readings), %zu container configs (%zu with "
-                "several Driver readings, %zu dead for Go), %zu refused by Go's syntax\n",
-                images, go_merged, containers, several_drivers, go_dead, go_refused_syntax);
+    EXPECT_EQ(images + containers, corpus + 2 * static_cast<size_t>(count))
+        << "Go did not decode every input";
+    std::printf(
+        "godiff: %zu image configs (%zu with several readings), %zu container configs (%zu with "
+        "several Driver readings, %zu dead for Go), %zu refused by Go's syntax\n",
+        images, go_merged, containers, several_drivers, go_dead, go_refused_syntax);
     // The generated set exercises what it is for.
     if (count >= 300) {
         EXPECT_GT(go_merged, 30u);

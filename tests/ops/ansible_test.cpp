@@ -44,20 +44,25 @@ public:
     explicit Fleet(std::vector<std::string> hosts = {"localhost"}) : hosts_(std::move(hosts)) {
         fs::create_directories(stub_dir());
         std::ofstream(stub_dir() / "systemctl") << kStubSystemctl;
-        fs::permissions(stub_dir() / "systemctl", fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read |
-                                                      fs::perms::group_exec | fs::perms::others_exec);
+        fs::permissions(stub_dir() / "systemctl", fs::perms::owner_all | fs::perms::group_read |
+                                                      fs::perms::others_read | fs::perms::group_exec |
+                                                      fs::perms::others_exec);
         std::ofstream inv(dir_.path() / "inventory");
         for (const auto& h : hosts_) {
             fs::create_directories(dir_.path() / h);
             generate_root(dir_.path() / h, "overlay2", "--seed 9");
             inv << h << " ansible_connection=local ansible_python_interpreter=/usr/bin/python3"
-                << " layergc_root=" << root(h).string() << " layergc_report_dir=" << (dir_.path() / h / "host").string()
+                << " layergc_root=" << root(h).string()
+                << " layergc_report_dir=" << (dir_.path() / h / "host").string()
                 << " layergc_audit_log=" << (dir_.path() / h / "audit.jsonl").string()
-                << " layergc_docker_units='[\"lgc-test-" << h << ".socket\", \"lgc-test-" << h << ".service\"]'\n";
+                << " layergc_docker_units='[\"lgc-test-" << h << ".socket\", \"lgc-test-" << h
+                << ".service\"]'\n";
         }
     }
 
-    fs::path root(const std::string& h = "localhost") const { return fs::canonical(dir_.path() / h / "root"); }
+    fs::path root(const std::string& h = "localhost") const {
+        return fs::canonical(dir_.path() / h / "root");
+    }
     fs::path manifest(const std::string& h = "localhost") const { return dir_.path() / h / "manifest.json"; }
     fs::path host_dir(const std::string& h = "localhost") const { return dir_.path() / h / "host"; }
     fs::path reports() const { return dir_.path() / "reports"; }
@@ -84,12 +89,15 @@ public:
         const auto vars_file = dir_.path() / "vars.json";
         std::ofstream(vars_file) << vars.dump();
         const auto tmp = dir_.path() / "ansible-tmp";
-        auto r = run_command(
-            "PATH=" + sh_quote(stub_dir().string()) + ":$PATH LAYERGC_TEST_SYSTEMCTL_DIR=" + sh_quote(stub_dir().string()) +
-            " ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_LOCAL_TEMP=" +
-            sh_quote((tmp / "local").string()) + " ANSIBLE_REMOTE_TMP=" + sh_quote((tmp / "remote").string()) +
-            " ansible-playbook -i " + sh_quote((dir_.path() / "inventory").string()) + " -e @" +
-            sh_quote(vars_file.string()) + " " + extra + " " + sh_quote((source_dir() / "deploy/ansible/site.yml").string()));
+        auto r = run_command("PATH=" + sh_quote(stub_dir().string()) +
+                             ":$PATH LAYERGC_TEST_SYSTEMCTL_DIR=" + sh_quote(stub_dir().string()) +
+                             " ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=false "
+                             "ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_LOCAL_TEMP=" +
+                             sh_quote((tmp / "local").string()) +
+                             " ANSIBLE_REMOTE_TMP=" + sh_quote((tmp / "remote").string()) +
+                             " ansible-playbook -i " + sh_quote((dir_.path() / "inventory").string()) +
+                             " -e @" + sh_quote(vars_file.string()) + " " + extra + " " +
+                             sh_quote((source_dir() / "deploy/ansible/site.yml").string()));
         return r;
     }
 
@@ -111,10 +119,11 @@ std::set<std::string> ids(const nlohmann::json& a) {
     return out;
 }
 
-const std::vector<std::string> kStopStart = {"stop lgc-test-localhost.socket", "stop lgc-test-localhost.service",
-                                             "start lgc-test-localhost.service", "start lgc-test-localhost.socket"};
+const std::vector<std::string> kStopStart = {
+    "stop lgc-test-localhost.socket", "stop lgc-test-localhost.service", "start lgc-test-localhost.service",
+    "start lgc-test-localhost.socket"};
 
-} // namespace
+}  // namespace
 
 TEST(Ansible, ReportsEveryHostAndChangesNothing) {
     Fleet fleet;
@@ -143,25 +152,30 @@ TEST(Ansible, AppliesThePlanTheOperatorReviewedNotAFreshOne) {
     fs::create_directories(fleet.root() / "overlay2" / late / "diff");
     r = fleet.playbook({"localhost"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const auto applied = nlohmann::json::parse(slurp(fleet.reports() / "localhost.apply.json"), nullptr, false);
+    const auto applied =
+        nlohmann::json::parse(slurp(fleet.reports() / "localhost.apply.json"), nullptr, false);
     ASSERT_TRUE(applied.is_object()) << r.out;
     EXPECT_EQ(applied["schema"], "layergc.apply/v1");
     EXPECT_FALSE(reviewed["candidates"].empty());
     EXPECT_EQ(ids(applied["removed"]), ids(reviewed["candidates"]));
     EXPECT_TRUE(applied["failed"].empty());
     EXPECT_TRUE(fs::exists(fleet.root() / "overlay2" / late)) << "removed what the operator never reviewed";
-    EXPECT_EQ(nlohmann::json::parse(slurp(fleet.reviewed())), reviewed) << "the apply run replaced the reviewed plan";
+    EXPECT_EQ(nlohmann::json::parse(slurp(fleet.reviewed())), reviewed)
+        << "the apply run replaced the reviewed plan";
     // The late orphan is all that is left; every live layer is still there.
     const auto after = nlohmann::json::parse(
         run_layergc("--root " + sh_quote(fleet.root().string()) + " plan --format json").out);
     EXPECT_EQ(ids(after["candidates"]), std::set<std::string>{late}) << after.dump(1);
     fs::remove_all(fleet.root() / "overlay2" / late);
-    const auto verify = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                                    sh_quote(fleet.manifest().string()) + " --after-apply");
+    const auto verify =
+        run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
+                    sh_quote(fleet.manifest().string()) + " --after-apply");
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     // dockerd stopped before and started after, in reverse order; the result reports a change.
     EXPECT_EQ(fleet.take_calls(), kStopStart);
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(TASK \[layergc : Result\][^\n]*\nchanged: \[localhost\])"))) << r.out;
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex(R"(TASK \[layergc : Result\][^\n]*\nchanged: \[localhost\])")))
+        << r.out;
 }
 
 TEST(Ansible, SkipsABlockingPlanWithItsReasonAndLeavesDockerdAlone) {
@@ -169,15 +183,19 @@ TEST(Ansible, SkipsABlockingPlanWithItsReasonAndLeavesDockerdAlone) {
     ASSERT_EQ(fleet.playbook().exit_code, 0);
     fleet.edit_reviewed([](nlohmann::json& p) {
         p["summary"]["blocking_problems"] = true;
-        p["problems"].push_back({{"severity", "blocking"}, {"code", "image-config-unreadable"},
-                                 {"path", "image/overlay2/imagedb/content/sha256/x"}, {"message", "does not parse"}});
+        p["problems"].push_back({{"severity", "blocking"},
+                                 {"code", "image-config-unreadable"},
+                                 {"path", "image/overlay2/imagedb/content/sha256/x"},
+                                 {"message", "does not parse"}});
     });
     (void)fleet.take_calls();
     const auto before = snapshot_tree(fleet.root());
     const auto r = fleet.playbook({"localhost"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("localhost skipped, dockerd left alone: the reviewed plan has 1 blocking problem(s) "
-                         "(image-config-unreadable)"), std::string::npos) << r.out;
+                         "(image-config-unreadable)"),
+              std::string::npos)
+        << r.out;
     EXPECT_EQ(snapshot_tree(fleet.root()), before);
     EXPECT_TRUE(fleet.take_calls().empty()) << "dockerd stopped for a plan that cannot be applied";
     EXPECT_FALSE(fs::exists(fleet.reports() / "localhost.apply.json"));
@@ -191,8 +209,9 @@ TEST(Ansible, SkipsAStalePlan) {
     const auto before = snapshot_tree(fleet.root());
     const auto r = fleet.playbook({"localhost"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex("localhost skipped, dockerd left alone: the reviewed plan is stale: "
-                                                    "made 2020-01-02T03:04:05Z, [0-9.]+ h ago")))
+    EXPECT_TRUE(std::regex_search(
+        r.out, std::regex("localhost skipped, dockerd left alone: the reviewed plan is stale: "
+                          "made 2020-01-02T03:04:05Z, [0-9.]+ h ago")))
         << r.out;
     EXPECT_EQ(snapshot_tree(fleet.root()), before);
     EXPECT_TRUE(fleet.take_calls().empty());
@@ -206,7 +225,8 @@ TEST(Ansible, DoesNotStopDockerdWhenThereIsNothingToApply) {
     ASSERT_EQ(fleet.playbook().exit_code, 0);  // a new report: nothing left
     const auto r = fleet.playbook({"localhost"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find("skipped, dockerd left alone: the reviewed plan lists nothing to collect"), std::string::npos)
+    EXPECT_NE(r.out.find("skipped, dockerd left alone: the reviewed plan lists nothing to collect"),
+              std::string::npos)
         << r.out;
     EXPECT_TRUE(fleet.take_calls().empty());
 }
@@ -219,7 +239,9 @@ TEST(Ansible, CheckModeChangesNothing) {
     auto r = fleet.playbook({"localhost"}, "--check");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("check mode: would push the reviewed plan, stop lgc-test-localhost.socket, "
-                         "lgc-test-localhost.service, apply "), std::string::npos) << r.out;
+                         "lgc-test-localhost.service, apply "),
+              std::string::npos)
+        << r.out;
     EXPECT_EQ(snapshot_tree(fleet.root()), before);
     EXPECT_TRUE(fleet.take_calls().empty());
     EXPECT_FALSE(fs::exists(fleet.host_dir() / "reviewed-plan.json"));
@@ -255,25 +277,28 @@ TEST(Ansible, GoesSerialInBatches) {
     ASSERT_EQ(fleet.playbook().exit_code, 0);
     auto r = fleet.playbook({"web1", "web2"});  // layergc_serial defaults to 1
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    const std::vector<std::string> one_by_one = {
-        "stop lgc-test-web1.socket", "stop lgc-test-web1.service", "start lgc-test-web1.service", "start lgc-test-web1.socket",
-        "stop lgc-test-web2.socket", "stop lgc-test-web2.service", "start lgc-test-web2.service", "start lgc-test-web2.socket"};
+    const std::vector<std::string> one_by_one = {"stop lgc-test-web1.socket",   "stop lgc-test-web1.service",
+                                                 "start lgc-test-web1.service", "start lgc-test-web1.socket",
+                                                 "stop lgc-test-web2.socket",   "stop lgc-test-web2.service",
+                                                 "start lgc-test-web2.service", "start lgc-test-web2.socket"};
     EXPECT_EQ(fleet.take_calls(), one_by_one);
     // Both at once with layergc_serial=2: both stopped before either is started.
     ASSERT_EQ(fleet.playbook().exit_code, 0);
-    for (const auto* h : {"web1", "web2"}) fs::create_directories(fleet.root(h) / "overlay2" / std::string(64, 'f') / "diff");
+    for (const auto* h : {"web1", "web2"})
+        fs::create_directories(fleet.root(h) / "overlay2" / std::string(64, 'f') / "diff");
     ASSERT_EQ(fleet.playbook().exit_code, 0);
     r = fleet.playbook({"web1", "web2"}, "-e layergc_serial=2");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const auto calls = fleet.take_calls();
     ASSERT_EQ(calls.size(), 8u) << r.out;
     EXPECT_EQ(std::set<std::string>(calls.begin(), calls.begin() + 4),
-              (std::set<std::string>{"stop lgc-test-web1.socket", "stop lgc-test-web1.service", "stop lgc-test-web2.socket",
-                                     "stop lgc-test-web2.service"}));
+              (std::set<std::string>{"stop lgc-test-web1.socket", "stop lgc-test-web1.service",
+                                     "stop lgc-test-web2.socket", "stop lgc-test-web2.service"}));
 }
 
 TEST(Ansible, RolePassesAnsibleLint) {
-    const auto r = run_command("cd " + sh_quote((source_dir() / "deploy/ansible").string()) +
-                               " && ANSIBLE_NOCOLOR=1 NO_COLOR=1 ansible-lint --offline site.yml roles/layergc 2>&1");
+    const auto r =
+        run_command("cd " + sh_quote((source_dir() / "deploy/ansible").string()) +
+                    " && ANSIBLE_NOCOLOR=1 NO_COLOR=1 ansible-lint --offline site.yml roles/layergc 2>&1");
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }

@@ -18,7 +18,7 @@ namespace {
 
 const std::string kEsc = "\033[";
 
-} // namespace
+}  // namespace
 
 TEST(HumanOutput, EveryCommandsHelpHasAnExample) {
     // Every command the top-level help lists ("Subcommands:" in CLI11's format), and the top level.
@@ -50,7 +50,8 @@ TEST(HumanOutput, TablePerKindWithCountSizeOldestAndTotal) {
     for (const auto& c : manifest["expected_candidates"]) expected[c["kind"].get<std::string>()]++;
     for (const auto& [kind, n] : expected) {
         // kind, count, a binary-unit size, an age.
-        const std::regex row("\\n" + kind + " +" + std::to_string(n) + " +[0-9.]+ (B|KiB|MiB|GiB) +([0-9]+[smhd]|-)\\n");
+        const std::regex row("\\n" + kind + " +" + std::to_string(n) +
+                             " +[0-9.]+ (B|KiB|MiB|GiB) +([0-9]+[smhd]|-)\\n");
         EXPECT_TRUE(std::regex_search(r.out, row)) << kind << "\n" << r.out;
     }
     const std::regex total("\\nTOTAL +" + std::to_string(manifest["expected_candidates"].size()) +
@@ -69,13 +70,16 @@ TEST(HumanOutput, VerboseGivesEachCandidatesReason) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_EQ(plan["candidates"].size(), manifest["expected_candidates"].size());
     for (const auto& c : plan["candidates"]) {
-        const std::string head = "  " + c["kind"].get<std::string>() + "  " + c["id"].get<std::string>() + "  ";
+        const std::string head =
+            "  " + c["kind"].get<std::string>() + "  " + c["id"].get<std::string>() + "  ";
         const auto at = r.out.find(head);
         ASSERT_NE(at, std::string::npos) << head << "\n" << r.out;
         const auto eol = r.out.find('\n', at);
-        EXPECT_NE(r.out.substr(at, eol - at).find("(" + c["reason"].get<std::string>() + ")"), std::string::npos)
+        EXPECT_NE(r.out.substr(at, eol - at).find("(" + c["reason"].get<std::string>() + ")"),
+                  std::string::npos)
             << r.out.substr(at, eol - at);
-        EXPECT_EQ(r.out.compare(eol + 1, 11, "      why: "), 0) << "evidence follows: " << r.out.substr(at, 300);
+        EXPECT_EQ(r.out.compare(eol + 1, 11, "      why: "), 0)
+            << "evidence follows: " << r.out.substr(at, 300);
     }
 }
 
@@ -113,7 +117,9 @@ TEST(HumanOutput, CheckNamesTheCommandForAnImageWhoseLayerDirIsMissing) {
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
     EXPECT_NE(r.out.find("layer-dir-missing"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("what to do: "), std::string::npos) << r.out;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(command: +docker (image rm -f|rm -f) [0-9a-f]{12}\b)"))) << r.out;
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex(R"(command: +docker (image rm -f|rm -f) [0-9a-f]{12}\b)")))
+        << r.out;
 }
 
 TEST(HumanOutput, CheckNamesTheLinkToRecreateForAMissingLowerLink) {
@@ -136,7 +142,8 @@ TEST(HumanOutput, CheckNamesTheLinkToRecreateForAMissingLowerLink) {
     const auto r = run_layergc("--root " + sh_quote(root.string()) + " check");
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
     EXPECT_NE(r.out.find("lower-names-missing-link"), std::string::npos) << r.out;
-    const std::string cmd = "command:    ln -s ../" + parent + "/diff " + (root / "overlay2/l" / lid).string();
+    const std::string cmd =
+        "command:    ln -s ../" + parent + "/diff " + (root / "overlay2/l" / lid).string();
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd << "\n" << r.out;
     // Running that command is the repair: check is clean of it afterwards.
     fs::create_symlink("../" + parent + "/diff", link);

@@ -17,8 +17,9 @@ namespace {
 
 // Debian's interpreter: python3-jsonschema is installed for it.
 CommandResult validate(const std::string& args) {
-    return run_command("/usr/bin/python3 " + sh_quote((source_dir() / "tests/ops/validate_json.py").string()) +
-                       " --schemas " + sh_quote((source_dir() / "docs/schema").string()) + " " + args);
+    return run_command("/usr/bin/python3 " +
+                       sh_quote((source_dir() / "tests/ops/validate_json.py").string()) + " --schemas " +
+                       sh_quote((source_dir() / "docs/schema").string()) + " " + args);
 }
 
 void save(const fs::path& p, const std::string& text) {
@@ -26,26 +27,29 @@ void save(const fs::path& p, const std::string& text) {
     f << text;
 }
 
-} // namespace
+}  // namespace
 
 TEST(JsonSchema, EveryDocsExampleValidates) {
     const auto r = validate("--docs " + sh_quote((source_dir() / "docs").string()));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     // The examples of docs/json.md are among them: at least one per schema.
-    for (const std::string schema : {"layergc.plan/v1", "layergc.apply/v1", "layergc.check/v1", "layergc.drivers/v1"}) {
+    for (const std::string schema :
+         {"layergc.plan/v1", "layergc.apply/v1", "layergc.check/v1", "layergc.drivers/v1"}) {
         bool found = false;
         std::istringstream lines(r.out);
         for (std::string line; std::getline(lines, line);)
             found |= line.rfind("ok ", 0) == 0 && line.find("docs/json.md:") != std::string::npos &&
-                     line.size() > schema.size() && line.compare(line.size() - schema.size(), schema.size(), schema) == 0;
+                     line.size() > schema.size() &&
+                     line.compare(line.size() - schema.size(), schema.size(), schema) == 0;
         EXPECT_TRUE(found) << "no validated example of " << schema << " in docs/json.md\n" << r.out;
     }
 }
 
 TEST(JsonSchema, ValidatorRejectsWhatBreaksTheSchema) {
     TempDir t;
-    save(t.path() / "bad.json",
-         R"({"schema": "layergc.apply/v1", "removed": [], "failed": [], "bytes_planned": -1, "bytes_freed": 0})");
+    save(
+        t.path() / "bad.json",
+        R"({"schema": "layergc.apply/v1", "removed": [], "failed": [], "bytes_planned": -1, "bytes_freed": 0})");
     const auto r = validate(sh_quote((t.path() / "bad.json").string()));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.err.find("bytes_planned"), std::string::npos) << r.err;
@@ -105,14 +109,17 @@ TEST(JsonSchema, DfFilteredPlansAndErrorDocumentsValidate) {
         return nlohmann::json::parse(r.out, nullptr, false);
     };
     EXPECT_EQ(run_to("df", "df --format json", 0)["schema"], "layergc.df/v1");
-    EXPECT_TRUE(run_to("filtered", "--min-age 1h plan --filter kind=stray-dir --format json", 0).contains("filter"));
+    EXPECT_TRUE(
+        run_to("filtered", "--min-age 1h plan --filter kind=stray-dir --format json", 0).contains("filter"));
     EXPECT_EQ(run_to("usage", "--min-age 10 plan --format json", 2)["schema"], "layergc.error/v1");
     EXPECT_EQ(run_to("declined", "apply --format json", 4)["schema"], "layergc.error/v1");
-    EXPECT_EQ(run_to("failure", "plan --format json --metrics-file /proc/version/x.prom", 1)["schema"], "layergc.plan/v1");
+    EXPECT_EQ(run_to("failure", "plan --format json --metrics-file /proc/version/x.prom", 1)["schema"],
+              "layergc.plan/v1");
     const fs::path configs = t.path() / "root/image/overlay2/imagedb/content/sha256";
     save(fs::directory_iterator(configs)->path(), "{not json");
-    const auto refused = run_to("refused", "apply --yes --format json --audit-log " +
-                                               sh_quote((t.path() / "audit.jsonl").string()), 4);
+    const auto refused =
+        run_to("refused",
+               "apply --yes --format json --audit-log " + sh_quote((t.path() / "audit.jsonl").string()), 4);
     EXPECT_EQ(refused["schema"], "layergc.error/v1");
     EXPECT_FALSE(refused["problems"].empty()) << refused.dump();
     EXPECT_EQ(run_to("df-blocking", "df --format json", 5)["schema"], "layergc.df/v1");

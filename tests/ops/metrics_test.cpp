@@ -54,7 +54,7 @@ metrics::RunInfo sample_run(bool success) {
     return r;
 }
 
-} // namespace
+}  // namespace
 
 TEST(PlanMetrics, ValuesByKindSeverityAndCode) {
     const auto p = sample_plan();
@@ -65,8 +65,8 @@ TEST(PlanMetrics, ValuesByKindSeverityAndCode) {
     EXPECT_EQ(m.at("layergc_candidates{kind=\"unreferenced-layer\"," + r + "}"), 1);
     EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"unreferenced-layer\"," + r + "}"), 123456789012.0);
     // Kinds with no candidates are present with 0, so an alert sees a value.
-    for (const char* k : {"lost-container-mount", "interrupted-removal", "interrupted-write", "driver-leftover",
-                          "unnamed-snapshot", "unnamed-blob", "unnamed-ingest"}) {
+    for (const char* k : {"lost-container-mount", "interrupted-removal", "interrupted-write",
+                          "driver-leftover", "unnamed-snapshot", "unnamed-blob", "unnamed-ingest"}) {
         EXPECT_EQ(m.at(std::string("layergc_candidates{kind=\"") + k + "\"," + r + "}"), 0) << k;
         EXPECT_EQ(m.at(std::string("layergc_reclaimable_bytes{kind=\"") + k + "\"," + r + "}"), 0) << k;
     }
@@ -86,9 +86,10 @@ TEST(PlanMetrics, ValuesByKindSeverityAndCode) {
 TEST(PlanMetrics, EveryFamilyTypedAsGauge) {
     const auto p = sample_plan();
     const auto text = metrics::plan_metrics_text(&p, sample_run(true));
-    for (const char* f : {"layergc_info", "layergc_last_run_success", "layergc_last_run_timestamp_seconds",
-                          "layergc_last_run_duration_seconds", "layergc_plan_advisory", "layergc_reclaimable_bytes",
-                          "layergc_candidates", "layergc_problems_by_severity", "layergc_problems", "layergc_scanned"}) {
+    for (const char* f :
+         {"layergc_info", "layergc_last_run_success", "layergc_last_run_timestamp_seconds",
+          "layergc_last_run_duration_seconds", "layergc_plan_advisory", "layergc_reclaimable_bytes",
+          "layergc_candidates", "layergc_problems_by_severity", "layergc_problems", "layergc_scanned"}) {
         EXPECT_NE(text.find(std::string("# TYPE ") + f + " gauge\n"), std::string::npos) << f;
         EXPECT_NE(text.find(std::string("# HELP ") + f + " "), std::string::npos) << f;
     }
@@ -114,7 +115,7 @@ TEST(AtomicFile, WritesReplacesAndLeavesNoTemporary) {
     const auto path = t.path() / "sub" / "dir" / "x.prom";  // parents are created
     ASSERT_TRUE(metrics::write_file_atomically(path, "one\n").ok());
     EXPECT_EQ(slurp(path), "one\n");
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0644u);
     const ino_t first = st.st_ino;
@@ -123,7 +124,10 @@ TEST(AtomicFile, WritesReplacesAndLeavesNoTemporary) {
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_NE(st.st_ino, first) << "replaced by rename, not rewritten in place";
     size_t entries = 0;
-    for (const auto& e : fs::directory_iterator(path.parent_path())) { (void)e; ++entries; }
+    for (const auto& e : fs::directory_iterator(path.parent_path())) {
+        (void)e;
+        ++entries;
+    }
     EXPECT_EQ(entries, 1u) << "no temporary file left behind";
 }
 
@@ -140,7 +144,10 @@ TEST(AtomicFile, FailureLeavesTheOldFile) {
     EXPECT_NE(w.error().message.find("blocked.prom"), std::string::npos) << w.error().message;
     EXPECT_EQ(slurp(path), "old\n");
     size_t entries = 0;
-    for (const auto& e : fs::directory_iterator(t.path())) { (void)e; ++entries; }
+    for (const auto& e : fs::directory_iterator(t.path())) {
+        (void)e;
+        ++entries;
+    }
     EXPECT_EQ(entries, 2u) << "x.prom and blocked.prom only";
 }
 
@@ -148,8 +155,8 @@ TEST(PlanMetricsCli, MetricsMatchTheJsonPlan) {
     TempDir t;
     generate_root(t.path(), "overlay2", "--seed 7");
     const auto prom = t.path() / "textfile" / "layergc.prom";
-    const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) + " plan --format json --metrics-file " +
-                               sh_quote(prom.string()));
+    const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) +
+                               " plan --format json --metrics-file " + sh_quote(prom.string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto plan = nlohmann::json::parse(r.out);
     const auto m = parse_prom_text(slurp(prom));
@@ -157,14 +164,18 @@ TEST(PlanMetricsCli, MetricsMatchTheJsonPlan) {
     ASSERT_GT(plan["summary"]["candidates"].get<int>(), 0);
     double total = 0;
     for (const auto& [kind, v] : plan["summary"]["by_kind"].items()) {
-        EXPECT_EQ(m.at("layergc_candidates{kind=\"" + kind + "\"," + root + "}"), v["count"].get<double>()) << kind;
-        EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"" + kind + "\"," + root + "}"), v["bytes"].get<double>()) << kind;
+        EXPECT_EQ(m.at("layergc_candidates{kind=\"" + kind + "\"," + root + "}"), v["count"].get<double>())
+            << kind;
+        EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"" + kind + "\"," + root + "}"),
+                  v["bytes"].get<double>())
+            << kind;
         total += v["bytes"].get<double>();
     }
     EXPECT_EQ(total, plan["summary"]["reclaimable_bytes"].get<double>());
     EXPECT_EQ(m.at("layergc_last_run_success{" + root + "}"), 1);
     EXPECT_EQ(m.at("layergc_info{driver=\"overlay2\"," + root + ",version=\"" +
-                   plan["layergc_version"].get<std::string>() + "\"}"), 1);
+                   plan["layergc_version"].get<std::string>() + "\"}"),
+              1);
     const double now = double(std::time(nullptr));
     EXPECT_NEAR(m.at("layergc_last_run_timestamp_seconds{" + root + "}"), now, 120);
     EXPECT_GT(m.at("layergc_last_run_duration_seconds{" + root + "}"), 0);
@@ -174,7 +185,8 @@ TEST(PlanMetricsCli, FailedRunWritesSuccessZero) {
     TempDir t;
     const auto prom = t.path() / "layergc.prom";
     const auto missing = t.path() / "no-such-root";
-    const auto r = run_layergc("--root " + sh_quote(missing.string()) + " plan --metrics-file " + sh_quote(prom.string()));
+    const auto r = run_layergc("--root " + sh_quote(missing.string()) + " plan --metrics-file " +
+                               sh_quote(prom.string()));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     const auto m = parse_prom_text(slurp(prom));
     EXPECT_EQ(m.at("layergc_last_run_success{root=\"" + missing.string() + "\"}"), 0);

@@ -49,15 +49,22 @@ std::string http_get(int port, const std::string& path) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     timeval tv{5, 0};
     ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) { ::close(s); return ""; }
+    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(s);
+        return "";
+    }
     const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(s, req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size())) { ::close(s); return ""; }
+    if (::send(s, req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size())) {
+        ::close(s);
+        return "";
+    }
     std::string resp;
     char buf[8192];
     for (ssize_t n; (n = ::recv(s, buf, sizeof buf, 0)) > 0;) resp.append(buf, size_t(n));
     ::close(s);
     const auto body = resp.find("\r\n\r\n");
-    if (resp.rfind("HTTP/1.", 0) != 0 || resp.find(" 200 ") == std::string::npos || body == std::string::npos) return "";
+    if (resp.rfind("HTTP/1.", 0) != 0 || resp.find(" 200 ") == std::string::npos || body == std::string::npos)
+        return "";
     return resp.substr(body + 4);
 }
 
@@ -99,7 +106,7 @@ private:
     int port_ = -1;
 };
 
-} // namespace
+}  // namespace
 
 TEST(NodeExporter, ServesOurSeriesWithThePlansValues) {
     ASSERT_TRUE(fs::exists(kNodeExporter)) << "install prometheus-node-exporter (make deps)";
@@ -107,8 +114,9 @@ TEST(NodeExporter, ServesOurSeriesWithThePlansValues) {
     generate_root(t.path(), "overlay2", "--seed 11");
     const auto textfile = t.path() / "textfile";
     fs::create_directory(textfile);
-    const auto r = run_layergc("--root " + sh_quote((t.path() / "root").string()) +
-                               " plan --format json --metrics-file " + sh_quote((textfile / "layergc.prom").string()));
+    const auto r =
+        run_layergc("--root " + sh_quote((t.path() / "root").string()) +
+                    " plan --format json --metrics-file " + sh_quote((textfile / "layergc.prom").string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto plan = nlohmann::json::parse(r.out);
     ASSERT_GT(plan["summary"]["candidates"].get<int>(), 0);
@@ -123,15 +131,21 @@ TEST(NodeExporter, ServesOurSeriesWithThePlansValues) {
     EXPECT_EQ(m.at("node_textfile_scrape_error"), 0) << body.substr(0, 2000);
     const std::string root = "root=\"" + plan["root"].get<std::string>() + "\"";
     for (const auto& [kind, v] : plan["summary"]["by_kind"].items()) {
-        EXPECT_EQ(m.at("layergc_candidates{kind=\"" + kind + "\"," + root + "}"), v["count"].get<double>()) << kind;
-        EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"" + kind + "\"," + root + "}"), v["bytes"].get<double>()) << kind;
+        EXPECT_EQ(m.at("layergc_candidates{kind=\"" + kind + "\"," + root + "}"), v["count"].get<double>())
+            << kind;
+        EXPECT_EQ(m.at("layergc_reclaimable_bytes{kind=\"" + kind + "\"," + root + "}"),
+                  v["bytes"].get<double>())
+            << kind;
     }
     EXPECT_EQ(m.at("layergc_candidates{kind=\"interrupted-write\"," + root + "}"),
-              plan["summary"]["by_kind"].value("interrupted-write", nlohmann::json{{"count", 0}})["count"].get<double>());
+              plan["summary"]["by_kind"]
+                  .value("interrupted-write", nlohmann::json{{"count", 0}})["count"]
+                  .get<double>());
     EXPECT_EQ(m.at("layergc_last_run_success{" + root + "}"), 1);
     EXPECT_EQ(m.at("layergc_plan_advisory{" + root + "}"), 0);
     EXPECT_EQ(m.at("layergc_info{driver=\"overlay2\"," + root + ",version=\"" +
-                   plan["layergc_version"].get<std::string>() + "\"}"), 1);
+                   plan["layergc_version"].get<std::string>() + "\"}"),
+              1);
     EXPECT_EQ(m.count("layergc_last_run_duration_seconds{" + root + "}"), 1u);
     EXPECT_EQ(m.at("layergc_problems_by_severity{" + root + ",severity=\"blocking\"}"), 0);
     // Only the textfile collector runs: no CPU series.

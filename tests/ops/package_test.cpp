@@ -26,7 +26,8 @@ const fs::path kLastPlan = "/var/lib/layergc/last-plan.json";
 const fs::path kProm = "/var/lib/prometheus/node-exporter/layergc.prom";
 
 bool installed(const std::string& pkg) {
-    return run_command("dpkg-query -W -f='${Status}' " + pkg + " | grep -q 'install ok installed'").exit_code == 0;
+    return run_command("dpkg-query -W -f='${Status}' " + pkg + " | grep -q 'install ok installed'")
+               .exit_code == 0;
 }
 
 // Purges what the test installed and puts /etc/default/layergc back as it was.
@@ -59,7 +60,7 @@ fs::path only_match(const fs::path& dir, const std::string& prefix) {
     return found;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Package, BuildsInstallsVerifiesAndRunsTheReportService) {
     // A layergc that someone else installed is not ours to replace.
@@ -69,7 +70,8 @@ TEST(Package, BuildsInstallsVerifiesAndRunsTheReportService) {
     const auto out = t.path() / "debs";
 
     // 1. Build the packages from this build tree (what `make package` does).
-    auto r = run_command("cd " + sh_quote(LAYERGC_BINARY_DIR) + " && cpack -G DEB -B " + sh_quote(out.string()));
+    auto r =
+        run_command("cd " + sh_quote(LAYERGC_BINARY_DIR) + " && cpack -G DEB -B " + sh_quote(out.string()));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const auto deb = only_match(out, "layergc_");
     const auto dev = only_match(out, "layergc-dev_");
@@ -79,14 +81,17 @@ TEST(Package, BuildsInstallsVerifiesAndRunsTheReportService) {
     // 2. Their contents: root-owned, directories 0755 (the plugin loader's trust rule).
     r = run_command("dpkg-deb -c " + sh_quote(deb.string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* f : {"./usr/bin/layergc", "./usr/lib/layergc/drivers/overlay2.so", "./usr/lib/layergc/drivers/aufs.so",
-                          "./usr/share/man/man8/layergc.8.gz", "./usr/share/bash-completion/completions/layergc",
-                          "./usr/lib/systemd/system/layergc-report.service", "./usr/lib/systemd/system/layergc-report.timer"})
+    for (const char* f :
+         {"./usr/bin/layergc", "./usr/lib/layergc/drivers/overlay2.so", "./usr/lib/layergc/drivers/aufs.so",
+          "./usr/share/man/man8/layergc.8.gz", "./usr/share/bash-completion/completions/layergc",
+          "./usr/lib/systemd/system/layergc-report.service", "./usr/lib/systemd/system/layergc-report.timer"})
         EXPECT_NE(r.out.find(std::string(" ") + f + "\n"), std::string::npos) << f << "\n" << r.out;
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) {
         EXPECT_NE(line.find(" root/root "), std::string::npos) << line;
-        if (line[0] == 'd') { EXPECT_EQ(line.rfind("drwxr-xr-x", 0), 0u) << line; }
+        if (line[0] == 'd') {
+            EXPECT_EQ(line.rfind("drwxr-xr-x", 0), 0u) << line;
+        }
     }
     r = run_command("dpkg-deb -c " + sh_quote(dev.string()));
     for (const char* f : {"./usr/include/layergc/driver_abi.h", "./usr/include/layergc/driver_sdk.hpp",
@@ -99,13 +104,14 @@ TEST(Package, BuildsInstallsVerifiesAndRunsTheReportService) {
 
     // 3. Install as an operator does.
     InstalledPackage cleanup;
-    r = run_command("cd " + sh_quote(out.string()) + " && DEBIAN_FRONTEND=noninteractive apt install -y ./layergc_*.deb");
+    r = run_command("cd " + sh_quote(out.string()) +
+                    " && DEBIAN_FRONTEND=noninteractive apt install -y ./layergc_*.deb");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     ASSERT_TRUE(installed("layergc"));
 
     // 4. The units as systemd would load them.
-    r = run_command("systemd-analyze verify " + sh_quote((kUnitDir / "layergc-report.service").string()) + " " +
-                    sh_quote((kUnitDir / "layergc-report.timer").string()));
+    r = run_command("systemd-analyze verify " + sh_quote((kUnitDir / "layergc-report.service").string()) +
+                    " " + sh_quote((kUnitDir / "layergc-report.timer").string()));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.err.find("layergc"), std::string::npos) << "warnings about our units:\n" << r.err;
 
@@ -123,8 +129,9 @@ TEST(Package, BuildsInstallsVerifiesAndRunsTheReportService) {
     EXPECT_TRUE(trusted.count("overlay2") && trusted.count("aufs")) << r.out;
     r = run_command("man -w layergc");
     EXPECT_EQ(r.out, "/usr/share/man/man8/layergc.8.gz\n") << r.err;
-    r = run_command("bash -c 'source /usr/share/bash-completion/bash_completion 2>/dev/null; "
-                    "source /usr/share/bash-completion/completions/layergc && complete -p layergc'");
+    r = run_command(
+        "bash -c 'source /usr/share/bash-completion/bash_completion 2>/dev/null; "
+        "source /usr/share/bash-completion/completions/layergc && complete -p layergc'");
     EXPECT_EQ(r.out, "complete -F _layergc layergc\n") << r.err;
 
     // 6. The report service's command line, exactly as the unit states it, on a generated root.

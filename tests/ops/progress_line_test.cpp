@@ -28,7 +28,7 @@ protected:
     std::string root_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(ProgressLine, PlanDrawsSizingOnATerminalAndErasesIt) {
     const auto r = run_layergc_on_tty("--root " + root_ + " plan", kFast);
@@ -49,7 +49,8 @@ TEST_F(ProgressLine, PlanDrawsSizingOnATerminalAndErasesIt) {
 TEST_F(ProgressLine, ApplyDrawsRemovingWithAPercentageOfThePlan) {
     const auto r = run_layergc_on_tty("--root " + root_ + " apply --yes --audit-log " + audit(), kFast);
     ASSERT_EQ(r.exit_code, 0) << r.out;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex("\rremoving: [0-9]+%, [0-9,]+ of [0-9,]+ files, "))) << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\rremoving: [0-9]+%, [0-9,]+ of [0-9,]+ files, ")))
+        << r.out;
     EXPECT_NE(r.out.find("Removed "), std::string::npos) << r.out;
     // The total is the plan's inode count: what the plan JSON says its candidates hold.
     std::smatch m;
@@ -67,7 +68,8 @@ TEST_F(ProgressLine, NothingWhenNotATerminalOrWithJsonOrQuiet) {
         ASSERT_EQ(r.exit_code, 0) << args << ": " << r.out;
         EXPECT_EQ(r.out.find("sizing:"), std::string::npos) << args << ": " << r.out;
     }
-    const auto applied = run_layergc_on_tty("--root " + root_ + " --format json apply --yes --audit-log " + audit(), kFast);
+    const auto applied =
+        run_layergc_on_tty("--root " + root_ + " --format json apply --yes --audit-log " + audit(), kFast);
     ASSERT_EQ(applied.exit_code, 0) << applied.out;
     EXPECT_EQ(applied.out.find("removing:"), std::string::npos) << applied.out;
 }

@@ -54,4 +54,4 @@ inline std::map<std::string, double> parse_prom_text(const std::string& text) {
     return out;
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

@@ -29,12 +29,13 @@ protected:
         manifest_ = nlohmann::json::parse(slurp(tmp_.path() / "manifest.json"));
     }
     // layergc ARGS on a terminal; answer: typed after the [y/N] prompt ("" for no prompt).
-    CommandResult on_tty(const std::string& args, const std::string& answer = "", const std::string& opts = "",
-                         const std::string& env = kFast) {
-        return run_command("env " + env + " python3 " + sh_quote((source_dir() / "tests/ops/pty_session.py").string()) +
-                           (answer.empty() ? "" : " --expect '\\[y/N\\] $' --send " + sh_quote(answer)) + " " + opts +
-                           " -- " + sh_quote(layergc_binary().string()) + " --root " + sh_quote(root_.string()) + " " +
-                           args);
+    CommandResult on_tty(const std::string& args, const std::string& answer = "",
+                         const std::string& opts = "", const std::string& env = kFast) {
+        return run_command("env " + env + " python3 " +
+                           sh_quote((source_dir() / "tests/ops/pty_session.py").string()) +
+                           (answer.empty() ? "" : " --expect '\\[y/N\\] $' --send " + sh_quote(answer)) +
+                           " " + opts + " -- " + sh_quote(layergc_binary().string()) + " --root " +
+                           sh_quote(root_.string()) + " " + args);
     }
     std::string audit() const { return "--audit-log " + sh_quote((tmp_.path() / "audit.jsonl").string()); }
     size_t expected() const { return manifest_["expected_candidates"].size(); }
@@ -54,10 +55,11 @@ void expect_erased_before(const std::string& out, size_t at, const std::string& 
     const auto next = out.find('\r', cr + 1);
     ASSERT_LT(next, at);
     EXPECT_EQ(out.substr(cr + 1, next - cr - 1).find_first_not_of(' '), std::string::npos)
-        << "the " << what << " line is not erased:\n" << out.substr(drawn, at - drawn);
+        << "the " << what << " line is not erased:\n"
+        << out.substr(drawn, at - drawn);
 }
 
-} // namespace
+}  // namespace
 
 TEST_F(Tty, ApplyAsksOnTheTerminalAndYesRemoves) {
     const auto r = on_tty("apply " + audit(), "y\n");
@@ -67,10 +69,12 @@ TEST_F(Tty, ApplyAsksOnTheTerminalAndYesRemoves) {
     EXPECT_LT(r.out.find("TOTAL"), prompt) << "the plan is shown before the question";
     expect_erased_before(r.out, prompt, "sizing: ");
     EXPECT_NE(r.out.find("[y/N] y\r\n"), std::string::npos) << "the answer is echoed by the terminal";
-    EXPECT_NE(r.out.find("Removed " + std::to_string(expected()) + " of " + std::to_string(expected())), std::string::npos)
+    EXPECT_NE(r.out.find("Removed " + std::to_string(expected()) + " of " + std::to_string(expected())),
+              std::string::npos)
         << r.out;
-    const auto verify = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                                    sh_quote((tmp_.path() / "manifest.json").string()) + " --after-apply");
+    const auto verify =
+        run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
+                    sh_quote((tmp_.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
@@ -121,5 +125,6 @@ TEST_F(Tty, QuietOnATerminalDrawsNoProgressAndStillSaysTheResult) {
     EXPECT_EQ(applied.out.find("sizing: "), std::string::npos) << applied.out;
     EXPECT_EQ(applied.out.find("removing: "), std::string::npos) << applied.out;
     EXPECT_EQ(applied.out.find("[info]"), std::string::npos) << applied.out;
-    EXPECT_NE(applied.out.find("Removed " + std::to_string(expected()) + " of "), std::string::npos) << applied.out;
+    EXPECT_NE(applied.out.find("Removed " + std::to_string(expected()) + " of "), std::string::npos)
+        << applied.out;
 }

@@ -41,7 +41,9 @@ void write_file(const fs::path& p, const std::string& bytes) {
     ASSERT_TRUE(f.good()) << p;
 }
 
-std::string hex_id(const std::string& seed) { return layergc::digest::sha256_hex(seed); }
+std::string hex_id(const std::string& seed) {
+    return layergc::digest::sha256_hex(seed);
+}
 
 // A stopped dockerd's data root, as it would look with examplefs as its storage driver: one image
 // of three layers (image/examplefs/...), their directories, a stray layer directory whose parent
@@ -50,7 +52,7 @@ struct ExampleRoot {
     fs::path root;
     std::vector<std::string> live;  // the image's layers, bottom first
     std::string stray;
-    std::string leftover;           // relpath below the home
+    std::string leftover;  // relpath below the home
 };
 
 ExampleRoot write_example_root(const fs::path& root) {
@@ -65,7 +67,8 @@ ExampleRoot write_example_root(const fs::path& root) {
     r.leftover = "layers/" + hex_id("examplefs-removed") + "-removing";
 
     const fs::path md = root / "image/examplefs";
-    const std::string config = nlohmann::json{{"architecture", "amd64"}, {"os", "linux"},
+    const std::string config = nlohmann::json{{"architecture", "amd64"},
+                                              {"os", "linux"},
                                               {"config", nlohmann::json::object()},
                                               {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}}
                                    .dump();
@@ -109,15 +112,16 @@ TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoad
     auto r = run_command(cmake + " --install " + sh_quote(LAYERGC_BINARY_DIR) + " --prefix " +
                          sh_quote(prefix.string()));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    for (const char* f : {"bin/layergc", "lib/layergc/drivers/overlay2.so", "lib/layergc/drivers/aufs.so",
-                          "include/layergc/driver_abi.h", "include/layergc/driver_sdk.hpp",
-                          "include/layergc/sdk_io.hpp", "lib/cmake/layergc_sdk/layergc_sdkConfig.cmake",
-                          "lib/cmake/layergc_sdk/layergc_sdkConfigVersion.cmake",
-                          "lib/cmake/layergc_sdk/layergc_sdkTargets.cmake",
-                          "lib/cmake/layergc_sdk/LayergcAddDriver.cmake"})
+    for (const char* f :
+         {"bin/layergc", "lib/layergc/drivers/overlay2.so", "lib/layergc/drivers/aufs.so",
+          "include/layergc/driver_abi.h", "include/layergc/driver_sdk.hpp", "include/layergc/sdk_io.hpp",
+          "lib/cmake/layergc_sdk/layergc_sdkConfig.cmake",
+          "lib/cmake/layergc_sdk/layergc_sdkConfigVersion.cmake",
+          "lib/cmake/layergc_sdk/layergc_sdkTargets.cmake", "lib/cmake/layergc_sdk/LayergcAddDriver.cmake"})
         EXPECT_TRUE(fs::is_regular_file(prefix / f)) << "not installed: " << f;
     // The in-tree function file and the installed one are the same file.
-    r = run_command("cmp " + sh_quote((layergc::testing::source_dir() / "sdk/cmake/LayergcAddDriver.cmake").string()) +
+    r = run_command("cmp " +
+                    sh_quote((layergc::testing::source_dir() / "sdk/cmake/LayergcAddDriver.cmake").string()) +
                     " " + sh_quote((prefix / "lib/cmake/layergc_sdk/LayergcAddDriver.cmake").string()));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     const std::string layergc = sh_quote((prefix / "bin/layergc").string());
@@ -135,10 +139,11 @@ TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoad
     // 2. Build the example against the installed prefix only: no package registries, and the
     //    package it found must be the installed one.
     const fs::path ex_build = work.path() / "examplefs-build";
-    r = run_command(cmake + " -S " + sh_quote((layergc::testing::source_dir() / "examples/third-party-driver").string()) +
-                    " -B " + sh_quote(ex_build.string()) + " -DCMAKE_PREFIX_PATH=" + sh_quote(prefix.string()) +
-                    " -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF" +
-                    " -DCMAKE_BUILD_TYPE=RelWithDebInfo && " + cmake + " --build " + sh_quote(ex_build.string()));
+    r = run_command(
+        cmake + " -S " + sh_quote((layergc::testing::source_dir() / "examples/third-party-driver").string()) +
+        " -B " + sh_quote(ex_build.string()) + " -DCMAKE_PREFIX_PATH=" + sh_quote(prefix.string()) +
+        " -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF" +
+        " -DCMAKE_BUILD_TYPE=RelWithDebInfo && " + cmake + " --build " + sh_quote(ex_build.string()));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     r = run_command("grep '^layergc_sdk_DIR:' " + sh_quote((ex_build / "CMakeCache.txt").string()));
     EXPECT_NE(r.out.find((prefix / "lib/cmake/layergc_sdk").string()), std::string::npos) << r.out;
@@ -198,4 +203,4 @@ TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoad
     EXPECT_TRUE(parse_json(r.out)["candidates"].empty()) << r.out;
 }
 
-} // namespace
+}  // namespace

@@ -31,9 +31,8 @@ TEST(PluginDiscover, ListsEveryPluginSortedWithItsError) {
     const auto found = discover(tmp.path());
     std::vector<std::string> names;
     for (const auto& p : found) names.push_back(p.file_name);
-    ASSERT_EQ(names, (std::vector<std::string>{"fixture_abi_major", "fixture_create_fails",
-                                               "fixture_good", "fixture_no_alias", "linked",
-                                               "renamed"}));
+    ASSERT_EQ(names, (std::vector<std::string>{"fixture_abi_major", "fixture_create_fails", "fixture_good",
+                                               "fixture_no_alias", "linked", "renamed"}));
 
     const PluginInfo& abi_major = found[0];
     EXPECT_EQ(abi_major.error, PluginError::abi_major_mismatch);
@@ -90,18 +89,24 @@ TEST(PluginDiscover, MissingDirectoryHasNoPlugins) {
 
 TEST(PluginDefaultDir, IsLibLayergcDriversNextToTheBinary) {
     // Test binaries are built into <build>/bin, like layergc itself.
-    const auto expected =
-        std::filesystem::canonical(LAYERGC_BINARY_DIR) / "lib" / "layergc" / "drivers";
+    const auto expected = std::filesystem::canonical(LAYERGC_BINARY_DIR) / "lib" / "layergc" / "drivers";
     EXPECT_EQ(default_plugin_dir(), expected);
 }
 
 TEST(PluginErrorNames, AreDistinctAndStable) {
-    const PluginError all[] = {
-        PluginError::none,           PluginError::not_found,         PluginError::symlink,
-        PluginError::not_regular,    PluginError::untrusted_owner,   PluginError::untrusted_mode,
-        PluginError::missing_alias,  PluginError::load_failed,       PluginError::bad_descriptor,
-        PluginError::abi_major_mismatch, PluginError::abi_minor_newer, PluginError::name_mismatch,
-        PluginError::create_failed};
+    const PluginError all[] = {PluginError::none,
+                               PluginError::not_found,
+                               PluginError::symlink,
+                               PluginError::not_regular,
+                               PluginError::untrusted_owner,
+                               PluginError::untrusted_mode,
+                               PluginError::missing_alias,
+                               PluginError::load_failed,
+                               PluginError::bad_descriptor,
+                               PluginError::abi_major_mismatch,
+                               PluginError::abi_minor_newer,
+                               PluginError::name_mismatch,
+                               PluginError::create_failed};
     std::set<std::string> names;
     for (auto e : all) names.insert(to_string(e));
     EXPECT_EQ(names.size(), std::size(all));
@@ -110,5 +115,5 @@ TEST(PluginErrorNames, AreDistinctAndStable) {
     EXPECT_STREQ(to_string(PluginError::missing_alias), "missing-alias");
 }
 
-} // namespace
-} // namespace layergc::plugin
+}  // namespace
+}  // namespace layergc::plugin

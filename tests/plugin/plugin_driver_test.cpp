@@ -120,7 +120,8 @@ TEST_F(DriverWrapper, ExceptionInTheDriverBecomesAnError) {
 TEST_F(DriverWrapper, MountRefsCollectsEveryReportedLayer) {
     auto d = load_fixture("fixture_good");
     ASSERT_NE(d, nullptr);
-    auto refs = d->mount_refs("/var/lib/docker/overlay2", mount_with("rw,ref=aaa,lowerdir=x,ref=bbb,ref=aaa"));
+    auto refs =
+        d->mount_refs("/var/lib/docker/overlay2", mount_with("rw,ref=aaa,lowerdir=x,ref=bbb,ref=aaa"));
     ASSERT_TRUE(refs.ok()) << refs.error().message;
     EXPECT_EQ(*refs, (std::set<std::string>{"aaa", "bbb"}));
     auto none = d->mount_refs("/var/lib/docker/overlay2", mount_with("rw,relatime"));
@@ -174,8 +175,7 @@ struct Violation {
     const char* says;
 };
 
-class ScanContractViolation : public DriverWrapper,
-                              public ::testing::WithParamInterface<Violation> {};
+class ScanContractViolation : public DriverWrapper, public ::testing::WithParamInterface<Violation> {};
 
 // The entry or leftover is not taken, and a blocking problem makes apply refuse to run.
 TEST_P(ScanContractViolation, BecomesABlockingProblem) {
@@ -247,8 +247,9 @@ TEST_F(DriverWrapper, MountRefsFailsClosed) {
 
     auto failed = d->mount_refs(home_path, mount_with("fail"));
     ASSERT_FALSE(failed.ok());
-    EXPECT_TRUE(mentions(failed.error().message, "mount_refs failed for the mount on "
-                                                 "/var/lib/docker/overlay2/x/merged: format error"))
+    EXPECT_TRUE(mentions(failed.error().message,
+                         "mount_refs failed for the mount on "
+                         "/var/lib/docker/overlay2/x/merged: format error"))
         << failed.error().message;
     EXPECT_TRUE(mentions(failed.error().message, "cannot parse the options"));
 
@@ -262,5 +263,5 @@ TEST_F(DriverWrapper, MountRefsFailsClosed) {
     EXPECT_EQ(*warning, (std::set<std::string>{"x"}));
 }
 
-} // namespace
-} // namespace layergc::plugin
+}  // namespace
+}  // namespace layergc::plugin

@@ -58,9 +58,9 @@ TEST_F(PluginHandshake, GoodPluginLoadsWithItsDescriptor) {
 
 TEST_F(PluginHandshake, MissingAliasIsRefusedBeforeAnyPluginCodeRuns) {
     ::unsetenv("LAYERGC_FIXTURE_NO_ALIAS_RAN");
-    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_no_alias"), PluginError::missing_alias,
-                        {shown("fixture_no_alias"), "has no section 'lgcdrv'", "layergc_driver",
-                         "LAYERGC_DRIVER"}));
+    EXPECT_TRUE(
+        refused(load(test::fixture_dir(), "fixture_no_alias"), PluginError::missing_alias,
+                {shown("fixture_no_alias"), "has no section 'lgcdrv'", "layergc_driver", "LAYERGC_DRIVER"}));
     // Its constructor sets this variable: it must never have run, the file never mapped.
     EXPECT_EQ(std::getenv("LAYERGC_FIXTURE_NO_ALIAS_RAN"), nullptr);
     EXPECT_EQ(proc_maps().find("fixture_no_alias.so"), std::string::npos);
@@ -69,39 +69,34 @@ TEST_F(PluginHandshake, MissingAliasIsRefusedBeforeAnyPluginCodeRuns) {
 TEST_F(PluginHandshake, AbiMajorMismatchIsRefused) {
     const std::string theirs = std::to_string(LGC_ABI_MAJOR + 1);
     auto r = load(test::fixture_dir(), "fixture_abi_major");
-    EXPECT_TRUE(refused(r, PluginError::abi_major_mismatch,
-                        {"plugin " + shown("fixture_abi_major") + ": ABI major " + theirs +
-                             ", this layergc speaks " + major +
-                             ": rebuild the plugin against layergc's SDK for ABI " + major}));
+    EXPECT_TRUE(
+        refused(r, PluginError::abi_major_mismatch,
+                {"plugin " + shown("fixture_abi_major") + ": ABI major " + theirs + ", this layergc speaks " +
+                 major + ": rebuild the plugin against layergc's SDK for ABI " + major}));
 }
 
 TEST_F(PluginHandshake, NewerAbiMinorIsRefused) {
     const std::string theirs = major + "." + std::to_string(LGC_ABI_MINOR + 1);
     EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_abi_minor"), PluginError::abi_minor_newer,
                         {shown("fixture_abi_minor"),
-                         "ABI " + theirs + " is newer than this layergc's ABI " + abi,
-                         "upgrade layergc"}));
+                         "ABI " + theirs + " is newer than this layergc's ABI " + abi, "upgrade layergc"}));
 }
 
 TEST_F(PluginHandshake, NameDifferentFromFileNameIsRefused) {
-    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_name_mismatch"),
-                        PluginError::name_mismatch,
+    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_name_mismatch"), PluginError::name_mismatch,
                         {shown("fixture_name_mismatch"), "names driver 'overlay2'",
                          "file is named 'fixture_name_mismatch.so'", "rename the file to overlay2.so"}));
 }
 
 TEST_F(PluginHandshake, TooSmallDescriptorIsRefused) {
-    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_bad_descriptor"),
-                        PluginError::bad_descriptor,
-                        {shown("fixture_bad_descriptor"), "descriptor is 8 bytes",
-                         "LAYERGC_DRIVER"}));
+    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_bad_descriptor"), PluginError::bad_descriptor,
+                        {shown("fixture_bad_descriptor"), "descriptor is 8 bytes", "LAYERGC_DRIVER"}));
 }
 
 TEST_F(PluginHandshake, FailingCreateIsReportedWithThePluginsMessage) {
-    EXPECT_TRUE(refused(load(test::fixture_dir(), "fixture_create_fails"),
-                        PluginError::create_failed,
-                        {shown("fixture_create_fails"), "the driver failed to start",
-                         "cannot find /etc/fixture.conf"}));
+    EXPECT_TRUE(refused(
+        load(test::fixture_dir(), "fixture_create_fails"), PluginError::create_failed,
+        {shown("fixture_create_fails"), "the driver failed to start", "cannot find /etc/fixture.conf"}));
 }
 
 TEST_F(PluginHandshake, UnresolvedSymbolFailsAtLoadTime) {
@@ -117,8 +112,7 @@ TEST_F(PluginHandshake, FileThatIsNotElfIsRefused) {
     TempDir tmp;
     std::ofstream((tmp.path() / "garbage.so").string()) << "#!/bin/sh\necho not a library\n";
     EXPECT_TRUE(refused(load(tmp.path(), "garbage"), PluginError::load_failed,
-                        {(tmp.path() / "garbage.so").string(),
-                         "not a shared object this machine can load"}));
+                        {(tmp.path() / "garbage.so").string(), "not a shared object this machine can load"}));
 }
 
 // Distribution packaging strips .symtab; library_info cannot list symbols then, so the section
@@ -159,5 +153,5 @@ TEST_F(PluginHandshake, SameFileIsMappedOnceAndStaysLoaded) {
     EXPECT_NE(proc_maps().find((tmp.path() / "fixture_good.so").string()), std::string::npos);
 }
 
-} // namespace
-} // namespace layergc::plugin
+}  // namespace
+}  // namespace layergc::plugin

@@ -19,7 +19,9 @@
 
 namespace layergc::plugin::test {
 
-inline std::filesystem::path fixture_dir() { return LAYERGC_PLUGIN_FIXTURE_DIR; }
+inline std::filesystem::path fixture_dir() {
+    return LAYERGC_PLUGIN_FIXTURE_DIR;
+}
 
 inline std::filesystem::path fixture(const std::string& name) {
     return fixture_dir() / (name + ".so");
@@ -44,8 +46,7 @@ public:
     std::filesystem::path copy_fixture(const std::string& name, const std::filesystem::path& dir = {},
                                        const std::string& as = {}) const {
         const auto to = (dir.empty() ? path() : dir) / ((as.empty() ? name : as) + ".so");
-        std::filesystem::copy_file(fixture(name), to,
-                                   std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(fixture(name), to, std::filesystem::copy_options::overwrite_existing);
         if (::chmod(to.c_str(), 0644) != 0) throw std::runtime_error("chmod " + to.string());
         return to;
     }
@@ -66,9 +67,8 @@ inline ::testing::AssertionResult refused(const LoadResult& r, PluginError kind,
                                              << to_string(kind) << ": " << r.error.message;
     for (const auto& part : parts)
         if (r.error.message.find(part) == std::string::npos)
-            return ::testing::AssertionFailure() << "message lacks '" << part << "': "
-                                                 << r.error.message;
+            return ::testing::AssertionFailure() << "message lacks '" << part << "': " << r.error.message;
     return ::testing::AssertionSuccess() << r.error.message;
 }
 
-} // namespace layergc::plugin::test
+}  // namespace layergc::plugin::test

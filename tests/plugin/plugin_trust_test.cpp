@@ -31,9 +31,9 @@ TEST_F(PluginTrust, RootOwnedFileInTrustedDirectoryLoads) {
 TEST_F(PluginTrust, WorldWritableFileIsRefused) {
     const auto file = tmp.copy_fixture("fixture_good");
     ASSERT_EQ(::chmod(file.c_str(), 0646), 0);
-    EXPECT_TRUE(test::refused(load(tmp.path(), "fixture_good"), PluginError::untrusted_mode,
-                              {file.string(),
-                   "file is writable by others", "mode 0646", "chmod go-w " + file.string()}));
+    EXPECT_TRUE(test::refused(
+        load(tmp.path(), "fixture_good"), PluginError::untrusted_mode,
+        {file.string(), "file is writable by others", "mode 0646", "chmod go-w " + file.string()}));
 }
 
 TEST_F(PluginTrust, GroupWritableFileIsRefused) {
@@ -47,16 +47,15 @@ TEST_F(PluginTrust, FileNotOwnedByRootIsRefused) {
     const auto file = tmp.copy_fixture("fixture_good");
     ASSERT_EQ(::chown(file.c_str(), 1000, 0), 0);
     EXPECT_TRUE(test::refused(load(tmp.path(), "fixture_good"), PluginError::untrusted_owner,
-                              {file.string(),
-                   "owned by uid 1000, not root", "chown root " + file.string()}));
+                              {file.string(), "owned by uid 1000, not root", "chown root " + file.string()}));
 }
 
 TEST_F(PluginTrust, SymlinkedFileIsRefused) {
     // The link points at a perfectly good plugin in a trusted directory: still refused.
     std::filesystem::create_symlink(test::fixture("fixture_good"), tmp.path() / "fixture_good.so");
-    EXPECT_TRUE(test::refused(load(tmp.path(), "fixture_good"), PluginError::symlink,
-                              {(tmp.path() / "fixture_good.so").string(), "is a symbolic link",
-                   "install the plugin file itself"}));
+    EXPECT_TRUE(test::refused(
+        load(tmp.path(), "fixture_good"), PluginError::symlink,
+        {(tmp.path() / "fixture_good.so").string(), "is a symbolic link", "install the plugin file itself"}));
 }
 
 TEST_F(PluginTrust, DirectoryInPlaceOfFileIsRefused) {
@@ -76,7 +75,7 @@ TEST_F(PluginTrust, GroupWritableDirectoryIsRefused) {
     tmp.copy_fixture("fixture_good", dir);
     EXPECT_TRUE(test::refused(load(dir, "fixture_good"), PluginError::untrusted_mode,
                               {"directory " + dir.string() + " is writable by its group", "mode 0775",
-                   "chmod go-w " + dir.string()}));
+                               "chmod go-w " + dir.string()}));
 }
 
 TEST_F(PluginTrust, WritableAncestorDirectoryIsRefusedAndNamed) {
@@ -84,8 +83,9 @@ TEST_F(PluginTrust, WritableAncestorDirectoryIsRefusedAndNamed) {
     const auto dir = tmp.subdir("open/drivers", 0755);
     tmp.copy_fixture("fixture_good", dir);
     auto r = load(dir, "fixture_good");
-    EXPECT_TRUE(test::refused(r, PluginError::untrusted_mode,
-                              {"directory " + top.string() + " is writable by group and others", "mode 0777"}));
+    EXPECT_TRUE(
+        test::refused(r, PluginError::untrusted_mode,
+                      {"directory " + top.string() + " is writable by group and others", "mode 0777"}));
     EXPECT_EQ(r.error.message.find("directory " + dir.string()), std::string::npos)
         << "blames the wrong directory: " << r.error.message;
 }
@@ -116,7 +116,7 @@ TEST_F(PluginTrust, StickyDirectoryOwnedByAnotherUserIsRefused) {
 }
 
 TEST_F(PluginTrust, PluginUnderSystemTmpIsAccepted) {
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat("/tmp", &st), 0);
     ASSERT_EQ(st.st_uid, 0u) << "this test needs /tmp owned by root";
     ASSERT_TRUE(st.st_mode & S_ISVTX) << "this test needs a sticky /tmp";
@@ -154,9 +154,8 @@ TEST_F(PluginTrust, NameThatIsNotOneComponentIsRefused) {
     tmp.copy_fixture("fixture_good");
     const auto sub = tmp.subdir("sub");
     for (const std::string name : {"../fixture_good", "sub/../fixture_good", "", ".", ".."})
-        EXPECT_TRUE(test::refused(load(sub, name), PluginError::not_found,
-                              {"not a driver name"}));
+        EXPECT_TRUE(test::refused(load(sub, name), PluginError::not_found, {"not a driver name"}));
 }
 
-} // namespace
-} // namespace layergc::plugin
+}  // namespace
+}  // namespace layergc::plugin

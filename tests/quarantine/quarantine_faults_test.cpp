@@ -15,8 +15,12 @@ namespace fsys = std::filesystem;
 
 namespace {
 
-struct Case { std::string driver, point; };
-std::ostream& operator<<(std::ostream& o, const Case& c) { return o << c.driver << "/" << c.point; }
+struct Case {
+    std::string driver, point;
+};
+std::ostream& operator<<(std::ostream& o, const Case& c) {
+    return o << c.driver << "/" << c.point;
+}
 class QuarantineInterrupted : public ::testing::TestWithParam<Case> {};
 
 void expect_consistent(const std::string& root) {
@@ -31,7 +35,7 @@ void expect_consistent(const std::string& root) {
     }
 }
 
-} // namespace
+}  // namespace
 
 TEST_P(QuarantineInterrupted, RestorePutsItBackAndApplyFinishes) {
     const auto& c = GetParam();
@@ -41,8 +45,9 @@ TEST_P(QuarantineInterrupted, RestorePutsItBackAndApplyFinishes) {
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
     const auto before = tree_state(root, true);
 
-    const auto killed = run_layergc("--root " + sh_quote(root) + " --threads 1 apply --yes --quarantine --audit-log " + audit,
-                                    "LAYERGC_TEST_FAULT_POINT=" + c.point);
+    const auto killed =
+        run_layergc("--root " + sh_quote(root) + " --threads 1 apply --yes --quarantine --audit-log " + audit,
+                    "LAYERGC_TEST_FAULT_POINT=" + c.point);
     ASSERT_EQ(killed.signal, SIGKILL) << "the fault point was not reached: " << killed.out << killed.err;
     expect_consistent(root);
 
@@ -54,8 +59,8 @@ TEST_P(QuarantineInterrupted, RestorePutsItBackAndApplyFinishes) {
     // And the root is collected as if nothing had happened.
     const auto again = run_layergc("--root " + sh_quote(root) + " apply --yes --audit-log " + audit);
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
 }
 
@@ -65,32 +70,34 @@ TEST_P(QuarantineInterrupted, NextQuarantineFinishesTheJob) {
     generate_root(t.path(), c.driver);
     const auto root = (t.path() / "root").string();
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
-    const auto killed = run_layergc("--root " + sh_quote(root) + " --threads 1 apply --yes --quarantine --audit-log " + audit,
-                                    "LAYERGC_TEST_FAULT_POINT=" + c.point);
+    const auto killed =
+        run_layergc("--root " + sh_quote(root) + " --threads 1 apply --yes --quarantine --audit-log " + audit,
+                    "LAYERGC_TEST_FAULT_POINT=" + c.point);
     ASSERT_EQ(killed.signal, SIGKILL);
     // A second quarantine run takes what is left (the -removing record the first one left is
     // an interrupted removal now), and the root ends up collected.
-    const auto again = run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit);
+    const auto again =
+        run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit);
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
     EXPECT_EQ(run_layergc("--root " + sh_quote(root) + " plan --exit-code").exit_code, 0);
     expect_consistent(root);
 }
 
-INSTANTIATE_TEST_SUITE_P(Points, QuarantineInterrupted,
-                         ::testing::Values(Case{"overlay2", "quarantine-after-manifest"}, Case{"overlay2", "after-rename"},
-                                           Case{"overlay2", "after-driver-path"}, Case{"overlay2", "before-record"},
-                                           Case{"overlay2", "quarantine-after-record"},
-                                           Case{"aufs", "after-rename"}, Case{"aufs", "after-driver-path"},
-                                           Case{"aufs", "quarantine-after-record"}),
-                         [](const auto& param_info) {
-                             std::string n = param_info.param.driver + "_" + param_info.param.point;
-                             for (auto& ch : n)
-                                 if (ch == '-') ch = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Points, QuarantineInterrupted,
+    ::testing::Values(Case{"overlay2", "quarantine-after-manifest"}, Case{"overlay2", "after-rename"},
+                      Case{"overlay2", "after-driver-path"}, Case{"overlay2", "before-record"},
+                      Case{"overlay2", "quarantine-after-record"}, Case{"aufs", "after-rename"},
+                      Case{"aufs", "after-driver-path"}, Case{"aufs", "quarantine-after-record"}),
+    [](const auto& param_info) {
+        std::string n = param_info.param.driver + "_" + param_info.param.point;
+        for (auto& ch : n)
+            if (ch == '-') ch = '_';
+        return n;
+    });
 
 TEST(QuarantineInterruptedRestore, RestoreAgainFinishes) {
     TempDir t;
@@ -98,7 +105,9 @@ TEST(QuarantineInterruptedRestore, RestoreAgainFinishes) {
     const auto root = (t.path() / "root").string();
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
     const auto before = tree_state(root, true);
-    ASSERT_EQ(run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit).exit_code, 0);
+    ASSERT_EQ(
+        run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit).exit_code,
+        0);
     const auto killed = run_layergc("--root " + sh_quote(root) + " restore --all --audit-log " + audit,
                                     "LAYERGC_TEST_FAULT_POINT=restore-after-step");
     ASSERT_EQ(killed.signal, SIGKILL) << killed.out << killed.err;
@@ -113,18 +122,23 @@ TEST(QuarantineInterruptedPurge, PurgeAgainFinishesAndTheRunIsNoLongerRestorable
     generate_root(t.path(), "aufs");
     const auto root = (t.path() / "root").string();
     const auto audit = sh_quote((t.path() / "audit.jsonl").string());
-    ASSERT_EQ(run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit).exit_code, 0);
+    ASSERT_EQ(
+        run_layergc("--root " + sh_quote(root) + " apply --yes --quarantine --audit-log " + audit).exit_code,
+        0);
     const auto killed = run_layergc("--root " + sh_quote(root) + " purge --yes --audit-log " + audit,
                                     "LAYERGC_TEST_FAULT_POINT=purge-after-mark");
     ASSERT_EQ(killed.signal, SIGKILL) << killed.out << killed.err;
-    EXPECT_EQ(run_layergc("--root " + sh_quote(root) + " restore --all --audit-log " + audit + " --format json")
-                  .exit_code, 0);  // nothing restorable: the marked run is not a run any more
+    EXPECT_EQ(
+        run_layergc("--root " + sh_quote(root) + " restore --all --audit-log " + audit + " --format json")
+            .exit_code,
+        0);  // nothing restorable: the marked run is not a run any more
     ASSERT_TRUE(fsys::exists(fsys::path(root) / "layergc-quarantine"));
     // Even a purge that would keep young runs finishes a purge that was stopped.
-    const auto again = run_layergc("--root " + sh_quote(root) + " purge --older-than 7d --yes --audit-log " + audit);
+    const auto again =
+        run_layergc("--root " + sh_quote(root) + " purge --older-than 7d --yes --audit-log " + audit);
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
     EXPECT_FALSE(fsys::exists(fsys::path(root) / "layergc-quarantine"));
-    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                               sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
+    const auto v = run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) +
+                               " " + sh_quote((t.path() / "manifest.json").string()) + " --after-apply");
     EXPECT_EQ(v.exit_code, 0) << v.out;
 }

@@ -37,13 +37,15 @@ struct Root {
     }
     CommandResult verify(bool after_apply) const {
         return run_command("python3 " + sh_quote((source_dir() / "tests/gen/verify_root.py").string()) + " " +
-                           sh_quote((t.path() / "manifest.json").string()) + (after_apply ? " --after-apply" : ""));
+                           sh_quote((t.path() / "manifest.json").string()) +
+                           (after_apply ? " --after-apply" : ""));
     }
     fsys::path qdir() const { return fsys::path(root) / "layergc-quarantine"; }
     std::vector<std::string> runs() const {
         std::vector<std::string> out;
         std::error_code ec;
-        for (const auto& e : fsys::directory_iterator(qdir(), ec)) out.push_back(e.path().filename().string());
+        for (const auto& e : fsys::directory_iterator(qdir(), ec))
+            out.push_back(e.path().filename().string());
         std::sort(out.begin(), out.end());
         return out;
     }
@@ -55,7 +57,7 @@ struct Root {
 
 class Quarantine : public ::testing::TestWithParam<std::string> {};
 
-} // namespace
+}  // namespace
 
 TEST_P(Quarantine, QuarantinedRootLooksCollectedAndRestoresByteIdentical) {
     Root r(GetParam());
@@ -92,13 +94,15 @@ TEST_P(Quarantine, QuarantinedRootLooksCollectedAndRestoresByteIdentical) {
                 EXPECT_EQ(steps.back()["from"], steps[i]["to"]) << "and moved last";
             }
             if (steps[i]["op"] == "move") {
-                EXPECT_TRUE(fsys::exists(fsys::symlink_status(fsys::path(r.root) / steps[i]["to"].get<std::string>())))
+                EXPECT_TRUE(fsys::exists(
+                    fsys::symlink_status(fsys::path(r.root) / steps[i]["to"].get<std::string>())))
                     << steps[i].dump();
             }
         }
         for (const auto& c : g["candidates"]) EXPECT_TRUE(c.contains("fingerprints")) << c.dump();
     }
-    EXPECT_EQ(candidates, json::parse(std::ifstream(r.t.path() / "manifest.json"))["expected_candidates"].size());
+    EXPECT_EQ(candidates,
+              json::parse(std::ifstream(r.t.path() / "manifest.json"))["expected_candidates"].size());
     EXPECT_GT(record_renames, 0u);
 
     const auto back = r.restore("--all " + run);
@@ -139,7 +143,8 @@ TEST(QuarantineRestore, OneIdComesBackWithWhatItStandsOnThenTheRest) {
     EXPECT_FALSE(out["runs"][0]["run_removed"].get<bool>());
     for (const auto& st : m["groups"][0]["steps"])
         if (st["op"] == "move") {
-            EXPECT_TRUE(fsys::exists(fsys::symlink_status(fsys::path(r.root) / st["from"].get<std::string>())));
+            EXPECT_TRUE(
+                fsys::exists(fsys::symlink_status(fsys::path(r.root) / st["from"].get<std::string>())));
         }
     // Restoring it again is an error: it is no longer in the quarantine.
     EXPECT_EQ(r.restore(id).exit_code, 2);
@@ -162,7 +167,8 @@ TEST(QuarantineRestore, RefusesWhenAnOriginalPathExistsAgain) {
     std::string original;
     for (const auto& g : m["groups"])
         for (const auto& st : g["steps"])
-            if (original.empty() && st["op"] == "move" && st["from"].get<std::string>().rfind("overlay2/", 0) == 0 &&
+            if (original.empty() && st["op"] == "move" &&
+                st["from"].get<std::string>().rfind("overlay2/", 0) == 0 &&
                 st["from"].get<std::string>().find("/l/") == std::string::npos)
                 original = st["from"];
     ASSERT_FALSE(original.empty());
@@ -182,7 +188,8 @@ TEST(QuarantinePurge, OlderThanKeepsYoungRunsThenPurgeDeletesOnlyTheQuarantine) 
     auto rest = tree_state(r.root);
     std::erase_if(rest, [](const auto& kv) { return kv.first.rfind("layergc-quarantine", 0) == 0; });
 
-    EXPECT_EQ(r.lgc("purge --audit-log " + sh_quote(r.audit)).exit_code, 4) << "purge without --yes and no terminal";
+    EXPECT_EQ(r.lgc("purge --audit-log " + sh_quote(r.audit)).exit_code, 4)
+        << "purge without --yes and no terminal";
     const auto young = r.lgc("purge --older-than 1d --yes --format json --audit-log " + sh_quote(r.audit));
     ASSERT_EQ(young.exit_code, 0) << young.err;
     EXPECT_TRUE(json::parse(young.out)["purged"].empty());

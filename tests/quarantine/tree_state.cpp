@@ -41,11 +41,11 @@ std::string describe(const fs::path& p, const struct stat& st) {
     return s.str();
 }
 
-} // namespace
+}  // namespace
 
 std::map<std::string, std::string> tree_state(const fs::path& root, bool with_root) {
     std::map<std::string, std::string> out;
-    struct stat st{};
+    struct stat st {};
     if (with_root && ::lstat(root.c_str(), &st) == 0) out["."] = describe(root, st);
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::none, ec);
@@ -66,8 +66,12 @@ std::string tree_diff(const std::map<std::string, std::string>& before,
     };
     for (const auto& [k, v] : before) {
         auto it = after.find(k);
-        if (it == after.end()) line('-', k, v);
-        else if (it->second != v) { line('-', k, v); line('+', k, it->second); }
+        if (it == after.end())
+            line('-', k, v);
+        else if (it->second != v) {
+            line('-', k, v);
+            line('+', k, it->second);
+        }
     }
     for (const auto& [k, v] : after)
         if (!before.count(k)) line('+', k, v);
@@ -75,4 +79,4 @@ std::string tree_diff(const std::map<std::string, std::string>& before,
     return s.str();
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

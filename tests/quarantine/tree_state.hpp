@@ -17,4 +17,4 @@ std::map<std::string, std::string> tree_state(const std::filesystem::path& root,
 std::string tree_diff(const std::map<std::string, std::string>& before,
                       const std::map<std::string, std::string>& after, size_t max_lines = 20);
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

@@ -17,8 +17,10 @@ namespace fs = std::filesystem;
 std::string sh_quote(const std::string& s) {
     std::string out = "'";
     for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out.push_back(c);
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out.push_back(c);
     }
     return out + "'";
 }
@@ -49,15 +51,20 @@ CommandResult run_command(const std::string& command) {
     return r;
 }
 
-fs::path layergc_binary() { return fs::path(LAYERGC_BINARY_DIR) / "bin" / "layergc"; }
-fs::path source_dir() { return fs::path(LAYERGC_SOURCE_DIR); }
+fs::path layergc_binary() {
+    return fs::path(LAYERGC_BINARY_DIR) / "bin" / "layergc";
+}
+fs::path source_dir() {
+    return fs::path(LAYERGC_SOURCE_DIR);
+}
 
 CommandResult run_layergc(const std::string& args, const std::string& env) {
     return run_command(env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args);
 }
 
 CommandResult run_layergc_on_tty(const std::string& args, const std::string& env) {
-    const std::string inner = env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args;
+    const std::string inner =
+        env + (env.empty() ? "" : " ") + sh_quote(layergc_binary().string()) + " " + args;
     return run_command("TERM=xterm script -qec " + sh_quote(inner) + " /dev/null");
 }
 
@@ -73,7 +80,7 @@ std::set<std::string> snapshot_tree(const fs::path& root) {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::none, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        struct stat st{};
+        struct stat st {};
         if (::lstat(it->path().c_str(), &st) != 0) continue;
         out.insert(it->path().lexically_relative(root).string() + " mode=" + std::to_string(st.st_mode) +
                    " size=" + std::to_string(S_ISDIR(st.st_mode) ? 0 : st.st_size) +
@@ -82,4 +89,4 @@ std::set<std::string> snapshot_tree(const fs::path& root) {
     return out;
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

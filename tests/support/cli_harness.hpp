@@ -11,10 +11,10 @@
 namespace layergc::testing {
 
 struct CommandResult {
-    int exit_code = -1;     // -1 if it did not exit normally
-    int signal = 0;         // the signal that killed it, if any
-    std::string out;        // stdout
-    std::string err;        // stderr
+    int exit_code = -1;  // -1 if it did not exit normally
+    int signal = 0;      // the signal that killed it, if any
+    std::string out;     // stdout
+    std::string err;     // stderr
 };
 
 // Run `command` through /bin/sh, capturing stdout and stderr.
@@ -26,7 +26,7 @@ std::string slurp(const std::filesystem::path& p);
 // Quote one argument for /bin/sh.
 std::string sh_quote(const std::string& s);
 
-std::filesystem::path layergc_binary();   // <build>/bin/layergc
+std::filesystem::path layergc_binary();  // <build>/bin/layergc
 std::filesystem::path source_dir();
 
 // `layergc <args>`; args are passed through the shell as given (quote paths with sh_quote).
@@ -37,9 +37,10 @@ CommandResult run_layergc(const std::string& args, const std::string& env = {});
 CommandResult run_layergc_on_tty(const std::string& args, const std::string& env = {});
 
 // tests/gen/gen_root.py into dir/root with its manifest at dir/manifest.json. Extra args as given.
-void generate_root(const std::filesystem::path& dir, const std::string& driver, const std::string& extra = {});
+void generate_root(const std::filesystem::path& dir, const std::string& driver,
+                   const std::string& extra = {});
 
 // Every path below root (relative), with type, size and mtime: a before/after fingerprint of a tree.
 std::set<std::string> snapshot_tree(const std::filesystem::path& root);
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

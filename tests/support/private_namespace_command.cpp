@@ -10,7 +10,8 @@
 
 namespace layergc::testing {
 
-PrivateNamespaceCommand::PrivateNamespaceCommand(const std::string& command, const std::filesystem::path& ready) {
+PrivateNamespaceCommand::PrivateNamespaceCommand(const std::string& command,
+                                                 const std::filesystem::path& ready) {
     pid_ = ::fork();
     if (pid_ == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -33,4 +34,4 @@ void PrivateNamespaceCommand::stop() {
     pid_ = -1;
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

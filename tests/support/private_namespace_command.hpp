@@ -28,4 +28,4 @@ private:
     bool ok_ = false;
 };
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

@@ -22,4 +22,4 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

@@ -31,4 +31,4 @@ private:
     bool keep_ = false;
 };
 
-} // namespace layergc::testing
+}  // namespace layergc::testing

@@ -32,9 +32,9 @@ struct OwnedPath {
 
 struct Entry {
     std::string id;
-    std::vector<OwnedPath> paths;       // in removal order
-    std::vector<std::string> parents;   // nearest first
-    bool parents_complete = false;      // parents lists every ancestor
+    std::vector<OwnedPath> paths;      // in removal order
+    std::vector<std::string> parents;  // nearest first
+    bool parents_complete = false;     // parents lists every ancestor
     int64_t mtime_sec = 0;
 };
 
@@ -133,35 +133,44 @@ struct Trampolines {
     }
 
     static int32_t probe(void* p, int home_fd, const lgc_sink* sink) noexcept {
-        try { return static_cast<int32_t>(self(p)->probe(home_fd, Sink(sink))); }
-        catch (const std::exception& e) { internal_error(sink, e.what()); }
-        catch (...) { internal_error(sink, "unknown exception"); }
+        try {
+            return static_cast<int32_t>(self(p)->probe(home_fd, Sink(sink)));
+        } catch (const std::exception& e) {
+            internal_error(sink, e.what());
+        } catch (...) {
+            internal_error(sink, "unknown exception");
+        }
         return -static_cast<int32_t>(LGC_ERR_INTERNAL);
     }
     static int32_t scan(void* p, int home_fd, const lgc_sink* sink) noexcept {
-        try { return static_cast<int32_t>(self(p)->scan(home_fd, Sink(sink))); }
-        catch (const std::exception& e) { internal_error(sink, e.what()); }
-        catch (...) { internal_error(sink, "unknown exception"); }
+        try {
+            return static_cast<int32_t>(self(p)->scan(home_fd, Sink(sink)));
+        } catch (const std::exception& e) {
+            internal_error(sink, e.what());
+        } catch (...) {
+            internal_error(sink, "unknown exception");
+        }
         return static_cast<int32_t>(LGC_ERR_INTERNAL);
     }
     static int32_t mount_refs(void* p, const char* home, const char* mp, const char* fstype,
                               const char* options, const lgc_sink* sink) noexcept {
         try {
-            return static_cast<int32_t>(self(p)->mount_refs(home ? home : "", mp ? mp : "",
-                                                            fstype ? fstype : "",
-                                                            options ? options : "", Sink(sink)));
+            return static_cast<int32_t>(self(p)->mount_refs(
+                home ? home : "", mp ? mp : "", fstype ? fstype : "", options ? options : "", Sink(sink)));
+        } catch (const std::exception& e) {
+            internal_error(sink, e.what());
+        } catch (...) {
+            internal_error(sink, "unknown exception");
         }
-        catch (const std::exception& e) { internal_error(sink, e.what()); }
-        catch (...) { internal_error(sink, "unknown exception"); }
         return static_cast<int32_t>(LGC_ERR_INTERNAL);
     }
     static void destroy(void* p) noexcept { delete self(p); }
 
-    static constexpr lgc_driver_vtable vtable{sizeof(lgc_driver_vtable), &probe, &scan,
-                                              &mount_refs, &destroy};
+    static constexpr lgc_driver_vtable vtable{sizeof(lgc_driver_vtable), &probe, &scan, &mount_refs,
+                                              &destroy};
 
-    static int32_t create(const lgc_host_info* /*host*/, void** out, const lgc_driver_vtable** vt,
-                          char* err, size_t err_len) noexcept {
+    static int32_t create(const lgc_host_info* /*host*/, void** out, const lgc_driver_vtable** vt, char* err,
+                          size_t err_len) noexcept {
         try {
             *out = new Driver();
             *vt = &vtable;
@@ -175,17 +184,24 @@ struct Trampolines {
     }
 };
 
-} // namespace detail
-} // namespace layergc::sdk
+}  // namespace detail
+}  // namespace layergc::sdk
 
 // Defines the plugin's descriptor and exports it under the fixed alias. Use once per plugin, at
 // namespace scope. NAME must equal the plugin's file name without ".so".
-#define LAYERGC_DRIVER(DriverClass, NAME, VERSION, SUMMARY)                                        \
-    namespace layergc_plugin_descriptor {                                                          \
-    extern "C" const lgc_driver_descriptor layergc_descriptor_data;                                \
-    const lgc_driver_descriptor layergc_descriptor_data = {                                        \
-        LGC_ABI_MAJOR, LGC_ABI_MINOR, sizeof(lgc_driver_descriptor), 0, NAME, VERSION, SUMMARY,    \
-        &::layergc::sdk::detail::Trampolines<DriverClass>::create, {}};                            \
-    }                                                                                              \
-    BOOST_DLL_ALIAS_SECTIONED(layergc_plugin_descriptor::layergc_descriptor_data,                  \
-                              LGC_DRIVER_ALIAS, LGC_DRIVER_SECTION)
+#define LAYERGC_DRIVER(DriverClass, NAME, VERSION, SUMMARY)                                         \
+    namespace layergc_plugin_descriptor {                                                           \
+    extern "C" const lgc_driver_descriptor layergc_descriptor_data;                                 \
+    const lgc_driver_descriptor layergc_descriptor_data = {                                         \
+        LGC_ABI_MAJOR,                                                                              \
+        LGC_ABI_MINOR,                                                                              \
+        sizeof(lgc_driver_descriptor),                                                              \
+        0,                                                                                          \
+        NAME,                                                                                       \
+        VERSION,                                                                                    \
+        SUMMARY,                                                                                    \
+        &::layergc::sdk::detail::Trampolines<DriverClass>::create,                                  \
+        {}};                                                                                        \
+    }                                                                                               \
+    BOOST_DLL_ALIAS_SECTIONED(layergc_plugin_descriptor::layergc_descriptor_data, LGC_DRIVER_ALIAS, \
+                              LGC_DRIVER_SECTION)

@@ -39,11 +39,11 @@ struct HomeSubdir {
 //    opened or listed (the message has strerror(errno)).
 // Nothing is mapped from a subdirectory that returned false; the driver decides whether the
 // others still are.
-inline bool open_home_subdir(int home_fd, const std::string& name, std::string_view driver,
-                             HomeSubdir& out, const Sink& sink) {
+inline bool open_home_subdir(int home_fd, const std::string& name, std::string_view driver, HomeSubdir& out,
+                             const Sink& sink) {
     out.name = name;
     out.names.clear();
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(home_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return true;
         sink.problem(LGC_SEV_BLOCKING, "home-subdir-unreadable", name,
@@ -80,20 +80,28 @@ inline bool read_layer_metadata(int layer_fd, const std::string& id, const std::
     const auto r = read_small_file_at(layer_fd, file, max_bytes);
     const std::string subject = id + "/" + file;
     switch (r.status) {
-    case ReadStatus::ok: out = trim(r.data); return true;
-    case ReadStatus::missing: out.reset(); return true;
-    case ReadStatus::not_regular:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
-                     "'" + subject + "' is not a regular file (dockerd writes a plain file here; a "
-                     "symlink is never followed). Layer '" + id + "' is not mapped. Inspect and "
-                     "repair it by hand.");
-        return false;
-    case ReadStatus::too_large:
-        sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
-                     "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
-                         "' is not mapped. Inspect it by hand.");
-        return false;
-    case ReadStatus::io_error: break;
+        case ReadStatus::ok:
+            out = trim(r.data);
+            return true;
+        case ReadStatus::missing:
+            out.reset();
+            return true;
+        case ReadStatus::not_regular:
+            sink.problem(LGC_SEV_BLOCKING, "metadata-not-regular", subject,
+                         "'" + subject +
+                             "' is not a regular file (dockerd writes a plain file here; a "
+                             "symlink is never followed). Layer '" +
+                             id +
+                             "' is not mapped. Inspect and "
+                             "repair it by hand.");
+            return false;
+        case ReadStatus::too_large:
+            sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
+                         "'" + subject + "' is larger than dockerd ever writes it. Layer '" + id +
+                             "' is not mapped. Inspect it by hand.");
+            return false;
+        case ReadStatus::io_error:
+            break;
     }
     sink.problem(LGC_SEV_BLOCKING, "metadata-unreadable", subject,
                  "cannot read '" + subject + "': " + std::strerror(r.err) + ". Layer '" + id +
@@ -105,8 +113,7 @@ inline bool read_layer_metadata(int layer_fd, const std::string& id, const std::
 // "<home>/<subdir>/<name>[/...]", <name> when it is a safe component (is_safe_component).
 // nullopt for a relative path, <home>/<subdir> itself, anything else below or outside the home.
 // Lexical (normalized_path): a mount point is compared as the kernel shows it, nothing is read.
-inline std::optional<std::string> entry_below_home_subdir(std::string_view home_path,
-                                                          std::string_view subdir,
+inline std::optional<std::string> entry_below_home_subdir(std::string_view home_path, std::string_view subdir,
                                                           std::string_view path) {
     auto comps = path_components_below(home_path, path);
     if (!comps || comps->size() < 2 || (*comps)[0] != subdir || !is_safe_component((*comps)[1]))
@@ -114,4 +121,4 @@ inline std::optional<std::string> entry_below_home_subdir(std::string_view home_
     return std::move((*comps)[1]);
 }
 
-} // namespace layergc::sdk
+}  // namespace layergc::sdk

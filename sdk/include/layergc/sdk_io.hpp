@@ -34,13 +34,20 @@ public:
     Fd& operator=(const Fd&) = delete;
     Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
     Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) { reset(); fd_ = o.fd_; o.fd_ = -1; }
+        if (this != &o) {
+            reset();
+            fd_ = o.fd_;
+            o.fd_ = -1;
+        }
         return *this;
     }
     ~Fd() { reset(); }
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
-    void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
 
 private:
     int fd_ = -1;
@@ -63,14 +70,24 @@ namespace detail {
 
 // Read the regular file open as fd (st is its fstat) into r.
 inline void read_open_file(int fd, const struct stat& st, size_t max_bytes, ReadResult& r) {
-    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return; }
+    if (static_cast<size_t>(st.st_size) > max_bytes) {
+        r.status = ReadStatus::too_large;
+        return;
+    }
     char buf[8192];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) { if (errno == EINTR) continue; r.err = errno; return; }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            r.err = errno;
+            return;
+        }
         if (n == 0) break;
         r.data.append(buf, static_cast<size_t>(n));
-        if (r.data.size() > max_bytes) { r.status = ReadStatus::too_large; return; }
+        if (r.data.size() > max_bytes) {
+            r.status = ReadStatus::too_large;
+            return;
+        }
     }
     r.status = ReadStatus::ok;
 }
@@ -81,7 +98,7 @@ inline ReadStatus open_failure(int err) {
                                              : ReadStatus::io_error;
 }
 
-} // namespace detail
+}  // namespace detail
 
 // Read a small regular file below dirfd (name may hold '/', each component resolved by the
 // kernel without following a symlink at the last component). Larger than max_bytes: too_large.
@@ -93,9 +110,15 @@ inline ReadResult read_small_file_at(int dirfd, const std::string& name, size_t 
         r.status = detail::open_failure(r.err);
         return r;
     }
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0) { r.err = errno; return r; }
-    if (!S_ISREG(st.st_mode)) { r.status = ReadStatus::not_regular; return r; }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        r.err = errno;
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        r.status = ReadStatus::not_regular;
+        return r;
+    }
     detail::read_open_file(fd.get(), st, max_bytes, r);
     return r;
 }
@@ -109,9 +132,10 @@ inline ReadResult read_small_file_at(int dirfd, const std::string& name, size_t 
 // a device is never opened: no hang, no side effect of opening a device. A kernel without openat2
 // (or a seccomp filter refusing it) gets read_small_file_at: the last component is not followed.
 // Without /proc the file is not read (io_error).
-inline ReadResult read_small_file_in_scope_at(int dirfd, const std::string& name, size_t max_bytes = 1 << 20) {
+inline ReadResult read_small_file_in_scope_at(int dirfd, const std::string& name,
+                                              size_t max_bytes = 1 << 20) {
     ReadResult r;
-    struct open_how how{};
+    struct open_how how {};
     how.flags = O_PATH | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     Fd path(static_cast<int>(::syscall(SYS_openat2, dirfd, name.c_str(), &how, sizeof how)));
@@ -121,15 +145,30 @@ inline ReadResult read_small_file_in_scope_at(int dirfd, const std::string& name
         r.status = detail::open_failure(r.err);
         return r;
     }
-    struct stat st{};
-    if (::fstat(path.get(), &st) != 0) { r.err = errno; return r; }
-    if (!S_ISREG(st.st_mode)) { r.status = ReadStatus::not_regular; return r; }
-    if (static_cast<size_t>(st.st_size) > max_bytes) { r.status = ReadStatus::too_large; return r; }
+    struct stat st {};
+    if (::fstat(path.get(), &st) != 0) {
+        r.err = errno;
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        r.status = ReadStatus::not_regular;
+        return r;
+    }
+    if (static_cast<size_t>(st.st_size) > max_bytes) {
+        r.status = ReadStatus::too_large;
+        return r;
+    }
     const std::string self = "/proc/self/fd/" + std::to_string(path.get());
     Fd fd(::open(self.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!fd) { r.err = errno; return r; }
-    struct stat again{};
-    if (::fstat(fd.get(), &again) != 0) { r.err = errno; return r; }
+    if (!fd) {
+        r.err = errno;
+        return r;
+    }
+    struct stat again {};
+    if (::fstat(fd.get(), &again) != 0) {
+        r.err = errno;
+        return r;
+    }
     if (again.st_dev != st.st_dev || again.st_ino != st.st_ino || !S_ISREG(again.st_mode)) {
         r.err = ESTALE;
         return r;
@@ -149,7 +188,7 @@ inline std::string trim(std::string_view s) {
 
 struct DirEntry {
     std::string name;
-    unsigned char type = DT_UNKNOWN; // DT_DIR, DT_REG, DT_LNK, ...
+    unsigned char type = DT_UNKNOWN;  // DT_DIR, DT_REG, DT_LNK, ...
 };
 
 // List a directory (without "." and ".."). d_type is filled in with fstatat when the filesystem
@@ -158,17 +197,22 @@ inline bool list_dir(int dirfd, std::vector<DirEntry>& out) {
     int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
     if (dup_fd < 0) return false;
     DIR* d = ::fdopendir(dup_fd);
-    if (!d) { ::close(dup_fd); return false; }
+    if (!d) {
+        ::close(dup_fd);
+        return false;
+    }
     ::rewinddir(d);
     errno = 0;
     while (struct dirent* de = ::readdir(d)) {
         if (std::strcmp(de->d_name, ".") == 0 || std::strcmp(de->d_name, "..") == 0) continue;
         DirEntry e{de->d_name, de->d_type};
         if (e.type == DT_UNKNOWN) {
-            struct stat st{};
+            struct stat st {};
             if (::fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK
-                         : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+                e.type = S_ISDIR(st.st_mode)   ? DT_DIR
+                         : S_ISLNK(st.st_mode) ? DT_LNK
+                         : S_ISREG(st.st_mode) ? DT_REG
+                                               : DT_UNKNOWN;
             }
         }
         out.push_back(std::move(e));
@@ -189,7 +233,7 @@ inline std::optional<std::string> read_link_at(int dirfd, const std::string& nam
 }
 
 inline int64_t mtime_at(int dirfd, const std::string& name) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
     return static_cast<int64_t>(st.st_mtim.tv_sec);
 }
@@ -212,8 +256,8 @@ inline std::string decode_octal_escapes(std::string_view s) {
     for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
             is_octal(s[i + 3])) {
-            out.push_back(static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
-                                            (s[i + 3] - '0')));
+            out.push_back(
+                static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0')));
             i += 3;
         } else {
             out.push_back(s[i]);
@@ -282,4 +326,4 @@ inline std::optional<std::string> first_component_below(std::string_view dir, st
     return std::move(comps->front());
 }
 
-} // namespace layergc::sdk
+}  // namespace layergc::sdk

@@ -24,7 +24,7 @@ bool inside(std::string_view part, std::string_view whole) {
            static_cast<size_t>(part.data() - b) <= whole.size() - part.size();
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace layergc;

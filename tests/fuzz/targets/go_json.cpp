@@ -54,31 +54,37 @@ struct Walk {
 
 Walk walk(const GoJson& d) {
     Walk w;
-    struct Frame { GoJson::Index node, child; bool first; };
+    struct Frame {
+        GoJson::Index node, child;
+        bool first;
+    };
     std::vector<Frame> stack;
     const auto emit = [&](GoJson::Index n) {
         switch (d.kind(n)) {
-        case JsonKind::null: w.text += "null"; w.tokens.emplace_back("null"); break;
-        case JsonKind::boolean:
-            w.text += d.boolean(n) ? "true" : "false";
-            w.tokens.emplace_back(d.boolean(n) ? "t" : "f");
-            break;
-        case JsonKind::number:
-            w.text += d.text(n);
-            w.tokens.push_back("n" + std::string(d.text(n)));
-            break;
-        case JsonKind::string:
-            quote(w.text, d.text(n));
-            w.tokens.push_back("s" + std::string(d.text(n)));
-            LAYERGC_FUZZ_PROPERTY(valid_utf8(d.text(n)), "a decoded string is valid UTF-8");
-            break;
-        case JsonKind::array:
-        case JsonKind::object:
-            w.text += d.kind(n) == JsonKind::object ? '{' : '[';
-            w.tokens.emplace_back(d.kind(n) == JsonKind::object ? "{" : "[");
-            stack.push_back({n, d.first(n), true});
-            if (stack.size() > w.max_depth) w.max_depth = stack.size();
-            break;
+            case JsonKind::null:
+                w.text += "null";
+                w.tokens.emplace_back("null");
+                break;
+            case JsonKind::boolean:
+                w.text += d.boolean(n) ? "true" : "false";
+                w.tokens.emplace_back(d.boolean(n) ? "t" : "f");
+                break;
+            case JsonKind::number:
+                w.text += d.text(n);
+                w.tokens.push_back("n" + std::string(d.text(n)));
+                break;
+            case JsonKind::string:
+                quote(w.text, d.text(n));
+                w.tokens.push_back("s" + std::string(d.text(n)));
+                LAYERGC_FUZZ_PROPERTY(valid_utf8(d.text(n)), "a decoded string is valid UTF-8");
+                break;
+            case JsonKind::array:
+            case JsonKind::object:
+                w.text += d.kind(n) == JsonKind::object ? '{' : '[';
+                w.tokens.emplace_back(d.kind(n) == JsonKind::object ? "{" : "[");
+                stack.push_back({n, d.first(n), true});
+                if (stack.size() > w.max_depth) w.max_depth = stack.size();
+                break;
         }
     };
     emit(d.root());
@@ -104,7 +110,7 @@ Walk walk(const GoJson& d) {
     return w;
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace layergc::docker;
@@ -122,12 +128,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         LAYERGC_FUZZ_PROPERTY(again.ok(), "written back, the document parses again");
         LAYERGC_FUZZ_PROPERTY(walk(again.value()).tokens == w.tokens, "and is the same document");
         if (whole.ok())
-            LAYERGC_FUZZ_PROPERTY(walk(whole.value()).tokens == w.tokens, "Unmarshal and the decoder read the same");
+            LAYERGC_FUZZ_PROPERTY(walk(whole.value()).tokens == w.tokens,
+                                  "Unmarshal and the decoder read the same");
     }
 
-    const bool nlohmann_quirk = bytes.substr(0, 3) == "\xEF\xBB\xBF" || bytes.find('\0') != std::string_view::npos;
+    const bool nlohmann_quirk =
+        bytes.substr(0, 3) == "\xEF\xBB\xBF" || bytes.find('\0') != std::string_view::npos;
     if (!nlohmann_quirk && nlohmann::json::accept(bytes.begin(), bytes.end()))
-        LAYERGC_FUZZ_PROPERTY(whole.ok() || whole.error().message.find("exceeded max depth") != std::string::npos,
-                              "strict RFC 8259 JSON is accepted");
+        LAYERGC_FUZZ_PROPERTY(
+            whole.ok() || whole.error().message.find("exceeded max depth") != std::string::npos,
+            "strict RFC 8259 JSON is accepted");
     return 0;
 }

@@ -59,12 +59,20 @@ struct Ref {
                 if (e == 'u') {
                     if (p + 6 > s.size()) return std::nullopt;
                     const unsigned long v = std::stoul(s.substr(p + 2, 4), nullptr, 16);
-                    if (v == 0x17F) out += "\xC5\xBF";
-                    else if (v == 0x212A) out += "\xE2\x84\xAA";
-                    else out += v < 0x80 ? static_cast<char>(v) : '?';
+                    if (v == 0x17F)
+                        out += "\xC5\xBF";
+                    else if (v == 0x212A)
+                        out += "\xE2\x84\xAA";
+                    else
+                        out += v < 0x80 ? static_cast<char>(v) : '?';
                     p += 6;
                 } else {
-                    out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                    out += e == 'n'   ? '\n'
+                           : e == 't' ? '\t'
+                           : e == 'r' ? '\r'
+                           : e == 'b' ? '\b'
+                           : e == 'f' ? '\f'
+                                      : e;
                     p += 2;
                 }
             } else {
@@ -131,8 +139,10 @@ struct Ref {
             if (p < s.size() && s[p] == '"') {
                 auto v = str();
                 if (!v) return false;
-                if (layergc::digest::is_sha256_digest(*v)) digests.insert(*v);
-                else bad_type = true;
+                if (layergc::digest::is_sha256_digest(*v))
+                    digests.insert(*v);
+                else
+                    bad_type = true;
             } else {
                 bad_type = true;
                 if (!skip(1)) return false;
@@ -180,7 +190,7 @@ struct Ref {
     }
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace layergc;
@@ -198,12 +208,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::set<std::string> chains(parsed.chains.begin(), parsed.chains.end());
     LAYERGC_FUZZ_PROPERTY(chains.size() == parsed.chains.size(), "each chain is listed once");
     for (const auto& r : parsed.readings) {
-        for (const auto& d : r) LAYERGC_FUZZ_PROPERTY(union_ids.count(d), "the union holds every reading's diff IDs");
+        for (const auto& d : r)
+            LAYERGC_FUZZ_PROPERTY(union_ids.count(d), "the union holds every reading's diff IDs");
         for (const auto& c : digest::chain_ids(r)) {
             LAYERGC_FUZZ_PROPERTY(digest::is_sha256_digest(c), "a chain ID is a digest");
             LAYERGC_FUZZ_PROPERTY(chains.count(c.substr(7)), "every prefix of every reading has its chain");
         }
-        if (!r.empty()) LAYERGC_FUZZ_PROPERTY(chains.count(r.front().substr(7)), "a base layer's chain is its diff");
+        if (!r.empty())
+            LAYERGC_FUZZ_PROPERTY(chains.count(r.front().substr(7)), "a base layer's chain is its diff");
     }
     if (parsed.go_reading)
         LAYERGC_FUZZ_PROPERTY(std::find(parsed.readings.begin(), parsed.readings.end(), *parsed.go_reading) !=

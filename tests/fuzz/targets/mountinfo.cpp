@@ -36,7 +36,7 @@ struct RefSink {
 constexpr const char* kOverlayHome = "/nonexistent/layergc-fuzz/overlay2";
 constexpr const char* kAufsHome = "/nonexistent/layergc-fuzz/aufs";
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);

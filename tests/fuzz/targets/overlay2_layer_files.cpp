@@ -24,19 +24,21 @@ void check_link(std::string_view bytes) {
     const auto link = drivers::parse_overlay_link_file(bytes);
     LAYERGC_FUZZ_PROPERTY(link.value == sdk::trim(bytes), "the link value is the trimmed file");
     switch (link.kind) {
-    case Kind::empty: LAYERGC_FUZZ_PROPERTY(link.value.empty(), "empty means empty"); break;
-    case Kind::lid:
-        LAYERGC_FUZZ_PROPERTY(drivers::is_overlay_lid(link.value), "a LID is 26 of [A-Z2-7]");
-        LAYERGC_FUZZ_PROPERTY(sdk::is_safe_component(link.value), "a LID is a safe component");
-        break;
-    case Kind::malformed:
-        LAYERGC_FUZZ_PROPERTY(!drivers::is_overlay_lid(link.value), "malformed is not a LID");
-        LAYERGC_FUZZ_PROPERTY(!has_path_syntax(link.value), "malformed holds no path syntax");
-        break;
-    case Kind::hostile:
-        LAYERGC_FUZZ_PROPERTY(has_path_syntax(link.value) || !sdk::is_safe_component(link.value),
-                              "only path syntax is hostile");
-        break;
+        case Kind::empty:
+            LAYERGC_FUZZ_PROPERTY(link.value.empty(), "empty means empty");
+            break;
+        case Kind::lid:
+            LAYERGC_FUZZ_PROPERTY(drivers::is_overlay_lid(link.value), "a LID is 26 of [A-Z2-7]");
+            LAYERGC_FUZZ_PROPERTY(sdk::is_safe_component(link.value), "a LID is a safe component");
+            break;
+        case Kind::malformed:
+            LAYERGC_FUZZ_PROPERTY(!drivers::is_overlay_lid(link.value), "malformed is not a LID");
+            LAYERGC_FUZZ_PROPERTY(!has_path_syntax(link.value), "malformed holds no path syntax");
+            break;
+        case Kind::hostile:
+            LAYERGC_FUZZ_PROPERTY(has_path_syntax(link.value) || !sdk::is_safe_component(link.value),
+                                  "only path syntax is hostile");
+            break;
     }
     if (!link.value.empty() && has_path_syntax(link.value))
         LAYERGC_FUZZ_PROPERTY(link.kind == Kind::hostile, "path syntax is always refused");
@@ -61,11 +63,12 @@ void check_target(std::string_view target) {
     const auto id = drivers::parse_overlay_link_target(target);
     if (!id) return;
     LAYERGC_FUZZ_PROPERTY(sdk::is_safe_component(*id), "a link target's ID is a safe component");
-    LAYERGC_FUZZ_PROPERTY(!drivers::is_overlay_home_special_name(*id), "l/ never points at l or the block dev");
+    LAYERGC_FUZZ_PROPERTY(!drivers::is_overlay_home_special_name(*id),
+                          "l/ never points at l or the block dev");
     LAYERGC_FUZZ_PROPERTY("../" + *id + "/diff" == target, "the ID is exactly ../<id>/diff");
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto files = fuzz::split_record(data, size, 3);

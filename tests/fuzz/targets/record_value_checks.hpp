@@ -12,7 +12,9 @@
 
 namespace layergc::fuzz {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+inline bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 // A driver ID (cache-id, mount-id, init-id) that is accepted is one safe path component.
 inline void check_driver_id(std::string_view bytes) {
@@ -31,13 +33,19 @@ inline void check_driver_id(std::string_view bytes) {
     const auto again = docker::parse_driver_id_value(v);
     LAYERGC_FUZZ_PROPERTY(again && again.value() == v, "parsing an accepted ID again gives it back");
     switch (docker::classify_id(v)) {
-    case docker::IdForm::hex64: LAYERGC_FUZZ_PROPERTY(digest::is_hex64(v), "hex64 form is 64 hex"); break;
-    case docker::IdForm::hex64_init:
-        LAYERGC_FUZZ_PROPERTY(v.size() == 69 && digest::is_hex64(v.substr(0, 64)) && v.substr(64) == "-init",
-                              "hex64-init form is <hex64>-init");
-        break;
-    case docker::IdForm::bk25: LAYERGC_FUZZ_PROPERTY(v.size() == 25, "bk25 form is 25 characters"); break;
-    case docker::IdForm::unknown: break;
+        case docker::IdForm::hex64:
+            LAYERGC_FUZZ_PROPERTY(digest::is_hex64(v), "hex64 form is 64 hex");
+            break;
+        case docker::IdForm::hex64_init:
+            LAYERGC_FUZZ_PROPERTY(
+                v.size() == 69 && digest::is_hex64(v.substr(0, 64)) && v.substr(64) == "-init",
+                "hex64-init form is <hex64>-init");
+            break;
+        case docker::IdForm::bk25:
+            LAYERGC_FUZZ_PROPERTY(v.size() == 25, "bk25 form is 25 characters");
+            break;
+        case docker::IdForm::unknown:
+            break;
     }
 }
 
@@ -47,7 +55,8 @@ inline void check_chain_ref(std::string_view bytes) {
     const auto ref = docker::parse_chain_ref_value(bytes);
     if (!ref) return;
     LAYERGC_FUZZ_PROPERTY(digest::is_hex64(ref.value()), "an accepted chain ref is 64 hex");
-    LAYERGC_FUZZ_PROPERTY(sdk::trim(bytes) == "sha256:" + ref.value(), "an accepted chain ref is the file's text");
+    LAYERGC_FUZZ_PROPERTY(sdk::trim(bytes) == "sha256:" + ref.value(),
+                          "an accepted chain ref is the file's text");
 }
 
-} // namespace layergc::fuzz
+}  // namespace layergc::fuzz
