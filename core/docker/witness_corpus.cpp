@@ -19,13 +19,28 @@ constexpr int kMaxDepth = 8;                    // image/<driver>/layerdb/sha256
 
 class CorpusReader {
 public:
-    CorpusReader(std::vector<MetadataFile>& out, Problems& problems) : out_(out), problems_(problems) {}
+    CorpusReader(const std::string& driver, const Metadata& md, Problems& problems,
+                 const MetadataFileVisitor& visit)
+        : configs_(MetadataPaths(driver).image_configs() + "/"), problems_(problems), visit_(visit) {
+        for (const auto& img : md.images) images_[configs_ + img.id] = &img;
+    }
+
+    // Hands one file to the visitor, marked as an image config (with the diff IDs its own
+    // structured reading explains) when it is one.
+    void emit(std::string path, std::string bytes) {
+        MetadataFile f{std::move(path), std::move(bytes), {}, false};
+        f.image_config = f.path.starts_with(configs_);
+        if (auto it = images_.find(f.path); it != images_.end())
+            for (const auto& d : it->second->diff_ids)
+                if (d.size() > 7) f.explained_diff_ids.insert(d.substr(7));
+        visit_(f);
+    }
 
     // Adds the entry `name` of dirfd, a regular file or a symlink; a directory is walked when
     // depth allows. `path` is its path relative to the data root.
     void entry(int dirfd, const sdk::DirEntry& e, const std::string& path, int depth, size_t max_bytes) {
         if (e.type == DT_LNK) {
-            if (auto target = sdk::read_link_at(dirfd, e.name)) out_.push_back({path, *target, {}});
+            if (auto target = sdk::read_link_at(dirfd, e.name)) emit(path, std::move(*target));
             return;
         }
         if (e.type == DT_DIR) {
@@ -41,7 +56,7 @@ public:
         auto r = in_scope ? sdk::read_small_file_in_scope_at(dirfd, name, max_bytes)
                           : sdk::read_small_file_at(dirfd, name, max_bytes);
         if (r.status == sdk::ReadStatus::ok) {
-            out_.push_back({path, std::move(r.data), {}});
+            emit(path, std::move(r.data));
         } else if (r.status == sdk::ReadStatus::too_large || r.status == sdk::ReadStatus::io_error) {
             problems_.push_back({Severity::blocking, "witness-file-unreadable", path,
                                  std::string("cannot read ") + path +
@@ -73,8 +88,10 @@ public:
     }
 
 private:
-    std::vector<MetadataFile>& out_;
+    const std::string configs_;                             // image/<driver>/imagedb/content/sha256/
+    std::unordered_map<std::string, const Image*> images_;  // by config path
     Problems& problems_;
+    const MetadataFileVisitor& visit_;
 };
 
 void read_image_tree(int root_fd, const std::string& driver, CorpusReader& reader) {
@@ -145,28 +162,13 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
 
 }  // namespace
 
-std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
-                                              const Metadata& md, const DriverScan& scan,
-                                              Problems& problems) {
-    std::vector<MetadataFile> out;
-    CorpusReader reader(out, problems);
+void visit_witness_corpus(int root_fd, int home_fd, const std::string& driver, const Metadata& md,
+                          const DriverScan& scan, Problems& problems, const MetadataFileVisitor& visit) {
+    CorpusReader reader(driver, md, problems, visit);
     read_image_tree(root_fd, driver, reader);
     read_container_configs(root_fd, reader);
     read_driver_files(home_fd, driver, scan, reader);
-    if (!md.buildkit.bytes.empty()) out.push_back({"buildkit/*.db", md.buildkit.bytes, {}});
-
-    // An image config's own structured reading explains the diff IDs it lists.
-    const std::string configs = MetadataPaths(driver).image_configs() + "/";
-    std::unordered_map<std::string, const Image*> images;
-    for (const auto& img : md.images) images[configs + img.id] = &img;
-    for (auto& f : out) {
-        if (f.path.rfind(configs, 0) == 0) f.image_config = true;
-        auto it = images.find(f.path);
-        if (it == images.end()) continue;
-        for (const auto& d : it->second->diff_ids)
-            if (d.size() > 7) f.explained_diff_ids.insert(d.substr(7));
-    }
-    return out;
+    if (!md.buildkit.bytes.empty()) reader.emit("buildkit/*.db", md.buildkit.bytes);
 }
 
 }  // namespace layergc::docker

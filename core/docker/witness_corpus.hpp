@@ -1,11 +1,14 @@
 // The second witness's corpus (core/plan/hold_back.hpp): every metadata file under the data root
-// that could name a layer, read as raw bytes, whatever the structured readers made of it.
+// that could name a layer, read as raw bytes, whatever the structured readers made of it. The
+// files are handed to a visitor one at a time and never kept: on a 20,000-layer root they come
+// to more memory than everything else a plan holds (docs/performance.md).
 #pragma once
 
 #include "core/docker/metadata.hpp"
 #include "core/model/driver_scan.hpp"
 #include "core/model/problem.hpp"
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +28,18 @@ struct MetadataFile {
     bool image_config = false;
 };
 
+// Called once per file read, with a file that lives only for the call.
+using MetadataFileVisitor = std::function<void(const MetadataFile&)>;
+// A source of metadata files: hands every file it reads to the visitor, in one pass.
+using WitnessCorpus = std::function<void(const MetadataFileVisitor&)>;
+
+// A corpus of files already in memory (containerd's meta.db, tests).
+inline WitnessCorpus corpus_of(std::vector<MetadataFile> files) {
+    return [files = std::move(files)](const MetadataFileVisitor& visit) {
+        for (const auto& f : files) visit(f);
+    };
+}
+
 // Reads, below the data root (root_fd) and the driver home (home_fd, "<driver>/" in paths):
 // - every file and symlink below image/<driver>/ (image configs and their metadata, layer and
 //   mount records, tmp write sets), except distribution/ (a pull cache of digests, which names
@@ -34,8 +49,9 @@ struct MetadataFile {
 // - BuildKit's databases (already read into md.buildkit);
 // - the small files and symlinks directly inside each driver path the scan reported (overlay2's
 //   link and lower, aufs layers/<id>, l/ links): the driver's own parent lists.
-// What cannot be read is a warning (the structured readers already report what they needed).
-std::vector<MetadataFile> read_witness_corpus(int root_fd, int home_fd, const std::string& driver,
-                                              const Metadata& md, const DriverScan& scan, Problems& problems);
+// An image config's file carries the diff IDs its structured reading listed (explained_diff_ids).
+// What cannot be read is a blocking problem: layergc removes nothing it cannot check.
+void visit_witness_corpus(int root_fd, int home_fd, const std::string& driver, const Metadata& md,
+                          const DriverScan& scan, Problems& problems, const MetadataFileVisitor& visit);
 
 }  // namespace layergc::docker

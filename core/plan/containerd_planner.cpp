@@ -466,7 +466,7 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     // The second witness (meta.db's keys and values, for the content store) and the age gate.
     HoldBackInput hb;
     if (!witness_bytes.empty())
-        hb.files.push_back({std::string(cd::kMetaDb), std::move(witness_bytes), {}, false});
+        hb.corpus = docker::corpus_of({{std::string(cd::kMetaDb), std::move(witness_bytes), {}, false}});
     for (const auto& c : p.candidates) {
         std::vector<WitnessName> names;
         // A blob by its whole digest, the only form in which meta.db names content (content/blob

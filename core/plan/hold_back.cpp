@@ -127,9 +127,9 @@ HoldBackResult hold_back(HoldBackInput in) {
 
     // edges[o]: candidates that a file of candidate o names (kept when o is kept).
     std::vector<std::vector<std::pair<size_t, std::string>>> edges(n);
-    for (const auto& f : in.files) {
+    auto search = [&](const MetadataFile& f) {
         const auto hits = matcher.find(f.bytes);
-        if (hits.empty()) continue;
+        if (hits.empty()) return;
         const auto owners = ownership.of(f.path);
         for (size_t h : hits) {
             const auto [c, is_diff] = name_owner[h];
@@ -150,7 +150,8 @@ HoldBackResult hold_back(HoldBackInput in) {
                 for (size_t o : owners) edges[o].emplace_back(c, f.path + " names " + texts[h]);
             }
         }
-    }
+    };
+    if (in.corpus) in.corpus(search);
     // Candidates that share a record (a lost container's RW and init dirs) stand or fall together:
     // the record goes with the last of them, so keeping one keeps the record and the others.
     std::unordered_map<std::string, std::vector<size_t>> by_record;

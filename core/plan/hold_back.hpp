@@ -29,6 +29,7 @@
 namespace layergc::plan {
 
 using docker::MetadataFile;
+using docker::WitnessCorpus;
 
 // A name of a candidate that a surviving file could hold.
 struct WitnessName {
@@ -40,8 +41,8 @@ struct HoldBackInput {
     std::vector<Candidate> candidates;
     std::vector<std::vector<WitnessName>> names;  // per candidate
     std::vector<int64_t> newest_change_sec;       // per candidate; 0 = unknown
-    std::vector<MetadataFile> files;
-    std::string driver;  // driver paths are "<driver>/<relpath>" in files
+    WitnessCorpus corpus;  // read once, during hold_back, each file dropped after its search
+    std::string driver;    // driver paths are "<driver>/<relpath>" in the corpus's paths
     int64_t now_sec = 0;
     int64_t min_age_sec = 0;  // 0: no age gate
 };

@@ -209,7 +209,9 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
 
     // The second witness and the age gate (core/plan/hold_back.hpp).
     HoldBackInput hb;
-    hb.files = docker::read_witness_corpus(s.root_fd.get(), s.home_fd.get(), s.driver, md, scan, p.problems);
+    hb.corpus = [&](const docker::MetadataFileVisitor& visit) {
+        docker::visit_witness_corpus(s.root_fd.get(), s.home_fd.get(), s.driver, md, scan, p.problems, visit);
+    };
     hb.names = witness_names(p.candidates, md);
     hb.candidates = std::move(p.candidates);
     hb.newest_change_sec = std::move(newest);

@@ -64,7 +64,8 @@ TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
 TEST(HoldBack, NothingNamesThemAllGo) {
     Case t;
     t.in.candidates = {layer(hex("c1"), hex("d1")), layer(hex("c2"), hex("d2"))};
-    t.in.files = {{"image/overlay2/imagedb/content/sha256/" + hex("img"), "{\"rootfs\":{}}", {}, true}};
+    t.in.corpus = docker::corpus_of(
+        {{"image/overlay2/imagedb/content/sha256/" + hex("img"), "{\"rootfs\":{}}", {}, true}});
     auto r = t.run();
     EXPECT_EQ(ids(r.candidates), (std::vector<std::string>{hex("d1"), hex("d2")}));
     EXPECT_TRUE(r.held_back.empty());
@@ -78,8 +79,8 @@ TEST(HoldBack, ASurvivingFileNamingACandidateKeepsIt) {
     for (const std::string& named : {chain, cache, hex(cache).substr(0, 26)}) {
         Case t;
         t.in.candidates = {layer(chain, cache), layer(hex("c2"), hex("d2"))};
-        t.in.files = {
-            {"containers/" + hex("ctr") + "/hostconfig.json", "{\"x\":\"" + named + "\"}", {}, false}};
+        t.in.corpus = docker::corpus_of(
+            {{"containers/" + hex("ctr") + "/hostconfig.json", "{\"x\":\"" + named + "\"}", {}, false}});
         auto r = t.run();
         EXPECT_EQ(ids(r.candidates), std::vector<std::string>{hex("d2")}) << named;
         ASSERT_EQ(r.held_back.size(), 1u);
@@ -96,9 +97,10 @@ TEST(HoldBack, ACandidatesOwnFilesDoNotKeepIt) {
     Case t;
     const std::string chain = hex("c1"), cache = hex("d1");
     t.in.candidates = {layer(chain, cache)};
-    t.in.files = {{"image/overlay2/layerdb/sha256/" + chain + "/cache-id", cache, {}, false},
-                  {"overlay2/l/" + hex(cache).substr(0, 26), "../" + cache + "/diff", {}, false},
-                  {"overlay2/" + cache + "/link", hex(cache).substr(0, 26), {}, false}};
+    t.in.corpus =
+        docker::corpus_of({{"image/overlay2/layerdb/sha256/" + chain + "/cache-id", cache, {}, false},
+                           {"overlay2/l/" + hex(cache).substr(0, 26), "../" + cache + "/diff", {}, false},
+                           {"overlay2/" + cache + "/link", hex(cache).substr(0, 26), {}, false}});
     auto r = t.run();
     EXPECT_EQ(ids(r.candidates), std::vector<std::string>{cache});
     EXPECT_TRUE(r.problems.empty());
@@ -123,7 +125,7 @@ TEST(HoldBack, DiffIdsCountOnlyInImageConfigsThatDidNotExplainThem) {
                                {},
                                image_config};
         if (explained) f.explained_diff_ids.insert(diff);
-        t.in.files = {f};
+        t.in.corpus = docker::corpus_of({f});
         return t.run();
     };
     EXPECT_EQ(make(true, true).candidates.size(), 1u);
@@ -142,8 +144,9 @@ TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
     const std::string c1 = hex("c1"), c2 = hex("c2"), c3 = hex("c3");
     t.in.candidates = {layer(c3, hex("d3")), layer(c2, hex("d2")), layer(c1, hex("d1")),
                        layer(hex("c9"), hex("d9"))};
-    t.in.files = {{"image/overlay2/layerdb/sha256/" + c3 + "/parent", "sha256:" + c2, {}, false},
-                  {"image/overlay2/layerdb/sha256/" + c2 + "/parent", "sha256:" + c1, {}, false}};
+    t.in.corpus =
+        docker::corpus_of({{"image/overlay2/layerdb/sha256/" + c3 + "/parent", "sha256:" + c2, {}, false},
+                           {"image/overlay2/layerdb/sha256/" + c2 + "/parent", "sha256:" + c1, {}, false}});
     t.in.min_age_sec = 3600;
     t.in.newest_change_sec = {t.in.now_sec - 10, t.in.now_sec - 7200, t.in.now_sec - 7200,
                               t.in.now_sec - 7200};
@@ -168,8 +171,9 @@ TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
         c->record = "image/overlay2/layerdb/mounts/" + ctr;
     }
     m.in.candidates = {a, b};
-    m.in.files = {{"image/overlay2/layerdb/mounts/" + ctr + "/init-id", rw + "-init", {}, false},
-                  {"image/overlay2/layerdb/mounts/" + ctr + "/mount-id", rw, {}, false}};
+    m.in.corpus =
+        docker::corpus_of({{"image/overlay2/layerdb/mounts/" + ctr + "/init-id", rw + "-init", {}, false},
+                           {"image/overlay2/layerdb/mounts/" + ctr + "/mount-id", rw, {}, false}});
     m.in.min_age_sec = 3600;
     m.in.newest_change_sec = {m.in.now_sec - 5, m.in.now_sec - 7200};
     auto mr = m.run();
@@ -205,8 +209,8 @@ TEST(HoldBack, ARemovingRecordIsNotKeptByItsLiveTwinsChildren) {
     c.record_kind = RecordKind::removing;
     c.record = "image/overlay2/layerdb/sha256/" + removing;
     t.in.candidates = {c};
-    t.in.files = {
-        {"image/overlay2/layerdb/sha256/" + hex("child") + "/parent", "sha256:" + chain, {}, false}};
+    t.in.corpus = docker::corpus_of(
+        {{"image/overlay2/layerdb/sha256/" + hex("child") + "/parent", "sha256:" + chain, {}, false}});
     auto r = t.run();
     EXPECT_EQ(r.candidates.size(), 1u);
     // Without the live twin, the child's parent file names the removing record's chain: kept.
