@@ -38,9 +38,25 @@ public:
     void roots(RootSink& sink) const override {
         for (const auto& e : scan_.entries) {
             if (!is_snapshot_dir_name(e.id) || is_prepare_temp_dir(e.id)) continue;
-            const auto it = db_.name_of_id.find(std::stoull(e.id));
-            if (it != db_.name_of_id.end())
+            const auto removing = removal_temp_dir_id(e.id);
+            const auto it = db_.name_of_id.find(removing ? *removing : std::stoull(e.id));
+            if (it == db_.name_of_id.end()) continue;
+            if (!removing) {
                 sink.root(dir(e.id), RootKind::containerd_record, "metadata.db: " + it->second);
+                continue;
+            }
+            // The Remove renamed the dir, then stopped before its commit: metadata.db still has the
+            // snapshot, whose contents are all here. Damage for a person to judge, never garbage.
+            sink.root(dir(e.id), RootKind::containerd_record,
+                      "metadata.db: " + it->second + " (snapshot " + e.id.substr(3) + ", whose dir this is)");
+            sink.note({Severity::warning, "snapshot-dir-renamed-for-removal", "snapshots/" + e.id,
+                       "snapshots/" + e.id + " is the dir of snapshot " + it->second + " (id " +
+                           e.id.substr(3) +
+                           "), which metadata.db still names: the snapshotter's Remove renamed it and "
+                           "stopped before its commit. It is kept",
+                       "start containerd and remove the snapshot with ctr (its Remove fails on the missing "
+                       "dir), or rename the dir back to snapshots/" +
+                           e.id.substr(3) + " with containerd stopped"});
         }
     }
 
@@ -169,11 +185,25 @@ void take_notes(const Graph& g, Problems& notes) {
 
 }  // namespace
 
-bool is_snapshot_dir_name(const std::string& name) {
-    if (is_prepare_temp_dir(name)) return true;
-    // Canonical decimal of a uint64: no leading zero, at most 20 digits, and within range.
-    if (!all_digits(name, 0) || name.size() > 20 || (name.size() > 1 && name[0] == '0')) return false;
+namespace {
+
+// Canonical decimal of a uint64: no leading zero, at most 20 digits, and within range.
+bool is_snapshot_id(std::string_view name) {
+    if (name.empty() || name.size() > 20 || (name.size() > 1 && name[0] == '0')) return false;
+    for (char c : name)
+        if (c < '0' || c > '9') return false;
     return name.size() < 20 || name <= "18446744073709551615";
+}
+
+}  // namespace
+
+bool is_snapshot_dir_name(const std::string& name) {
+    return is_prepare_temp_dir(name) || removal_temp_dir_id(name) || is_snapshot_id(name);
+}
+
+std::optional<uint64_t> removal_temp_dir_id(const std::string& name) {
+    if (name.rfind("rm-", 0) != 0 || !is_snapshot_id(std::string_view(name).substr(3))) return std::nullopt;
+    return std::stoull(name.substr(3));
 }
 
 bool is_prepare_temp_dir(const std::string& name) {
@@ -212,6 +242,15 @@ std::vector<Garbage> collect_snapshot_tree(const SnapshotTreeInput& in, Marking&
             x.evidence.push_back("snapshots/" + e.id +
                                  " is a snapshot being prepared when containerd stopped "
                                  "(a new-<digits> temp dir is renamed to its id on success)");
+        } else if (removal_temp_dir_id(e.id)) {
+            x.reason = "interrupted-removal";
+            x.evidence.push_back("snapshots/" + e.id + " is the dir of snapshot " + e.id.substr(3) +
+                                 " renamed by the snapshotter's Remove, which deletes it after the "
+                                 "metadata.db commit; containerd stopped in between");
+            x.evidence.push_back("the snapshotter's metadata.db (" +
+                                 std::to_string(in.records->by_name.size()) + " snapshots, last id " +
+                                 std::to_string(in.records->sequence) + ") gives no snapshot id " +
+                                 e.id.substr(3) + ": the removal was committed");
         } else {
             x.reason = "no-snapshot-record";
             x.evidence.push_back("the snapshotter's metadata.db (" +

@@ -18,6 +18,7 @@
 #include "core/model/driver_scan.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,8 +51,12 @@ std::vector<Garbage> collect_snapshot_tree(const SnapshotTreeInput& in, Marking&
 std::vector<Garbage> collect_content_tree(const ContentTreeInput& in, Marking& marking, Problems& notes);
 
 // The directory names containerd's snapshotters make under snapshots/: an id in canonical decimal
-// (strconv.FormatUint), or new-<digits> (os.MkdirTemp while a snapshot is prepared).
+// (strconv.FormatUint), new-<digits> (os.MkdirTemp while a snapshot is prepared) or rm-<id> (below).
 bool is_snapshot_dir_name(const std::string& name);
+// rm-<id>: the dir of snapshot <id> that the native snapshotter's Remove renames in its
+// transaction and deletes after the commit (containerd snapshots/native/native.go Remove); the id,
+// or nothing for any other name.
+std::optional<uint64_t> removal_temp_dir_id(const std::string& name);
 bool is_prepare_temp_dir(const std::string& name);
 
 }  // namespace layergc::gc
