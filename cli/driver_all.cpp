@@ -12,6 +12,7 @@
 #include "core/apply/apply_operation.hpp"
 #include "core/apply/removal_disposal.hpp"
 #include "core/metrics/plan_metrics.hpp"
+#include "core/plan/containerd_planner.hpp"
 #include "core/plan/kind_filter.hpp"
 
 #include <spdlog/spdlog.h>
@@ -40,6 +41,10 @@ int open_trees(const GlobalOptions& g, const std::vector<std::string>& drivers, 
         }
         out.push_back(TreeRun{req, std::move(session.value()), {}});
     }
+    // The trees of a containerd root share one reading of its meta.db and one GC report.
+    auto shared = std::make_shared<plan::ContainerdRootReading>();
+    for (auto& t : out)
+        if (t.session.store == plan::Store::containerd) t.req.containerd_root = shared;
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "core/apply/root_lockout.hpp"
 #include "core/audit/audit_log.hpp"
 #include "core/guard/process_visibility.hpp"
+#include "core/plan/containerd_planner.hpp"
 #include "core/plan/kind_filter.hpp"
 
 #include <sys/statvfs.h>
@@ -155,6 +156,11 @@ Result<ApplyReport, ApplyError> run_apply(std::vector<TreeApply>& trees, const A
         e.details.assign(locks.error().lines.begin() + 1, locks.error().lines.end());
         return e;
     }
+
+    // A reading of containerd's meta.db that the trees share and that was made before these locks
+    // were held is not judged on: the first plan below reads it again.
+    for (auto& t : trees)
+        if (t.request.containerd_root) t.request.containerd_root->clear();
 
     // Every tree is re-planned and gated before anything is removed in any of them.
     size_t total = 0, saved_total = 0;

@@ -17,17 +17,9 @@
 namespace layergc::docker {
 
 namespace {
-// dockerd's own reading of a home (daemon/graphdriver/driver.go, scanPriorDrivers and isEmptyDir,
-// the same from 20.10 to 29): the path is stat'ed and opened following symlinks, and it counts
-// as a prior driver's home unless reading one name from it says end of directory; a home that
-// cannot be opened or read counts too. Any entry counts (overlay2's l/ and backingFsBlockDev,
-// an empty diff/): whether the entries are layers is the plugin's probe() to say (`layergc
-// drivers`), not dockerd's, and auto-detection follows dockerd.
-bool dockerd_sees_prior_home(int root_fd, const std::string& name) {
-    struct stat st {};
-    if (::fstatat(root_fd, name.c_str(), &st, 0) != 0) return false;  // os.Stat failed: no home
-    const int fd = ::openat(root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return true;  // os.Open failed: "assumes the directory is not empty"
+// Whether reading one name from the directory open as `fd` (which this closes) finds an entry:
+// dockerd's isEmptyDir, for which a directory that cannot be read is not empty.
+bool reads_non_empty(int fd) {
     DIR* d = ::fdopendir(fd);
     if (!d) {
         ::close(fd);
@@ -44,6 +36,34 @@ bool dockerd_sees_prior_home(int root_fd, const std::string& name) {
     ::closedir(d);
     return any || read_failed;
 }
+
+// A home as dockerd reads it (daemon/graphdriver/driver.go, scanPriorDrivers and isEmptyDir, the
+// same from 20.10 to 29) and as layergc opens it, with one open: dockerd stats and opens the path
+// following symlinks, and it counts as a prior driver's home unless reading one name from it says
+// end of directory; a home that cannot be opened or read counts too. Any entry counts (overlay2's
+// l/ and backingFsBlockDev, an empty diff/): whether the entries are layers is the plugin's
+// probe() to say (`layergc drivers`), not dockerd's, and auto-detection follows dockerd. layergc
+// itself opens a home O_NOFOLLOW: a home that is no symlink is opened so once, and serves both
+// readings; a symlinked one is opened following it, for dockerd's reading only.
+struct HomeReading {
+    bool exists = false;        // a directory, no symlink: what opening it O_NOFOLLOW gives
+    bool dockerd_sees = false;  // dockerd's prior-driver reading
+};
+
+HomeReading read_home(int root_fd, const std::string& name) {
+    struct stat st {};
+    if (::fstatat(root_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return {};  // nothing there
+    if (S_ISLNK(st.st_mode)) {
+        if (::fstatat(root_fd, name.c_str(), &st, 0) != 0) return {};  // os.Stat failed: no home
+        // os.Open failed: "assumes the directory is not empty"
+        const int fd = ::openat(root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return {false, fd < 0 || reads_non_empty(fd)};
+    }
+    const int fd = ::openat(root_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return {};  // gone since the stat
+    if (fd < 0) return {false, true};          // not a directory, or not readable: dockerd's open fails
+    return {true, reads_non_empty(fd)};
+}
 }  // namespace
 
 std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name) {
@@ -51,12 +71,12 @@ std::optional<DriverTree> find_driver_tree(int root_fd, const std::string& name)
     sdk::Fd image = sdk::open_dir_at(root_fd, "image");
     DriverTree t;
     t.name = name;
-    t.home_nonempty = dockerd_sees_prior_home(root_fd, name);
-    const bool home_exists = static_cast<bool>(sdk::open_dir_at(root_fd, name));
+    const HomeReading home = read_home(root_fd, name);
+    t.home_nonempty = home.dockerd_sees;
     t.has_image_dir = image && static_cast<bool>(sdk::open_dir_at(image.get(), name));
     // A home dockerd sees through a symlink is a tree too: it is the prior driver's for dockerd,
     // and opening it (O_NOFOLLOW) then refuses it by name.
-    if (home_exists || t.has_image_dir || t.home_nonempty) return t;
+    if (home.exists || t.has_image_dir || t.home_nonempty) return t;
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 #include "core/containerd/gc_report.hpp"
 #include "core/containerd/layout.hpp"
 #include "core/containerd/meta_db.hpp"
+#include "core/docker/ids.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/tree_usage.hpp"
 #include "core/gc/containerd_sources.hpp"
@@ -49,64 +50,96 @@ Problem db_problem(const std::string& subject, const Error& e) {
         changed ? "stop containerd (and a dockerd that runs its own) first" : "inspect the database by hand"};
 }
 
-// meta.db read whole, or the blocking problem that says why not.
-std::optional<cd::MetaDb> read_meta(const Session& s, Problems& problems, std::string* live_bytes) {
+// meta.db read whole, or the blocking problem that says why not; with its keys and values for
+// the second witness (a walk that fails is the content tree's problem only, as only it uses them).
+void read_meta(const Session& s, ContainerdRootReading& r) {
     const std::string subject(cd::kMetaDb);
     auto db = open_db_below(s.root_fd.get(), std::string(cd::kMetaDir), "meta.db");
     if (!db) {
-        problems.push_back(db_problem(subject, db.error()));
-        return std::nullopt;
+        r.problems.push_back(db_problem(subject, db.error()));
+        return;
     }
     auto meta = cd::read_meta_db(*db);
     if (!meta) {
-        problems.push_back(db_problem(subject, meta.error()));
-        return std::nullopt;
+        r.problems.push_back(db_problem(subject, meta.error()));
+        return;
     }
     if (meta->db_version > cd::kKnownDbVersionMax) {
-        problems.push_back({Severity::blocking, "containerd-db-newer", subject,
-                            subject + " has schema version " + std::to_string(meta->db_version) +
-                                ", newer than any containerd layergc was checked against (" +
-                                std::to_string(cd::kKnownDbVersionMax) +
-                                "): where it names things may have changed",
-                            "collect with containerd's own tools (ctr content prune, a containerd restart)"});
-        return std::nullopt;
+        r.problems.push_back(
+            {Severity::blocking, "containerd-db-newer", subject,
+             subject + " has schema version " + std::to_string(meta->db_version) +
+                 ", newer than any containerd layergc was checked against (" +
+                 std::to_string(cd::kKnownDbVersionMax) + "): where it names things may have changed",
+             "collect with containerd's own tools (ctr content prune, a containerd restart)"});
+        return;
     }
     for (const auto& [ns, n] : meta->namespaces)
         for (const auto& b : n.unknown_buckets)
-            problems.push_back({Severity::info, "containerd-bucket-unknown", "v1/" + ns + "/" + b,
-                                "meta.db has a namespace bucket layergc does not read (v1/" + ns + "/" + b +
-                                    "); containerd's own GC does not read it for content or snapshots either",
-                                ""});
-    if (live_bytes) {
-        // The second witness's corpus: every key and value the tree holds (free pages excluded).
-        auto walked = db->walk([&](const std::vector<std::string_view>&, const bbolt::Entry& e) {
-            live_bytes->append(e.key);
-            live_bytes->push_back('\n');
-            if (!e.is_bucket) live_bytes->append(e.value);
-            live_bytes->push_back('\n');
-            return true;
-        });
-        if (!walked) {
-            problems.push_back(db_problem(subject, walked.error()));
-            return std::nullopt;
-        }
+            r.problems.push_back(
+                {Severity::info, "containerd-bucket-unknown", "v1/" + ns + "/" + b,
+                 "meta.db has a namespace bucket layergc does not read (v1/" + ns + "/" + b +
+                     "); containerd's own GC does not read it for content or snapshots either",
+                 ""});
+    // The second witness's corpus: every key and value the tree holds (free pages excluded).
+    auto walked = db->walk([&](const std::vector<std::string_view>&, const bbolt::Entry& e) {
+        r.witness_bytes.append(e.key);
+        r.witness_bytes.push_back('\n');
+        if (!e.is_bucket) r.witness_bytes.append(e.value);
+        r.witness_bytes.push_back('\n');
+        return true;
+    });
+    if (!walked) {
+        r.witness_problem = db_problem(subject, walked.error());
+        r.witness_bytes.clear();
     }
-    return std::move(meta.value());
+    r.meta = std::move(meta.value());
+}
+
+// dockerd's containers/ when this root is the containerd a dockerd runs (<data-root>/containerd/
+// daemon): ../../containers from the root's descriptor, each step O_NOFOLLOW|O_DIRECTORY. Closed
+// when the root is not one, or the directory does not open.
+void open_docker_containers(const Session& s, ContainerdRootReading& r) {
+    const auto& root = s.root;
+    if (root.filename() != "daemon" || root.parent_path().filename() != "containerd") return;
+    const sdk::Fd containerd = sdk::open_dir_at(s.root_fd.get(), "..");
+    const sdk::Fd data_root = containerd ? sdk::open_dir_at(containerd.get(), "..") : sdk::Fd();
+    if (!data_root) return;
+    r.docker_containers = sdk::open_dir_at(data_root.get(), "containers");
+    if (r.docker_containers)
+        r.docker_containers_path = (root.parent_path().parent_path() / "containers").string();
+}
+
+// The root's reading: req.containerd_root's, made by the first plan that needs it, else `own`.
+const ContainerdRootReading& root_reading(const Session& s, const PlanRequest& req,
+                                          ContainerdRootReading& own) {
+    ContainerdRootReading& r = req.containerd_root ? *req.containerd_root : own;
+    if (r.done) return r;
+    r.clear();
+    r.done = true;
+    read_meta(s, r);
+    r.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    if (r.meta) r.report = cd::containerd_gc_report(*r.meta, r.now_ns);
+    open_docker_containers(s, r);
+    return r;
 }
 
 // The report of what containerd's own GC would do (core/containerd/gc_report.hpp), measured in
 // this tree: the blobs (content tree) or the snapshot dirs (a snapshotter's tree) each item frees.
 class GcAdvice {
 public:
-    GcAdvice(Session& s, const cd::MetaDb& meta, const cd::SnapshotterDb* records,
+    GcAdvice(Session& s, const ContainerdRootReading& root, const cd::SnapshotterDb* records,
              const std::string& snapshotter, unsigned threads)
-        : s_(s), meta_(meta), records_(records), snapshotter_(snapshotter), threads_(threads) {}
+        : s_(s),
+          root_(root),
+          meta_(*root.meta),
+          records_(records),
+          snapshotter_(snapshotter),
+          threads_(threads) {}
 
     void add_to(Plan& p) {
-        const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-        const auto report = cd::containerd_gc_report(meta_, now_ns);
+        const auto& report = root_.report;
         if (!report.supported) {
             p.problems.push_back(
                 {Severity::info, "containerd-gc-report-unsupported", std::string(cd::kMetaDb),
@@ -182,17 +215,14 @@ private:
                     "the lease",
                 {"docker builder prune"},
                 bytes};
-        if (h.ns == "moby" && is_container_id(h.lease)) {
-            if (const auto containers = docker_containers_dir(); !containers.empty()) {
-                std::error_code ec;
-                if (!std::filesystem::exists(containers / h.lease, ec) && !ec)
-                    return {"containerd-lease-owner-gone",
-                            subject,
-                            held + ": the lease of Docker container " + h.lease.substr(0, 12) + ", which " +
-                                containers.string() + " no longer has: delete the lease",
-                            {cd::ctr_lease_delete_command(h.ns, h.lease)},
-                            bytes};
-            }
+        if (h.ns == "moby" && docker::classify_id(h.lease) == docker::IdForm::hex64) {
+            if (docker_container_gone(h.lease))
+                return {"containerd-lease-owner-gone",
+                        subject,
+                        held + ": the lease of Docker container " + h.lease.substr(0, 12) + ", which " +
+                            root_.docker_containers_path + " no longer has: delete the lease",
+                        {cd::ctr_lease_delete_command(h.ns, h.lease)},
+                        bytes};
             return {"containerd-lease-docker-container",
                     subject,
                     held + ": the lease of Docker container " + h.lease.substr(0, 12) +
@@ -207,19 +237,14 @@ private:
                 bytes};
     }
 
-    static bool is_container_id(const std::string& s) {
-        return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-    }
-
-    // dockerd's containers/ when this root is the containerd a dockerd runs (<data-root>/
-    // containerd/daemon); "" when it is not, or the directory is not there (then no owner is
-    // called gone).
-    std::filesystem::path docker_containers_dir() const {
-        const auto& root = s_.root;
-        if (root.filename() != "daemon" || root.parent_path().filename() != "containerd") return {};
-        const auto dir = root.parent_path().parent_path() / "containers";
-        std::error_code ec;
-        return std::filesystem::is_directory(dir, ec) ? dir : std::filesystem::path{};
+    // Whether dockerd's containers/ has no entry `id` (a 64-hex name): only a lookup that says
+    // ENOENT calls it gone; no containers/ (not dockerd's containerd, not readable) or any other
+    // failure keeps the safe reading, that the container may be there.
+    bool docker_container_gone(const std::string& id) const {
+        if (!root_.docker_containers) return false;
+        struct stat st {};
+        return ::fstatat(root_.docker_containers.get(), id.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+               errno == ENOENT;
     }
 
     std::set<cd::Resource> all_content() const {
@@ -269,6 +294,7 @@ private:
     }
 
     Session& s_;
+    const ContainerdRootReading& root_;
     const cd::MetaDb& meta_;
     const cd::SnapshotterDb* records_;
     std::string snapshotter_;  // "" for the content tree
@@ -291,8 +317,8 @@ void count_meta(const cd::MetaDb& meta, Plan& p) {
     }
 }
 
-void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& snapshotter, Plan& p,
-                        gc::Marking& marking, DriverScan& scan) {
+void plan_snapshot_tree(Session& s, const PlanRequest& req, const ContainerdRootReading& root,
+                        const std::string& snapshotter, Plan& p, gc::Marking& marking, DriverScan& scan) {
     Problems probe_problems;
     auto scanned = probe_and_scan(s, probe_problems);
     p.problems.insert(p.problems.end(), probe_problems.begin(), probe_problems.end());
@@ -304,7 +330,8 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     scan = std::move(scanned.value());
     p.problems.insert(p.problems.end(), scan.problems.begin(), scan.problems.end());
 
-    const auto meta = read_meta(s, p.problems, nullptr);
+    p.problems.insert(p.problems.end(), root.problems.begin(), root.problems.end());
+    const auto& meta = root.meta;
     const std::string subject = s.driver + "/" + std::string(cd::kSnapshotterDb);
     auto db = open_db_below(s.home_fd.get(), "", std::string(cd::kSnapshotterDb));
     std::optional<cd::SnapshotterDb> records;
@@ -335,7 +362,7 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
     in.min_age_sec = req.min_age_sec;
     for (auto& g : gc::collect_snapshot_tree(in, marking, p.problems))
         p.candidates.emplace_back(std::move(g));
-    GcAdvice(s, *meta, &*records, snapshotter, req.threads ? req.threads : default_threads()).add_to(p);
+    GcAdvice(s, root, &*records, snapshotter, req.threads ? req.threads : default_threads()).add_to(p);
 
     // Damage and disagreement, reported, never collected.
     std::set<std::string> on_disk;
@@ -360,13 +387,15 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const std::string& s
 }
 
 // The content store: blobs and ingests meta.db does not name.
-void plan_content_tree(Session& s, const PlanRequest& req, Plan& p, gc::Marking& marking, size_t& entries,
-                       std::string& witness_bytes) {
+void plan_content_tree(Session& s, const PlanRequest& req, const ContainerdRootReading& root, Plan& p,
+                       gc::Marking& marking, size_t& entries) {
     const auto content = cd::scan_content_store(s.home_fd.get());
     p.problems.insert(p.problems.end(), content.problems.begin(), content.problems.end());
     entries = content.blobs.size() + content.ingests.size();
-    const auto meta = read_meta(s, p.problems, &witness_bytes);
-    if (!meta) return;
+    p.problems.insert(p.problems.end(), root.problems.begin(), root.problems.end());
+    if (root.meta && root.witness_problem) p.problems.push_back(*root.witness_problem);
+    if (!root.meta || root.witness_problem) return;
+    const auto& meta = root.meta;
     count_meta(*meta, p);
     if (has_blocking(content.problems)) return;
     gc::ContentTreeInput in;
@@ -375,7 +404,7 @@ void plan_content_tree(Session& s, const PlanRequest& req, Plan& p, gc::Marking&
     in.now_sec = now_sec();
     in.min_age_sec = req.min_age_sec;
     for (auto& g : gc::collect_content_tree(in, marking, p.problems)) p.candidates.emplace_back(std::move(g));
-    GcAdvice(s, *meta, nullptr, "", req.threads ? req.threads : default_threads()).add_to(p);
+    GcAdvice(s, root, nullptr, "", req.threads ? req.threads : default_threads()).add_to(p);
 
     std::set<std::string> on_disk;
     for (const auto& b : content.blobs) on_disk.insert(b.digest);
@@ -448,12 +477,13 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     gc::Marking marking;
     DriverScan scan;
     size_t entries = 0;
-    std::string witness_bytes;
+    ContainerdRootReading own;
+    const ContainerdRootReading& root = root_reading(s, req, own);
     const bool content = s.driver == std::string(cd::kContentDir);
     if (content) {
-        plan_content_tree(s, req, p, marking, entries, witness_bytes);
+        plan_content_tree(s, req, root, p, marking, entries);
     } else {
-        plan_snapshot_tree(s, req, *cd::snapshotter_of_dir(s.driver), p, marking, scan);
+        plan_snapshot_tree(s, req, root, *cd::snapshotter_of_dir(s.driver), p, marking, scan);
         entries = scan.entries.size();
     }
     // A tree that could not be read whole is judged not at all: blocking problems, no candidates.
@@ -465,8 +495,8 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
 
     // The second witness (meta.db's keys and values, for the content store) and the age gate.
     HoldBackInput hb;
-    if (!witness_bytes.empty())
-        hb.corpus = docker::corpus_of({{std::string(cd::kMetaDb), std::move(witness_bytes), {}, false}});
+    if (content && !root.witness_bytes.empty())
+        hb.corpus = docker::corpus_of({{std::string(cd::kMetaDb), root.witness_bytes, {}, false}});
     for (const auto& c : p.candidates) {
         std::vector<WitnessName> names;
         // A blob by its whole digest, the only form in which meta.db names content (content/blob

@@ -4,9 +4,14 @@
 // (core/gc/containerd_sources.hpp); a database that cannot be read whole blocks the tree.
 #pragma once
 
+#include "core/containerd/gc_report.hpp"
+#include "core/containerd/meta_db.hpp"
 #include "core/plan/plan.hpp"
 #include "core/plan/planner.hpp"
 
+#include <layergc/sdk_io.hpp>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +33,27 @@ ContainerdTrees containerd_trees(int root_fd);
 // snapshotter, or a tree's directory name); "auto" is refused with the trees listed.
 Result<void> open_containerd_tree(Session& s, const std::string& name,
                                   const std::filesystem::path& plugin_dir);
+
+// meta.db as the plans of one root read it, once: the first tree's plan fills it and the others
+// reuse it (PlanRequest::containerd_root), so every tree is judged against the same reading and
+// containerd's GC report is made once. apply drops a reading made before it held the root's
+// locks (clear()), so the trees it removes from are judged on a database containerd cannot write.
+struct ContainerdRootReading {
+    bool done = false;
+    std::optional<containerd::MetaDb> meta;  // nullopt: not read whole (`problems` say why)
+    Problems problems;                       // of reading it: blocking, or buckets not read (info)
+    std::string witness_bytes;               // every key and value: the content store's second witness
+    std::optional<Problem> witness_problem;  // the walk for them failed: the content tree is not judged
+    containerd::GcReport report;             // what containerd's own GC would do (schema 3 only)
+    int64_t now_ns = 0;                      // when: lease expiry is judged against it
+    // dockerd's containers/ when the root is the containerd a dockerd runs (<data-root>/containerd/
+    // daemon), opened from the root's descriptor; closed when not, or when it does not open (then
+    // no container's lease is called ownerless).
+    sdk::Fd docker_containers;
+    std::string docker_containers_path;
+
+    void clear() { *this = ContainerdRootReading{}; }
+};
 
 Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req);
 

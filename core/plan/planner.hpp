@@ -27,6 +27,8 @@ struct TreeReading {
     const gc::LiveSet& live;
 };
 
+struct ContainerdRootReading;  // core/plan/containerd_planner.hpp
+
 struct PlanRequest {
     std::filesystem::path root = "/var/lib/docker";
     std::string driver = "auto";
@@ -38,6 +40,9 @@ struct PlanRequest {
     bool own_locks_held = false;                        // apply holds the bolt locks: they are not dockerd's
     fs::Progress* sizing_progress = nullptr;            // given: sizing adds inodes and bytes as it goes
     std::function<void(const TreeReading&)> on_marked;  // given: called once, after the mark
+    // A containerd root: the trees of one root share one reading of meta.db and one GC report
+    // (made by the first tree's plan, reused by the others); none given: the plan reads its own.
+    std::shared_ptr<ContainerdRootReading> containerd_root;
 };
 
 // An opened data root with its driver tree and plugin. For containerd the trees are its content

@@ -328,3 +328,78 @@ INSTANTIATE_TEST_SUITE_P(Versions, ContainerdRoot, ::testing::Values("1.6", "1.7
                          });
 
 }  // namespace
+
+namespace {
+
+// dockerd's own containerd (<data-root>/containerd/daemon) keeps each container's writable layer
+// with a lease in namespace moby named by the container's ID (moby#46020). The advice calls the
+// owner gone, with a ctr command, only when dockerd's containers/ opens and has no such entry.
+class DockerdsContainerd : public ::testing::Test {
+protected:
+    void SetUp() override {
+        root_ = tmp_.path() / "data/containerd/daemon";
+        fs::create_directories(root_ / "io.containerd.metadata.v1.bolt");
+        // meta.db: two container leases, each alone holding a blob (schema 3).
+        std::string leases, blobs;
+        for (const auto& [id, blob] : {std::pair{kKept, "kept blob"}, std::pair{kGone, "gone blob"}}) {
+            const std::string d = "sha256:" + digest::sha256_hex(blob);
+            write_file(root_ / "io.containerd.content.v1.content/blobs/sha256" / d.substr(7), blob);
+            leases += "b'" + id + "': {b'content': {b'" + d + "': b''}}, ";
+            blobs += "b'" + d + "': {b'size': b'\\x12'}, ";
+        }
+        const std::string py =
+            "import sys; sys.path.insert(0, sys.argv[1]); from rootgen import bbolt; "
+            "open(sys.argv[2], 'wb').write(bbolt.encode({b'v1': {b'version': b'\\x06', "
+            "b'moby': {b'leases': {" +
+            leases + "}, b'content': {b'blob': {" + blobs + "}}}}}))";
+        const auto r =
+            run_command("python3 -c " + sh_quote(py) + " " + sh_quote((source_dir() / "tests/gen").string()) +
+                        " " + sh_quote((root_ / "io.containerd.metadata.v1.bolt/meta.db").string()));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        fs::create_directories(tmp_.path() / "data/containers" / kKept);
+    }
+
+    // subject -> advice code, from the content tree's plan.
+    std::map<std::string, std::string> advice() {
+        const auto r =
+            run_layergc("--root " + sh_quote(root_.string()) + " --driver content plan --format json");
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        std::map<std::string, std::string> out;
+        const json p = json::parse(r.out);
+        for (const auto& a : p.at("advice")) {
+            out[a.at("subject")] = a.at("code");
+            if (a.at("code") == "containerd-lease-owner-gone") {
+                EXPECT_EQ(a.at("commands"), json::array({"ctr -n moby leases delete '" + kGone + "'"}));
+            }
+        }
+        return out;
+    }
+
+    static inline const std::string kKept = std::string(64, 'a');
+    static inline const std::string kGone = std::string(64, 'b');
+    TempDir tmp_;
+    fs::path root_;
+};
+
+TEST_F(DockerdsContainerd, AContainerLeaseIsOwnerlessOnlyWhenContainersHasNoEntry) {
+    EXPECT_EQ(advice(),
+              (std::map<std::string, std::string>{{"moby/" + kKept, "containerd-lease-docker-container"},
+                                                  {"moby/" + kGone, "containerd-lease-owner-gone"}}));
+    // containers/ that cannot be opened as a directory without following a symlink: nothing is
+    // called gone (the safe reading), as when it is missing
+    const fs::path containers = tmp_.path() / "data/containers";
+    fs::rename(containers, tmp_.path() / "data/containers-real");
+    fs::create_directory_symlink(tmp_.path() / "data/containers-real", containers);
+    const std::map<std::string, std::string> both_kept{
+        {"moby/" + kKept, "containerd-lease-docker-container"},
+        {"moby/" + kGone, "containerd-lease-docker-container"}};
+    EXPECT_EQ(advice(), both_kept);
+    fs::remove(containers);
+    EXPECT_EQ(advice(), both_kept);
+    // an entry that is a dangling symlink is still an entry: its container is not called gone
+    fs::rename(tmp_.path() / "data/containers-real", containers);
+    fs::create_symlink(tmp_.path() / "nowhere", containers / kGone);
+    EXPECT_EQ(advice(), both_kept);
+}
+
+}  // namespace

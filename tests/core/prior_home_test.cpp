@@ -86,6 +86,17 @@ TEST_F(PriorHome, ASymlinkedHomeCountsAndIsListed) {
     EXPECT_EQ(choose_driver("auto", ts, {}).value(), "overlay2");
 }
 
+// Followed as dockerd follows it, a symlink to an empty directory is no prior home, and one that
+// leads nowhere is no home at all (os.Stat fails): neither is a tree.
+TEST_F(PriorHome, ASymlinkToNothingOrToAnEmptyDirectoryIsNoTree) {
+    fs::create_directories(dir_ / "empty");
+    fs::create_directory_symlink(dir_ / "empty", dir_ / "root/overlay2");
+    fs::create_directory_symlink(dir_ / "nowhere", dir_ / "root/aufs");
+    const auto ts = trees();
+    EXPECT_EQ(tree(ts, "overlay2"), nullptr);
+    EXPECT_EQ(tree(ts, "aufs"), nullptr);
+}
+
 // isEmptyDir: "If an error occurs, it also assumes the directory is not empty".
 TEST_F(PriorHome, AHomeThatCannotBeReadCounts) {
     fs::create_directories(dir_ / "root/overlay2");
