@@ -265,9 +265,10 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
     auto* df = app.add_subcommand(
         "df",
         "read-only: where the space under the root goes: per image (unique and shared), per container, "
-        "build cache, and what plan would reclaim, by kind");
+        "build cache, and what plan would reclaim, by kind; on a containerd root, every tree (content, "
+        "overlayfs, native) by image, container and lease, and what containerd's own GC would free");
     df->add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
-    df->footer("\nExample: layergc df --driver all");
+    df->footer("\nExamples: layergc df --driver all\n          layergc --root /var/lib/containerd df");
 
     for (auto* sub : {plan, apply, check, drivers, restore, purge, df}) sub->fallthrough();
     app.require_subcommand(0, 1);

@@ -79,46 +79,72 @@ bool lease_expired(const Lease& l, int64_t now_ns, std::string& expires) {
     return t && now_ns > *t;  // an unreadable expiry is ignored, as containerd ignores it
 }
 
-// scanRoots, with one lease left out (skip) or none.
-std::set<Resource> mark(const MetaDb& meta, int64_t now_ns, const std::pair<std::string, std::string>* skip,
-                        const std::pair<std::string, std::string>* force) {
-    Walk w{meta, {}, {}, {}};
+// scanRoots, with each lease a root when `lease_is_root(ns, id, expired)` says so.
+template <class LeaseRule>
+std::vector<GcRoot> scan_roots(const MetaDb& meta, int64_t now_ns, const LeaseRule& lease_is_root) {
+    std::vector<GcRoot> out;
     for (const auto& [ns, n] : meta.namespaces) {
         for (const auto& [id, l] : n.leases) {
             std::string expires;
-            const bool is_forced = force && force->first == ns && force->second == id;
-            if (skip && skip->first == ns && skip->second == id) continue;
-            if (!is_forced && lease_expired(l, now_ns, expires)) continue;
+            if (!lease_is_root(ns, id, lease_expired(l, now_ns, expires))) continue;
             const bool flat = l.labels.count(std::string(kFlat)) != 0;
-            for (const auto& d : l.content) w.mark({Resource::content, ns, "", d}, flat);
-            for (const auto& [sn, key] : l.snapshots) w.mark({Resource::snapshot, ns, sn, key}, flat);
+            for (const auto& d : l.content)
+                out.push_back({GcRoot::lease, ns, id, {Resource::content, ns, "", d}, flat});
+            for (const auto& [sn, key] : l.snapshots)
+                out.push_back({GcRoot::lease, ns, id, {Resource::snapshot, ns, sn, key}, flat});
             for (const auto& ref : l.ingests)
                 if (auto i = n.ingests.find(ref); i != n.ingests.end() && !i->second.expected.empty())
-                    w.mark({Resource::content, ns, "", i->second.expected}, false);
+                    out.push_back(
+                        {GcRoot::lease, ns, id, {Resource::content, ns, "", i->second.expected}, false});
         }
         std::vector<Resource> refs;
         for (const auto& [name, img] : n.images) {
             if (!img.target_digest.empty()) refs.push_back({Resource::content, ns, "", img.target_digest});
             label_refs(ns, img.labels, refs);
+            for (auto& r : refs) out.push_back({GcRoot::image, ns, name, std::move(r), false});
+            refs.clear();
         }
         for (const auto& [ref, i] : n.ingests)
             if (i.expire_at_ns && *i.expire_at_ns > now_ns && !i.expected.empty())
-                refs.push_back({Resource::content, ns, "", i.expected});
+                out.push_back({GcRoot::ingest, ns, ref, {Resource::content, ns, "", i.expected}, false});
         for (const auto& [d, b] : n.blobs)
-            if (b.labels.count(std::string(kRoot))) refs.push_back({Resource::content, ns, "", d});
+            if (b.labels.count(std::string(kRoot)))
+                out.push_back({GcRoot::labelled_root, ns, d, {Resource::content, ns, "", d}, false});
         for (const auto& [id, c] : n.containers) {
             if (!c.snapshotter.empty())
                 refs.push_back({Resource::snapshot, ns, c.snapshotter, c.snapshot_key});
             label_refs(ns, c.labels, refs);
+            for (auto& r : refs) out.push_back({GcRoot::container, ns, id, std::move(r), false});
+            refs.clear();
         }
         for (const auto& [sn, by_key] : n.snapshots)
             for (const auto& [key, s] : by_key)
-                if (s.labels.count(std::string(kRoot))) refs.push_back({Resource::snapshot, ns, sn, key});
-        for (const auto& labels : n.sandboxes) label_refs(ns, labels, refs);
-        for (const auto& r : refs) w.mark(r, false);
+                if (s.labels.count(std::string(kRoot)))
+                    out.push_back({GcRoot::labelled_root, ns, key, {Resource::snapshot, ns, sn, key}, false});
+        for (const auto& labels : n.sandboxes) {
+            label_refs(ns, labels, refs);
+            for (auto& r : refs) out.push_back({GcRoot::sandbox, ns, "", std::move(r), false});
+            refs.clear();
+        }
     }
+    return out;
+}
+
+std::set<Resource> walk_from(const MetaDb& meta, const std::vector<GcRoot>& roots) {
+    Walk w{meta, {}, {}, {}};
+    for (const auto& r : roots) w.mark(r.resource, r.flat);
     w.run();
     return std::move(w.live);
+}
+
+// scanRoots, with one lease left out (skip) or one expired lease counted (force).
+std::set<Resource> mark(const MetaDb& meta, int64_t now_ns, const std::pair<std::string, std::string>* skip,
+                        const std::pair<std::string, std::string>* force) {
+    return walk_from(
+        meta, scan_roots(meta, now_ns, [&](const std::string& ns, const std::string& id, bool expired) {
+            if (skip && skip->first == ns && skip->second == id) return false;
+            return !expired || (force && force->first == ns && force->second == id);
+        }));
 }
 
 std::set<Resource> all_resources(const MetaDb& meta) {
@@ -213,6 +239,15 @@ std::string ctr_remove_command(const Resource& r) {
 
 std::string ctr_lease_delete_command(const std::string& ns, const std::string& lease) {
     return "ctr -n " + ns + " leases delete '" + lease + "'";
+}
+
+std::vector<GcRoot> gc_roots(const MetaDb& meta, int64_t now_ns) {
+    return scan_roots(meta, now_ns,
+                      [](const std::string&, const std::string&, bool expired) { return !expired; });
+}
+
+std::set<Resource> reached_from(const MetaDb& meta, const std::vector<GcRoot>& roots) {
+    return walk_from(meta, roots);
 }
 
 GcReport containerd_gc_report(const MetaDb& meta, int64_t now_ns) {

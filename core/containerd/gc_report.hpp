@@ -53,6 +53,22 @@ struct GcReport {
 // now_ns: UTC nanoseconds since the epoch (expiry is judged against it, as containerd does).
 GcReport containerd_gc_report(const MetaDb& meta, int64_t now_ns);
 
+// A root of containerd's GC (scanRoots), with who it stands for: a lease not expired (its id), an
+// image (its name), an ingest whose expireat is ahead (its ref), a blob or snapshot labelled
+// containerd.io/gc.root (its digest or key), a container (its id), a sandbox ("").
+struct GcRoot {
+    enum Kind { lease, image, ingest, labelled_root, container, sandbox } kind = lease;
+    std::string ns;
+    std::string owner;
+    Resource resource;
+    bool flat = false;  // held by a containerd.io/gc.flat lease: keeps parents, no labelled reference
+};
+std::vector<GcRoot> gc_roots(const MetaDb& meta, int64_t now_ns);
+
+// What `roots` keep alive by containerd's references (a walk from them alone): with every root
+// of gc_roots, what containerd's GC keeps; with one owner's, what that owner keeps.
+std::set<Resource> reached_from(const MetaDb& meta, const std::vector<GcRoot>& roots);
+
 // containerd.io/gc.expire's value (Go time.RFC3339, fractions allowed) as UTC ns since the epoch.
 std::optional<int64_t> parse_rfc3339_ns(const std::string& s);
 

@@ -384,6 +384,9 @@ void plan_snapshot_tree(Session& s, const PlanRequest& req, const ContainerdRoot
                      "between the two commits): containerd's GC removes it, with its directory, the "
                      "next time it deletes something; layergc keeps what a database names",
                  ""});
+    if (req.on_containerd_marked)
+        req.on_containerd_marked(
+            ContainerdTreeReading{root, snapshotter, nullptr, &scan, &*records, marking});
 }
 
 // The content store: blobs and ingests meta.db does not name.
@@ -416,6 +419,8 @@ void plan_content_tree(Session& s, const PlanRequest& req, const ContainerdRootR
                                           " but the content store has no blob "
                                           "for it (ctr images check shows what it breaks)",
                                       "pull the images that need it again"});
+    if (req.on_containerd_marked)
+        req.on_containerd_marked(ContainerdTreeReading{root, "", &content, nullptr, nullptr, marking});
 }
 
 }  // namespace

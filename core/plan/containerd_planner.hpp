@@ -4,8 +4,10 @@
 // (core/gc/containerd_sources.hpp); a database that cannot be read whole blocks the tree.
 #pragma once
 
+#include "core/containerd/content_store.hpp"
 #include "core/containerd/gc_report.hpp"
 #include "core/containerd/meta_db.hpp"
+#include "core/gc/graph.hpp"
 #include "core/plan/plan.hpp"
 #include "core/plan/planner.hpp"
 
@@ -53,6 +55,18 @@ struct ContainerdRootReading {
     std::string docker_containers_path;
 
     void clear() { *this = ContainerdRootReading{}; }
+};
+
+// What a containerd tree's plan read and marked, for `layergc df` (as TreeReading for Docker's).
+// Valid only while PlanRequest::on_containerd_marked runs; not called for a tree whose databases
+// did not read whole.
+struct ContainerdTreeReading {
+    const ContainerdRootReading& root;         // meta.db and the GC report (root.meta is set)
+    std::string snapshotter;                   // "" for the content tree
+    const containerd::ContentScan* content;    // the content tree's blobs and ingests, else null
+    const DriverScan* scan;                    // a snapshotter tree's snapshot dirs, else null
+    const containerd::SnapshotterDb* records;  // a snapshotter tree's metadata.db, else null
+    const gc::Marking& marking;                // why each live blob, ingest or dir is live
 };
 
 Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req);

@@ -28,6 +28,7 @@ struct TreeReading {
 };
 
 struct ContainerdRootReading;  // core/plan/containerd_planner.hpp
+struct ContainerdTreeReading;
 
 struct PlanRequest {
     std::filesystem::path root = "/var/lib/docker";
@@ -43,6 +44,7 @@ struct PlanRequest {
     // A containerd root: the trees of one root share one reading of meta.db and one GC report
     // (made by the first tree's plan, reused by the others); none given: the plan reads its own.
     std::shared_ptr<ContainerdRootReading> containerd_root;
+    std::function<void(const ContainerdTreeReading&)> on_containerd_marked;  // as on_marked
 };
 
 // An opened data root with its driver tree and plugin. For containerd the trees are its content

@@ -1,5 +1,6 @@
 #include "core/usage/space_report.hpp"
 
+#include "core/containerd/layout.hpp"
 #include "core/docker/image_tags.hpp"
 #include "core/fs/tree_usage.hpp"
 #include "core/gc/collect.hpp"
@@ -136,6 +137,7 @@ void attribute(plan::Session& s, const plan::TreeReading& r, unsigned threads, S
 uint64_t SpaceReport::live_bytes() const {
     uint64_t total = images_total.bytes + containers_total.bytes + buildkit.bytes;
     for (const auto& [kind, share] : other_live) total += share.bytes;
+    if (containerd) total += containerd->leases_total.bytes + containerd->containerd_gc.bytes;
     return total;
 }
 
@@ -150,21 +152,31 @@ uint64_t SpaceReport::total_bytes() const {
 }
 
 Result<SpaceReport> measure_space(plan::Session& s, plan::PlanRequest req) {
-    // The attribution walks Docker's liveness graph (images, containers, BuildKit); containerd's
-    // store has other owners (namespaces, leases), which df does not attribute yet.
-    if (s.store == plan::Store::containerd)
-        return make_error(
-            s.root.string() +
-            " is a containerd root: df attributes Docker's stores only; `plan` shows "
-            "what layergc would collect there and what containerd's own GC would, and `ctr snapshots "
-            "usage` the rest");
     SpaceReport out;
     req.with_sizes = true;
     const unsigned threads = req.threads ? req.threads : plan::default_threads();
     req.on_marked = [&](const plan::TreeReading& r) { attribute(s, r, threads, out); };
+    req.on_containerd_marked = [&](const plan::ContainerdTreeReading& r) {
+        out.containerd.emplace();
+        attribute_containerd(
+            s.home_fd.get(), r, threads,
+            {out.images_total, out.containers_total, out.other_live, out.unsized_dirs, *out.containerd});
+    };
     auto made = plan::make_plan(s, req);
     if (!made) return made.error();
     out.plan = std::move(made.value());
+    if (s.store == plan::Store::containerd) {
+        if (!out.containerd) {  // its databases did not read whole: the plan's problems say why
+            out.containerd.emplace();
+            const auto sn = containerd::snapshotter_of_dir(s.driver);
+            out.containerd->tree = sn ? *sn : "content";
+        }
+        for (const auto& a : out.plan.advice) {
+            auto& t = out.containerd->advice[a.code];
+            t.count++;
+            t.bytes += a.bytes;
+        }
+    }
     return out;
 }
 

@@ -14,18 +14,15 @@
 
 #include "core/plan/planner.hpp"
 #include "core/result.hpp"
+#include "core/usage/containerd_space.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace layergc::usage {
-
-struct Share {
-    size_t dirs = 0;
-    uint64_t bytes = 0;
-};
 
 struct ImageSpace {
     std::string id;                 // hex
@@ -50,6 +47,10 @@ struct SpaceReport {
     Share buildkit;                           // dirs BuildKit keeps and no image or container uses
     std::map<std::string, Share> other_live;  // by root kind ("mounted", "unknown-id-form", ...)
     size_t unsized_dirs = 0;                  // live dirs whose size could not be read (counted 0)
+    // A containerd tree (core/usage/containerd_space.hpp): its images, containers and leases,
+    // instead of `images` and `containers`; images_total, containers_total, other_live and
+    // unsized_dirs count its entries.
+    std::optional<ContainerdSpace> containerd;
 
     uint64_t live_bytes() const;
     uint64_t held_back_bytes() const;
@@ -57,7 +58,7 @@ struct SpaceReport {
 };
 
 // Makes the plan of `s` (as plan::make_plan, with sizes) and attributes the space of every
-// driver directory. Fails as make_plan fails.
+// driver directory (every entry of a containerd tree). Fails as make_plan fails.
 Result<SpaceReport> measure_space(plan::Session& s, plan::PlanRequest req);
 
 }  // namespace layergc::usage

@@ -322,6 +322,119 @@ TEST_P(ContainerdRoot, DriversListsTheTreesAndWhatItSkips) {
     EXPECT_NE(plan.err.find("skipping io.containerd.snapshotter.v1.btrfs"), std::string::npos) << plan.err;
 }
 
+// du's figure for these paths together (st_blocks, hard links once): what df's sizes are.
+uint64_t du_bytes(const std::vector<fs::path>& paths) {
+    if (paths.empty()) return 0;
+    std::string cmd = "du -s -c -B1";
+    for (const auto& p : paths) cmd += " " + sh_quote(p.string());
+    const auto r = run_command(cmd + " | tail -n 1");
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
+    return std::stoull(r.out);
+}
+
+// df on a containerd root: every tree by default, each entry counted once, by what meta.db says
+// owns it; what plan collects and what containerd's own GC would free, as plan says them.
+TEST_P(ContainerdRoot, DfSaysWhereEveryTreesSpaceGoes) {
+    plant_leftovers();
+    plant_unjudgeable();
+    const auto r = run_layergc(args() + " df --format json");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json doc = json::parse(r.out);
+    EXPECT_EQ(doc.at("schema"), "layergc.df/v1");
+    EXPECT_EQ(doc.at("store"), "containerd");
+    const fs::path saved = tmp_.path() / "df.json";
+    std::ofstream(saved) << r.out;
+    const auto valid = run_command(
+        "python3 " + sh_quote((source_dir() / "tests/ops/validate_json.py").string()) + " --schemas " +
+        sh_quote((source_dir() / "docs/schema").string()) + " " + sh_quote(saved.string()));
+    EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+    const auto plan = run_layergc(args() + " plan --format json");
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    const json set = json::parse(plan.out);
+    ASSERT_EQ(doc.at("trees").size(), set.at("plans").size());
+
+    uint64_t total = 0;
+    for (size_t i = 0; i < doc.at("trees").size(); ++i) {
+        const json& t = doc.at("trees")[i];
+        const json& p = set.at("plans")[i];
+        const json& sum = t.at("summary");
+        const std::string tree = t.at("tree");
+        SCOPED_TRACE(tree);
+        EXPECT_EQ(t.at("store"), "containerd");
+        EXPECT_EQ(t.at("driver"), p.at("driver"));
+        // each part once: the parts add up to the total, and the total is du's of every entry
+        uint64_t parts = 0;
+        for (const char* k : {"images", "containers", "leases", "containerd_gc", "reclaimable", "held_back"})
+            parts += sum.at(k).at("bytes").get<uint64_t>();
+        for (const auto& [kind, share] : sum.at("other_live").items())
+            parts += share.at("bytes").get<uint64_t>();
+        EXPECT_EQ(parts, sum.at("total_bytes").get<uint64_t>()) << sum.dump();
+        std::vector<fs::path> entries;
+        for (const auto& [dir, tree_of] :
+             {std::pair{sn_ / "snapshots", "overlayfs"}, std::pair{content_ / "blobs/sha256", "content"},
+              std::pair{content_ / "ingest", "content"}})
+            if (tree == tree_of && fs::exists(dir))
+                for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path());
+        EXPECT_EQ(sum.at("total_bytes").get<uint64_t>(), du_bytes(entries));
+        total += sum.at("total_bytes").get<uint64_t>();
+        // what plan collects, by kind, and what it leaves to containerd, by code
+        std::map<std::string, std::pair<size_t, uint64_t>> kinds, advice;
+        for (const auto& c : p.at("candidates")) {
+            kinds[c.at("kind")].first++;
+            kinds[c.at("kind")].second += c.at("bytes").get<uint64_t>();
+        }
+        for (const auto& a : p.at("advice")) {
+            advice[a.at("code")].first++;
+            advice[a.at("code")].second += a.at("bytes").get<uint64_t>();
+        }
+        EXPECT_EQ(sum.at("reclaimable").at("candidates"), p.at("candidates").size());
+        EXPECT_EQ(sum.at("reclaimable").at("by_kind").size(), kinds.size());
+        for (const auto& [k, v] : kinds) {
+            EXPECT_EQ(sum.at("reclaimable").at("by_kind").at(k).at("count"), v.first) << k;
+            EXPECT_EQ(sum.at("reclaimable").at("by_kind").at(k).at("bytes"), v.second) << k;
+        }
+        EXPECT_EQ(sum.at("advice").size(), advice.size());
+        for (const auto& [code, v] : advice) {
+            EXPECT_EQ(sum.at("advice").at(code).at("count"), v.first) << code;
+            EXPECT_EQ(sum.at("advice").at(code).at("bytes"), v.second) << code;
+        }
+        EXPECT_EQ(sum.at("held_back").at("count"), p.at("held_back").size());
+        // every image keeps something in each tree; container ctr-one its snapshot
+        std::set<std::string> images;
+        for (const auto& img : t.at("images")) {
+            images.insert(img.at("namespace").get<std::string>() + "/" + img.at("name").get<std::string>());
+            EXPECT_GT(img.at("entries").get<size_t>(), 0u) << img.dump();
+            EXPECT_EQ(img.at("target").get<std::string>().rfind("sha256:", 0), 0u) << img.dump();
+        }
+        EXPECT_EQ(images,
+                  (std::set<std::string>{"bbns/docker.io/bbtest/one:v1", "bbns/docker.io/bbtest/two:v1",
+                                         "other/docker.io/bbtest/one:v1"}));
+        EXPECT_EQ(sum.at("images").at("count"), 3u);
+        if (tree == "overlayfs") {
+            ASSERT_EQ(t.at("containers").size(), 1u) << t.dump();
+            EXPECT_EQ(t.at("containers")[0].at("id"), "ctr-one");
+            EXPECT_EQ(t.at("containers")[0].at("entries"), 1u);
+            // what no database names is kept for a name containerd never writes
+            EXPECT_EQ(sum.at("other_live").at("unknown-id-form").at("entries"), 1u) << sum.dump();
+        }
+    }
+    EXPECT_EQ(doc.at("total_bytes").get<uint64_t>(), total);
+
+    // the text says the same, per tree
+    const auto text = run_layergc(args() + " df");
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    for (const char* s : {"(containerd, tree content)", "(containerd, tree overlayfs)", "Images space usage",
+                          "docker.io/bbtest/one:v1", "ctr-one", "Reclaimable (what plan collects)",
+                          "unnamed-blob", "TOTAL of 2 driver trees"})
+        EXPECT_NE(text.out.find(s), std::string::npos) << s << "\n" << text.out;
+    // one tree, named
+    const auto one = run_layergc(args() + " --driver content df --format json");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    const json one_doc = json::parse(one.out);
+    ASSERT_EQ(one_doc.at("trees").size(), 1u);
+    EXPECT_EQ(one_doc.at("trees")[0].at("tree"), "content");
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, ContainerdRoot, ::testing::Values("1.6", "1.7"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                              return "containerd_" + std::string(p.param == "1.6" ? "16" : "17");

@@ -26,6 +26,9 @@
 //                          snapshot, a removed image and unreferenced content and snapshots: the
 //                          commands, run as printed on the real containerd, free at least the bytes
 //                          the report says, and a second plan has no advice left.
+//   DfAgreesWithDuAndCtr   df on every tree: totals as du's, an image's blobs and snapshots as ctr
+//                          lists them, a container's and a lease's snapshot, what containerd's GC
+//                          frees and what plan reclaims.
 //
 // Needs root, containerd (Debian 12's package, and the Debian 13 root of tests/e2e/docker_rootfs.sh
 // for 1.7), runc, python3, /bin/busybox. A missing containerd fails, never skips.
@@ -347,6 +350,20 @@ protected:
         const fs::path dir = snapshot_dir_of_mount(out);
         EXPECT_TRUE(fs::is_directory(dir)) << "ctr snapshots mounts " << key << ": " << out;
         return dir;
+    }
+
+    // containerd running: a blob put with `ctr content ingest` and no label (nothing references
+    // it); its digest.
+    std::string ingest_unlabelled(const std::string& ns, const std::string& blob) {
+        const std::string d = "sha256:" + digest::sha256_hex(blob);
+        e2e::ProcessOptions o;
+        o.stdin_data = blob;
+        const auto r =
+            e2e::run_process(cd_->ctr_argv(ns, {"content", "ingest", "--expected-digest", d,
+                                                "--expected-size", std::to_string(blob.size()), "loose"}),
+                             o);
+        EXPECT_TRUE(r.ok()) << r.describe();
+        return d;
     }
 
     // containerd running: every image of the store (as meta.db had it) is listed, complete, and runs.
@@ -1113,17 +1130,8 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     mount_and_write(m2, 200000);
     const auto images_before = first_column(cd_->ctr_ok(ns, {"images", "ls"}));
     cd_->ctr_ok(ns, {"images", "rm", "docker.io/t/two:v1"});
-    const std::string blob = "a blob put by ctr content ingest, with no label\n";
-    const std::string blob_digest = "sha256:" + digest::sha256_hex(blob);
-    {
-        e2e::ProcessOptions o;
-        o.stdin_data = blob;
-        const auto r =
-            e2e::run_process(cd_->ctr_argv(ns, {"content", "ingest", "--expected-digest", blob_digest,
-                                                "--expected-size", std::to_string(blob.size()), "loose"}),
-                             o);
-        ASSERT_TRUE(r.ok()) << r.describe();
-    }
+    const std::string blob_digest =
+        ingest_unlabelled(ns, "a blob put by ctr content ingest, with no label\n");
     cd_->ctr_ok(ns, {"snapshots", "prepare", "loose-snap"});
     write_file(container_snapshot_dir(ns, "loose-snap", "") / "loose-data", std::string(100000, 'l'));
     cd_->ctr_ok(ns, {"snapshots", "label", "loose-snap", "containerd.io/gc.root="});
@@ -1290,6 +1298,130 @@ TEST_P(ContainerdCollection, AdviceFreesWhatItSays) {
     for (const auto& pl : again.doc.at("plans"))
         EXPECT_EQ(pl.value("advice", json::array()), json::array()) << pl.at("driver");
     EXPECT_EQ(again.candidates(), std::set<std::string>{});
+}
+
+// Block usage of the entries of a tree area (every name in `dir`, not `dir` itself).
+uint64_t usage_of_entries(const fs::path& dir) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0) return 0;
+    return usage_of(dir) - static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+// df on a stopped containerd's root, against what du and ctr say of it: every tree's total is
+// du's of its entries; an image keeps the blobs `ctr content ls` lists for its namespace and the
+// committed snapshots `ctr snapshots ls` lists; a container its own snapshot, with the data written
+// in it; a lease (`ctr images mount --rw`, left mounted nowhere) its snapshot; a blob put with
+// `ctr content ingest` and no label is what containerd's GC frees; the planted leftovers are what
+// plan reclaims.
+TEST_P(ContainerdCollection, DfAgreesWithDuAndCtr) {
+    auto& a = archives();
+    const std::string ns = "df", nns = "dfn";
+    cd_->start();
+    std::this_thread::sleep_for(500ms);  // the start-up collection, 100 ms after start
+    cd_->ctr_ok(ns, {"images", "import", a.one().string()});
+    cd_->ctr_ok(nns, {"images", "import", "--snapshotter", "native", a.one().string()});
+    cd_->ctr_ok(ns, {"containers", "create", "docker.io/t/one:v1", "c1"});
+    const fs::path c1 = container_snapshot_dir(ns, "c1", "");
+    write_file(c1 / "c1-data", std::string(300000, 'c'));
+    const std::string mnt = (work_ / "m").string();
+    fs::create_directories(mnt);
+    cd_->ctr_ok(ns, {"images", "mount", "--rw", "docker.io/t/one:v1", mnt});
+    write_file(fs::path(mnt) / "m-data", std::string(200000, 'm'));
+    ASSERT_EQ(::umount2(mnt.c_str(), 0), 0) << std::strerror(errno);
+    const std::string blob_digest =
+        ingest_unlabelled(ns, "a blob put by ctr content ingest, with no label, for df\n");
+    const auto ctr_blobs = first_column("\n" + cd_->ctr_ok(ns, {"content", "ls", "-q"}));
+    auto committed = [&](const std::string& n, const std::string& sn) {
+        std::set<std::string> out;
+        std::istringstream in(cd_->ctr_ok(n, {"snapshots", "--snapshotter", sn, "ls"}));
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line))
+            if (line.find("Committed") != std::string::npos) out.insert(line.substr(0, line.find(' ')));
+        return out;
+    };
+    const auto ovl_committed = committed(ns, "overlayfs"), nat_committed = committed(nns, "native");
+    cd_->stop();
+    // Leftovers as a crash leaves them: what plan collects.
+    const StoreView v = read_store(root());
+    const std::string past = std::to_string(v.snapshotters.at("overlayfs").db.sequence + 1);
+    write_file(snapshots("overlayfs") / past / "fs/leftover", std::string(100000, 'x'));
+    const std::string orphan = "an unnamed blob\n";
+    write_file(content() / "blobs/sha256" / digest::sha256_hex(orphan), orphan);
+
+    const auto r = layergc(root(), {"df", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.out;
+    const json doc = json::parse(r.out);
+    ASSERT_EQ(doc.at("store"), "containerd");
+    std::map<std::string, json> tree;
+    for (const auto& t : doc.at("trees")) tree[t.at("tree").get<std::string>()] = t;
+    ASSERT_EQ(tree.size(), 3u) << r.out.substr(0, 3000);
+    auto image = [&](const json& t, const std::string& n) {
+        for (const auto& i : t.at("images"))
+            if (i.at("namespace") == n && i.at("name") == "docker.io/t/one:v1") return i;
+        ADD_FAILURE() << "no image " << n << "/docker.io/t/one:v1 in " << t.at("tree") << ": "
+                      << t.at("images");
+        return json::object();
+    };
+    auto bytes = [](const json& j, const char* k) { return j.at(k).get<uint64_t>(); };
+
+    // Totals: du's figure of every entry of each tree.
+    EXPECT_EQ(bytes(tree["overlayfs"].at("summary"), "total_bytes"),
+              usage_of_entries(snapshots("overlayfs")));
+    EXPECT_EQ(bytes(tree["native"].at("summary"), "total_bytes"), usage_of_entries(snapshots("native")));
+    EXPECT_EQ(bytes(tree["content"].at("summary"), "total_bytes"),
+              usage_of_entries(content() / "blobs/sha256") + usage_of_entries(content() / "ingest"));
+    uint64_t all = 0;
+    for (const auto& [name, t] : tree) all += bytes(t.at("summary"), "total_bytes");
+    EXPECT_EQ(bytes(doc, "total_bytes"), all);
+
+    // content: the image keeps every blob of its namespace but the loose one, which containerd's
+    // GC frees; the leftover blob is reclaimable.
+    const json img = image(tree["content"], ns);
+    EXPECT_EQ(img.at("entries").get<size_t>(), ctr_blobs.size() - 1) << join(ctr_blobs);
+    uint64_t blob_bytes = 0;
+    for (const auto& d : ctr_blobs)
+        if (d != blob_digest) blob_bytes += usage_of(content() / "blobs/sha256" / d.substr(7));
+    EXPECT_EQ(bytes(img, "unique_bytes") + bytes(img, "shared_bytes"), blob_bytes);
+    const json& cs = tree["content"].at("summary");
+    const uint64_t loose = usage_of(content() / "blobs/sha256" / blob_digest.substr(7));
+    EXPECT_EQ(cs.at("containerd_gc").at("entries"), 1u) << cs.dump();
+    EXPECT_EQ(bytes(cs.at("containerd_gc"), "bytes"), loose);
+    EXPECT_EQ(bytes(cs.at("advice").at("containerd-gc-collectable"), "bytes"), loose) << cs.dump();
+    EXPECT_EQ(bytes(cs.at("reclaimable"), "bytes"),
+              usage_of(content() / "blobs/sha256" / digest::sha256_hex(orphan)));
+
+    // overlayfs: the image its committed snapshots, c1 its own with its data, the mount's lease
+    // its snapshot with its data, the leftover reclaimable.
+    const json oimg = image(tree["overlayfs"], ns);
+    EXPECT_EQ(oimg.at("entries").get<size_t>(), ovl_committed.size()) << join(ovl_committed);
+    const json& os = tree["overlayfs"].at("summary");
+    ASSERT_EQ(tree["overlayfs"].at("containers").size(), 1u) << tree["overlayfs"].dump();
+    const json& c = tree["overlayfs"].at("containers")[0];
+    EXPECT_EQ(c.at("id"), "c1");
+    EXPECT_EQ(c.at("entries"), 1u);
+    EXPECT_EQ(bytes(c, "bytes"), usage_of(c1));
+    EXPECT_GE(bytes(c, "bytes"), 300000u);
+    ASSERT_EQ(tree["overlayfs"].at("leases").size(), 1u) << tree["overlayfs"].dump();
+    const json& l = tree["overlayfs"].at("leases")[0];
+    EXPECT_EQ(l.at("id"), mnt);
+    EXPECT_EQ(l.at("entries"), 1u);
+    EXPECT_GE(bytes(l, "bytes"), 200000u);
+    EXPECT_EQ(bytes(os.at("reclaimable"), "bytes"), usage_of(snapshots("overlayfs") / past));
+    EXPECT_EQ(os.at("reclaimable").at("by_kind").at("unnamed-snapshot").at("count"), 1u);
+    // native: the other namespace's image, and nothing else
+    const json nimg = image(tree["native"], nns);
+    EXPECT_EQ(nimg.at("entries").get<size_t>(), nat_committed.size()) << join(nat_committed);
+    EXPECT_EQ(bytes(tree["native"].at("summary").at("images"), "bytes"),
+              bytes(tree["native"].at("summary"), "total_bytes"));
+    std::cerr << "containerd " << GetParam().name << " df: content " << bytes(cs, "total_bytes")
+              << " B, overlayfs " << bytes(os, "total_bytes") << " B, native "
+              << bytes(tree["native"].at("summary"), "total_bytes") << " B\n";
+    // The text says the same.
+    const auto text = layergc(root(), {"df"});
+    ASSERT_EQ(text.exit_code, 0) << text.describe();
+    EXPECT_NE(text.out.find("docker.io/t/one:v1"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("Kept by nothing (containerd's GC frees it)"), std::string::npos) << text.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ContainerdCollection,
