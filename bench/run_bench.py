@@ -3,6 +3,7 @@
 same run, medians over several runs, ratios and peak RSS (wait4 rusage of each child).
 
   bench/run_bench.py --build DIR [--quick] [--runs N] [--sizes NAME,...] [--work DIR] [--out FILE]
+                     [--remove-each] [--skip-plan-and-size]
 
 Sizes (issue 5): s2k = 2,000 layers x 200 files (400,000 files), meta2k = 2,000 layers x 4 files and
 s20k = 20,000 layers x 4 files (plan time from 2,000 to 20,000 layers), m2m = 2,000 layers x 1,000
