@@ -3,6 +3,7 @@
 same run, medians over several runs, ratios and peak RSS (wait4 rusage of each child).
 
   bench/run_bench.py --build DIR [--quick] [--runs N] [--sizes NAME,...] [--work DIR] [--out FILE]
+                     [--remove-each] [--skip-plan-and-size]
 
 Sizes (issue 5): s2k = 2,000 layers x 200 files (400,000 files), meta2k = 2,000 layers x 4 files and
 s20k = 20,000 layers x 4 files (plan time from 2,000 to 20,000 layers), m2m = 2,000 layers x 1,000
@@ -41,12 +42,17 @@ def targets(sizes):
         if not have(n):
             continue
         s = sizes[n]
+        if "ratio_plan_over_gist" not in s:
+            continue
         out.append(dict(target="plan with sizes <= old script's dry run (%s)" % n,
                         value=s["ratio_plan_over_gist"], met=s["ratio_plan_over_gist"] <= 1.0))
         if "size_warm" in s:
             for cache in ("warm", "cold"):
                 r = s["ratio_du_over_layergc_" + cache]
                 out.append(dict(target="sizing >= 1.5x faster than du -sk, %s (%s)" % (cache, n), value=r, met=r >= 1.5))
+    for n in sizes:
+        s = sizes[n]
+        if "ratio_rm_over_layergc" in s:
             r = s["ratio_rm_over_layergc"]
             out.append(dict(target="removal >= 2.5x faster than rm -rf (%s)" % n, value=r, met=r >= 2.5))
     if have("m2m"):
@@ -55,7 +61,7 @@ def targets(sizes):
                    s.get("remove", {}).get("layergc", {}).get("rss_kib", 0))
         out.append(dict(target="peak memory < 64 MiB at 2,000,000 files (plan, sizing, removal)",
                         value=round(peak / 1024, 1), met=peak < 64 * 1024))
-    if have("meta2k", "s20k"):
+    if have("meta2k", "s20k") and "plan" in sizes["meta2k"] and "plan" in sizes["s20k"]:
         growth = sizes["s20k"]["plan"]["seconds"] / sizes["meta2k"]["plan"]["seconds"]
         out.append(dict(target="plan time linear from 2,000 to 20,000 layers (x10 layers: ratio of times / 10 <= 1.25)",
                         value=round(growth / 10, 3), met=growth / 10 <= 1.25))
@@ -128,12 +134,13 @@ def bench_size(name, cfg, a, layergc, fs_bench):
     plan_cmd = [layergc, "--root", root, "--driver", "aufs", "--threads", str(a.threads), "plan", "--format", "json"]
     _, _, out = run(plan_cmd)  # warm-up, and the plan we size and remove below
     plan = json.loads(out)
-    res["plan"] = median_of([run(plan_cmd)[:2] for _ in range(a.runs)])
-    env = dict(os.environ, DOCKER_DIR=root)
-    gist_cmd = [sys.executable, GIST, "-r"]
-    run(gist_cmd, env=env)
-    res["gist_dry_run"] = median_of([run(gist_cmd, env=env)[:2] for _ in range(a.runs)])
-    res["ratio_plan_over_gist"] = round(res["plan"]["seconds"] / res["gist_dry_run"]["seconds"], 3)
+    if not a.skip_plan_and_size:
+        res["plan"] = median_of([run(plan_cmd)[:2] for _ in range(a.runs)])
+        env = dict(os.environ, DOCKER_DIR=root)
+        gist_cmd = [sys.executable, GIST, "-r"]
+        run(gist_cmd, env=env)
+        res["gist_dry_run"] = median_of([run(gist_cmd, env=env)[:2] for _ in range(a.runs)])
+        res["ratio_plan_over_gist"] = round(res["plan"]["seconds"] / res["gist_dry_run"]["seconds"], 3)
 
     home = plan["driver_home"]
     rels = sorted({p["relpath"] for c in plan["candidates"] for p in c["driver_paths"] if p["removal"] == "tree"})
@@ -144,7 +151,14 @@ def bench_size(name, cfg, a, layergc, fs_bench):
     res["candidate_files"] = int(subprocess.run(["find"] + rels, cwd=home, capture_output=True, check=True)
                                  .stdout.count(b"\n"))
 
-    # sizing: the same dirs, layergc's measure_usage against du -sk, warm then cold.
+    if not a.skip_plan_and_size:
+        measure_sizing(res, a, home, rels, fs_bench)
+    measure_removal(res, a, work, home, rels, fs_bench)
+    return res
+
+
+def measure_sizing(res, a, home, rels, fs_bench):
+    """The same dirs, layergc's measure_usage against du -sk, warm then cold."""
     size_cmd = [fs_bench, "size", home, str(a.threads)] + rels
     du_cmd = ["du", "-sk"] + rels
     _, _, out = run(size_cmd)
@@ -166,21 +180,32 @@ def bench_size(name, cfg, a, layergc, fs_bench):
         res["size_" + cache] = dict(layergc=median_of(ls), du=median_of(ds))
         res["ratio_du_over_layergc_" + cache] = round(median_of(ds)["seconds"] / median_of(ls)["seconds"], 3)
 
-    # removal: fresh copies of the same dirs each run, layergc's remove_confined against rm -rf.
+
+def measure_removal(res, a, work, home, rels, fs_bench):
+    # removal: fresh copies of the same dirs each run, layergc's RemovalWalk (every dir in one
+    # walk, as apply removes a wave) against rm -rf; with --remove-each also one remove_confined
+    # per dir (how apply removed before), in the same rounds.
     copy = os.path.join(work, "copy")
-    lr, rr = [], []
+    lr, rr, er = [], [], []
+    modes = [("remove", lr)] + ([("remove-each", er)] if a.remove_each else [])
+    load = [os.getloadavg()[0]]
     for _ in range(a.runs):
         fresh_copy(home, rels, copy)
         rr.append(run(["rm", "-rf"] + rels, cwd=copy)[:2])
-        fresh_copy(home, rels, copy)
-        lr.append(run([fs_bench, "remove", copy, str(a.remove_threads)] + rels)[:2])
-        left = subprocess.run(["find", copy, "-mindepth", "2"], capture_output=True).stdout.count(b"\n")
-        if left:
-            raise SystemExit("layergc left %d entries behind" % left)
+        for mode, acc in modes:
+            fresh_copy(home, rels, copy)
+            acc.append(run([fs_bench, mode, copy, str(a.remove_threads)] + rels)[:2])
+            left = subprocess.run(["find", copy, "-mindepth", "2"], capture_output=True).stdout.count(b"\n")
+            if left:
+                raise SystemExit("layergc left %d entries behind" % left)
+        load.append(os.getloadavg()[0])
     shutil.rmtree(copy, ignore_errors=True)
-    res["remove"] = dict(layergc=median_of(lr), rm_rf=median_of(rr))
+    res["remove"] = dict(layergc=median_of(lr), rm_rf=median_of(rr),
+                         load_1min=[round(x, 2) for x in (min(load), max(load))])
     res["ratio_rm_over_layergc"] = round(median_of(rr)["seconds"] / median_of(lr)["seconds"], 3)
-    return res
+    if er:
+        res["remove"]["layergc_each"] = median_of(er)
+        res["ratio_rm_over_layergc_each"] = round(median_of(rr)["seconds"] / median_of(er)["seconds"], 3)
 
 
 def main():
@@ -191,6 +216,9 @@ def main():
     ap.add_argument("--sizes", default="s2k,meta2k,s20k,m2m")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--remove-threads", type=int, default=4)
+    ap.add_argument("--remove-each", action="store_true",
+                    help="also time one remove_confined per dir (the removal before one walk per wave)")
+    ap.add_argument("--skip-plan-and-size", action="store_true", help="measure removal only")
     ap.add_argument("--inner-time", action="store_true", help="time layergc by its own clock (no exec)")
     ap.add_argument("--work", default="/tmp/layergc-bench")
     ap.add_argument("--out", default="")

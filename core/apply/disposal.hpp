@@ -2,8 +2,8 @@
 // removal_disposal.hpp) or moved into a quarantine (quarantine::QuarantineDisposal, in
 // core/quarantine, which depends on this folder and never the other way). The executor alone
 // decides the order (DESIGN §1.6), renames layer records, writes the audit events around each
-// path and stops on failures; a disposal only takes one path away at a time, and may set itself up
-// around the run.
+// path and stops on failures; a disposal only takes paths away (one at a time, or a wave's in one
+// walk: DisposalWalk), and may set itself up around the run.
 #pragma once
 
 #include "core/audit/audit_log.hpp"
@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,21 @@ struct DisposalTarget {
     std::string rel;
     Removal removal = Removal::tree;
     std::string shown;
+};
+
+// Many paths below one base taken away in one walk, with one set of workers for all of them
+// (RemovalDisposal: fs::RemovalWalk). The executor numbers a wave's paths 0..capacity-1 and adds
+// each one after its "<verb>-begin" event, the first path of every group before run() and the
+// next one of a group when the one before it is done.
+class DisposalWalk {
+public:
+    // Called exactly once per path added, from the walk's workers (several at once), as soon as
+    // the path is taken away: the fields of its "<verb>-end" event as dispose() gives them, or the
+    // error. It may add() more paths.
+    using Done = std::function<void(size_t path, Result<nlohmann::json> end)>;
+    virtual ~DisposalWalk() = default;
+    virtual Result<void> add(size_t path, const DisposalTarget& t) = 0;
+    virtual void run(const Done& done) = 0;
 };
 
 class Disposal {
@@ -68,6 +85,9 @@ public:
     // Takes the path away; the fields the "<verb>-end" event adds to id and path. An absent path is
     // not an error (the end event says "absent": true).
     virtual Result<nlohmann::json> dispose(const DisposalTarget& t) = 0;
+    // A walk that takes up to `capacity` paths below base_fd away at once (a whole wave's), or
+    // nullptr: the executor then hands dispose() one path at a time, on max_threads() threads.
+    virtual std::unique_ptr<DisposalWalk> walk(int /*base_fd*/, size_t /*capacity*/) { return nullptr; }
     // The error of a failed dispose() as the run's Failure shows it.
     virtual std::string failure_text(const DisposalTarget& t, const Error& e) const {
         return t.shown + ": " + e.message;

@@ -40,11 +40,22 @@ std::string random_hex64() {
     return s;
 }
 
+// One driver path of a group's member.
+struct PathOf {
+    const Candidate* member;
+    const OwnedPath* path;
+};
+
 // All candidates that share one metadata record (or a lone candidate without one).
 struct Group {
     std::vector<const Candidate*> members;  // deepest first
     int depth = 0;
     std::string removing_name;  // a layer record's <chain>-<hex64>-removing, chosen up front
+    // While its wave runs in one walk (run_groups_in_one_walk): the record as it is now named,
+    // and the number of its first driver path in the walk.
+    std::string record;
+    size_t first_path = 0;
+    std::vector<PathOf> paths;  // every member's driver paths, in the order they are taken away
 };
 
 using Waves = std::map<int, std::vector<Group*>, std::greater<>>;
@@ -65,6 +76,8 @@ public:
         for (auto& [key, g] : groups) {
             std::stable_sort(g.members.begin(), g.members.end(),
                              [](const Candidate* a, const Candidate* b) { return a->depth > b->depth; });
+            for (const Candidate* c : g.members)
+                for (const auto& p : c->driver_paths) g.paths.push_back({c, &p});
             const Candidate& first = *g.members.front();
             if (first.record_kind == RecordKind::layer) {
                 const std::string& rec = first.record;
@@ -142,6 +155,9 @@ private:
     }
 
     void run_groups(const std::vector<Group*>& wave) {
+        size_t paths = 0;
+        for (const Group* g : wave) paths += g->paths.size();
+        if (auto walk = disposal_.walk(s_.home_fd.get(), paths)) return run_groups_in_one_walk(wave, *walk);
         std::atomic<size_t> next{0};
         auto worker = [&] {
             for (size_t i; (i = next++) < wave.size();) run_group(*wave[i]);
@@ -167,13 +183,20 @@ private:
 
     // One path, between its audit events: "<verb>-begin", then "<verb>-end" or "<verb>-failed".
     bool take_away(const DisposalTarget& t, const Candidate& c) {
-        const std::string verb = disposal_.verb();
+        return begun(t, c) && finished(t, c, disposal_.dispose(t));
+    }
+
+    bool begun(const DisposalTarget& t, const Candidate& c) {
         json begin = disposal_.begin_fields(t);
         begin["id"] = c.id;
         begin["kind"] = plan::to_string(c.kind);
         begin["path"] = t.shown;
-        if (!audited(verb + "-begin", std::move(begin))) return false;
-        auto r = disposal_.dispose(t);
+        return audited(std::string(disposal_.verb()) + "-begin", std::move(begin));
+    }
+
+    // The path was taken away (the end event's fields) or not (the error).
+    bool finished(const DisposalTarget& t, const Candidate& c, Result<json> r) {
+        const std::string verb = disposal_.verb();
         if (!r) {
             audited(verb + "-failed", {{"id", c.id}, {"path", t.shown}, {"error", r.error().message}});
             fail({c.id, t.shown, disposal_.failure_text(t, r.error())});
@@ -192,37 +215,95 @@ private:
         }
     }
 
-    void run_group(Group& g) {
+    // The wave's records are renamed first, in the wave's order (groups that need no rename
+    // first), then every driver path of the groups ready goes into one walk: each group's first
+    // path at once, and a group's next path when the one before it is done, so each group keeps
+    // the order of run_group (a failed path stops its group: the record stays). A group's record
+    // goes when its last path is done, on the walk's worker that finished it.
+    void run_groups_in_one_walk(const std::vector<Group*>& wave, DisposalWalk& walk) {
+        std::vector<Group*> owner;  // walk path number -> its group
+        std::vector<Group*> ready;
+        for (Group* g : wave) {
+            if (!rename_first(*g)) continue;
+            g->first_path = owner.size();
+            owner.insert(owner.end(), g->paths.size(), g);
+            ready.push_back(g);
+        }
+        for (Group* g : ready) start_path(*g, 0, walk);
+        walk.run([&](size_t n, Result<json> end) {
+            Group& g = *owner[n];
+            const size_t i = n - g.first_path;
+            const PathOf p = g.paths[i];
+            const DisposalTarget t = driver_target(*p.path);
+            if (!finished(t, *p.member, std::move(end))) return done(*p.member, false);
+            faults::crash_point("after-driver-path");
+            start_path(g, i + 1, walk);
+        });
+    }
+
+    // The group's path number i goes into the walk after its begin event; past the last one,
+    // the group's record goes and the group is done.
+    void start_path(Group& g, size_t i, DisposalWalk& walk) {
+        if (i == g.paths.size()) return finish_group(g, g.record);
+        const Candidate& c = *g.paths[i].member;
+        const DisposalTarget t = driver_target(*g.paths[i].path);
+        if (!begun(t, c)) return done(c, false);
+        if (auto r = walk.add(g.first_path + i, t); !r) {
+            finished(t, c, r.error());
+            return done(c, false);
+        }
+    }
+
+    DisposalTarget driver_target(const OwnedPath& p) const {
+        return {s_.home_fd.get(), p.relpath, p.removal, s_.driver + "/" + p.relpath};
+    }
+
+    // Rename first: from here on dockerd (and we) see an interrupted removal, never a live
+    // record whose directory is half gone. False: the group stops here (failed, or no room: then
+    // it is in no_room_ to be tried again).
+    bool rename_first(Group& g) {
         const Candidate& first = *g.members.front();
-        std::string record = first.record;
-        // Rename first: from here on dockerd (and we) see an interrupted removal, never a live
-        // record whose directory is half gone.
-        if (first.record_kind == RecordKind::layer) {
-            auto parent = fs::open_parent_confined(s_.root_fd.get(), record);
-            if (!parent) return fail({first.id, record, record + ": " + parent.error().message});
-            const std::string& renamed = g.removing_name;
-            if (!audited("rename-begin", {{"id", first.id}, {"path", record}, {"to", renamed}})) return;
-            auto r = faults::injected("rename-no-room")
-                         ? Result<void>(make_error("injected: no room", ENOSPC))
-                         : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
-            if (!r && r.error().sys_errno == ENOSPC) {
-                audited("rename-no-room", {{"id", first.id}, {"path", record}, {"error", r.error().message}});
-                std::lock_guard lock(mu_);
-                no_room_.push_back(&g);
-                return;
-            }
-            if (!r) return fail({first.id, record, "rename " + record + ": " + r.error().message});
-            record = record.substr(0, record.size() - parent->name.size()) + renamed;
-            if (!audited("rename-end", {{"id", first.id}, {"path", record}})) return;
-            faults::crash_point("after-rename");
+        g.record = first.record;
+        if (first.record_kind != RecordKind::layer) return true;
+        auto parent = fs::open_parent_confined(s_.root_fd.get(), g.record);
+        if (!parent) {
+            fail({first.id, g.record, g.record + ": " + parent.error().message});
+            return false;
         }
-        for (const Candidate* c : g.members) {
-            for (const auto& p : c->driver_paths) {
-                if (!take_away({s_.home_fd.get(), p.relpath, p.removal, s_.driver + "/" + p.relpath}, *c))
-                    return done(*c, false);  // the record stays, so the next run sees what is left
-                faults::crash_point("after-driver-path");
-            }
+        const std::string& renamed = g.removing_name;
+        if (!audited("rename-begin", {{"id", first.id}, {"path", g.record}, {"to", renamed}})) return false;
+        auto r = faults::injected("rename-no-room")
+                     ? Result<void>(make_error("injected: no room", ENOSPC))
+                     : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
+        if (!r && r.error().sys_errno == ENOSPC) {
+            audited("rename-no-room", {{"id", first.id}, {"path", g.record}, {"error", r.error().message}});
+            std::lock_guard lock(mu_);
+            no_room_.push_back(&g);
+            return false;
         }
+        if (!r) {
+            fail({first.id, g.record, "rename " + g.record + ": " + r.error().message});
+            return false;
+        }
+        g.record = g.record.substr(0, g.record.size() - parent->name.size()) + renamed;
+        if (!audited("rename-end", {{"id", first.id}, {"path", g.record}})) return false;
+        faults::crash_point("after-rename");
+        return true;
+    }
+
+    void run_group(Group& g) {
+        if (!rename_first(g)) return;
+        for (const auto& [c, p] : g.paths) {
+            if (!take_away(driver_target(*p), *c))
+                return done(*c, false);  // the record stays, so the next run sees what is left
+            faults::crash_point("after-driver-path");
+        }
+        finish_group(g, g.record);
+    }
+
+    // Every driver path of the group is gone: its record goes, and the group is done.
+    void finish_group(const Group& g, const std::string& record) {
+        const Candidate& first = *g.members.front();
         faults::crash_point("before-record");
         if (first.record_kind != RecordKind::none &&
             !take_away({s_.root_fd.get(), record, Removal::tree, record}, first))

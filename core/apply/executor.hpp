@@ -6,6 +6,10 @@
 //    failure stops the run before any parent is touched;
 //  - within a wave, the groups that need no rename first: on a full filesystem their removals
 //    free the blocks a rename may need (a rename that finds no room is tried again after them).
+// A disposal that can (removal: DisposalWalk) takes a wave's driver paths in one walk: the wave's
+// records are renamed first, then each group's paths go into the walk one after the other (each
+// between its audit events), all groups at once, and a group's record goes as soon as its last
+// path is done. Otherwise (a quarantine) groups run on up to `threads` threads, path by path.
 // An interrupted run leaves -removing records and orphans that the next run (or dockerd's own
 // shutdown cleanup) finishes; a live record never names a missing directory.
 //
@@ -25,7 +29,9 @@
 namespace layergc::apply {
 
 struct ExecuteOptions {
-    unsigned threads = 2;  // at most; the disposal may allow fewer
+    // Groups at once, at most, for a disposal without a walk (the disposal may allow fewer); a
+    // walk has workers of its own (fs::kDefaultRemoveThreads).
+    unsigned threads = 2;
     // Called after each candidate (from worker threads, serialised).
     std::function<void(const plan::Candidate&, bool ok)> on_done;
     // Given: each finished candidate's planned bytes are added (the disposal adds the inodes).

@@ -1,5 +1,5 @@
 // The plain `apply`: every path is removed for good with core/fs's confined removal (fd-relative,
-// no symlink followed, no other filesystem or mount entered).
+// no symlink followed, no other filesystem or mount entered), a wave's driver paths in one walk.
 #pragma once
 
 #include "core/apply/disposal.hpp"
@@ -16,6 +16,8 @@ public:
     const char* verb() const override { return "remove"; }
     nlohmann::json begin_fields(const DisposalTarget& t) const override;
     Result<nlohmann::json> dispose(const DisposalTarget& t) override;
+    // Every path of a wave in one fs::RemovalWalk (kDefaultRemoveThreads workers).
+    std::unique_ptr<DisposalWalk> walk(int base_fd, size_t capacity) override;
 
 private:
     fs::Progress* progress_;

@@ -48,6 +48,7 @@ struct Task {
     std::string display;
     size_t root = 0;
     unsigned depth = 0;
+    bool start = false;  // a root of a ParallelWalk: the visitor's start_root says what to walk
 };
 
 // Bridges the sequential walk (used below the split depth) to the parallel visitor.
@@ -74,34 +75,63 @@ private:
 
 class Engine {
 public:
-    Engine(const std::vector<WalkRoot>& roots, const MountIdentity& identity, ParallelTreeVisitor& v,
-           unsigned threads)
-        : roots_(roots),
-          identity_(identity),
+    // Roots 0..capacity-1; walk_trees_parallel queues them all up front, ParallelWalk as added.
+    Engine(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& v, unsigned threads)
+        : identity_(identity),
           v_(v),
           threads_(std::max(1u, threads)),
-          failed_(std::make_unique<std::atomic<bool>[]>(roots.size())),
-          results_(roots.size(), Result<void>()) {
-        for (size_t i = 0; i < roots.size(); ++i) failed_[i] = false;
+          failed_(std::make_unique<std::atomic<bool>[]>(capacity)),
+          results_(capacity, Result<void>()),
+          added_(capacity, false) {
+        for (size_t i = 0; i < capacity; ++i) failed_[i] = false;
     }
 
-    std::vector<Result<void>> run() {
+    // Queue a root: a given directory (walk_trees_parallel) or one the visitor starts (`start`).
+    Result<void> add(size_t root, const WalkRoot* given) {
+        bool running = false;
         {
             std::lock_guard lock(mu_);
-            for (size_t i = 0; i < roots_.size(); ++i)
-                queue_.push_back(Task{nullptr, roots_[i].parent_fd, roots_[i].name, roots_[i].display, i, 0});
+            running = running_;
+            if (root >= added_.size()) return make_error("walk root out of range", EINVAL);
+            if (added_[root]) return make_error("walk root added twice", EINVAL);
+            if (over_) return make_error("the walk is over; root not added", EINVAL);
+            added_[root] = true;
+            Task t;
+            t.root = root;
+            if (given) {
+                t.parent_fd = given->parent_fd;
+                t.name = given->name;
+                t.display = given->display;
+            } else {
+                t.start = true;
+            }
+            queue_.push_back(std::move(t));
             queued_ = queue_.size();
-            // Several roots are work for several workers from the start (sizing every candidate).
-            const size_t start = std::min<size_t>(threads_ - 1, roots_.size() > 0 ? roots_.size() - 1 : 0);
-            for (size_t w = 1; w <= start; ++w)
-                pool_.emplace_back([this, w] { work(static_cast<unsigned>(w)); });
+            // During the walk (from a visitor call) a new root may be work for an idle worker.
+            if (running && pool_.size() + 1 < threads_) start_worker();
+        }
+        if (running) cv_.notify_one();
+        return {};
+    }
+
+    void run() {
+        {
+            std::lock_guard lock(mu_);
+            running_ = true;
+            // Several roots are work for several workers from the start (sizing every candidate,
+            // removing a wave).
+            const size_t start = std::min<size_t>(threads_ - 1, queue_.empty() ? 0 : queue_.size() - 1);
+            while (pool_.size() < start) start_worker();
         }
         work(0);
         // No push can happen once work(0) returned (the queue is empty and nothing is active),
         // so pool_ is complete here.
         for (auto& t : pool_) t.join();
-        return std::move(results_);
+        std::lock_guard lock(mu_);
+        over_ = true;
     }
+
+    std::vector<Result<void>> results() { return std::move(results_); }
 
 private:
     void work(unsigned w) {
@@ -119,7 +149,10 @@ private:
                 queued_ = queue_.size();
                 ++active_;
             }
-            visit_dir(t.parent, t.parent_fd, t.name, t.display, t.root, t.depth, w);
+            if (t.start)
+                start_root(t.root, w);
+            else
+                visit_dir(t.parent, t.parent_fd, t.name, t.display, t.root, t.depth, w);
             {
                 std::lock_guard lock(mu_);
                 --active_;
@@ -136,18 +169,40 @@ private:
                queued_.load(std::memory_order_relaxed) < threads_;
     }
 
+    // Under mu_.
+    void start_worker() {
+        const unsigned w = static_cast<unsigned>(pool_.size()) + 1;
+        pool_.emplace_back([this, w] { work(w); });
+    }
+
     void push(Task t) {
         {
             std::lock_guard lock(mu_);
             queue_.push_back(std::move(t));
             queued_ = queue_.size();
             // Workers start when there is first work for them, not with the walk.
-            if (pool_.size() + 1 < threads_) {
-                const unsigned w = static_cast<unsigned>(pool_.size()) + 1;
-                pool_.emplace_back([this, w] { work(w); });
-            }
+            if (pool_.size() + 1 < threads_) start_worker();
         }
         cv_.notify_one();
+    }
+
+    // A ParallelWalk root: the visitor says what to walk (or did what the root needed itself).
+    void start_root(size_t root, unsigned w) {
+        WalkRoot r;
+        auto started = v_.start_root(w, root, r);
+        if (!started) fail(root, started.error());
+        if (!started || !*started) return finish_root(root, w);
+        visit_dir(nullptr, r.parent_fd, r.name, r.display, root, 0, w);
+    }
+
+    // Nothing of `root` is left to walk: its result is final.
+    void finish_root(size_t root, unsigned w) {
+        Result<void> result;
+        {
+            std::lock_guard lock(mu_);
+            result = results_[root];
+        }
+        v_.root_done(w, root, result);
     }
 
     bool failed(size_t root) const { return failed_[root].load(std::memory_order_relaxed); }
@@ -158,7 +213,8 @@ private:
         failed_[root] = true;
     }
 
-    // A directory is done (or was skipped): leave it when it was the last pending thing.
+    // A directory is done (or was skipped): leave it when it was the last pending thing. Past
+    // the root's own directory (or for a root that never got one), the root is done.
     void release(Node* node, size_t root, unsigned w) {
         while (node != nullptr) {
             if (node->pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
@@ -170,6 +226,7 @@ private:
             delete node;
             node = parent;
         }
+        finish_root(root, w);
     }
 
     void visit_dir(Node* parent, int parent_fd, const std::string& name, const std::string& display,
@@ -264,12 +321,14 @@ private:
         release(node, root, w);
     }
 
-    const std::vector<WalkRoot>& roots_;
     MountIdentity identity_;
     ParallelTreeVisitor& v_;
     unsigned threads_;
     std::unique_ptr<std::atomic<bool>[]> failed_;
-    std::vector<Result<void>> results_;
+    std::vector<Result<void>> results_;  // under mu_
+    std::vector<bool> added_;            // under mu_
+    bool running_ = false;               // under mu_ (written before any worker exists)
+    bool over_ = false;                  // under mu_
 
     std::mutex mu_;
     std::condition_variable cv_;
@@ -286,7 +345,30 @@ std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots
                                               const MountIdentity& identity, ParallelTreeVisitor& visitor,
                                               unsigned threads) {
     if (roots.empty()) return {};
-    return Engine(roots, identity, visitor, threads).run();
+    Engine engine(roots.size(), identity, visitor, threads);
+    for (size_t i = 0; i < roots.size(); ++i) (void)engine.add(i, &roots[i]);
+    engine.run();
+    return engine.results();
+}
+
+struct ParallelWalk::Impl {
+    Impl(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads)
+        : engine(capacity, identity, visitor, threads) {}
+    Engine engine;
+};
+
+ParallelWalk::ParallelWalk(const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
+                           size_t capacity)
+    : impl_(std::make_unique<Impl>(capacity, identity, visitor, threads)) {}
+
+ParallelWalk::~ParallelWalk() = default;
+
+Result<void> ParallelWalk::add(size_t root) {
+    return impl_->engine.add(root, nullptr);
+}
+
+void ParallelWalk::run() {
+    impl_->engine.run();
 }
 
 }  // namespace layergc::fs

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ inline constexpr unsigned kParallelSplitDepth = 16;
 // Entries a walk reads on the calling thread alone before it hands subdirectories to other
 // workers (started only then): below this a tree is cheaper to walk than to split.
 inline constexpr uint64_t kEntriesBeforeSplitting = 256;
+
+// A directory to walk: `name` below parent_fd (which stays open for the whole call);
+// display names it in errors.
+struct WalkRoot {
+    int parent_fd = -1;
+    std::string name;
+    std::string display;
+};
 
 // TreeVisitor's contract, told which worker (0..threads-1) and which root an event is about.
 // Calls with the same worker are never concurrent; calls with different workers are.
@@ -55,14 +64,16 @@ public:
     virtual Result<void> enter_dir(unsigned worker, size_t root, int dir_fd, const struct stat& st) = 0;
     virtual Result<void> leave_dir(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
     virtual Result<void> mount_point(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
-};
 
-// A directory to walk: `name` below parent_fd (which stays open for the whole call);
-// display names it in errors.
-struct WalkRoot {
-    int parent_fd = -1;
-    std::string name;
-    std::string display;
+    // ParallelWalk only: root `root` was taken from the queue by `worker`. Set `out` to the
+    // directory to walk (its parent_fd must stay open until root_done) and return true, or return
+    // false when there is nothing to walk (the visitor did what the root needed itself); an Error
+    // fails the root. root_done follows in every case.
+    virtual Result<bool> start_root(unsigned /*worker*/, size_t /*root*/, WalkRoot& /*out*/) { return false; }
+    // Nothing of root `root` is being walked any more, and nothing will be: `result` is final (an
+    // error: the first one met in that root). Called exactly once per root, by the worker that
+    // finished it, possibly while other workers are inside other roots.
+    virtual void root_done(unsigned /*worker*/, size_t /*root*/, const Result<void>& /*result*/) {}
 };
 
 // Walk every root on `threads` workers (the calling thread is one of them; 0 means 1). One result
@@ -72,5 +83,30 @@ struct WalkRoot {
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
                                               const MountIdentity& identity, ParallelTreeVisitor& visitor,
                                               unsigned threads);
+
+// The same walk, with roots added while it runs: one set of workers for many trees that are not
+// all known up front (the removal of a whole wave, remove.hpp RemovalWalk, adds a group's next
+// path when its previous one is done). Each added root is started by the visitor's start_root on
+// a worker and finished by its root_done, as soon as that root is done; the guarantees of
+// walk_trees_parallel hold per root.
+class ParallelWalk {
+public:
+    // Roots are numbered 0..capacity-1 by the caller; threads as for walk_trees_parallel.
+    ParallelWalk(const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
+                 size_t capacity);
+    ~ParallelWalk();
+    ParallelWalk(const ParallelWalk&) = delete;
+    ParallelWalk& operator=(const ParallelWalk&) = delete;
+
+    // Queue root `root` (below capacity, each once). Before run(), or during it from a visitor
+    // call (a worker's: the walk is not over while one runs); refused once run() returned.
+    Result<void> add(size_t root);
+    // Walk until every root added (before or during the walk) is done. Once.
+    void run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace layergc::fs

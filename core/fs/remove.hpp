@@ -8,7 +8,10 @@
 #include "core/result.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 namespace layergc::fs {
 
@@ -38,8 +41,53 @@ struct RemoveOptions {
 // The same, with a `tree` removed by opts.threads workers that split it among themselves: the
 // same confinement (parallel_tree_walk.hpp), children before parents whichever worker removed
 // them; a failure stops the removal and leaves every ancestor of the failing entry in place.
+// (A RemovalWalk of one path.)
 Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal,
                                     const RemoveOptions& opts);
+
+// Many paths below one base removed in one parallel walk (a wave of apply, executor.cpp): one
+// set of opts.threads workers, and of io_uring rings, for all of them, so that thousands of small
+// trees do not each pay for threads and rings (docs/performance.md). Each path is removed exactly
+// as remove_confined removes it alone: resolved with open_parent_confined (paths that share a
+// parent directory share one confined descriptor of it, opened on first use), refused when its
+// kind does not match or it is a mount point, a `tree` walked fd-relative with O_NOFOLLOW and
+// never into another filesystem or mount (a mount point inside stops that path with an error),
+// children before parents; a `file` or `symlink` unlinked, a `subvolume` removed by
+// remove_subvolume_confined, both on a worker as they come. A failure stops its own path only:
+// every ancestor of the failing entry stays, and the other paths go on.
+//
+// Paths may be added while the walk runs (from on_done: the executor adds a group's next path
+// when the one before it is done), so a caller can keep an order between some paths.
+class RemovalWalk {
+public:
+    // Called exactly once per path added, on a walk worker, as soon as that path is gone (or was
+    // absent: stats.absent) or failed, with nothing of it being walked any more. Calls for
+    // different paths may run at once. It may add() more paths.
+    using OnDone = std::function<void(size_t path, const Result<RemoveStats>& result)>;
+
+    // Paths are numbered 0..capacity-1 by the caller. base_fd stays open until run() returns.
+    RemovalWalk(int base_fd, size_t capacity, const RemoveOptions& opts = {});
+    ~RemovalWalk();
+    RemovalWalk(const RemovalWalk&) = delete;
+    RemovalWalk& operator=(const RemovalWalk&) = delete;
+
+    // Queue relpath (below base_fd) as path number `path` (below capacity, each once): before
+    // run(), or from on_done during it. An Error (nothing queued, no on_done for it) when the
+    // number is out of range or taken, or the walk is over.
+    Result<void> add(size_t path, std::string_view relpath, Removal removal);
+    // Remove every path added, before or during the walk; returns when each one is done.
+    void run(const OnDone& on_done);
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Every path in one RemovalWalk; one result per path, in order. on_done (optional) as above,
+// called as each one is done.
+std::vector<Result<RemoveStats>> remove_confined_many(int base_fd, const std::vector<OwnedPath>& paths,
+                                                      const RemoveOptions& opts,
+                                                      const RemovalWalk::OnDone& on_done = {});
 
 // Rename old_rel to new_rel, both directly below dir_fd (single components), atomically and
 // without replacing an existing new_rel (renameat2 RENAME_NOREPLACE).

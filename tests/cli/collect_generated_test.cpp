@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 using namespace layergc::testing;
 using nlohmann::json;
@@ -77,6 +80,10 @@ TEST_P(CollectGenerated, ApplyRemovesThemAndOnlyThem) {
     std::ifstream f(audit);
     std::string line;
     size_t begins = 0, ends = 0, lines = 0;
+    // Per candidate, in the crash-safe order whatever ran beside it (a wave's paths go in one
+    // walk): its record renamed before any of its paths is begun, each path ended before the next
+    // one is begun, and its record (below image/) removed last.
+    std::map<std::string, std::vector<json>> by_id;
     while (std::getline(f, line)) {
         const auto j = json::parse(line);
         if (lines++ == 0) {
@@ -84,9 +91,30 @@ TEST_P(CollectGenerated, ApplyRemovesThemAndOnlyThem) {
         }
         begins += j["event"] == "remove-begin";
         ends += j["event"] == "remove-end";
+        if (j.contains("id")) by_id[j["id"].get<std::string>()].push_back(j);
     }
     EXPECT_GT(begins, 0u);
     EXPECT_EQ(begins, ends);
+    for (const auto& [id, events] : by_id) {
+        std::string open;  // the path begun and not yet ended
+        bool removing = false, record_gone = false;
+        for (const auto& e : events) {
+            const std::string ev = e["event"], path = e.value("path", "");
+            EXPECT_FALSE(record_gone) << id << ": " << ev << " after its record went";
+            if (ev == "rename-begin" || ev == "rename-end") {
+                EXPECT_FALSE(removing) << id << ": renamed after a removal began";
+            } else if (ev == "remove-begin") {
+                EXPECT_EQ(open, "") << id << ": " << path << " begun while " << open << " was not ended";
+                open = path;
+                removing = true;
+            } else if (ev == "remove-end") {
+                EXPECT_EQ(open, path) << id;
+                open.clear();
+                record_gone = path.rfind("image/", 0) == 0;
+            }
+        }
+        EXPECT_EQ(open, "") << id;
+    }
 }
 
 TEST_P(CollectGenerated, CleanRootHasNothingToCollect) {
