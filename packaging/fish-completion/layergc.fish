@@ -21,7 +21,7 @@ complete -c layergc -l driver -x -a '(__layergc_drivers)' -d 'storage driver tre
 complete -c layergc -l plugin-dir -xa '(__fish_complete_directories)' -d 'where driver plugins are'
 complete -c layergc -l daemon-json -r -F -d "dockerd's daemon.json"
 complete -c layergc -l min-age -x -d 'keep anything changed more recently than DURATION (90m, 1.5h, 1d12h, 2w)'
-complete -c layergc -l threads -x -d 'worker threads for sizing and removal'
+complete -c layergc -l threads -x -d 'worker threads for sizing'
 complete -c layergc -l format -x -a 'text json' -d 'output format'
 complete -c layergc -s v -l verbose -d 'list every candidate with its reason and evidence'
 complete -c layergc -s d -l debug -d 'debug logging'
