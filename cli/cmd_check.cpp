@@ -3,6 +3,7 @@
 #include "cli/driver_survey.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
+#include "core/model/problem_json.hpp"
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -12,17 +13,6 @@
 namespace layergc::cli {
 
 namespace {
-
-nlohmann::json problems_json(const Problems& problems) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& pr : problems)
-        out.push_back({{"severity", to_string(pr.severity)},
-                       {"code", pr.code},
-                       {"subject", pr.subject},
-                       {"message", pr.message},
-                       {"hint", pr.hint}});
-    return out;
-}
 
 size_t serious_count(const Problems& problems) {
     size_t n = 0;

@@ -7,6 +7,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
 
+#include "core/model/problem_json.hpp"
 #include "core/usage/space_report.hpp"
 
 #include <spdlog/spdlog.h>
@@ -40,15 +41,19 @@ json kinds_json(const plan::Plan& p) {
     return kinds;
 }
 
-json problems_of(const plan::Plan& p) {
-    json problems = json::array();
-    for (const auto& pr : p.problems)
-        problems.push_back({{"severity", to_string(pr.severity)},
-                            {"code", pr.code},
-                            {"subject", pr.subject},
-                            {"message", pr.message},
-                            {"hint", pr.hint}});
-    return problems;
+// What a tree's document of either store takes from its plan: which tree, whether the plan is
+// only advice, what it would reclaim, what it holds back, and the total under the tree.
+void add_plan_part(json& doc, const SpaceReport& r) {
+    const plan::Plan& p = r.plan;
+    doc["driver"] = p.driver;
+    doc["driver_home"] = p.driver_home;
+    doc["advisory"] = p.advisory;
+    doc["advisory_reasons"] = p.advisory_reasons;
+    json& summary = doc["summary"];
+    summary["reclaimable"] = {
+        {"candidates", p.candidates.size()}, {"bytes", p.reclaimable_bytes()}, {"by_kind", kinds_json(p)}};
+    summary["held_back"] = {{"count", p.held_back.size()}, {"bytes", r.held_back_bytes()}};
+    summary["total_bytes"] = r.total_bytes();
 }
 
 // A containerd tree: "store" and "tree" say which; entries are blobs and ingest dirs (content) or
@@ -76,30 +81,22 @@ json containerd_tree_json(const SpaceReport& r) {
                           {"shared_bytes", i.shared_bytes}});
     for (const auto& [kind, share] : r.other_live) other[kind] = entries_json(share);
     for (const auto& [code, a] : cd.advice) advice[code] = {{"count", a.count}, {"bytes", a.bytes}};
-    return {{"store", "containerd"},
-            {"tree", cd.tree},
-            {"driver", p.driver},
-            {"driver_home", p.driver_home},
-            {"advisory", p.advisory},
-            {"advisory_reasons", p.advisory_reasons},
-            {"images", images},
-            {"containers", owners_json(cd.containers)},
-            {"leases", owners_json(cd.leases)},
-            {"summary",
-             {{"images", owners_total(cd.images.size(), r.images_total)},
-              {"containers", owners_total(cd.containers.size(), r.containers_total)},
-              {"leases", owners_total(cd.leases.size(), cd.leases_total)},
-              {"other_live", other},
-              {"containerd_gc", entries_json(cd.containerd_gc)},
-              {"advice", advice},
-              {"reclaimable",
-               {{"candidates", p.candidates.size()},
-                {"bytes", p.reclaimable_bytes()},
-                {"by_kind", kinds_json(p)}}},
-              {"held_back", {{"count", p.held_back.size()}, {"bytes", r.held_back_bytes()}}},
-              {"unsized_entries", r.unsized_dirs},
-              {"total_bytes", r.total_bytes()}}},
-            {"problems", problems_of(p)}};
+    json doc = {{"store", "containerd"},
+                {"tree", cd.tree},
+                {"images", images},
+                {"containers", owners_json(cd.containers)},
+                {"leases", owners_json(cd.leases)},
+                {"summary",
+                 {{"images", owners_total(cd.images.size(), r.images_total)},
+                  {"containers", owners_total(cd.containers.size(), r.containers_total)},
+                  {"leases", owners_total(cd.leases.size(), cd.leases_total)},
+                  {"other_live", other},
+                  {"containerd_gc", entries_json(cd.containerd_gc)},
+                  {"advice", advice},
+                  {"unsized_entries", r.unsized_dirs}}},
+                {"problems", problems_json(p.problems)}};
+    add_plan_part(doc, r);
+    return doc;
 }
 
 json tree_json(const SpaceReport& r) {
@@ -115,29 +112,22 @@ json tree_json(const SpaceReport& r) {
     for (const auto& c : r.containers)
         containers.push_back({{"id", c.id}, {"rw_bytes", c.rw_bytes}, {"init_bytes", c.init_bytes}});
     for (const auto& [kind, share] : r.other_live) other[kind] = share_json(share);
-    return {{"driver", p.driver},
-            {"driver_home", p.driver_home},
-            {"advisory", p.advisory},
-            {"advisory_reasons", p.advisory_reasons},
-            {"images", images},
-            {"containers", containers},
-            {"summary",
-             {{"images",
-               {{"count", r.images.size()}, {"dirs", r.images_total.dirs}, {"bytes", r.images_total.bytes}}},
-              {"containers",
-               {{"count", r.containers.size()},
-                {"dirs", r.containers_total.dirs},
-                {"bytes", r.containers_total.bytes}}},
-              {"buildkit", share_json(r.buildkit)},
-              {"other_live", other},
-              {"reclaimable",
-               {{"candidates", p.candidates.size()},
-                {"bytes", p.reclaimable_bytes()},
-                {"by_kind", kinds_json(p)}}},
-              {"held_back", {{"count", p.held_back.size()}, {"bytes", r.held_back_bytes()}}},
-              {"unsized_dirs", r.unsized_dirs},
-              {"total_bytes", r.total_bytes()}}},
-            {"problems", problems_of(p)}};
+    json doc = {
+        {"images", images},
+        {"containers", containers},
+        {"summary",
+         {{"images",
+           {{"count", r.images.size()}, {"dirs", r.images_total.dirs}, {"bytes", r.images_total.bytes}}},
+          {"containers",
+           {{"count", r.containers.size()},
+            {"dirs", r.containers_total.dirs},
+            {"bytes", r.containers_total.bytes}}},
+          {"buildkit", share_json(r.buildkit)},
+          {"other_live", other},
+          {"unsized_dirs", r.unsized_dirs}}},
+        {"problems", problems_json(p.problems)}};
+    add_plan_part(doc, r);
+    return doc;
 }
 
 std::string short_hex(const std::string& id) {

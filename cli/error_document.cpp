@@ -1,6 +1,7 @@
 #include "cli/error_document.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "core/model/problem_json.hpp"
 
 #include <spdlog/sinks/base_sink.h>
 
@@ -70,14 +71,8 @@ const char* outcome_of(int exit_code) {
 
 nlohmann::json error_document(const std::string& command, int exit_code,
                               const std::vector<std::string>& messages, const Problems& problems) {
-    nlohmann::json details = nlohmann::json::array(), probs = nlohmann::json::array();
+    nlohmann::json details = nlohmann::json::array();
     for (size_t i = 1; i < messages.size(); ++i) details.push_back(messages[i]);
-    for (const auto& p : problems)
-        probs.push_back({{"severity", to_string(p.severity)},
-                         {"code", p.code},
-                         {"subject", p.subject},
-                         {"message", p.message},
-                         {"hint", p.hint}});
     return {{"schema", kErrorSchema},
             {"command", command.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)},
             {"outcome", outcome_of(exit_code)},
@@ -86,7 +81,7 @@ nlohmann::json error_document(const std::string& command, int exit_code,
                                                std::to_string(exit_code) + ")"
                                          : messages.front()},
             {"details", details},
-            {"problems", probs}};
+            {"problems", problems_json(problems)}};
 }
 
 StdoutWatch::StdoutWatch()

@@ -1,4 +1,5 @@
 // layergc.plan/v1 <-> Plan. docs/plan-format.md documents every field.
+#include "core/model/problem_json.hpp"
 #include "core/plan/plan.hpp"
 
 #include <nlohmann/json.hpp>
@@ -185,14 +186,7 @@ json to_json(const Plan& p) {
                          {"excluded_candidates", p.filter->excluded},
                          {"excluded_bytes", p.filter->excluded_bytes}};
     }
-    json probs = json::array();
-    for (const auto& pr : p.problems)
-        probs.push_back({{"severity", to_string(pr.severity)},
-                         {"code", pr.code},
-                         {"subject", pr.subject},
-                         {"message", pr.message},
-                         {"hint", pr.hint}});
-    doc["problems"] = probs;
+    doc["problems"] = problems_json(p.problems);
     doc["stats"] = {{"images", p.stats.images},
                     {"layer_records", p.stats.layer_records},
                     {"mounts", p.stats.mounts},
