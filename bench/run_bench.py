@@ -42,9 +42,10 @@ SIZES = {
     "s200k": dict(layers=200000, files=4, size=100, removal=False),
 }
 FULL_SIZES = "s2k,meta2k,s20k,m2m,s200k"
-# The floor's tree: the shape of s2k's layers (200 files, 4 dirs each), small enough to copy 24
-# times per run and to hold a descriptor per directory. --quick uses a fifth of it.
-FLOOR_TREE = dict(layers=250, files=200, size=100)
+# The floor's tree: the shape of s2k's layers (200 files, 4 dirs each), about 25,000 entries with
+# the generator's baseline: enough for a steady rate, small enough to copy 16 times a round and to
+# hold a descriptor per directory. --quick uses half of it.
+FLOOR_TREE = dict(layers=100, files=200, size=100)
 FLOOR_THREADS = (1, 2, 4, 8)
 UNREFERENCED = 0.3  # share of bulk chains with no image: garbage to size and remove
 MAX_ARG_BYTES = 1 << 20  # paths on one command line; beyond that (s200k) they go through a list file
@@ -352,7 +353,7 @@ def measure_floor(a, floor_bench):
     interleave every variant. Unlink works on a fresh cp -a copy each time."""
     cfg = dict(FLOOR_TREE)
     if a.quick:
-        cfg["layers"] //= 5
+        cfg["layers"] //= 2
     work = os.path.join(a.work, "floor")
     root = os.path.join(work, "root")
     copy = os.path.join(work, "copy")
