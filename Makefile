@@ -106,12 +106,14 @@ asan: test-deps
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j 1 --timeout 1800 -LE 'e2e|packaging|ops'
 
 # The benchmark of docs/performance.md (not part of test): generated roots, layergc against the
-# old script, du -sk and rm -rf, medians and ratios. BENCH_ARGS=--quick for a ~2-minute run.
+# old script, du -sk and rm -rf and against the physical floor (the fastest stat and unlink rates
+# of this disk and kernel), medians of 3 and ratios; a report of every target in build-bench/bench.txt.
+# BENCH_ARGS=--quick for a few minutes (no floor, no s200k).
 BENCH_BUILD ?= build-bench
 BENCH_ARGS  ?=
 bench: deps
 	[ -f $(BENCH_BUILD)/CMakeCache.txt ] || cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BENCH_BUILD) --target layergc layergc_driver_aufs layergc_fs_bench -j $(JOBS)
+	cmake --build $(BENCH_BUILD) --target layergc layergc_driver_aufs layergc_fs_bench layergc_floor_bench -j $(JOBS)
 	python3 bench/run_bench.py --build $(BENCH_BUILD) --out $(BENCH_BUILD)/bench.json $(BENCH_ARGS)
 
 unit integration: test-deps build
