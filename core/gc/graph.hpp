@@ -10,6 +10,7 @@
 // knows and which references leave a node. docs/architecture.md draws it.
 #pragma once
 
+#include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
 #include <compare>
@@ -131,7 +132,9 @@ public:
 
     bool exists(const NodeRef& node) const;
     std::vector<Edge> references(const NodeRef& from) const;  // in EdgeKind order
-    const std::vector<Root>& roots() const { return roots_; }
+    size_t root_count() const { return roots_.size(); }
+    Root root(size_t i) const;        // in source order
+    std::vector<Root> roots() const;  // all of them, made one by one (for a caller that groups them)
     const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
     // Notes, by position: notes_after(i) were reported after the first i roots.
@@ -141,9 +144,22 @@ public:
     };
     const std::vector<Note>& notes() const { return notes_; }
 
+    // A root as the graph keeps it: every image names each layer it stands on, so a big root has
+    // several roots per layer, and as strings they were a sixth of a plan's memory. Node IDs are
+    // interned; a reason is kept once for the roots in a row that give it (an image's chains).
+    struct StoredRoot {
+        NodeKind node_kind;
+        RootKind kind;
+        intern::IdTable::Id node;
+        uint32_t reason;  // index into reasons_
+    };
+
 private:
+    friend class RootCollector;
     std::vector<std::unique_ptr<Source>> sources_;
-    std::vector<Root> roots_;
+    std::vector<StoredRoot> roots_;
+    intern::IdTable node_ids_;
+    std::vector<std::string> reasons_;
     std::vector<Note> notes_;
 };
 

@@ -90,7 +90,7 @@ private:
         return depth;
     }
 
-    static Garbage from_entry(const DriverEntry& e, GarbageKind kind, std::string reason) {
+    Garbage from_entry(const DriverEntry& e, GarbageKind kind, std::string reason) const {
         Garbage c;
         c.id = e.id;
         c.kind = kind;
@@ -100,7 +100,7 @@ private:
         c.depth = static_cast<int>(e.parents.size());
         if (!e.parents.empty())
             c.evidence.push_back(
-                "driver parent: " + e.parents.front() +
+                "driver parent: " + in_.scan->parent(e, 0) +
                 (e.parents.size() > 1 ? " (+" + std::to_string(e.parents.size() - 1) + " more)" : ""));
         return c;
     }
