@@ -267,6 +267,7 @@ public:
         if (r != LGC_OK)
             return make_error("driver " + info_.name + ": scan failed: " + describe_status(r) +
                               reasons(out.problems, 0));
+        out.entries.shrink_to_fit();  // held through the whole plan: no slack from its doubling
         return out;
     }
 
