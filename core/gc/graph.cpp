@@ -102,7 +102,7 @@ std::vector<Edge> Graph::references(const NodeRef& from) const {
 
 const LiveReason* Marking::why(NodeKind k, const std::string& id) const {
     auto it = live.find({k, id});
-    return it == live.end() ? nullptr : &it->second.why;
+    return it == live.end() ? nullptr : &why_of(it->second);
 }
 
 size_t Marking::count(NodeKind k) const {
@@ -112,19 +112,22 @@ size_t Marking::count(NodeKind k) const {
 
 Marking tricolor(const Graph& g) {
     Marking m;
-    std::vector<NodeRef> gray;  // marked, not yet scanned; everything else marked is black
-    auto shade = [&](const NodeRef& n, const LiveReason& why, size_t root) {
-        if (m.live.emplace(n, Marking::Mark{why, root}).second) gray.push_back(n);
+    std::vector<const NodeRef*> gray;  // marked, not yet scanned; everything else marked is black
+    auto shade = [&](const NodeRef& n, uint32_t why, size_t root) {
+        if (auto [it, added] = m.live.emplace(n, Marking::Mark{why, root}); added) gray.push_back(&it->first);
     };
     for (size_t i = 0; i < g.root_count(); ++i) {
-        const Root root = g.root(i);
-        const LiveReason why{root.kind, root.reason};
+        Root root = g.root(i);
+        if (m.reasons.empty() || m.reasons.back().root_kind != root.kind ||
+            m.reasons.back().root != root.reason)
+            m.reasons.push_back({root.kind, std::move(root.reason)});
+        const auto why = static_cast<uint32_t>(m.reasons.size() - 1);
         shade(root.node, why, i);
         while (!gray.empty()) {
-            NodeRef n = std::move(gray.back());
+            const NodeRef* n = gray.back();
             gray.pop_back();
             m.scanned.push_back(n);
-            for (const Edge& e : g.references(n)) shade(e.to, why, i);
+            for (const Edge& e : g.references(*n)) shade(e.to, why, i);
         }
     }
     return m;
@@ -138,10 +141,10 @@ Problems report_damage(const Graph& g, const Marking& m) {
         for (; next_note < notes.size() && notes[next_note].after_roots <= roots_done; ++next_note)
             out.push_back(notes[next_note].problem);
     };
-    for (const NodeRef& n : m.scanned) {
-        const auto& mark = m.live.at(n);
+    for (const NodeRef* n : m.scanned) {
+        const auto& mark = m.live.at(*n);
         notes_until(mark.root);
-        for (const auto& s : g.sources()) s->damage(n, mark.why, g, out);
+        for (const auto& s : g.sources()) s->damage(*n, m.why_of(mark), g, out);
     }
     notes_until(g.root_count());
     return out;

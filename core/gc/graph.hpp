@@ -164,13 +164,25 @@ private:
 };
 
 // The result of a walk: every live node with why, and the order nodes were scanned in.
+// A reason is kept once for the roots in a row that give it (an image's chains), and the scan
+// order points at the map's own keys: copies of both were a tenth of a big plan's memory. So a
+// marking moves but is never copied (the pointers are into its own map).
 struct Marking {
     struct Mark {
-        LiveReason why;
-        size_t root = 0;  // index of the root whose walk reached it first
+        uint32_t why = 0;  // index into reasons
+        size_t root = 0;   // index of the root whose walk reached it first
     };
     std::map<NodeRef, Mark> live;
-    std::vector<NodeRef> scanned;  // in the order the walk scanned them
+    std::vector<LiveReason> reasons;
+    std::vector<const NodeRef*> scanned;  // keys of `live`, in the order the walk scanned them
+
+    Marking() = default;
+    Marking(Marking&&) = default;
+    Marking& operator=(Marking&&) = default;
+    Marking(const Marking&) = delete;
+    Marking& operator=(const Marking&) = delete;
+
+    const LiveReason& why_of(const Mark& m) const { return reasons[m.why]; }
 
     bool is_live(NodeKind k, const std::string& id) const { return live.count({k, id}) != 0; }
     const LiveReason* why(NodeKind k, const std::string& id) const;
