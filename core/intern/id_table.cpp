@@ -1,6 +1,5 @@
 #include "core/intern/id_table.hpp"
 
-#include <cstring>
 #include <functional>
 #include <stdexcept>
 
@@ -28,10 +27,11 @@ std::optional<IdTable::Digest> IdTable::as_digest(std::string_view s) {
 }
 
 size_t IdTable::hash_of(std::string_view s, const std::optional<Digest>& d) const {
+    // Every byte of a digest is hashed, not only its first few: the names come from disk, and IDs
+    // made to share a prefix would otherwise pile into one run of slots (quadratic interning).
     if (!d) return std::hash<std::string_view>{}(s);
-    uint64_t h = 0;  // a digest's bytes are already evenly spread
-    std::memcpy(&h, d->data(), sizeof h);
-    return static_cast<size_t>(h);
+    return std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(d->data()), d->size()));
 }
 
 bool IdTable::holds_at(Id id, std::string_view s, const std::optional<Digest>& d) const {

@@ -67,8 +67,9 @@ TEST(IdTable, ManyIdsSurviveGrowth) {
     std::vector<std::string> ids;
     for (int i = 0; i < 50000; ++i) {
         std::string h = kHex;
-        const std::string n = std::to_string(i);
-        h.replace(0, n.size(), n);  // digits only: still 64 lowercase hex
+        std::string n = std::to_string(i);
+        n.insert(0, 8 - n.size(), '0');
+        h.replace(0, n.size(), n);  // distinct, sharing all but their first 4 bytes: still 64 hex
         ids.push_back(h);
         ids.push_back("odd-" + n);  // and a name of no form
     }
