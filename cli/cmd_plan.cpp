@@ -75,15 +75,17 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     plan::narrow_to_kinds(p.value(), filter_kinds(g));
     if (!o.output.empty()) {
         std::ofstream f(o.output, std::ios::trunc);
-        f << plan::to_json_text(p.value()) << "\n";
+        plan::write_json(f, p.value());
+        f << "\n";
         if (!f) {
             spdlog::error("cannot write the plan to {}", o.output);
             return kExitFailure;
         }
     }
-    if (g.format == "json")
-        std::cout << plan::to_json_text(p.value()) << "\n";
-    else if (g.verbosity < 0)
+    if (g.format == "json") {
+        plan::write_json(std::cout, p.value());
+        std::cout << "\n";
+    } else if (g.verbosity < 0)
         std::cout << plan_result_line(p.value()) << "\n";
     else
         render_plan(std::cout, p.value(), g.verbosity >= 1);

@@ -131,9 +131,12 @@ void read_images(int root_fd, const std::string& driver, Metadata& md) {
                         "the sha256 of the config does not match its name (dockerd will not load "
                         "this image); its layers are kept",
                         "remove the image with `docker rmi` or restore the config");
-        img.readings = parsed.readings;
-        img.diff_ids = parsed.diff_ids;
-        img.chains = parsed.chains;
+        // The readings themselves are not kept: what uses an image needs only their union.
+        img.diff_ids.reserve(parsed.diff_ids.size());
+        for (const auto& d : parsed.diff_ids)
+            img.diff_ids.push_back(md.ids.intern(std::string_view(d).substr(7)));
+        img.chains.reserve(parsed.chains.size());
+        for (const auto& c : parsed.chains) img.chains.push_back(md.ids.intern(c));
         md.images.push_back(std::move(img));
     }
 }

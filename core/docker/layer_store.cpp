@@ -70,6 +70,7 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
     sdk::Fd dir;
     std::vector<sdk::DirEntry> names;
     if (!detail::list_metadata_dir(root_fd, rel, md.problems, dir, names)) return;
+    md.layers.reserve(md.layers.size() + names.size());  // no doubling slack: 20,000 records are big
     for (const auto& e : names) {
         const std::string subject = rel + "/" + e.name;
         LayerRecord rec;

@@ -7,6 +7,7 @@
 // reader cannot prove what it protects, so `apply` must not run (DESIGN §1.1).
 #pragma once
 
+#include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
 #include <optional>
@@ -18,12 +19,13 @@ namespace layergc::docker {
 
 // An image config read as every reader could read it (parse_image_config): what dockerd's
 // encoding/json decodes and every other diff_ids list the bytes hold. All of it is live.
+// Its diff IDs and chains are handles into Metadata::ids (images share their lower layers, and a
+// 64-hex ID is held there as 32 bytes): as strings they were a seventh of a big plan's memory.
 struct Image {
-    std::string id;                                  // hex digest = file name
-    bool digest_ok = true;                           // sha256(bytes) == id
-    std::vector<std::vector<std::string>> readings;  // each distinct diff_ids list, bottom first
-    std::vector<std::string> diff_ids;               // "sha256:<hex>": the union of the readings
-    std::vector<std::string> chains;                 // hex (no "sha256:") of every prefix of every reading
+    std::string id;                             // hex digest = file name
+    bool digest_ok = true;                      // sha256(bytes) == id
+    std::vector<intern::IdTable::Id> diff_ids;  // hex (no "sha256:"): the union of every reading
+    std::vector<intern::IdTable::Id> chains;    // hex (no "sha256:") of every prefix of every reading
 };
 
 struct LayerRecord {
@@ -61,6 +63,7 @@ struct Presence {
 };
 
 struct Metadata {
+    intern::IdTable ids;  // what the images' diff IDs and chains point into
     Presence present;
     std::vector<Image> images;
     std::vector<LayerRecord> layers;  // includes -removing records

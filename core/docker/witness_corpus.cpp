@@ -23,6 +23,7 @@ public:
                  const MetadataFileVisitor& visit)
         : configs_(MetadataPaths(driver).image_configs() + "/"), problems_(problems), visit_(visit) {
         for (const auto& img : md.images) images_[configs_ + img.id] = &img;
+        ids_ = &md.ids;
     }
 
     // Hands one file to the visitor, marked as an image config (with the diff IDs its own
@@ -31,8 +32,7 @@ public:
         MetadataFile f{std::move(path), std::move(bytes), {}, false};
         f.image_config = f.path.starts_with(configs_);
         if (auto it = images_.find(f.path); it != images_.end())
-            for (const auto& d : it->second->diff_ids)
-                if (d.size() > 7) f.explained_diff_ids.insert(d.substr(7));
+            for (const auto d : it->second->diff_ids) f.explained_diff_ids.insert(ids_->text(d));
         visit_(f);
     }
 
@@ -90,6 +90,7 @@ public:
 private:
     const std::string configs_;                             // image/<driver>/imagedb/content/sha256/
     std::unordered_map<std::string, const Image*> images_;  // by config path
+    const intern::IdTable* ids_ = nullptr;                  // what their diff IDs point into
     Problems& problems_;
     const MetadataFileVisitor& visit_;
 };

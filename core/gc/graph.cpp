@@ -56,29 +56,37 @@ const char* to_string(RootKind k) {
     return "?";
 }
 
-namespace {
-
-class CollectingSink : public RootSink {
+// Fills a graph's roots and notes while its sources list them.
+class RootCollector : public RootSink {
 public:
-    CollectingSink(const Graph& g, std::vector<Root>& roots, std::vector<Graph::Note>& notes)
-        : g_(g), roots_(roots), notes_(notes) {}
+    explicit RootCollector(Graph& g) : g_(g) {}
     void root(NodeRef node, RootKind kind, std::string reason) override {
-        roots_.push_back({std::move(node), kind, std::move(reason)});
+        if (g_.reasons_.empty() || g_.reasons_.back() != reason) g_.reasons_.push_back(std::move(reason));
+        g_.roots_.push_back(
+            {node.kind, kind, g_.node_ids_.intern(node.id), static_cast<uint32_t>(g_.reasons_.size() - 1)});
     }
-    void note(Problem p) override { notes_.push_back({roots_.size(), std::move(p)}); }
+    void note(Problem p) override { g_.notes_.push_back({g_.roots_.size(), std::move(p)}); }
     bool exists(const NodeRef& node) const override { return g_.exists(node); }
 
 private:
-    const Graph& g_;
-    std::vector<Root>& roots_;
-    std::vector<Graph::Note>& notes_;
+    Graph& g_;
 };
 
-}  // namespace
-
 Graph::Graph(std::vector<std::unique_ptr<Source>> sources) : sources_(std::move(sources)) {
-    CollectingSink sink(*this, roots_, notes_);
+    RootCollector sink(*this);
     for (const auto& s : sources_) s->roots(sink);
+}
+
+Root Graph::root(size_t i) const {
+    const StoredRoot& r = roots_.at(i);
+    return {{r.node_kind, node_ids_.text(r.node)}, r.kind, reasons_[r.reason]};
+}
+
+std::vector<Root> Graph::roots() const {
+    std::vector<Root> out;
+    out.reserve(roots_.size());
+    for (size_t i = 0; i < roots_.size(); ++i) out.push_back(root(i));
+    return out;
 }
 
 bool Graph::exists(const NodeRef& node) const {
@@ -94,7 +102,7 @@ std::vector<Edge> Graph::references(const NodeRef& from) const {
 
 const LiveReason* Marking::why(NodeKind k, const std::string& id) const {
     auto it = live.find({k, id});
-    return it == live.end() ? nullptr : &it->second.why;
+    return it == live.end() ? nullptr : &why_of(it->second);
 }
 
 size_t Marking::count(NodeKind k) const {
@@ -104,19 +112,22 @@ size_t Marking::count(NodeKind k) const {
 
 Marking tricolor(const Graph& g) {
     Marking m;
-    std::vector<NodeRef> gray;  // marked, not yet scanned; everything else marked is black
-    auto shade = [&](const NodeRef& n, const LiveReason& why, size_t root) {
-        if (m.live.emplace(n, Marking::Mark{why, root}).second) gray.push_back(n);
+    std::vector<const NodeRef*> gray;  // marked, not yet scanned; everything else marked is black
+    auto shade = [&](const NodeRef& n, uint32_t why, size_t root) {
+        if (auto [it, added] = m.live.emplace(n, Marking::Mark{why, root}); added) gray.push_back(&it->first);
     };
-    const auto& roots = g.roots();
-    for (size_t i = 0; i < roots.size(); ++i) {
-        const LiveReason why{roots[i].kind, roots[i].reason};
-        shade(roots[i].node, why, i);
+    for (size_t i = 0; i < g.root_count(); ++i) {
+        Root root = g.root(i);
+        if (m.reasons.empty() || m.reasons.back().root_kind != root.kind ||
+            m.reasons.back().root != root.reason)
+            m.reasons.push_back({root.kind, std::move(root.reason)});
+        const auto why = static_cast<uint32_t>(m.reasons.size() - 1);
+        shade(root.node, why, i);
         while (!gray.empty()) {
-            NodeRef n = std::move(gray.back());
+            const NodeRef* n = gray.back();
             gray.pop_back();
             m.scanned.push_back(n);
-            for (const Edge& e : g.references(n)) shade(e.to, why, i);
+            for (const Edge& e : g.references(*n)) shade(e.to, why, i);
         }
     }
     return m;
@@ -130,12 +141,12 @@ Problems report_damage(const Graph& g, const Marking& m) {
         for (; next_note < notes.size() && notes[next_note].after_roots <= roots_done; ++next_note)
             out.push_back(notes[next_note].problem);
     };
-    for (const NodeRef& n : m.scanned) {
-        const auto& mark = m.live.at(n);
+    for (const NodeRef* n : m.scanned) {
+        const auto& mark = m.live.at(*n);
         notes_until(mark.root);
-        for (const auto& s : g.sources()) s->damage(n, mark.why, g, out);
+        for (const auto& s : g.sources()) s->damage(*n, m.why_of(mark), g, out);
     }
-    notes_until(g.roots().size());
+    notes_until(g.root_count());
     return out;
 }
 

@@ -10,6 +10,7 @@
 // knows and which references leave a node. docs/architecture.md draws it.
 #pragma once
 
+#include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
 #include <compare>
@@ -131,7 +132,9 @@ public:
 
     bool exists(const NodeRef& node) const;
     std::vector<Edge> references(const NodeRef& from) const;  // in EdgeKind order
-    const std::vector<Root>& roots() const { return roots_; }
+    size_t root_count() const { return roots_.size(); }
+    Root root(size_t i) const;        // in source order
+    std::vector<Root> roots() const;  // all of them, made one by one (for a caller that groups them)
     const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
     // Notes, by position: notes_after(i) were reported after the first i roots.
@@ -141,20 +144,45 @@ public:
     };
     const std::vector<Note>& notes() const { return notes_; }
 
+    // A root as the graph keeps it: every image names each layer it stands on, so a big root has
+    // several roots per layer, and as strings they were a sixth of a plan's memory. Node IDs are
+    // interned; a reason is kept once for the roots in a row that give it (an image's chains).
+    struct StoredRoot {
+        NodeKind node_kind;
+        RootKind kind;
+        intern::IdTable::Id node;
+        uint32_t reason;  // index into reasons_
+    };
+
 private:
+    friend class RootCollector;
     std::vector<std::unique_ptr<Source>> sources_;
-    std::vector<Root> roots_;
+    std::vector<StoredRoot> roots_;
+    intern::IdTable node_ids_;
+    std::vector<std::string> reasons_;
     std::vector<Note> notes_;
 };
 
 // The result of a walk: every live node with why, and the order nodes were scanned in.
+// A reason is kept once for the roots in a row that give it (an image's chains), and the scan
+// order points at the map's own keys: copies of both were a tenth of a big plan's memory. So a
+// marking moves but is never copied (the pointers are into its own map).
 struct Marking {
     struct Mark {
-        LiveReason why;
-        size_t root = 0;  // index of the root whose walk reached it first
+        uint32_t why = 0;  // index into reasons
+        size_t root = 0;   // index of the root whose walk reached it first
     };
     std::map<NodeRef, Mark> live;
-    std::vector<NodeRef> scanned;  // in the order the walk scanned them
+    std::vector<LiveReason> reasons;
+    std::vector<const NodeRef*> scanned;  // keys of `live`, in the order the walk scanned them
+
+    Marking() = default;
+    Marking(Marking&&) = default;
+    Marking& operator=(Marking&&) = default;
+    Marking(const Marking&) = delete;
+    Marking& operator=(const Marking&) = delete;
+
+    const LiveReason& why_of(const Mark& m) const { return reasons[m.why]; }
 
     bool is_live(NodeKind k, const std::string& id) const { return live.count({k, id}) != 0; }
     const LiveReason* why(NodeKind k, const std::string& id) const;

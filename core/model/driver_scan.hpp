@@ -2,6 +2,7 @@
 // lgc_leftover (plugins' strings are only valid during the callback, so everything is copied).
 #pragma once
 
+#include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
 #include <cstdint>
@@ -22,10 +23,12 @@ struct OwnedPath {
 };
 
 struct DriverEntry {
-    std::string id;                    // driver ID: cache-id, mount-id, <mount-id>-init, bk25
-    std::vector<OwnedPath> paths;      // in removal order
-    std::vector<std::string> parents;  // driver-level ancestry, nearest first
-    bool parents_complete = false;     // parents holds every ancestor, not only the nearest
+    std::string id;                // driver ID: cache-id, mount-id, <mount-id>-init, bk25
+    std::vector<OwnedPath> paths;  // in removal order
+    // Driver-level ancestry, nearest first, as handles into the scan's `ids` (an aufs layer names
+    // every ancestor: as strings these lists were the biggest thing a plan held).
+    std::vector<intern::IdTable::Id> parents;
+    bool parents_complete = false;  // parents holds every ancestor, not only the nearest
     int64_t mtime_sec = 0;
 };
 
@@ -41,6 +44,15 @@ struct DriverScan {
     std::vector<DriverEntry> entries;
     std::vector<DriverLeftover> leftovers;
     Problems problems;
+    intern::IdTable ids;  // what the entries' parents point into
+
+    std::string parent(const DriverEntry& e, size_t i) const { return ids.text(e.parents.at(i)); }
+    std::vector<std::string> parent_names(const DriverEntry& e) const {
+        std::vector<std::string> out;
+        out.reserve(e.parents.size());
+        for (auto id : e.parents) out.push_back(ids.text(id));
+        return out;
+    }
 };
 
 }  // namespace layergc

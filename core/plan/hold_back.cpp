@@ -26,8 +26,8 @@ size_t prefilter_bit(uint32_t v) {
 
 }  // namespace
 
-NameMatcher::NameMatcher(const std::vector<std::string>& names)
-    : names_(names), prefilter_(kPrefilterBits / 64, 0) {
+NameMatcher::NameMatcher(std::vector<std::string> names)
+    : names_(std::move(names)), prefilter_(kPrefilterBits / 64, 0) {
     std::map<size_t, std::unordered_map<std::string_view, std::vector<size_t>>> by_len;
     for (size_t i = 0; i < names_.size(); ++i) {
         const std::string& n = names_[i];
@@ -94,16 +94,19 @@ std::string describe_age(int64_t now, int64_t newest, int64_t min_age) {
 
 HoldBackResult hold_back(HoldBackInput in) {
     const size_t n = in.candidates.size();
-    // Every searchable name, flattened: name index -> (candidate, is a diff ID).
+    // Every searchable name, flattened: name index -> (candidate, is a diff ID). The names move
+    // into the matcher, which is the one copy kept.
     std::vector<std::string> texts;
     std::vector<std::pair<size_t, bool>> name_owner;
     for (size_t i = 0; i < n && i < in.names.size(); ++i)
-        for (const auto& nm : in.names[i]) {
+        for (auto& nm : in.names[i]) {
             if (nm.text.size() < kMinWitnessNameLength) continue;
-            texts.push_back(nm.text);
+            texts.push_back(std::move(nm.text));
             name_owner.emplace_back(i, nm.diff_id);
         }
-    const NameMatcher matcher(texts);
+    in.names = {};
+    const NameMatcher matcher(std::move(texts));
+    auto text_of = [&](size_t h) -> const std::string& { return matcher.name(h); };
     const Ownership ownership(in.candidates, in.driver);
 
     std::vector<int> kept(n, 0);
@@ -134,20 +137,20 @@ HoldBackResult hold_back(HoldBackInput in) {
         for (size_t h : hits) {
             const auto [c, is_diff] = name_owner[h];
             if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
-            if (is_diff && (!f.image_config || f.explained_diff_ids.count(texts[h]))) continue;
+            if (is_diff && (!f.image_config || f.explained_diff_ids.count(text_of(h)))) continue;
             if (owners.empty()) {
                 if (!kept[c])
                     out.problems.push_back(
                         {Severity::warning, "candidate-named-by-metadata", f.path,
-                         f.path + " names " + texts[h] + " of " + to_string(in.candidates[c].kind) +
+                         f.path + " names " + text_of(h) + " of " + to_string(in.candidates[c].kind) +
                              " candidate " + in.candidates[c].id +
                              ", which the structured reading found unreferenced: the two readings "
                              "disagree, so it is kept",
                          "run `layergc check`; if the file is valid Docker metadata, report it to "
                          "layergc's developers with the file attached"});
-                keep(c, "named-by-metadata", f.path + " names " + texts[h]);
+                keep(c, "named-by-metadata", f.path + " names " + text_of(h));
             } else {
-                for (size_t o : owners) edges[o].emplace_back(c, f.path + " names " + texts[h]);
+                for (size_t o : owners) edges[o].emplace_back(c, f.path + " names " + text_of(h));
             }
         }
     };
@@ -168,6 +171,7 @@ HoldBackResult hold_back(HoldBackInput in) {
             keep(c, "named-by-kept-candidate", what + ", and " + in.candidates[o].id + " is kept");
     }
 
+    out.candidates.reserve(n);
     for (size_t i = 0; i < n; ++i) {
         if (kept[i])
             out.held_back.push_back({std::move(in.candidates[i]), reason[i], detail[i]});

@@ -70,9 +70,10 @@ inline constexpr size_t kMinWitnessNameLength = 20;
 // linear in the bytes searched whatever the number of names.
 class NameMatcher {
 public:
-    explicit NameMatcher(const std::vector<std::string>& names);
+    explicit NameMatcher(std::vector<std::string> names);
     // Indices (into the constructor's names) found in bytes, each once, ascending.
     std::vector<size_t> find(std::string_view bytes) const;
+    const std::string& name(size_t i) const { return names_[i]; }
 
 private:
     std::vector<std::string> names_;

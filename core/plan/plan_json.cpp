@@ -1,4 +1,5 @@
 // layergc.plan/v1 <-> Plan. docs/plan-format.md documents every field.
+#include "core/docker/utf8.hpp"
 #include "core/model/problem_json.hpp"
 #include "core/plan/plan.hpp"
 
@@ -103,7 +104,72 @@ std::string to_json_text(const Plan& p, bool pretty) {
     return to_json(p).dump(pretty ? 2 : -1);
 }
 
-json to_json(const Plan& p) {
+namespace {
+
+json candidate_json(const Plan& p, const Candidate& c) {
+    json j;
+    j["id"] = c.id;
+    j["kind"] = to_string(c.kind);
+    j["reason"] = c.reason;
+    j["evidence"] = c.evidence;
+    json paths = json::array();
+    json driver_paths = json::array();
+    for (const auto& op : c.driver_paths) {
+        paths.push_back(join(p.driver_home, op.relpath));
+        driver_paths.push_back({{"relpath", op.relpath}, {"removal", to_string(op.removal)}});
+    }
+    if (c.record_kind != RecordKind::none) paths.push_back(join(p.root, c.record));
+    j["paths"] = paths;
+    j["driver_paths"] = driver_paths;
+    j["record"] = c.record_kind == RecordKind::none ? json(nullptr) : json(c.record);
+    j["record_kind"] = to_string(c.record_kind);
+    j["depth"] = c.depth;
+    j["mtime"] = c.mtime_sec;
+    j["bytes"] = c.bytes;
+    j["apparent_bytes"] = c.apparent_bytes;
+    j["inodes"] = c.inodes;
+    json fps = json::array();
+    for (const auto& f : c.fingerprints)
+        fps.push_back({{"path", f.path},
+                       {"exists", f.exists},
+                       {"ino", f.ino},
+                       {"mtime_ns", f.mtime_ns},
+                       {"ctime_ns", f.ctime_ns}});
+    j["fingerprints"] = fps;
+    return j;
+}
+
+// Whether every string of a candidate's object is UTF-8 (what the JSON dump accepts: shortest
+// forms, no surrogates, nothing above U+10FFFF, the same set as Go's utf8.ValidString).
+bool candidate_text_is_utf8(const Candidate& c) {
+    auto ok = [](std::string_view s) { return docker::valid_utf8(s); };
+    if (!ok(c.id) || !ok(c.reason) || !ok(c.record)) return false;
+    for (const auto& e : c.evidence)
+        if (!ok(e)) return false;
+    for (const auto& op : c.driver_paths)
+        if (!ok(op.relpath)) return false;
+    for (const auto& f : c.fingerprints)
+        if (!ok(f.path)) return false;
+    return true;
+}
+
+// Writes `text` (an object dumped with indent 2) as an element of the top level's "candidates":
+// four more spaces on every line. A raw newline is never inside a JSON string (it is escaped), so
+// every newline of the text starts a line.
+void write_indented(std::ostream& out, const std::string& text) {
+    out << "    ";
+    size_t from = 0;
+    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
+        out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+        out << "    ";
+        from = nl + 1;
+    }
+    out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+// The document; without its candidates' objects (an empty array) for write_json, which writes
+// them one by one.
+json plan_document(const Plan& p, bool with_candidates) {
     json doc;
     doc["schema"] = p.schema;
     doc["layergc_version"] = p.layergc_version;
@@ -117,36 +183,7 @@ json to_json(const Plan& p) {
     json cands = json::array();
     std::map<std::string, std::pair<uint64_t, uint64_t>> by_kind;  // kind → count, bytes
     for (const auto& c : p.candidates) {
-        json j;
-        j["id"] = c.id;
-        j["kind"] = to_string(c.kind);
-        j["reason"] = c.reason;
-        j["evidence"] = c.evidence;
-        json paths = json::array();
-        json driver_paths = json::array();
-        for (const auto& op : c.driver_paths) {
-            paths.push_back(join(p.driver_home, op.relpath));
-            driver_paths.push_back({{"relpath", op.relpath}, {"removal", to_string(op.removal)}});
-        }
-        if (c.record_kind != RecordKind::none) paths.push_back(join(p.root, c.record));
-        j["paths"] = paths;
-        j["driver_paths"] = driver_paths;
-        j["record"] = c.record_kind == RecordKind::none ? json(nullptr) : json(c.record);
-        j["record_kind"] = to_string(c.record_kind);
-        j["depth"] = c.depth;
-        j["mtime"] = c.mtime_sec;
-        j["bytes"] = c.bytes;
-        j["apparent_bytes"] = c.apparent_bytes;
-        j["inodes"] = c.inodes;
-        json fps = json::array();
-        for (const auto& f : c.fingerprints)
-            fps.push_back({{"path", f.path},
-                           {"exists", f.exists},
-                           {"ino", f.ino},
-                           {"mtime_ns", f.mtime_ns},
-                           {"ctime_ns", f.ctime_ns}});
-        j["fingerprints"] = fps;
-        cands.push_back(std::move(j));
+        if (with_candidates) cands.push_back(candidate_json(p, c));
         auto& k = by_kind[to_string(c.kind)];
         k.first += 1;
         k.second += c.bytes;
@@ -195,6 +232,39 @@ json to_json(const Plan& p) {
                     {"live_dirs", p.stats.live_dirs},
                     {"live_layers", p.stats.live_layers}};
     return doc;
+}
+
+}  // namespace
+
+json to_json(const Plan& p) {
+    return plan_document(p, true);
+}
+
+void write_json(std::ostream& out, const Plan& p) {
+    bool utf8 = docker::valid_utf8(p.root) && docker::valid_utf8(p.driver_home);
+    for (size_t i = 0; utf8 && i < p.candidates.size(); ++i) utf8 = candidate_text_is_utf8(p.candidates[i]);
+    if (!utf8 || p.candidates.empty()) {
+        out << to_json_text(p);  // throws as it always did on text that is not UTF-8
+        return;
+    }
+    // The rest of the document is small: dumped whole, and split where its empty "candidates"
+    // array is (keys are in order, so it is the top level's line `  "candidates": []`).
+    const std::string rest = plan_document(p, false).dump(2);
+    const std::string marker = "\n  \"candidates\": []";
+    const size_t at = rest.find(marker);
+    if (at == std::string::npos) {  // cannot happen; the document whole is always right
+        out << to_json_text(p);
+        return;
+    }
+    const size_t open = at + marker.size() - 1;  // the "]" of "[]"
+    out.write(rest.data(), static_cast<std::streamsize>(open));
+    out << "\n";
+    for (size_t i = 0; i < p.candidates.size(); ++i) {
+        if (i > 0) out << ",\n";
+        write_indented(out, candidate_json(p, p.candidates[i]).dump(2));
+    }
+    out << "\n  ";
+    out.write(rest.data() + open, static_cast<std::streamsize>(rest.size() - open));
 }
 
 Result<Plan> plan_from_json_text(const std::string& text) {

@@ -99,7 +99,7 @@ static void on_entry(void* ctx, const lgc_entry* e) noexcept {
         entry.parents.reserve(e->n_parents);
         for (size_t i = 0; i < e->n_parents; ++i) {
             if (!e->parents[i]) return c.contract_violation(entry.id, "reported a NULL parent");
-            entry.parents.emplace_back(e->parents[i]);
+            entry.parents.push_back(c.scan->ids.intern(e->parents[i]));
         }
         entry.parents_complete = (e->flags & LGC_ENTRY_PARENTS_COMPLETE) != 0;
         entry.mtime_sec = e->mtime_sec;
@@ -267,6 +267,7 @@ public:
         if (r != LGC_OK)
             return make_error("driver " + info_.name + ": scan failed: " + describe_status(r) +
                               reasons(out.problems, 0));
+        out.entries.shrink_to_fit();  // held through the whole plan: no slack from its doubling
         return out;
     }
 

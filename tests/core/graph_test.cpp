@@ -110,7 +110,8 @@ TEST(Graph, ReferencesAreFollowedInEdgeKindOrderWhateverTheSourceOrder) {
         }
         const Graph g(std::move(v));
         std::vector<std::string> order;
-        for (const auto& n : tricolor(g).scanned) order.push_back(n.id);
+        const Marking m = tricolor(g);
+        for (const auto* n : m.scanned) order.push_back(n->id);
         return order;
     };
     EXPECT_EQ(walk(false), walk(true));

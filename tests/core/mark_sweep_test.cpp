@@ -38,14 +38,14 @@ public:
         DriverEntry e;
         e.id = id;
         e.paths = {{id, Removal::tree}};
-        e.parents = std::move(parents);
+        for (const auto& p : parents) e.parents.push_back(scan.ids.intern(p));
         e.parents_complete = true;
         scan.entries.push_back(e);
     }
     void image(const std::string& top_chain) {
         docker::Image img;
         img.id = hex("image" + top_chain);
-        img.chains = {top_chain};
+        img.chains = {md.ids.intern(top_chain)};
         md.images.push_back(img);
     }
     void mount(const std::string& name, const std::string& mount_id, const std::string& parent_chain,
@@ -128,9 +128,8 @@ TEST(Mark, ImageWhoseTopRecordIsMissingKeepsItsLowerLayersByTheirChains) {
     w.layer(c2, hex("d2"), c1, {});  // no record for c3: its dir went, or its record did
     docker::Image img;
     img.id = hex("image-with-missing-top");
-    img.readings = {{d1, d2, d3}};
-    img.diff_ids = {d1, d2, d3};
-    img.chains = {c1, c2, c3};
+    for (const auto& d : {d1, d2, d3}) img.diff_ids.push_back(w.md.ids.intern(d.substr(7)));
+    for (const auto& c : {c1, c2, c3}) img.chains.push_back(w.md.ids.intern(c));
     w.md.images.push_back(img);
     EXPECT_TRUE(w.collect().empty());
     EXPECT_TRUE(w.live.dir(hex("d1")));
@@ -197,7 +196,7 @@ TEST(Mark, DriverParentsKeepLayersNoRecordReaches) {
     const std::string orphan_parent = hex("op");
     w.dir(orphan_parent, {});
     // A live dir whose lower names a dir that no record reaches: the driver's ancestry wins.
-    w.scan.entries[0].parents.push_back(orphan_parent);
+    w.scan.entries[0].parents.push_back(w.scan.ids.intern(orphan_parent));
     EXPECT_TRUE(w.collect().empty());
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
 #include <string>
 
 using namespace layergc;
@@ -178,4 +179,40 @@ TEST(PlanJson, EveryKindHasOneNameThatReadsBack) {
         EXPECT_EQ(kind_from_string(k.name), k.kind);
     }
     EXPECT_EQ(names.size(), 9u);
+}
+
+// plan --format json writes the document a candidate at a time (write_json): the same text,
+// byte for byte, as the document dumped whole, whatever the candidates hold.
+TEST(PlanJson, WrittenACandidateAtATimeIsTheWholeDocument) {
+    Plan p = sample();
+    auto text_of = [](const Plan& plan) {
+        std::ostringstream out;
+        write_json(out, plan);
+        return out.str();
+    };
+    EXPECT_EQ(text_of(p), to_json_text(p));
+    Candidate odd = p.candidates[0];
+    odd.id = "a \"quoted\"\nname\twith \\ escapes, \xc3\xa9 and \x01";
+    odd.evidence = {"", "  \"candidates\": []", "line\nbreak"};  // the marker's text inside a string
+    odd.driver_paths.clear();
+    odd.record_kind = RecordKind::none;
+    odd.record.clear();
+    odd.fingerprints.clear();
+    p.candidates.push_back(odd);
+    p.held_back.push_back({odd, "named-by-metadata", "x"});
+    p.filter = KindFilter{{CandidateKind::stray_dir}, 2, 3};
+    EXPECT_EQ(text_of(p), to_json_text(p));
+    p.candidates.clear();
+    EXPECT_EQ(text_of(p), to_json_text(p));
+}
+
+// Text that is not UTF-8 fails as the whole document's dump fails, before anything is written.
+TEST(PlanJson, WrittenACandidateAtATimeFailsBeforeWritingOnBadText) {
+    Plan p = sample();
+    p.candidates.push_back(p.candidates[0]);
+    p.candidates[1].evidence.push_back("\xff not UTF-8");
+    EXPECT_THROW(to_json_text(p), nlohmann::json::exception);
+    std::ostringstream out;
+    EXPECT_THROW(write_json(out, p), nlohmann::json::exception);
+    EXPECT_TRUE(out.str().empty());
 }

@@ -74,7 +74,7 @@ TEST_F(Aufs, ScanReportsEveryLayerWithAncestryAndRemovalOrder) {
 
     const auto* rw = rec.entry(kMount);
     ASSERT_NE(rw, nullptr);
-    EXPECT_EQ(rw->parents, (std::vector<std::string>{kInit, kChild, kBase}));
+    EXPECT_EQ(rec.scan.parent_names(*rw), (std::vector<std::string>{kInit, kChild, kBase}));
     EXPECT_TRUE(rw->parents_complete);
     ASSERT_EQ(rw->paths.size(), 3u);
     EXPECT_EQ(rw->paths[0].relpath, "mnt/" + kMount);
@@ -89,7 +89,7 @@ TEST_F(Aufs, ScanReportsEveryLayerWithAncestryAndRemovalOrder) {
     ASSERT_NE(base, nullptr);
     EXPECT_TRUE(base->parents.empty());
     EXPECT_TRUE(base->parents_complete);
-    EXPECT_EQ(rec.entry(kChild)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kChild)), std::vector<std::string>{kBase});
 }
 
 TEST_F(Aufs, PartialLayersReportOnlyWhatExists) {
@@ -175,7 +175,7 @@ TEST_F(Aufs, LayersFileToleratesWhitespaceAsDockerTrimsIt) {
     add_observed_tree(tree);
     tree.write("layers/" + kMount, "  " + kInit + "\r\n\n" + kChild + "\n" + kBase + "\n\n");
     ASSERT_EQ(scan(), LGC_OK);
-    EXPECT_EQ(rec.entry(kMount)->parents, (std::vector<std::string>{kInit, kChild, kBase}));
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kMount)), (std::vector<std::string>{kInit, kChild, kBase}));
     EXPECT_TRUE(rec.scan.problems.empty());
 }
 

@@ -49,7 +49,7 @@ TEST_F(FuseOverlayfs, MapsOverlay2sLayoutUnderItsOwnHome) {
     EXPECT_TRUE(rec.scan.problems.empty());
     const auto* rw = rec.entry(kMount);
     ASSERT_NE(rw, nullptr);
-    EXPECT_EQ(rw->parents, (std::vector<std::string>{kInit, kBase}));
+    EXPECT_EQ(rec.scan.parent_names(*rw), (std::vector<std::string>{kInit, kBase}));
     EXPECT_TRUE(rw->parents_complete);
     ASSERT_EQ(rw->paths.size(), 2u);
     EXPECT_EQ(rw->paths[0].relpath, "l/" + kMountLid);

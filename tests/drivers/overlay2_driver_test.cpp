@@ -83,7 +83,7 @@ TEST_F(Overlay2, ScanReportsEveryObservedLayerWithAncestryAndRemovalOrder) {
 
     const auto* rw = rec.entry(kMount);
     ASSERT_NE(rw, nullptr);
-    EXPECT_EQ(rw->parents, (std::vector<std::string>{kInit, kBase}));  // nearest first
+    EXPECT_EQ(rec.scan.parent_names(*rw), (std::vector<std::string>{kInit, kBase}));  // nearest first
     EXPECT_TRUE(rw->parents_complete);
     ASSERT_EQ(rw->paths.size(), 2u);
     EXPECT_EQ(rw->paths[0].relpath, "l/" + kMountLid);
@@ -96,8 +96,8 @@ TEST_F(Overlay2, ScanReportsEveryObservedLayerWithAncestryAndRemovalOrder) {
     ASSERT_NE(base, nullptr);
     EXPECT_TRUE(base->parents.empty());
     EXPECT_TRUE(base->parents_complete);
-    EXPECT_EQ(rec.entry(kInit)->parents, std::vector<std::string>{kBase});
-    EXPECT_EQ(rec.entry(kBkOne)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kInit)), std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kBkOne)), std::vector<std::string>{kBase});
     EXPECT_TRUE(rec.entry(kBkContext)->parents.empty());
 }
 
@@ -234,11 +234,11 @@ TEST_F(Overlay2, LowerNamingAMissingLinkIsAWarningAndTheEntryStays) {
     EXPECT_TRUE(rec.has_problem(Severity::warning, "lower-names-missing-link", kRunOne + "/lower"));
     const auto* one = rec.entry(kRunOne);
     ASSERT_NE(one, nullptr);
-    EXPECT_EQ(one->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*one), std::vector<std::string>{kBase});
     EXPECT_TRUE(one->parents_complete);
     const auto* bk = rec.entry(kBkOne);
     ASSERT_NE(bk, nullptr);
-    EXPECT_EQ(bk->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*bk), std::vector<std::string>{kBase});
     EXPECT_FALSE(bk->parents_complete);
     EXPECT_FALSE(has_blocking(rec.scan.problems));
 }

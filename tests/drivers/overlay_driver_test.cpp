@@ -56,10 +56,10 @@ TEST_F(Overlay, ImageLayersHaveNoParentsAndRwLayersTheirLowerId) {
         EXPECT_TRUE(rec.entry(id)->parents.empty()) << id;
         EXPECT_FALSE(rec.entry(id)->parents_complete) << id;
     }
-    EXPECT_EQ(rec.entry(kInit)->parents, std::vector<std::string>{kBase});
-    EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kInit)), std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kMount)), std::vector<std::string>{kBase});
     EXPECT_FALSE(rec.entry(kMount)->parents_complete);  // the init layer is only in layerdb
-    EXPECT_EQ(rec.entry(kBk)->parents, std::vector<std::string>{kRunOne});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kBk)), std::vector<std::string>{kRunOne});
     const auto* rw = rec.entry(kMount);
     ASSERT_EQ(rw->paths.size(), 1u);
     EXPECT_EQ(rw->paths[0].relpath, kMount);
@@ -71,7 +71,7 @@ TEST_F(Overlay, LowerIdIsTrimmedAsDockerReadsIt) {
     add_image_layer(kBase);
     add_rw_layer(kMount, kBase + "\n");
     ASSERT_EQ(scan(), LGC_OK);
-    EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kMount)), std::vector<std::string>{kBase});
 }
 
 TEST_F(Overlay, TmprootOfAnInterruptedApplyDiffIsALeftoverWithNoOwner) {
@@ -152,7 +152,7 @@ TEST_F(Overlay, DamageIsAWarningAndTheLayerIsStillAnEntry) {
     ASSERT_EQ(scan(), LGC_OK);
     EXPECT_TRUE(rec.has_problem(Severity::warning, "lower-id-names-missing-layer", kMount + "/lower-id"));
     EXPECT_TRUE(rec.has_problem(Severity::warning, "lower-id-missing", kInit + "/lower-id"));
-    EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kMount)), std::vector<std::string>{kBase});
     EXPECT_TRUE(rec.entry(kInit)->parents.empty());
     for (const auto& p : rec.scan.problems) EXPECT_NE(p.severity, Severity::blocking) << p.code;
 }
@@ -208,7 +208,7 @@ TEST(OverlayPlugin, SoExportsItsDescriptorAndScansThroughTheVtable) {
     EXPECT_EQ(plugin.probe(fd.get(), rec), LGC_TREE_PRESENT);
     EXPECT_EQ(plugin.scan(fd.get(), rec), LGC_OK);
     ASSERT_NE(rec.entry(kMount), nullptr);
-    EXPECT_EQ(rec.entry(kMount)->parents, std::vector<std::string>{kBase});
+    EXPECT_EQ(rec.scan.parent_names(*rec.entry(kMount)), std::vector<std::string>{kBase});
 }
 
 }  // namespace

@@ -1,0 +1,99 @@
+#include "core/intern/id_table.hpp"
+
+#include <functional>
+#include <stdexcept>
+
+namespace layergc::intern {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;  // upper case too: "ABC…" is another name than "abc…", and kept as it was read
+}
+
+}  // namespace
+
+std::optional<IdTable::Digest> IdTable::as_digest(std::string_view s) {
+    if (s.size() != 64) return std::nullopt;
+    Digest d{};
+    for (size_t i = 0; i < 32; ++i) {
+        const int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        d[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return d;
+}
+
+size_t IdTable::hash_of(std::string_view s, const std::optional<Digest>& d) const {
+    // Every byte of a digest is hashed, not only its first few: the names come from disk, and IDs
+    // made to share a prefix would otherwise pile into one run of slots (quadratic interning).
+    if (!d) return std::hash<std::string_view>{}(s);
+    return std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(d->data()), d->size()));
+}
+
+bool IdTable::holds_at(Id id, std::string_view s, const std::optional<Digest>& d) const {
+    if (id & kOtherBit) return !d && others_[id & ~kOtherBit] == s;
+    return d && digests_[id] == *d;
+}
+
+size_t IdTable::slot_of(std::string_view s, const std::optional<Digest>& d) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash_of(s, d) & mask;; i = (i + 1) & mask)
+        if (slots_[i] == kEmptySlot || holds_at(slots_[i], s, d)) return i;
+}
+
+void IdTable::grow() {
+    std::vector<Id> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, kEmptySlot);
+    for (Id id : old) {
+        if (id == kEmptySlot) continue;
+        const bool other = (id & kOtherBit) != 0;
+        const std::string s = other ? others_[id & ~kOtherBit] : std::string();
+        const std::optional<Digest> d = other ? std::nullopt : std::optional<Digest>(digests_[id]);
+        slots_[slot_of(s, d)] = id;
+    }
+}
+
+IdTable::Id IdTable::intern(std::string_view s) {
+    const auto d = as_digest(s);
+    if (slots_.empty() || 2 * (size() + 1) > slots_.size()) grow();
+    const size_t slot = slot_of(s, d);
+    if (slots_[slot] != kEmptySlot) return slots_[slot];
+    Id id;
+    if (d) {
+        if (digests_.size() >= kOtherBit) throw std::length_error("too many IDs to intern");
+        id = static_cast<Id>(digests_.size());
+        digests_.push_back(*d);
+    } else {
+        if (others_.size() >= kOtherBit - 1) throw std::length_error("too many IDs to intern");
+        id = static_cast<Id>(others_.size()) | kOtherBit;
+        others_.emplace_back(s);
+    }
+    slots_[slot] = id;
+    return id;
+}
+
+std::optional<IdTable::Id> IdTable::find(std::string_view s) const {
+    if (slots_.empty()) return std::nullopt;
+    const auto d = as_digest(s);
+    const Id id = slots_[slot_of(s, d)];
+    if (id == kEmptySlot) return std::nullopt;
+    return id;
+}
+
+std::string IdTable::text(Id id) const {
+    if (id & kOtherBit) return others_.at(id & ~kOtherBit);
+    static constexpr char kHex[] = "0123456789abcdef";
+    const Digest& d = digests_.at(id);
+    std::string out(64, '0');
+    for (size_t i = 0; i < 32; ++i) {
+        out[2 * i] = kHex[d[i] >> 4];
+        out[2 * i + 1] = kHex[d[i] & 0xf];
+    }
+    return out;
+}
+
+}  // namespace layergc::intern
