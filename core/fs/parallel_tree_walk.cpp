@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,6 +28,10 @@ Error at_path(const std::string& path, const Error& e) {
 Error sys_at_path(const std::string& path, const char* what, int err) {
     return make_error("'" + path + "': " + what + ": " + std::strerror(err), err);
 }
+
+// 32 KiB: a cold walk's first directory reads more (an inode table readahead is 128 KiB), a
+// warm one at most a stray page now and then.
+constexpr long kBlocksReadWhenWaiting = 64;
 
 // An open directory whose subdirectories are still being walked. `pending` counts them plus
 // one for the directory's own reading; whoever brings it to zero leaves the directory (on its
@@ -76,10 +81,13 @@ private:
 class Engine {
 public:
     // Roots 0..capacity-1; walk_trees_parallel queues them all up front, ParallelWalk as added.
-    Engine(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& v, unsigned threads)
+    Engine(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& v, unsigned threads,
+           unsigned threads_when_waiting)
         : identity_(identity),
           v_(v),
           threads_(std::max(1u, threads)),
+          max_threads_(std::max(threads_, threads_when_waiting)),
+          limit_(threads_),
           failed_(std::make_unique<std::atomic<bool>[]>(capacity)),
           results_(capacity, Result<void>()),
           added_(capacity, false) {
@@ -135,6 +143,7 @@ public:
 
 private:
     void work(unsigned w) {
+        inblock_ = blocks_read();
         for (;;) {
             Task t;
             {
@@ -165,8 +174,9 @@ private:
     // tree (most layers of a many-layer host) is walked by the calling thread alone, with no
     // thread started for it.
     bool hungry() const {
-        return threads_ > 1 && seen_.load(std::memory_order_relaxed) >= kEntriesBeforeSplitting &&
-               queued_.load(std::memory_order_relaxed) < threads_;
+        const unsigned limit = limit_.load(std::memory_order_relaxed);
+        return limit > 1 && seen_.load(std::memory_order_relaxed) >= kEntriesBeforeSplitting &&
+               queued_.load(std::memory_order_relaxed) < limit;
     }
 
     // Under mu_.
@@ -181,9 +191,34 @@ private:
             queue_.push_back(std::move(t));
             queued_ = queue_.size();
             // Workers start when there is first work for them, not with the walk.
-            if (pool_.size() + 1 < threads_) start_worker();
+            if (pool_.size() + 1 < limit_.load(std::memory_order_relaxed)) start_worker();
         }
         cv_.notify_one();
+    }
+
+    // 512-byte blocks this thread read from a disk so far (the kernel's task I/O accounting,
+    // which counts a read when it is submitted; 0 without it: the walk then never grows).
+    static long blocks_read() {
+        struct rusage ru {};
+        return ::getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_inblock : 0;
+    }
+
+    // Called after each directory read: has this worker read kBlocksReadWhenWaiting from the
+    // disk in this walk? Then the walk is bound by the disk, not the cores, and more workers keep
+    // more reads in flight. (A warm walk reads nothing, or a stray page; timing the reads instead
+    // would take a busy machine's preemption for a disk.)
+    void check_waiting() {
+        if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
+        if (blocks_read() - inblock_ < kBlocksReadWhenWaiting) return;
+        {
+            std::lock_guard lock(mu_);
+            if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
+            limit_.store(max_threads_, std::memory_order_relaxed);
+            for (size_t queued = queue_.size(); queued > 0 && pool_.size() + 1 < max_threads_; --queued)
+                start_worker();
+        }
+        cv_.notify_all();
+        v_.waiting_on_disk();
     }
 
     // A ParallelWalk root: the visitor says what to walk (or did what the root needed itself).
@@ -263,6 +298,7 @@ private:
             return release(parent, root, w);
         }
         seen_.fetch_add(entries->size(), std::memory_order_relaxed);
+        check_waiting();
         auto entered = v_.enter_dir(w, root, fd.get(), st);
         if (!entered) {
             fail(root, at_path(display, entered.error()));
@@ -324,6 +360,9 @@ private:
     MountIdentity identity_;
     ParallelTreeVisitor& v_;
     unsigned threads_;
+    unsigned max_threads_;
+    std::atomic<unsigned> limit_;       // workers allowed now: threads_, or max_threads_ once waiting
+    static thread_local long inblock_;  // this worker's blocks_read() when it started
     std::unique_ptr<std::atomic<bool>[]> failed_;
     std::vector<Result<void>> results_;  // under mu_
     std::vector<bool> added_;            // under mu_
@@ -339,27 +378,30 @@ private:
     std::atomic<uint64_t> seen_{0};  // entries read so far, by every worker
 };
 
+thread_local long Engine::inblock_ = 0;
+
 }  // namespace
 
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
                                               const MountIdentity& identity, ParallelTreeVisitor& visitor,
-                                              unsigned threads) {
+                                              unsigned threads, unsigned threads_when_waiting) {
     if (roots.empty()) return {};
-    Engine engine(roots.size(), identity, visitor, threads);
+    Engine engine(roots.size(), identity, visitor, threads, threads_when_waiting);
     for (size_t i = 0; i < roots.size(); ++i) (void)engine.add(i, &roots[i]);
     engine.run();
     return engine.results();
 }
 
 struct ParallelWalk::Impl {
-    Impl(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads)
-        : engine(capacity, identity, visitor, threads) {}
+    Impl(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
+         unsigned threads_when_waiting)
+        : engine(capacity, identity, visitor, threads, threads_when_waiting) {}
     Engine engine;
 };
 
 ParallelWalk::ParallelWalk(const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
-                           size_t capacity)
-    : impl_(std::make_unique<Impl>(capacity, identity, visitor, threads)) {}
+                           size_t capacity, unsigned threads_when_waiting)
+    : impl_(std::make_unique<Impl>(capacity, identity, visitor, threads, threads_when_waiting)) {}
 
 ParallelWalk::~ParallelWalk() = default;
 
