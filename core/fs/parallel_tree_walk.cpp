@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -32,6 +33,9 @@ Error sys_at_path(const std::string& path, const char* what, int err) {
 // 32 KiB: a cold walk's first directory reads more (an inode table readahead is 128 KiB), a
 // warm one at most a stray page now and then.
 constexpr long kBlocksReadWhenWaiting = 64;
+// A worker asks every this many directories (a system call each time): soon enough for a cold
+// walk, and a warm one pays for a sixteenth of its directories.
+constexpr unsigned kDirsPerWaitingCheck = 16;
 
 // An open directory whose subdirectories are still being walked. `pending` counts them plus
 // one for the directory's own reading; whoever brings it to zero leaves the directory (on its
@@ -144,6 +148,7 @@ public:
 private:
     void work(unsigned w) {
         inblock_ = blocks_read();
+        dirs_since_check_ = 0;
         for (;;) {
             Task t;
             {
@@ -196,6 +201,16 @@ private:
         cv_.notify_one();
     }
 
+    // LAYERGC_FS_WALK_WAITING=1 (read once per process; for tests, whose trees are always in
+    // the cache): a walk with threads_when_waiting acts as if its first check found it waiting.
+    static bool assume_waiting() {
+        static const bool assume = [] {
+            const char* v = std::getenv("LAYERGC_FS_WALK_WAITING");
+            return v != nullptr && std::strcmp(v, "1") == 0;
+        }();
+        return assume;
+    }
+
     // 512-byte blocks this thread read from a disk so far (the kernel's task I/O accounting,
     // which counts a read when it is submitted; 0 without it: the walk then never grows).
     static long blocks_read() {
@@ -203,13 +218,17 @@ private:
         return ::getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_inblock : 0;
     }
 
-    // Called after each directory read: has this worker read kBlocksReadWhenWaiting from the
-    // disk in this walk? Then the walk is bound by the disk, not the cores, and more workers keep
-    // more reads in flight. (A warm walk reads nothing, or a stray page; timing the reads instead
-    // would take a busy machine's preemption for a disk.)
+    // Called after each directory read, and asks every kDirsPerWaitingCheck: has this worker read
+    // kBlocksReadWhenWaiting from the disk in this walk? Then the walk is bound by the disk, not
+    // the cores, and more workers keep more reads in flight. (A warm walk reads nothing, or a
+    // stray page; timing the reads instead would take a busy machine's preemption for a disk.)
     void check_waiting() {
         if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
-        if (blocks_read() - inblock_ < kBlocksReadWhenWaiting) return;
+        if (!assume_waiting()) {
+            if (++dirs_since_check_ < kDirsPerWaitingCheck) return;
+            dirs_since_check_ = 0;
+            if (blocks_read() - inblock_ < kBlocksReadWhenWaiting) return;
+        }
         {
             std::lock_guard lock(mu_);
             if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
@@ -363,6 +382,7 @@ private:
     unsigned max_threads_;
     std::atomic<unsigned> limit_;       // workers allowed now: threads_, or max_threads_ once waiting
     static thread_local long inblock_;  // this worker's blocks_read() when it started
+    static thread_local unsigned dirs_since_check_;
     std::unique_ptr<std::atomic<bool>[]> failed_;
     std::vector<Result<void>> results_;  // under mu_
     std::vector<bool> added_;            // under mu_
@@ -379,6 +399,7 @@ private:
 };
 
 thread_local long Engine::inblock_ = 0;
+thread_local unsigned Engine::dirs_since_check_ = 0;
 
 }  // namespace
 
