@@ -5,11 +5,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -27,6 +29,13 @@ Error at_path(const std::string& path, const Error& e) {
 Error sys_at_path(const std::string& path, const char* what, int err) {
     return make_error("'" + path + "': " + what + ": " + std::strerror(err), err);
 }
+
+// 32 KiB: a cold walk's first directory reads more (an inode table readahead is 128 KiB), a
+// warm one at most a stray page now and then.
+constexpr long kBlocksReadWhenWaiting = 64;
+// A worker asks every this many directories (a system call each time): soon enough for a cold
+// walk, and a warm one pays for a sixteenth of its directories.
+constexpr unsigned kDirsPerWaitingCheck = 16;
 
 // An open directory whose subdirectories are still being walked. `pending` counts them plus
 // one for the directory's own reading; whoever brings it to zero leaves the directory (on its
@@ -76,10 +85,13 @@ private:
 class Engine {
 public:
     // Roots 0..capacity-1; walk_trees_parallel queues them all up front, ParallelWalk as added.
-    Engine(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& v, unsigned threads)
+    Engine(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& v, unsigned threads,
+           unsigned threads_when_waiting)
         : identity_(identity),
           v_(v),
           threads_(std::max(1u, threads)),
+          max_threads_(std::max(threads_, threads_when_waiting)),
+          limit_(threads_),
           failed_(std::make_unique<std::atomic<bool>[]>(capacity)),
           results_(capacity, Result<void>()),
           added_(capacity, false) {
@@ -135,6 +147,8 @@ public:
 
 private:
     void work(unsigned w) {
+        inblock_ = blocks_read();
+        dirs_since_check_ = 0;
         for (;;) {
             Task t;
             {
@@ -165,8 +179,9 @@ private:
     // tree (most layers of a many-layer host) is walked by the calling thread alone, with no
     // thread started for it.
     bool hungry() const {
-        return threads_ > 1 && seen_.load(std::memory_order_relaxed) >= kEntriesBeforeSplitting &&
-               queued_.load(std::memory_order_relaxed) < threads_;
+        const unsigned limit = limit_.load(std::memory_order_relaxed);
+        return limit > 1 && seen_.load(std::memory_order_relaxed) >= kEntriesBeforeSplitting &&
+               queued_.load(std::memory_order_relaxed) < limit;
     }
 
     // Under mu_.
@@ -181,9 +196,48 @@ private:
             queue_.push_back(std::move(t));
             queued_ = queue_.size();
             // Workers start when there is first work for them, not with the walk.
-            if (pool_.size() + 1 < threads_) start_worker();
+            if (pool_.size() + 1 < limit_.load(std::memory_order_relaxed)) start_worker();
         }
         cv_.notify_one();
+    }
+
+    // LAYERGC_FS_WALK_WAITING=1 (read once per process; for tests, whose trees are always in
+    // the cache): a walk with threads_when_waiting acts as if its first check found it waiting.
+    static bool assume_waiting() {
+        static const bool assume = [] {
+            const char* v = std::getenv("LAYERGC_FS_WALK_WAITING");
+            return v != nullptr && std::strcmp(v, "1") == 0;
+        }();
+        return assume;
+    }
+
+    // 512-byte blocks this thread read from a disk so far (the kernel's task I/O accounting,
+    // which counts a read when it is submitted; 0 without it: the walk then never grows).
+    static long blocks_read() {
+        struct rusage ru {};
+        return ::getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_inblock : 0;
+    }
+
+    // Called after each directory read, and asks every kDirsPerWaitingCheck: has this worker read
+    // kBlocksReadWhenWaiting from the disk in this walk? Then the walk is bound by the disk, not
+    // the cores, and more workers keep more reads in flight. (A warm walk reads nothing, or a
+    // stray page; timing the reads instead would take a busy machine's preemption for a disk.)
+    void check_waiting() {
+        if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
+        if (!assume_waiting()) {
+            if (++dirs_since_check_ < kDirsPerWaitingCheck) return;
+            dirs_since_check_ = 0;
+            if (blocks_read() - inblock_ < kBlocksReadWhenWaiting) return;
+        }
+        {
+            std::lock_guard lock(mu_);
+            if (limit_.load(std::memory_order_relaxed) >= max_threads_) return;
+            limit_.store(max_threads_, std::memory_order_relaxed);
+            for (size_t queued = queue_.size(); queued > 0 && pool_.size() + 1 < max_threads_; --queued)
+                start_worker();
+        }
+        cv_.notify_all();
+        v_.waiting_on_disk();
     }
 
     // A ParallelWalk root: the visitor says what to walk (or did what the root needed itself).
@@ -263,6 +317,7 @@ private:
             return release(parent, root, w);
         }
         seen_.fetch_add(entries->size(), std::memory_order_relaxed);
+        check_waiting();
         auto entered = v_.enter_dir(w, root, fd.get(), st);
         if (!entered) {
             fail(root, at_path(display, entered.error()));
@@ -324,6 +379,10 @@ private:
     MountIdentity identity_;
     ParallelTreeVisitor& v_;
     unsigned threads_;
+    unsigned max_threads_;
+    std::atomic<unsigned> limit_;       // workers allowed now: threads_, or max_threads_ once waiting
+    static thread_local long inblock_;  // this worker's blocks_read() when it started
+    static thread_local unsigned dirs_since_check_;
     std::unique_ptr<std::atomic<bool>[]> failed_;
     std::vector<Result<void>> results_;  // under mu_
     std::vector<bool> added_;            // under mu_
@@ -339,27 +398,31 @@ private:
     std::atomic<uint64_t> seen_{0};  // entries read so far, by every worker
 };
 
+thread_local long Engine::inblock_ = 0;
+thread_local unsigned Engine::dirs_since_check_ = 0;
+
 }  // namespace
 
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
                                               const MountIdentity& identity, ParallelTreeVisitor& visitor,
-                                              unsigned threads) {
+                                              unsigned threads, unsigned threads_when_waiting) {
     if (roots.empty()) return {};
-    Engine engine(roots.size(), identity, visitor, threads);
+    Engine engine(roots.size(), identity, visitor, threads, threads_when_waiting);
     for (size_t i = 0; i < roots.size(); ++i) (void)engine.add(i, &roots[i]);
     engine.run();
     return engine.results();
 }
 
 struct ParallelWalk::Impl {
-    Impl(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads)
-        : engine(capacity, identity, visitor, threads) {}
+    Impl(size_t capacity, const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
+         unsigned threads_when_waiting)
+        : engine(capacity, identity, visitor, threads, threads_when_waiting) {}
     Engine engine;
 };
 
 ParallelWalk::ParallelWalk(const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
-                           size_t capacity)
-    : impl_(std::make_unique<Impl>(capacity, identity, visitor, threads)) {}
+                           size_t capacity, unsigned threads_when_waiting)
+    : impl_(std::make_unique<Impl>(capacity, identity, visitor, threads, threads_when_waiting)) {}
 
 ParallelWalk::~ParallelWalk() = default;
 

@@ -13,6 +13,11 @@
 // kParallelSplitDepth levels it walks the rest sequentially with walk_tree (and its bounded
 // descriptor window), so the descriptors held stay bounded by threads * kParallelSplitDepth plus
 // the sequential windows.
+//
+// With threads_when_waiting above threads, the walk starts more workers (up to that many) once
+// one of them has read from the disk (task I/O accounting, getrusage RUSAGE_THREAD): a walk of
+// a cold cache waits on the disk, not on a core, and each worker keeps one more read in flight.
+// A warm walk never starts them.
 #pragma once
 
 #include "core/fs/confined.hpp"
@@ -62,6 +67,9 @@ public:
         return {};
     }
     virtual Result<void> enter_dir(unsigned worker, size_t root, int dir_fd, const struct stat& st) = 0;
+    // The walk found it waits on the disk and grew to threads_when_waiting workers: called at
+    // most once per walk, by the worker that found it, concurrently with other workers' calls.
+    virtual void waiting_on_disk() {}
     virtual Result<void> leave_dir(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
     virtual Result<void> mount_point(unsigned worker, size_t root, int parent_fd, const char* name) = 0;
 
@@ -76,13 +84,15 @@ public:
     virtual void root_done(unsigned /*worker*/, size_t /*root*/, const Result<void>& /*result*/) {}
 };
 
-// Walk every root on `threads` workers (the calling thread is one of them; 0 means 1). One result
+// Walk every root on `threads` workers (the calling thread is one of them; 0 means 1), or up to
+// threads_when_waiting (when larger) once the walk reads from the disk: the visitor must take
+// worker numbers below max(threads, threads_when_waiting). One result
 // per root: an error stops that root's walk only; what was visited before stays visited, and no
 // directory above the failing entry is left (so removal never removes a parent whose child
 // failed). A root that does not exist is success, with nothing visited.
 std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots,
                                               const MountIdentity& identity, ParallelTreeVisitor& visitor,
-                                              unsigned threads);
+                                              unsigned threads, unsigned threads_when_waiting = 0);
 
 // The same walk, with roots added while it runs: one set of workers for many trees that are not
 // all known up front (the removal of a whole wave, remove.hpp RemovalWalk, adds a group's next
@@ -91,9 +101,10 @@ std::vector<Result<void>> walk_trees_parallel(const std::vector<WalkRoot>& roots
 // walk_trees_parallel hold per root.
 class ParallelWalk {
 public:
-    // Roots are numbered 0..capacity-1 by the caller; threads as for walk_trees_parallel.
+    // Roots are numbered 0..capacity-1 by the caller; threads and threads_when_waiting as for
+    // walk_trees_parallel.
     ParallelWalk(const MountIdentity& identity, ParallelTreeVisitor& visitor, unsigned threads,
-                 size_t capacity);
+                 size_t capacity, unsigned threads_when_waiting = 0);
     ~ParallelWalk();
     ParallelWalk(const ParallelWalk&) = delete;
     ParallelWalk& operator=(const ParallelWalk&) = delete;

@@ -2,11 +2,12 @@
 // inode that removal would unlink, a hard-linked inode once, and nothing behind a symlink or a
 // mount point.
 //
-// Every directory path of every request goes into one parallel walk (parallel_tree_walk.hpp):
-// the workers split big trees among themselves as well as spreading the requests, so one huge
-// candidate does not leave a core idle. Each worker sums into its own slot per request (no
-// shared counter on the hot path); the hard-link set is shared and holds only nlink > 1 inodes,
-// so memory follows the metadata, not the number of files.
+// Every path of every request goes into one parallel walk (parallel_tree_walk.hpp ParallelWalk):
+// the workers stat each path, split big trees among themselves as well as spreading the
+// requests, so one huge candidate does not leave a core idle; with a cold cache the walk adds
+// workers to keep more disk reads in flight (kSizingThreadsWhenWaiting). Each worker sums into its own slot
+// per request (no shared counter on the hot path); the hard-link set is shared and holds only nlink > 1
+// inodes, so memory follows the metadata, not the number of files.
 #include "core/fs/tree_usage.hpp"
 
 #include "core/fs/confined.hpp"
@@ -20,6 +21,7 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -118,18 +120,29 @@ private:
     Progress* progress_;
 };
 
+// A path to size below one of the shared parent descriptors (open until the walk is over).
+struct SizedPath {
+    int parent_fd = -1;
+    std::string name;
+    std::string relpath;
+};
+
 // The parallel visitor: usage_[worker][root], merged per request at the end. Progress is
-// published once per directory, not per file.
+// published once per directory, not per file. Each root is stated by the worker that takes it,
+// so with many small candidates and a cold cache the lookups run on every worker, not one
+// after the other before the walk.
 class ParallelMeasuringVisitor : public ParallelTreeVisitor {
 public:
-    ParallelMeasuringVisitor(const MountIdentity& base, SeenInodes& seen, size_t roots, unsigned threads,
-                             Progress* progress)
+    ParallelMeasuringVisitor(const MountIdentity& base, SeenInodes& seen, const std::vector<SizedPath>& roots,
+                             unsigned threads, Progress* progress)
         : base_(base),
           seen_(seen),
-          usage_(std::max(1u, threads), std::vector<Usage>(roots)),
+          roots_(roots),
+          results_(roots.size(), Result<void>()),
+          usage_(std::max(1u, threads), std::vector<Usage>(roots.size())),
           pending_(std::max(1u, threads)),
           progress_(progress),
-          rings_(std::max(1u, threads), kUringForSizing),
+          rings_(std::max(1u, threads), kUringForSizingWhenWaiting),
           errs_(std::max(1u, threads)) {}
 
     Result<void> leaf(unsigned w, size_t root, int dir_fd, const char* name) override {
@@ -140,10 +153,13 @@ public:
         pending_[w].second += u.bytes - before;
         return r;
     }
-    // The same statx for every entry, as one io_uring batch when the worker has a ring;
-    // anything the ring did not do is done by leaf().
+    // The same statx for every entry, as one io_uring batch when the worker has a ring and the
+    // walk waits on the disk (or LAYERGC_FS_URING=1 says always); anything the ring did not do
+    // is done by leaf(). Warm, the plain statx is faster than a hand-off to io-wq.
     Result<void> leaves(unsigned w, size_t root, int dir_fd, const std::vector<const char*>& names,
                         size_t* failed) override {
+        if (!rings_.required() && !waiting_.load(std::memory_order_relaxed))
+            return ParallelTreeVisitor::leaves(w, root, dir_fd, names, failed);
         Usage& u = usage_[w][root];
         return batch_or_plain(
             rings_, w, names.size(), errs_[w],
@@ -167,6 +183,7 @@ public:
         flush(w, 1, static_cast<uint64_t>(st.st_blocks) * 512);
         return {};
     }
+    void waiting_on_disk() override { waiting_.store(true, std::memory_order_relaxed); }
     Result<void> leave_dir(unsigned w, size_t, int, const char*) override {
         flush(w, 0, 0);
         return {};
@@ -175,6 +192,29 @@ public:
         usage_[w][root].crossed_mount = true;
         return {};
     }
+
+    // The path itself: a directory is walked, anything else measured here, an absent one is zero.
+    Result<bool> start_root(unsigned w, size_t root, WalkRoot& out) override {
+        const SizedPath& p = roots_[root];
+        struct stat st {};
+        if (::fstatat(p.parent_fd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) return false;
+            return make_error("'" + p.relpath + "': cannot stat: " + std::strerror(errno), errno);
+        }
+        if (S_ISDIR(st.st_mode)) {
+            out = WalkRoot{p.parent_fd, p.name, p.relpath};
+            return true;
+        }
+        Usage& u = usage_[w][root];
+        const uint64_t before = u.bytes;
+        auto r = measure_leaf(p.parent_fd, p.name.c_str(), base_, seen_, u);
+        flush(w, 1, u.bytes - before);
+        if (!r) return make_error("'" + p.relpath + "': " + r.error().message, r.error().sys_errno);
+        return false;
+    }
+    // Each root once, by one worker: distinct slots.
+    void root_done(unsigned, size_t root, const Result<void>& result) override { results_[root] = result; }
+    const Result<void>& result(size_t root) const { return results_[root]; }
 
     Usage total(size_t root) const {
         Usage sum;
@@ -198,11 +238,14 @@ private:
 
     MountIdentity base_;
     SeenInodes& seen_;
+    const std::vector<SizedPath>& roots_;
+    std::vector<Result<void>> results_;
     std::vector<std::vector<Usage>> usage_;
     std::vector<std::pair<uint64_t, uint64_t>> pending_;  // leaves measured since the last flush
     Progress* progress_;
     UringPerWorker rings_;
     std::vector<std::vector<int>> errs_;  // per worker: the last batch's results
+    std::atomic<bool> waiting_{false};    // the walk waits on the disk: statx batches from now on
 };
 
 void merge(Usage& into, const Usage& u) {
@@ -231,10 +274,10 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
         failed[i] = true;
     };
 
-    // Resolve every path (confined), measure the non-directories at once, and queue the
-    // directories for the parallel walk. The parents stay open until the walk is over.
+    // Open every path's parent (confined) and queue the path for the parallel walk, whose workers
+    // stat it. The parents stay open until the walk is over.
     std::map<std::string, Fd> parents;  // parent relpath ("" = base) -> its confined descriptor
-    std::vector<WalkRoot> roots;
+    std::vector<SizedPath> roots;
     std::vector<size_t> root_request;
     for (size_t i = 0; i < requests.size(); ++i) {
         for (const auto& path : requests[i].paths) {
@@ -257,7 +300,12 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
                 cached = parents.emplace(parent_rel, std::move(pn->parent)).first;
             }
             const int parent_fd = cached->second.get();
-            const std::string name(last_component(path.relpath));
+            std::string name(last_component(path.relpath));
+            if (path.removal != Removal::subvolume) {
+                roots.push_back(SizedPath{parent_fd, std::move(name), path.relpath});
+                root_request.push_back(i);
+                continue;
+            }
             struct stat st {};
             if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                 if (errno == ENOENT) continue;
@@ -272,26 +320,25 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
                 if (progress) progress->add(1, usage[i].bytes - before);
                 continue;
             }
-            if (path.removal == Removal::subvolume) {
-                // A subvolume is sized as removal would remove it: its nested subvolumes included
-                // (the sequential walk knows btrfs boundaries).
-                MeasuringVisitor visitor(*base_id, seen, usage[i], progress);
-                auto r =
-                    walk_tree(parent_fd, name, *base_id, path.relpath, visitor, SubvolumePolicy::enter_btrfs);
-                if (!r) fail(i, r.error());
-                continue;
-            }
-            roots.push_back(WalkRoot{parent_fd, name, path.relpath});
-            root_request.push_back(i);
+            // A subvolume is sized as removal would remove it: its nested subvolumes included
+            // (the sequential walk knows btrfs boundaries).
+            MeasuringVisitor visitor(*base_id, seen, usage[i], progress);
+            auto r =
+                walk_tree(parent_fd, name, *base_id, path.relpath, visitor, SubvolumePolicy::enter_btrfs);
+            if (!r) fail(i, r.error());
         }
     }
 
-    ParallelMeasuringVisitor visitor(*base_id, seen, roots.size(), threads, progress);
-    auto walked = walk_trees_parallel(roots, *base_id, visitor, threads);
+    // The visitor has a slot for every worker the walk may start once it waits on the disk.
+    const unsigned threads_when_waiting = std::max(threads, kSizingThreadsWhenWaiting);
+    ParallelMeasuringVisitor visitor(*base_id, seen, roots, threads_when_waiting, progress);
+    ParallelWalk walk(*base_id, visitor, threads, roots.size(), threads_when_waiting);
+    for (size_t k = 0; k < roots.size(); ++k) (void)walk.add(k);  // each once, below capacity
+    walk.run();
     for (size_t k = 0; k < roots.size(); ++k) {
         const size_t i = root_request[k];
-        if (!walked[k])
-            fail(i, walked[k].error());
+        if (!visitor.result(k))
+            fail(i, visitor.result(k).error());
         else
             merge(usage[i], visitor.total(k));
     }

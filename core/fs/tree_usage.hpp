@@ -28,8 +28,14 @@ struct UsageRequest {
     std::vector<OwnedPath> paths;  // relative to base_fd, all owned by one candidate
 };
 
+// Workers a sizing walk grows to once its workers read from the disk (a cold cache): the walk
+// then waits on the disk, not on the cores, and more lookups in flight keep the disk queue busy.
+// Measured in docs/performance.md ("Cold sizing"): 8 was faster than 2 or 4 and as fast as 16.
+inline constexpr unsigned kSizingThreadsWhenWaiting = 8;
+
 // Measure each request (one per candidate) on `threads` threads, which share the work inside
-// each directory tree as well as across requests (one huge candidate keeps them all busy). A
+// each directory tree as well as across requests (one huge candidate keeps them all busy), and
+// up to kSizingThreadsWhenWaiting (when more) once they read from the disk. A
 // path that does not exist counts as zero; any other failure is that request's Error. When
 // `progress` is given, every measured inode and its bytes on disk are added to it as the walk
 // goes (once per directory).

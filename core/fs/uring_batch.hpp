@@ -70,9 +70,11 @@ private:
 };
 
 // Where io_uring is used under the automatic policy: only where it measured faster
-// (docs/performance.md, "io_uring").
+// (docs/performance.md, "io_uring" and "Cold sizing"). Sizing uses it only once its walk waits
+// on the disk (parallel_tree_walk.hpp threads_when_waiting): with a warm cache the plain statx
+// is faster.
 inline constexpr bool kUringForRemoval = true;
-inline constexpr bool kUringForSizing = false;
+inline constexpr bool kUringForSizingWhenWaiting = true;
 
 // Ring depth for the walks: the best of 32/128/256 in the experiment (docs/performance.md).
 inline constexpr unsigned kUringDepth = 128;
