@@ -15,7 +15,15 @@ namespace {
 
 constexpr size_t kMaxMetadataFile = 64u << 20;  // an image config's limit in image_store.cpp
 constexpr size_t kMaxDriverFile = 64u << 10;    // overlay2 lower, aufs layers/<id>
-constexpr int kMaxDepth = 8;                    // image/<driver>/layerdb/sha256/<chain>/<file> is 4
+
+// What a file over the limit is. In the image tree, containers/ and a driver's own files (aufs
+// layers/<id>) it is metadata the witness cannot check, so the plan blocks. At the top of a
+// driver's layer tree it is a layer's content whenever the tree is the layer's root (aufs
+// diff/<id>, vfs dir/<id>, btrfs subvolumes/<id>: a scratch image's Go binary sits right there);
+// the files a driver keeps beside a layer (overlay2 link, lower, committed; overlay lower-id) are
+// a few KiB at most, and their structured reading by the driver plugin judges them anyway.
+enum class OverLimit { blocks, is_content };
+constexpr int kMaxDepth = 8;  // image/<driver>/layerdb/sha256/<chain>/<file> is 4
 
 class CorpusReader {
 public:
@@ -38,7 +46,8 @@ public:
 
     // Adds the entry `name` of dirfd, a regular file or a symlink; a directory is walked when
     // depth allows. `path` is its path relative to the data root.
-    void entry(int dirfd, const sdk::DirEntry& e, const std::string& path, int depth, size_t max_bytes) {
+    void entry(int dirfd, const sdk::DirEntry& e, const std::string& path, int depth, size_t max_bytes,
+               OverLimit over = OverLimit::blocks) {
         if (e.type == DT_LNK) {
             if (auto target = sdk::read_link_at(dirfd, e.name)) emit(path, std::move(*target));
             return;
@@ -48,15 +57,17 @@ public:
             return;
         }
         if (e.type != DT_REG) return;  // a FIFO or a device holds no bytes to name anything with
-        file(dirfd, e.name, path, max_bytes);
+        file(dirfd, e.name, path, max_bytes, false, over);
     }
 
     void file(int dirfd, const std::string& name, const std::string& path, size_t max_bytes,
-              bool in_scope = false) {
+              bool in_scope = false, OverLimit over = OverLimit::blocks) {
         auto r = in_scope ? sdk::read_small_file_in_scope_at(dirfd, name, max_bytes)
                           : sdk::read_small_file_at(dirfd, name, max_bytes);
         if (r.status == sdk::ReadStatus::ok) {
             emit(path, std::move(r.data));
+        } else if (r.status == sdk::ReadStatus::too_large && over == OverLimit::is_content) {
+            return;
         } else if (r.status == sdk::ReadStatus::too_large || r.status == sdk::ReadStatus::io_error) {
             problems_.push_back({Severity::blocking, "witness-file-unreadable", path,
                                  std::string("cannot read ") + path +
@@ -72,7 +83,8 @@ public:
         list(dir.get(), path, depth, max_bytes);
     }
 
-    void list(int dirfd, const std::string& path, int depth, size_t max_bytes) {
+    void list(int dirfd, const std::string& path, int depth, size_t max_bytes,
+              OverLimit over = OverLimit::blocks) {
         std::vector<sdk::DirEntry> names;
         if (!sdk::list_dir(dirfd, names)) {
             problems_.push_back(
@@ -83,7 +95,7 @@ public:
         }
         for (const auto& e : names) {
             if (e.name == "tar-split.json.gz") continue;  // compressed: IDs never appear in it
-            entry(dirfd, e, path + "/" + e.name, depth, max_bytes);
+            entry(dirfd, e, path + "/" + e.name, depth, max_bytes, over);
         }
     }
 
@@ -147,9 +159,10 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
             case Removal::tree:
             case Removal::subvolume: {
                 // Only the files directly inside: the driver's metadata (overlay2 link, lower), never
-                // the layer's content below diff/.
+                // the layer's content below overlay2's diff/. Where the tree is the layer's root
+                // (aufs, vfs, btrfs), these files are content: one over the limit is passed over.
                 sdk::Fd d = sdk::open_dir_at(pn->parent.get(), pn->name);
-                if (d) reader.list(d.get(), path, 0, kMaxDriverFile);
+                if (d) reader.list(d.get(), path, 0, kMaxDriverFile, OverLimit::is_content);
                 return;
             }
         }

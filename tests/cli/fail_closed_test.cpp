@@ -247,6 +247,50 @@ TEST(FailClosed, ASurvivingFileThatNamesACandidateKeepsIt) {
     }
 }
 
+// The second witness reads the files at the top of each layer tree. Where that tree is the
+// layer's root (aufs diff/<id>, vfs dir/<id>, btrfs subvolumes/<id>), they are the layer's
+// content: a scratch image's 20 MiB Go binary sits right there. Such a file over the driver-file
+// limit blocked every plan on the host; it is content, not metadata, and is passed over. A file
+// of the driver's own over the limit (aufs layers/<id>) still blocks: the witness cannot check it.
+TEST(FailClosed, ABigFileAtALayersRootIsContentAndBlocksNothing) {
+    const std::vector<std::pair<std::string, std::string>> content_roots{
+        {"aufs", "aufs/diff"}, {"vfs", "vfs/dir"}, {"btrfs", "btrfs/subvolumes"}};
+    const std::string big(200u << 10, 'x');
+    for (const auto& [driver, home] : content_roots) {
+        Root r(driver);
+        const json before = r.plan();
+        size_t planted = 0;
+        for (const auto& d : fs::directory_iterator(r.root() / home))
+            if (d.is_directory()) {
+                write_file(d.path() / "server", big);
+                ++planted;
+            }
+        ASSERT_GT(planted, 2u) << driver;
+        const json after = r.plan();
+        EXPECT_EQ(problem(after, "witness-file-unreadable"), nullptr)
+            << driver << ": " << after["problems"].dump(1);
+        EXPECT_FALSE(after["summary"]["blocking_problems"].get<bool>()) << driver;
+        EXPECT_EQ(candidate_ids(after), candidate_ids(before)) << driver;
+    }
+
+    Root r("aufs");
+    fs::path layers_file;
+    for (const auto& d : fs::directory_iterator(r.root() / "aufs/layers"))
+        if (d.is_regular_file() && fs::file_size(d.path()) > 0) layers_file = d.path();
+    ASSERT_FALSE(layers_file.empty());
+    std::ifstream in(layers_file);
+    std::string parent;
+    std::getline(in, parent);
+    std::string padded;
+    while (padded.size() < (100u << 10)) padded += parent + "\n";
+    write_file(layers_file, padded);
+    const json plan = r.plan();
+    const std::string rel = fs::relative(layers_file, r.root()).string();
+    const json* p = problem(plan, "witness-file-unreadable", rel);
+    ASSERT_NE(p, nullptr) << plan["problems"].dump(1);
+    EXPECT_EQ((*p)["severity"], "blocking");
+}
+
 // The sanity gate waited for images to exist: a root whose image configs and containers are all
 // gone (a lost imagedb looks exactly like this) was collected whole.
 TEST(FailClosed, SanityGateCoversARootWithoutImages) {
