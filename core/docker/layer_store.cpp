@@ -25,7 +25,7 @@ const char* kFixRecord =
 // A driver ID read from a record: trimmed like dockerd does; it becomes a path component, so
 // anything that is not a plain name is hostile input.
 std::optional<std::string> read_driver_id(int dirfd, const std::string& file, const std::string& subject,
-                                          bool required, Metadata& md) {
+                                          bool required, Metadata& md, bool* raw_exact = nullptr) {
     auto r = sdk::read_small_file_at(dirfd, file, 4096);
     if (r.status == sdk::ReadStatus::missing && !required) return std::nullopt;
     if (r.status != sdk::ReadStatus::ok) {
@@ -41,13 +41,14 @@ std::optional<std::string> read_driver_id(int dirfd, const std::string& file, co
                     file + " holds " + id.error().message + ": refusing it", kFixRecord);
         return std::nullopt;
     }
+    if (raw_exact) *raw_exact = r.data == id.value();
     return std::move(id.value());
 }
 
 // A "sha256:<hex>" reference (parent files). nullopt: absent (base layer). Unparsable: blocking,
 // because ancestors reached only through it could not be protected.
 std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, const std::string& subject,
-                                          Metadata& md, bool& bad) {
+                                          Metadata& md, bool& bad, bool* raw_exact = nullptr) {
     auto r = sdk::read_small_file_at(dirfd, file, 4096);
     if (r.status == sdk::ReadStatus::missing) return std::nullopt;
     auto ref = r.status == sdk::ReadStatus::ok ? parse_chain_ref_value(r.data)
@@ -62,6 +63,9 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, co
             kFixRecord);
         return std::nullopt;
     }
+    if (raw_exact)
+        *raw_exact =
+            r.data.size() == 7 + 64 && r.data.starts_with("sha256:") && r.data.ends_with(ref.value());
     return std::move(ref.value());
 }
 
@@ -100,11 +104,18 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         // removes the driver dir first and the record after it, so a crash during the record's
         // removal leaves it without cache-id and with nothing left to protect. Only a layer
         // record in use must have one.
-        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, !rec.removing, md);
+        bool exact = false;
+        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, !rec.removing, md, &exact);
+        if (rec.cache_id && exact) rec.raw_exact |= LayerRecord::kRawCacheId;
         bool bad_parent = false;
-        rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent);
+        exact = false;
+        rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent, &exact);
+        if (rec.parent && exact) rec.raw_exact |= LayerRecord::kRawParent;
         if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok)
-            if (auto v = parse_chain_ref_value(d.data)) rec.diff = "sha256:" + *v;
+            if (auto v = parse_chain_ref_value(d.data)) {
+                rec.diff = "sha256:" + *v;
+                if (d.data == *rec.diff) rec.raw_exact |= LayerRecord::kRawDiff;
+            }
         if (rec.cache_id && classify_id(*rec.cache_id) == IdForm::unknown)
             add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
                         "cache-id \"" + *rec.cache_id +

@@ -10,6 +10,7 @@
 #include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,11 @@ struct LayerRecord {
     std::optional<std::string> cache_id;  // validated driver ID; nullopt if unusable
     std::optional<std::string> parent;    // parent chain hex, nullopt for a base layer
     std::optional<std::string> diff;      // diff ID "sha256:<hex>", when readable
+    // Which of the record's files held exactly the text of the value above, byte for byte
+    // (kRaw*): the second witness takes those bytes from here instead of reading the file again
+    // (three reads saved a record; the bytes it sees are the same).
+    uint8_t raw_exact = 0;
+    static constexpr uint8_t kRawCacheId = 1, kRawParent = 2, kRawDiff = 4;
 };
 
 struct MountRecord {

@@ -7,7 +7,10 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace layergc::docker {
 
@@ -29,9 +32,19 @@ class CorpusReader {
 public:
     CorpusReader(const std::string& driver, const Metadata& md, Problems& problems,
                  const MetadataFileVisitor& visit)
-        : configs_(MetadataPaths(driver).image_configs() + "/"), problems_(problems), visit_(visit) {
+        : configs_(MetadataPaths(driver).image_configs() + "/"),
+          records_(MetadataPaths(driver).layer_records() + "/"),
+          layers_(md.layers),
+          problems_(problems),
+          visit_(visit) {
         for (const auto& img : md.images) images_[configs_ + img.id] = &img;
         ids_ = &md.ids;
+        // 4 bytes a record, sorted by directory name, rather than a hash map of 20,000 names at
+        // the plan's peak.
+        by_dir_.resize(layers_.size());
+        for (uint32_t i = 0; i < by_dir_.size(); ++i) by_dir_[i] = i;
+        std::sort(by_dir_.begin(), by_dir_.end(),
+                  [&](uint32_t a, uint32_t b) { return layers_[a].dir_name < layers_[b].dir_name; });
     }
 
     // Hands one file to the visitor, marked as an image config (with the diff IDs its own
@@ -83,6 +96,31 @@ public:
         list(dir.get(), path, depth, max_bytes);
     }
 
+    // The layer record whose directory is `path`, or nullptr.
+    const LayerRecord* record_at(std::string_view path) const {
+        if (!path.starts_with(records_)) return nullptr;
+        const std::string_view name = path.substr(records_.size());
+        auto it = std::lower_bound(by_dir_.begin(), by_dir_.end(), name,
+                                   [&](uint32_t i, std::string_view n) { return layers_[i].dir_name < n; });
+        return it != by_dir_.end() && layers_[*it].dir_name == name ? &layers_[*it] : nullptr;
+    }
+
+    // A record file whose bytes the structured reading found to be exactly its value
+    // (LayerRecord::raw_exact) is handed over from there, not read a second time.
+    bool emit_known(const LayerRecord& rec, const sdk::DirEntry& e, const std::string& path) {
+        if (e.type != DT_REG) return false;
+        if (e.name == "cache-id" && (rec.raw_exact & LayerRecord::kRawCacheId)) {
+            emit(path, *rec.cache_id);
+        } else if (e.name == "parent" && (rec.raw_exact & LayerRecord::kRawParent)) {
+            emit(path, "sha256:" + *rec.parent);
+        } else if (e.name == "diff" && (rec.raw_exact & LayerRecord::kRawDiff)) {
+            emit(path, *rec.diff);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
     void list(int dirfd, const std::string& path, int depth, size_t max_bytes,
               OverLimit over = OverLimit::blocks) {
         std::vector<sdk::DirEntry> names;
@@ -93,14 +131,20 @@ public:
                  "check the directory; layergc removes nothing it cannot check"});
             return;
         }
+        const LayerRecord* rec = record_at(path);
         for (const auto& e : names) {
             if (e.name == "tar-split.json.gz") continue;  // compressed: IDs never appear in it
-            entry(dirfd, e, path + "/" + e.name, depth, max_bytes, over);
+            std::string child = path + "/" + e.name;
+            if (rec && emit_known(*rec, e, child)) continue;
+            entry(dirfd, e, child, depth, max_bytes, over);
         }
     }
 
 private:
-    const std::string configs_;                             // image/<driver>/imagedb/content/sha256/
+    const std::string configs_;  // image/<driver>/imagedb/content/sha256/
+    const std::string records_;  // image/<driver>/layerdb/sha256/
+    const std::vector<LayerRecord>& layers_;
+    std::vector<uint32_t> by_dir_;                          // layers_ by dir_name
     std::unordered_map<std::string, const Image*> images_;  // by config path
     const intern::IdTable* ids_ = nullptr;                  // what their diff IDs point into
     Problems& problems_;
@@ -142,13 +186,55 @@ void read_container_configs(int root_fd, CorpusReader& reader) {
     }
 }
 
+// The directories the driver's paths sit in, opened once each (confined, as every removal is)
+// and not once per path: a plan reads three paths for each of tens of thousands of aufs layers.
+// A driver nests its paths a level or two deep, in a handful of directories; a few descriptors
+// are kept, the least recently used closed, so a driver with a directory per layer costs what it
+// did before and never runs out of descriptors.
+class ParentDirs {
+public:
+    explicit ParentDirs(int home_fd) : home_fd_(home_fd) {}
+
+    // The descriptor of relpath's directory (the home itself for a top-level name), or -1.
+    int of(std::string_view relpath, std::string_view& name) {
+        const size_t slash = relpath.rfind('/');
+        if (slash == std::string_view::npos) {
+            name = relpath;
+            return home_fd_;
+        }
+        name = relpath.substr(slash + 1);
+        const std::string_view dir = relpath.substr(0, slash);
+        for (size_t i = 0; i < open_.size(); ++i)
+            if (open_[i].first == dir) {
+                std::rotate(open_.begin(), open_.begin() + static_cast<std::ptrdiff_t>(i),
+                            open_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+                return open_.front().second.get();
+            }
+        auto fd = fs::open_dir_confined(home_fd_, dir);
+        if (!fd) return -1;
+        if (open_.size() == kKept) open_.pop_back();
+        open_.insert(open_.begin(), {std::string(dir), std::move(fd.value())});
+        return open_.front().second.get();
+    }
+
+private:
+    static constexpr size_t kKept = 8;
+    int home_fd_;
+    std::vector<std::pair<std::string, sdk::Fd>> open_;  // most recently used first
+};
+
 void read_driver_files(int home_fd, const std::string& driver, const DriverScan& scan, CorpusReader& reader) {
+    ParentDirs parents(home_fd);
     auto one = [&](const OwnedPath& p) {
+        // A layer's root or mount point holds the layer's content and none of the driver's own
+        // files (the driver says so: LGC_PATH_LAYER_ROOT): nothing in it names a layer for dockerd.
+        if (p.layer_root) return;
         if (!fs::is_safe_relpath(p.relpath)) return;
-        auto pn = fs::open_parent_confined(home_fd, p.relpath);
-        if (!pn) return;
+        std::string_view leaf;
+        const int parent = parents.of(p.relpath, leaf);
+        if (parent < 0) return;
         const std::string path = driver + "/" + p.relpath;
-        sdk::DirEntry self{pn->name, DT_UNKNOWN};
+        sdk::DirEntry self{std::string(leaf), DT_UNKNOWN};
         switch (p.removal) {
             case Removal::symlink:
                 self.type = DT_LNK;
@@ -159,14 +245,15 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
             case Removal::tree:
             case Removal::subvolume: {
                 // Only the files directly inside: the driver's metadata (overlay2 link, lower), never
-                // the layer's content below overlay2's diff/. Where the tree is the layer's root
-                // (aufs, vfs, btrfs), these files are content: one over the limit is passed over.
-                sdk::Fd d = sdk::open_dir_at(pn->parent.get(), pn->name);
+                // the layer's content below overlay2's diff/. A driver built before ABI 1.1 does not
+                // mark its layer roots; in one (aufs, vfs, btrfs) these files are content, so one
+                // over the limit is passed over.
+                sdk::Fd d = sdk::open_dir_at(parent, self.name);
                 if (d) reader.list(d.get(), path, 0, kMaxDriverFile, OverLimit::is_content);
                 return;
             }
         }
-        reader.entry(pn->parent.get(), self, path, 0, kMaxDriverFile);
+        reader.entry(parent, self, path, 0, kMaxDriverFile);
     };
     for (const auto& e : scan.entries)
         for (const auto& p : e.paths) one(p);

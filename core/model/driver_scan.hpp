@@ -20,6 +20,9 @@ const char* to_string(Removal r);
 struct OwnedPath {
     std::string relpath;  // relative to the driver home; validated by core before any use
     Removal removal = Removal::tree;
+    // The driver says this tree is a layer's root or mount point (LGC_PATH_LAYER_ROOT): all of it
+    // is content, none of it the driver's metadata, so the second witness does not read it.
+    bool layer_root = false;
 };
 
 struct DriverEntry {

@@ -68,13 +68,22 @@ bool copy_paths(Collector& c, const std::string& subject, const lgc_owned_path* 
             c.contract_violation(subject, "reported a path with a NULL relpath");
             return false;
         }
-        const uint32_t r = paths[i].removal;
+        const uint32_t r = paths[i].removal & LGC_REMOVAL_KIND_MASK;
+        const uint32_t flags = paths[i].removal & ~LGC_REMOVAL_KIND_MASK;
         if (r < LGC_REMOVE_TREE || r > LGC_REMOVE_SUBVOLUME) {
             c.contract_violation(subject, "reported path '" + std::string(paths[i].relpath) +
                                               "' with unknown removal kind " + std::to_string(r));
             return false;
         }
-        out.push_back({paths[i].relpath, static_cast<Removal>(r)});
+        // A flag this host does not know could change what a path means: refused, not ignored.
+        // A layer root is a directory; on a file or a symlink the flag is a driver's mistake.
+        const bool dir = r == LGC_REMOVE_TREE || r == LGC_REMOVE_SUBVOLUME;
+        if ((flags & ~LGC_PATH_LAYER_ROOT) != 0 || ((flags & LGC_PATH_LAYER_ROOT) && !dir)) {
+            c.contract_violation(subject, "reported path '" + std::string(paths[i].relpath) +
+                                              "' with unknown or misplaced flags " + std::to_string(flags));
+            return false;
+        }
+        out.push_back({paths[i].relpath, static_cast<Removal>(r), (flags & LGC_PATH_LAYER_ROOT) != 0});
     }
     return true;
 }

@@ -144,8 +144,9 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
                              "ancestry is unknown (an interrupted create or remove).");
         }
 
-        if (mnt_type) entry.paths.push_back({"mnt/" + id, LGC_REMOVE_TREE});
-        if (diff_type) entry.paths.push_back({"diff/" + id, LGC_REMOVE_TREE});
+        // diff/<id> is the layer's root and mnt/<id> where the union is mounted: all content.
+        if (mnt_type) entry.paths.push_back({"mnt/" + id, LGC_REMOVE_TREE, /*layer_root=*/true});
+        if (diff_type) entry.paths.push_back({"diff/" + id, LGC_REMOVE_TREE, /*layer_root=*/true});
         if (layers_type) entry.paths.push_back({"layers/" + id, LGC_REMOVE_FILE});
         entry.mtime_sec = diff_type  ? sdk::mtime_at(diff.fd.get(), id)
                           : mnt_type ? sdk::mtime_at(mnt.fd.get(), id)
@@ -167,7 +168,7 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
             }
             sdk::Leftover left;
             left.name = rel;
-            left.paths.push_back({rel, LGC_REMOVE_TREE});
+            left.paths.push_back({rel, LGC_REMOVE_TREE, /*layer_root=*/true});  // a renamed diff/ or mnt/ dir
             left.reason = "removing-dir";
             const std::string owner = without_removing_suffix(n);
             left.detail = "'" + rel +

@@ -93,14 +93,14 @@ lgc_status BtrfsDriver::scan(int home_fd, const Sink& sink) {
         if (has_subvolume) {
             const std::string rel = std::string(kSubvolumes) + "/" + id;
             if (is_subvolume(subvolumes.fd.get(), id)) {
-                entry.paths.push_back({rel, LGC_REMOVE_SUBVOLUME});
+                entry.paths.push_back({rel, LGC_REMOVE_SUBVOLUME, /*layer_root=*/true});  // the layer's root
             } else {
                 sink.problem(LGC_SEV_WARNING, "layer-dir-not-subvolume", rel,
                              "'" + rel +
                                  "' is a plain directory, not a btrfs subvolume (dockerd's "
                                  "btrfs driver makes a subvolume; a copied or restored data root has "
                                  "plain directories). It is mapped, and removed as a directory tree.");
-                entry.paths.push_back({rel, LGC_REMOVE_TREE});
+                entry.paths.push_back({rel, LGC_REMOVE_TREE, /*layer_root=*/true});
             }
             entry.mtime_sec = sdk::mtime_at(subvolumes.fd.get(), id);
         } else {

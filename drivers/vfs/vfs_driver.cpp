@@ -37,7 +37,7 @@ lgc_status VfsDriver::scan(int home_fd, const Sink& sink) {
         }
         sdk::Entry entry;
         entry.id = name;
-        entry.paths.push_back({rel, LGC_REMOVE_TREE});
+        entry.paths.push_back({rel, LGC_REMOVE_TREE, /*layer_root=*/true});  // dir/<id> is the layer's root
         entry.parents_complete = false;  // no ancestry on disk: core uses the layer records
         entry.mtime_sec = sdk::mtime_at(dir.fd.get(), name);
         sink.entry(entry);

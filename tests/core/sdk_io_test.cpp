@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace layergc::sdk;
@@ -68,4 +70,60 @@ TEST(ReadInScope, NeverOpensAFifoOrADevice) {
     Fd root(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     EXPECT_EQ(read_small_file_in_scope_at(root.get(), "dev/null").status, ReadStatus::not_regular);
     EXPECT_EQ(read_small_file_in_scope_at(root.get(), "dev/zero").status, ReadStatus::not_regular);
+}
+
+// list_dir reads getdents64 itself: every entry once, "." and ".." left out, d_type kept, from
+// the first entry whatever the descriptor's position, across many buffers of 32 KiB.
+TEST(ListDir, EveryEntryOnceFromTheStartWithItsType) {
+    Scratch s;
+    std::set<std::string> want;
+    for (int i = 0; i < 3000; ++i) {  // ~3000 records of 40-odd bytes: several getdents64 calls
+        const std::string n = "file-with-a-longish-name-" + std::to_string(i);
+        s.write("d/" + n, "x");
+        want.insert(n);
+    }
+    fs::create_directories(s.dir / "d/sub");
+    fs::create_symlink("file-0", s.dir / "d/link");
+    Fd dir(::open((s.dir / "d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(dir);
+    for (int round = 0; round < 2; ++round) {  // the second listing starts where the first ended
+        std::vector<DirEntry> got;
+        ASSERT_TRUE(list_dir(dir.get(), got));
+        std::set<std::string> files;
+        for (const auto& e : got) {
+            if (e.name == "sub") {
+                EXPECT_EQ(e.type, DT_DIR);
+            } else if (e.name == "link") {
+                EXPECT_EQ(e.type, DT_LNK);
+            } else {
+                EXPECT_EQ(e.type, DT_REG) << e.name;
+                EXPECT_TRUE(files.insert(e.name).second) << "twice: " << e.name;
+            }
+        }
+        EXPECT_EQ(got.size(), want.size() + 2) << "round " << round;
+        EXPECT_EQ(files, want) << "round " << round;
+    }
+    std::vector<DirEntry> none;
+    EXPECT_FALSE(list_dir(-1, none));
+    EXPECT_EQ(errno, EBADF);
+}
+
+// A read stops at the size fstat gave without the read that returns 0, and still reads a file of
+// exactly one buffer, of several, and an empty one whole.
+TEST(ReadSmallFile, WholeFilesAroundTheBufferSize) {
+    Scratch s;
+    Fd dir(::open(s.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(dir);
+    for (size_t n :
+         {size_t{0}, size_t{1}, size_t{71}, size_t{8191}, size_t{8192}, size_t{8193}, size_t{40000}}) {
+        std::string data(n, 'q');
+        for (size_t i = 0; i < n; ++i) data[i] = static_cast<char>('a' + i % 26);
+        s.write("f", data);
+        const auto r = read_small_file_at(dir.get(), "f", 1 << 20);
+        EXPECT_EQ(r.status, ReadStatus::ok) << n;
+        EXPECT_EQ(r.data, data) << n;
+        EXPECT_EQ(read_small_file_at(dir.get(), "f", n ? n - 1 : 0).status,
+                  n ? ReadStatus::too_large : ReadStatus::ok)
+            << n;
+    }
 }

@@ -195,19 +195,44 @@ TEST_P(ScanContractViolation, BecomesABlockingProblem) {
 
 INSTANTIATE_TEST_SUITE_P(
     Unruly, ScanContractViolation,
-    ::testing::Values(Violation{"entry-null-id", "reported an entry with a NULL id"},
-                      Violation{"bad-removal", "reported path 'dir/x' with unknown removal kind 9"},
-                      Violation{"null-relpath", "reported a path with a NULL relpath"},
-                      Violation{"null-paths", "reported 2 paths with a NULL array"},
-                      Violation{"short-entry", "reported an entry of 4 bytes"},
-                      Violation{"null-parent", "reported a NULL parent"},
-                      Violation{"leftover-null-name", "reported a leftover with a NULL name"}),
+    ::testing::Values(
+        Violation{"entry-null-id", "reported an entry with a NULL id"},
+        Violation{"bad-removal", "reported path 'dir/x' with unknown removal kind 9"},
+        // A flag this host does not know, or a layer root that is not a directory.
+        Violation{"unknown-path-flag", "reported path 'dir/x' with unknown or misplaced flags 512"},
+        Violation{"layer-root-on-file", "reported path 'dir/x' with unknown or misplaced flags 256"},
+        Violation{"null-relpath", "reported a path with a NULL relpath"},
+        Violation{"null-paths", "reported 2 paths with a NULL array"},
+        Violation{"short-entry", "reported an entry of 4 bytes"},
+        Violation{"null-parent", "reported a NULL parent"},
+        Violation{"leftover-null-name", "reported a leftover with a NULL name"}),
     [](const auto& param_info) {
         std::string n = param_info.param.mode;
         for (char& c : n)
             if (c == '-') c = '_';
         return n;
     });
+
+// ABI 1.1: a directory the driver marks as a layer's root keeps its removal kind and the mark.
+TEST_F(DriverWrapper, LayerRootFlagIsCopiedBesideTheRemovalKind) {
+    auto d = load_fixture("fixture_unruly");
+    ASSERT_NE(d, nullptr);
+    put("mode", "layer-root");
+    auto r = d->scan(home());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->entries.size(), 1u);
+    ASSERT_EQ(r->entries[0].paths.size(), 1u);
+    EXPECT_EQ(r->entries[0].paths[0].removal, Removal::subvolume);
+    EXPECT_TRUE(r->entries[0].paths[0].layer_root);
+    EXPECT_TRUE(r->problems.empty());
+
+    put("mode", "");  // the fixture's ordinary entry: a tree, no mark
+    auto plain = d->scan(home());
+    ASSERT_TRUE(plain.ok()) << plain.error().message;
+    ASSERT_EQ(plain->entries.size(), 1u);
+    EXPECT_EQ(plain->entries[0].paths[0].removal, Removal::tree);
+    EXPECT_FALSE(plain->entries[0].paths[0].layer_root);
+}
 
 TEST_F(DriverWrapper, UnknownSeverityIsTakenAsBlocking) {
     auto d = load_fixture("fixture_unruly");

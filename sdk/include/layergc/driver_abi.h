@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define LGC_ABI_MAJOR 1
-#define LGC_ABI_MINOR 0
+#define LGC_ABI_MINOR 1 /* 1.1: LGC_PATH_LAYER_ROOT */
 
 /* The exported alias and the section it lives in (at most 8 characters, an ELF section name). */
 #define LGC_DRIVER_ALIAS layergc_driver
@@ -74,11 +74,23 @@ typedef enum lgc_severity {
 
 typedef enum lgc_log_level { LGC_LOG_DEBUG = 0, LGC_LOG_INFO = 1, LGC_LOG_WARN = 2 } lgc_log_level;
 
+/* Flags or'ed into lgc_owned_path.removal above its lgc_removal value (the low 8 bits).
+ *
+ * LGC_PATH_LAYER_ROOT (ABI 1.1), on an LGC_REMOVE_TREE or LGC_REMOVE_SUBVOLUME path: the
+ * directory is a layer's root filesystem or the point where one is mounted (aufs diff/<id> and
+ * mnt/<id>, vfs dir/<id>, btrfs subvolumes/<id>), so everything in it is the layer's content and
+ * none of it is the driver's own metadata. Core's second witness, which reads the files directly
+ * inside each reported tree to find layer IDs the driver's own files name (overlay2 <id>/lower),
+ * passes such a directory over instead of reading image content. Never set it on a directory that
+ * holds files the driver itself writes: what the witness does not read, it cannot hold back. */
+#define LGC_REMOVAL_KIND_MASK 0xffu
+#define LGC_PATH_LAYER_ROOT 0x100u
+
 /* One path owned by an entry. relpath is relative to the driver home, '/'-separated, with no
  * empty, "." or ".." component and no leading '/'. Core refuses anything else as hostile. */
 typedef struct lgc_owned_path {
     const char* relpath;
-    uint32_t removal; /* lgc_removal */
+    uint32_t removal; /* lgc_removal, with LGC_PATH_* flags above LGC_REMOVAL_KIND_MASK */
 } lgc_owned_path;
 
 /* Set in lgc_entry.flags when `parents` lists every ancestor (overlay2 `lower`, aufs `layers/`),

@@ -28,6 +28,11 @@ namespace layergc::sdk {
 struct OwnedPath {
     std::string relpath;
     lgc_removal removal = LGC_REMOVE_TREE;
+    bool layer_root = false;  // LGC_PATH_LAYER_ROOT: a layer's root or mount point, all content
+
+    uint32_t abi_removal() const {
+        return static_cast<uint32_t>(removal) | (layer_root ? LGC_PATH_LAYER_ROOT : 0u);
+    }
 };
 
 struct Entry {
@@ -55,7 +60,7 @@ public:
         if (!sink_ || !sink_->entry) return;
         std::vector<lgc_owned_path> paths;
         paths.reserve(e.paths.size());
-        for (const auto& p : e.paths) paths.push_back({p.relpath.c_str(), static_cast<uint32_t>(p.removal)});
+        for (const auto& p : e.paths) paths.push_back({p.relpath.c_str(), p.abi_removal()});
         std::vector<const char*> parents;
         parents.reserve(e.parents.size());
         for (const auto& p : e.parents) parents.push_back(p.c_str());
@@ -74,7 +79,7 @@ public:
     void leftover(const Leftover& l) const {
         if (!sink_ || !sink_->leftover) return;
         std::vector<lgc_owned_path> paths;
-        for (const auto& p : l.paths) paths.push_back({p.relpath.c_str(), static_cast<uint32_t>(p.removal)});
+        for (const auto& p : l.paths) paths.push_back({p.relpath.c_str(), p.abi_removal()});
         lgc_leftover c{};
         c.struct_size = sizeof(lgc_leftover);
         c.name = l.name.c_str();
