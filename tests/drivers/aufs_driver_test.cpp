@@ -83,6 +83,10 @@ TEST_F(Aufs, ScanReportsEveryLayerWithAncestryAndRemovalOrder) {
     EXPECT_EQ(rw->paths[1].removal, Removal::tree);
     EXPECT_EQ(rw->paths[2].relpath, "layers/" + kMount);
     EXPECT_EQ(rw->paths[2].removal, Removal::file);
+    // diff/ and mnt/ are the layer's root and its mount point (ABI 1.1); layers/ is aufs's own file.
+    EXPECT_TRUE(rw->paths[0].layer_root);
+    EXPECT_TRUE(rw->paths[1].layer_root);
+    EXPECT_FALSE(rw->paths[2].layer_root);
     EXPECT_EQ(rw->mtime_sec, 1600000000);
 
     const auto* base = rec.entry(kBase);

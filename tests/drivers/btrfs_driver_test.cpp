@@ -86,6 +86,10 @@ TEST_F(BtrfsOnBtrfs, SubvolumesAreSubvolumeRemovalsWithTheirQuotaFirst) {
     // Not a subvolume: removed as a tree, with a warning.
     EXPECT_EQ(paths_of(*rec.entry(kPlain)), (P{{"subvolumes/" + kPlain, Removal::tree}}));
     EXPECT_TRUE(rec.has_problem(Severity::warning, "layer-dir-not-subvolume", "subvolumes/" + kPlain));
+    // subvolumes/<id> is the layer's root (ABI 1.1), a quota file is btrfs's own.
+    EXPECT_TRUE(rec.entry(kInit)->paths[1].layer_root);
+    EXPECT_FALSE(rec.entry(kInit)->paths[0].layer_root);
+    EXPECT_TRUE(rec.entry(kPlain)->paths[0].layer_root);
     // An orphan quota is the file alone, with a warning.
     EXPECT_EQ(paths_of(*rec.entry(kOrphanQuota)), (P{{"quotas/" + kOrphanQuota, Removal::file}}));
     EXPECT_TRUE(rec.has_problem(Severity::warning, "quota-without-subvolume", "quotas/" + kOrphanQuota));
@@ -125,6 +129,7 @@ TEST(BtrfsOffBtrfs, PlainDirectoriesAreTreesAndProbeStates) {
         ASSERT_EQ(rec.entry(kBase)->paths.size(), 1u);
         // Inode numbers alone prove nothing off btrfs.
         EXPECT_EQ(rec.entry(kBase)->paths[0].removal, Removal::tree);
+        EXPECT_TRUE(rec.entry(kBase)->paths[0].layer_root);  // a plain directory is still the root
         EXPECT_TRUE(rec.has_problem(Severity::warning, "layer-dir-not-subvolume", "subvolumes/" + kBase));
     }
     // quotas/ as a symlink: refused, never followed.

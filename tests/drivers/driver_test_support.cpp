@@ -19,7 +19,9 @@ RecordingSink* self(void* ctx) {
 
 std::vector<OwnedPath> copy_paths(const lgc_owned_path* paths, size_t n) {
     std::vector<OwnedPath> out;
-    for (size_t i = 0; i < n; ++i) out.push_back({paths[i].relpath, static_cast<Removal>(paths[i].removal)});
+    for (size_t i = 0; i < n; ++i)
+        out.push_back({paths[i].relpath, static_cast<Removal>(paths[i].removal & LGC_REMOVAL_KIND_MASK),
+                       (paths[i].removal & LGC_PATH_LAYER_ROOT) != 0});
     return out;
 }
 

@@ -59,6 +59,7 @@ TEST_F(Vfs, EveryLayerDirIsAnEntryWithNoParentsOnDisk) {
         ASSERT_EQ(e.paths.size(), 1u);
         EXPECT_EQ(e.paths[0].relpath, "dir/" + e.id);
         EXPECT_EQ(e.paths[0].removal, Removal::tree);
+        EXPECT_TRUE(e.paths[0].layer_root);  // dir/<id> is the layer's root
     }
     EXPECT_EQ(rec.entry(kChild)->mtime_sec, 1700000123);
     // The quota device is no layer, and nothing outside dir/ is ever owned.
