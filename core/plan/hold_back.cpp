@@ -183,10 +183,10 @@ HoldBackResult hold_back(HoldBackInput in) {
 
 std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>& cands,
                                                     const docker::Metadata& md) {
-    std::unordered_map<std::string_view, std::string_view> diff_of;  // record name -> diff hex
-    std::unordered_set<std::string_view> record_chains;              // chains with a record in use
+    std::unordered_map<std::string_view, intern::IdTable::Id> diff_of;  // record name -> diff hex
+    std::unordered_set<intern::IdTable::Id> record_chains;              // chains with a record in use
     for (const auto& r : md.layers) {
-        if (r.diff && r.diff->size() > 7) diff_of.emplace(r.dir_name, std::string_view(*r.diff).substr(7));
+        if (r.diff) diff_of.emplace(r.dir_name, *r.diff);
         if (!r.removing) record_chains.insert(r.chain);
     }
     std::vector<std::vector<WitnessName>> all;
@@ -207,9 +207,10 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
         if (c.record_kind == RecordKind::layer || c.record_kind == RecordKind::removing) {
             // The chain ID of a *-removing record, unless a record in use has that chain (an image
             // pulled again after an interrupted removal): a file naming the chain names that one.
-            if (c.record_kind == RecordKind::layer || !record_chains.count(name.substr(0, 64)))
+            const auto chain = md.ids.find(name.substr(0, 64));
+            if (c.record_kind == RecordKind::layer || !chain || !record_chains.count(*chain))
                 add(name.substr(0, 64), false);
-            if (auto d = diff_of.find(name); d != diff_of.end()) add(d->second, true);
+            if (auto d = diff_of.find(name); d != diff_of.end()) add(md.ids.text(d->second), true);
         }
     }
     return all;
