@@ -2,8 +2,8 @@
 // back exactly as the record's file held it (trimmed as dockerd trims), whatever its form. A
 // cache-id read as "abc…" where the file says "ABC…" would protect another directory than the
 // one dockerd uses.
-#include "core/docker/metadata.hpp"
 #include "core/digest/sha256.hpp"
+#include "core/docker/metadata.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <fcntl.h>
@@ -83,8 +83,12 @@ TEST(LayerRecords, EveryIdComesBackAsTheFileHeldIt) {
     const auto plain = md.ids.find(hex("plain"));
     ASSERT_TRUE(plain);
     for (const auto& r : md.layers) {
-        if (r.parent) EXPECT_EQ(*r.parent, *plain);
-        if (md.ids.text(r.chain) == hex("plain")) EXPECT_EQ(r.chain, *plain);
+        if (r.parent) {
+            EXPECT_EQ(*r.parent, *plain);
+        }
+        if (md.ids.text(r.chain) == hex("plain")) {
+            EXPECT_EQ(r.chain, *plain);
+        }
     }
 }
 
