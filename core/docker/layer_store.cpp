@@ -15,6 +15,7 @@
 namespace layergc::docker {
 
 using detail::add_problem;
+using intern::IdTable;
 
 namespace {
 
@@ -69,6 +70,11 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, co
     return std::move(ref.value());
 }
 
+std::optional<IdTable::Id> interned(Metadata& md, const std::optional<std::string>& id) {
+    if (!id) return std::nullopt;
+    return md.ids.intern(*id);
+}
+
 void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
     const std::string rel = MetadataPaths(driver).layer_records();
     sdk::Fd dir;
@@ -80,15 +86,16 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         LayerRecord rec;
         rec.dir_name = e.name;
         if (digest::is_hex64(e.name)) {
-            rec.chain = e.name;
+            rec.chain = md.ids.intern(e.name);
         } else if (e.name.size() == 64 + 1 + 64 + 9 &&
                    e.name.compare(e.name.size() - 9, 9, "-removing") == 0 &&
                    digest::is_hex64(e.name.substr(0, 64)) && e.name[64] == '-' &&
                    digest::is_hex64(e.name.substr(65, 64))) {
-            rec.chain = e.name.substr(0, 64);
+            rec.chain = md.ids.intern(e.name.substr(0, 64));
             rec.removing = true;
         } else {
             rec.odd_name = true;
+            rec.chain = md.ids.intern("");
             add_problem(md.problems, Severity::warning, "layer-record-odd-name", subject,
                         "dockerd never writes a layer record with this name; it and the "
                         "directory it names are kept");
@@ -105,20 +112,22 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         // removal leaves it without cache-id and with nothing left to protect. Only a layer
         // record in use must have one.
         bool exact = false;
-        rec.cache_id = read_driver_id(rdir.get(), "cache-id", subject, !rec.removing, md, &exact);
-        if (rec.cache_id && exact) rec.raw_exact |= LayerRecord::kRawCacheId;
+        const auto cache_id = read_driver_id(rdir.get(), "cache-id", subject, !rec.removing, md, &exact);
+        rec.cache_id = interned(md, cache_id);
+        if (cache_id && exact) rec.raw_exact |= LayerRecord::kRawCacheId;
         bool bad_parent = false;
         exact = false;
-        rec.parent = read_chain_ref(rdir.get(), "parent", subject, md, bad_parent, &exact);
+        rec.parent = interned(md, read_chain_ref(rdir.get(), "parent", subject, md, bad_parent, &exact));
         if (rec.parent && exact) rec.raw_exact |= LayerRecord::kRawParent;
         if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok)
             if (auto v = parse_chain_ref_value(d.data)) {
-                rec.diff = "sha256:" + *v;
-                if (d.data == *rec.diff) rec.raw_exact |= LayerRecord::kRawDiff;
+                rec.diff = md.ids.intern(*v);
+                if (d.data.size() == 7 + v->size() && d.data.starts_with("sha256:") && d.data.ends_with(*v))
+                    rec.raw_exact |= LayerRecord::kRawDiff;
             }
-        if (rec.cache_id && classify_id(*rec.cache_id) == IdForm::unknown)
+        if (cache_id && classify_id(*cache_id) == IdForm::unknown)
             add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
-                        "cache-id \"" + *rec.cache_id +
+                        "cache-id \"" + *cache_id +
                             "\" is of no form Docker writes; the record and the directory are kept");
         md.layers.push_back(std::move(rec));
     }

@@ -116,21 +116,22 @@ Problems absence_problems(const Metadata& md, const std::string& driver, size_t 
 Problems verify_metadata(const Metadata& md, const std::string& driver) {
     const MetadataPaths paths(driver);
     Problems out;
-    std::set<std::string> chains;
+    std::set<intern::IdTable::Id> chains;  // equal handles, equal text: one table
     for (const auto& r : md.layers)
         if (!r.removing && !r.odd_name) chains.insert(r.chain);
     for (const auto& r : md.layers) {
         if (r.removing || r.odd_name || !r.diff) continue;
+        const std::string diff = md.ids.text(*r.diff);
         const std::string expect =
-            r.parent ? digest::sha256_hex("sha256:" + *r.parent + " " + *r.diff) : r.diff->substr(7);
-        if (expect != r.chain)
+            r.parent ? digest::sha256_hex("sha256:" + md.ids.text(*r.parent) + " sha256:" + diff) : diff;
+        if (expect != md.ids.text(r.chain))
             out.push_back({Severity::warning, "layer-chain-mismatch", paths.layer_record(r.dir_name),
                            "the record's name is not the chain ID of its parent and diff; dockerd will "
                            "resolve images to another layer than this one",
                            "remove the images that use it with dockerd running and pull them again"});
         if (r.parent && !chains.count(*r.parent))
             out.push_back({Severity::warning, "layer-parent-missing", paths.layer_record(r.dir_name),
-                           "the record's parent sha256:" + *r.parent +
+                           "the record's parent sha256:" + md.ids.text(*r.parent) +
                                " has no record; dockerd skips this layer "
                                "and everything above it",
                            "remove the images that use it with dockerd running"});

@@ -29,19 +29,23 @@ struct Image {
     std::vector<intern::IdTable::Id> chains;    // hex (no "sha256:") of every prefix of every reading
 };
 
+// Its IDs are handles into Metadata::ids, each text exactly as read (a cache-id of an odd form
+// included): as heap strings the records were 10 MB of a plan at 20,000 layers.
 struct LayerRecord {
-    std::string dir_name;                 // name below layerdb/sha256/
-    std::string chain;                    // chain ID hex (the part before "-…-removing")
-    bool removing = false;                // an interrupted removal (docker-layout.md §3.4)
-    bool odd_name = false;                // a name dockerd never writes: kept, never removed
-    std::optional<std::string> cache_id;  // validated driver ID; nullopt if unusable
-    std::optional<std::string> parent;    // parent chain hex, nullopt for a base layer
-    std::optional<std::string> diff;      // diff ID "sha256:<hex>", when readable
-    // Which of the record's files held exactly the text of the value above, byte for byte
-    // (kRaw*): the second witness takes those bytes from here instead of reading the file again
-    // (three reads saved a record; the bytes it sees are the same).
+    using Id = intern::IdTable::Id;
+    std::string dir_name;   // name below layerdb/sha256/
+    Id chain = 0;           // chain ID hex (the part before "-…-removing"); "" for an odd name
+    bool removing = false;  // an interrupted removal (docker-layout.md §3.4)
+    bool odd_name = false;  // a name dockerd never writes: kept, never removed
+    // Which of the record's files held exactly the text of its value, byte for byte (kRaw*: the
+    // cache-id as read, "sha256:" and the hex for parent and diff): the second witness takes
+    // those bytes from here instead of reading the file again (three reads saved a record; the
+    // bytes it sees are the same).
     uint8_t raw_exact = 0;
     static constexpr uint8_t kRawCacheId = 1, kRawParent = 2, kRawDiff = 4;
+    std::optional<Id> cache_id;  // validated driver ID; nullopt if unusable
+    std::optional<Id> parent;    // parent chain hex, nullopt for a base layer
+    std::optional<Id> diff;      // diff ID hex (no "sha256:"), when readable
 };
 
 struct MountRecord {
@@ -69,7 +73,7 @@ struct Presence {
 };
 
 struct Metadata {
-    intern::IdTable ids;  // what the images' diff IDs and chains point into
+    intern::IdTable ids;  // what the images' diff IDs and chains and the layer records' IDs point into
     Presence present;
     std::vector<Image> images;
     std::vector<LayerRecord> layers;  // includes -removing records

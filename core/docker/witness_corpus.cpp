@@ -110,11 +110,11 @@ public:
     bool emit_known(const LayerRecord& rec, const sdk::DirEntry& e, const std::string& path) {
         if (e.type != DT_REG) return false;
         if (e.name == "cache-id" && (rec.raw_exact & LayerRecord::kRawCacheId)) {
-            emit(path, *rec.cache_id);
+            emit(path, ids_->text(*rec.cache_id));
         } else if (e.name == "parent" && (rec.raw_exact & LayerRecord::kRawParent)) {
-            emit(path, "sha256:" + *rec.parent);
+            emit(path, "sha256:" + ids_->text(*rec.parent));
         } else if (e.name == "diff" && (rec.raw_exact & LayerRecord::kRawDiff)) {
-            emit(path, *rec.diff);
+            emit(path, "sha256:" + ids_->text(*rec.diff));
         } else {
             return false;
         }

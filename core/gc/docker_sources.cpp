@@ -2,6 +2,7 @@
 
 #include "core/docker/ids.hpp"
 
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -66,38 +67,39 @@ public:
     }
     const char* name() const override { return "layer-store"; }
 
-    bool holds(const NodeRef& n) const override { return n.kind == NodeKind::layer && records_.count(n.id); }
+    bool holds(const NodeRef& n) const override { return n.kind == NodeKind::layer && record(n.id); }
 
     void roots(RootSink& sink) const override {
         for (const auto& r : md_.layers) {
             // Records dockerd would never write, and cache-ids of no known form, are kept whole.
             const bool unknown_form =
-                r.cache_id && docker::classify_id(*r.cache_id) == docker::IdForm::unknown;
+                r.cache_id && docker::classify_id(text(*r.cache_id)) == docker::IdForm::unknown;
             if (!r.odd_name && !unknown_form) continue;
             const RootKind kind = r.odd_name ? RootKind::odd_record : RootKind::unknown_id_form;
-            if (r.cache_id) sink.root(dir(*r.cache_id), kind, r.dir_name);
-            if (r.parent) sink.root(layer(*r.parent), kind, r.dir_name);
-            if (!r.odd_name && !r.removing) sink.root(layer(r.chain), kind, r.dir_name);
+            if (r.cache_id) sink.root(dir(text(*r.cache_id)), kind, r.dir_name);
+            if (r.parent) sink.root(layer(text(*r.parent)), kind, r.dir_name);
+            if (!r.odd_name && !r.removing) sink.root(layer(text(r.chain)), kind, r.dir_name);
         }
     }
 
     void references(const NodeRef& from, std::vector<Edge>& out) const override {
         if (from.kind == NodeKind::driver_dir) {
-            if (auto o = cache_owner_.find(from.id); o != cache_owner_.end())
-                out.push_back({EdgeKind::dir_layer, layer(std::string(o->second))});
+            if (const auto id = md_.ids.find(from.id))
+                if (auto o = cache_owner_.find(*id); o != cache_owner_.end())
+                    out.push_back({EdgeKind::dir_layer, layer(text(o->second))});
             return;
         }
-        auto r = records_.find(from.id);
-        if (r == records_.end()) return;
-        if (r->second->cache_id) out.push_back({EdgeKind::layer_dir, dir(*r->second->cache_id)});
-        if (r->second->parent) out.push_back({EdgeKind::layer_parent, layer(*r->second->parent)});
+        const docker::LayerRecord* r = record(from.id);
+        if (!r) return;
+        if (r->cache_id) out.push_back({EdgeKind::layer_dir, dir(text(*r->cache_id))});
+        if (r->parent) out.push_back({EdgeKind::layer_parent, layer(text(*r->parent))});
     }
 
     void damage(const NodeRef& n, const LiveReason& why, const Graph& g, Problems& out) const override {
         if (n.kind != NodeKind::layer) return;
         const std::string root_kind = to_string(why.root_kind);
-        auto r = records_.find(n.id);
-        if (r == records_.end()) {
+        const docker::LayerRecord* r = record(n.id);
+        if (!r) {
             out.push_back({Severity::warning, "layer-record-missing", n.id,
                            "layer sha256:" + n.id + " is used by " + used_by(why) +
                                " but has no record in layerdb (dockerd will not load what uses it)",
@@ -105,7 +107,7 @@ public:
                            root_kind, why.root});
             return;
         }
-        const auto& cache = r->second->cache_id;
+        const auto cache = r->cache_id ? std::optional(text(*r->cache_id)) : std::nullopt;
         if (cache && !g.exists(dir(*cache)))
             out.push_back({Severity::warning, "layer-dir-missing", n.id,
                            "layer sha256:" + n.id + " (used by " + used_by(why) + ") names driver dir " +
@@ -116,12 +118,20 @@ public:
     }
 
 private:
+    std::string text(intern::IdTable::Id id) const { return md_.ids.text(id); }
+    const docker::LayerRecord* record(const std::string& chain) const {
+        const auto id = md_.ids.find(chain);
+        if (!id) return nullptr;
+        auto r = records_.find(*id);
+        return r != records_.end() ? r->second : nullptr;
+    }
+
     const docker::Metadata& md_;
-    // Views into md_, which outlives the source: copies of every chain and cache-id were 7 MB at
-    // 20,000 layers.
-    std::unordered_map<std::string_view, const docker::LayerRecord*> records_;
-    std::unordered_map<std::string_view, std::string_view>
-        cache_owner_;  // cache-id -> first record naming it
+    // Handles into md_.ids, which outlives the source: copies of every chain and cache-id were
+    // 7 MB at 20,000 layers.
+    std::unordered_map<intern::IdTable::Id, const docker::LayerRecord*> records_;  // by chain
+    std::unordered_map<intern::IdTable::Id, intern::IdTable::Id>
+        cache_owner_;  // cache-id -> first record's chain
 };
 
 class Buildkit : public Source {

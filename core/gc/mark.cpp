@@ -28,8 +28,8 @@ std::set<std::string> buildkit_query_ids(const docker::Metadata& md, const Drive
     std::set<std::string> ids;
     for (const auto& e : scan.entries) ids.insert(e.id);
     for (const auto& r : md.layers) {
-        ids.insert(r.chain);
-        if (r.cache_id) ids.insert(*r.cache_id);
+        ids.insert(md.ids.text(r.chain));
+        if (r.cache_id) ids.insert(md.ids.text(*r.cache_id));
     }
     return ids;
 }

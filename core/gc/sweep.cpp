@@ -10,6 +10,7 @@
 #include "core/gc/collect.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -23,6 +24,11 @@ public:
         for (const auto& e : in.scan->entries) entries_[e.id] = &e;
         for (const auto& r : in.metadata->layers)
             if (!r.removing && !r.odd_name) records_[r.chain] = &r;
+        // In the order of their chain IDs' text, as a map keyed by the text iterated.
+        by_chain_.reserve(records_.size());
+        for (const auto& [chain, r] : records_) by_chain_.push_back(r);
+        std::sort(by_chain_.begin(), by_chain_.end(),
+                  [&](const auto* a, const auto* b) { return ids().less(a->chain, b->chain); });
         containers_.insert(in.metadata->containers.begin(), in.metadata->containers.end());
         claim_dirs();
     }
@@ -44,6 +50,8 @@ public:
 
 private:
     bool live_dir(const std::string& id) const { return live_.dir(id); }
+    const intern::IdTable& ids() const { return in_.metadata->ids; }
+    std::string text(intern::IdTable::Id id) const { return ids().text(id); }
 
     // A lost container mount: its record has no container, and none of its dirs on disk is live
     // (mounted, younger than --min-age, named by BuildKit): a live one keeps the whole mount, its
@@ -66,11 +74,11 @@ private:
         auto claim = [&](const std::string& id, std::string claimant) {
             if (entries_.count(id) && !live_dir(id)) claims_.emplace(id, std::move(claimant));
         };
-        for (const auto& [chain, r] : records_)
-            if (const std::string hex(chain); !live_.layer(hex) && r->cache_id)
-                claim(*r->cache_id, layer_claim(hex));
+        for (const auto* r : by_chain_)
+            if (const std::string hex = text(r->chain); !live_.layer(hex) && r->cache_id)
+                claim(text(*r->cache_id), layer_claim(hex));
         for (const auto& r : in_.metadata->layers)
-            if (r.removing && r.cache_id) claim(*r.cache_id, removing_claim(r.dir_name));
+            if (r.removing && r.cache_id) claim(text(*r.cache_id), removing_claim(r.dir_name));
         for (const auto& m : in_.metadata->mounts) {
             if (!lost(m)) continue;
             if (m.mount_id) claim(*m.mount_id, mount_claim(m.name, true));
@@ -85,8 +93,12 @@ private:
     }
 
     int chain_depth(const std::string& hex) const {
+        const auto id = ids().find(hex);
+        return id ? chain_depth(*id) : 0;
+    }
+    int chain_depth(intern::IdTable::Id chain) const {
         int depth = 0;
-        for (auto it = records_.find(hex); it != records_.end() && it->second->parent && depth < 100000;
+        for (auto it = records_.find(chain); it != records_.end() && it->second->parent && depth < 100000;
              it = records_.find(*it->second->parent))
             ++depth;
         return depth;
@@ -108,11 +120,11 @@ private:
     }
 
     void layer_records() {
-        for (const auto& [chain, r] : records_) {
-            const std::string hex(chain);
+        for (const auto* r : by_chain_) {
+            const std::string hex = text(r->chain);
             if (live_.layer(hex) || !r->cache_id) continue;  // no cache-id: blocking problem
             Garbage c;
-            const std::string& cache = *r->cache_id;
+            const std::string cache = text(*r->cache_id);
             const std::string why =
                 "no image, container, BuildKit record, mount or live layer reaches layer sha256:" + hex;
             if (const DriverEntry* e = claimed_by(cache, layer_claim(hex))) {
@@ -129,7 +141,7 @@ private:
             c.evidence.push_back("layer record: " + paths_.layer_record(hex) + ", cache-id " + cache);
             c.record_kind = RecordKind::layer;
             c.record = paths_.layer_record(r->dir_name);
-            c.depth = std::max(c.depth, chain_depth(hex));
+            c.depth = std::max(c.depth, chain_depth(r->chain));
             out_.push_back(std::move(c));
         }
     }
@@ -138,7 +150,9 @@ private:
         for (const auto& r : in_.metadata->layers) {
             if (!r.removing) continue;
             Garbage c;
-            const DriverEntry* e = r.cache_id ? claimed_by(*r.cache_id, removing_claim(r.dir_name)) : nullptr;
+            const std::optional<std::string> cache =
+                r.cache_id ? std::optional(text(*r.cache_id)) : std::nullopt;
+            const DriverEntry* e = cache ? claimed_by(*cache, removing_claim(r.dir_name)) : nullptr;
             if (e) {
                 c = from_entry(*e, GarbageKind::interrupted_removal, "interrupted-removal");
             } else {
@@ -147,14 +161,13 @@ private:
                 c.reason = "interrupted-removal-record";
                 // No cache-id (layer_store.cpp): the record's own removal had begun, after its
                 // driver dir's. The record alone is left to remove.
-                c.evidence.push_back(!r.cache_id ? "its cache-id is already gone: the driver dir went first"
-                                     : live_dir(*r.cache_id)
-                                         ? "its driver dir " + *r.cache_id +
-                                               " is shared with a live layer and stays"
-                                         : "its driver dir " + *r.cache_id + " is already gone");
+                c.evidence.push_back(!cache ? "its cache-id is already gone: the driver dir went first"
+                                     : live_dir(*cache) ? "its driver dir " + *cache +
+                                                              " is shared with a live layer and stays"
+                                                        : "its driver dir " + *cache + " is already gone");
             }
             c.evidence.insert(c.evidence.begin(),
-                              "dockerd began removing layer sha256:" + r.chain +
+                              "dockerd began removing layer sha256:" + text(r.chain) +
                                   " (renamed its record to *-removing) and never finished");
             c.record_kind = RecordKind::removing;
             c.record = paths_.layer_record(r.dir_name);
@@ -247,10 +260,11 @@ private:
     const CollectInput& in_;
     const LiveSet& live_;
     const docker::MetadataPaths paths_;
-    // Keyed by views into the scan and the records, which outlive the sweep (copies of every ID
-    // were the biggest part of the sweep's memory at 20,000 layers). A view orders as its string.
+    // Keyed by views into the scan and by the records' handles, which outlive the sweep (copies of
+    // every ID were the biggest part of the sweep's memory at 20,000 layers).
     std::unordered_map<std::string_view, const DriverEntry*> entries_;
-    std::map<std::string_view, const docker::LayerRecord*> records_;
+    std::unordered_map<intern::IdTable::Id, const docker::LayerRecord*> records_;  // by chain
+    std::vector<const docker::LayerRecord*> by_chain_;  // records_, ordered by the chains' text
     std::set<std::string> containers_;
     std::unordered_map<std::string, std::string> claims_;  // dir -> who takes it (claim_dirs)
     std::vector<Garbage> out_;

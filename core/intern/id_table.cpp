@@ -84,16 +84,25 @@ std::optional<IdTable::Id> IdTable::find(std::string_view s) const {
     return id;
 }
 
-std::string IdTable::text(Id id) const {
+std::string_view IdTable::view(Id id, char (&buf)[64]) const {
     if (id & kOtherBit) return others_.at(id & ~kOtherBit);
     static constexpr char kHex[] = "0123456789abcdef";
     const Digest& d = digests_.at(id);
-    std::string out(64, '0');
     for (size_t i = 0; i < 32; ++i) {
-        out[2 * i] = kHex[d[i] >> 4];
-        out[2 * i + 1] = kHex[d[i] & 0xf];
+        buf[2 * i] = kHex[d[i] >> 4];
+        buf[2 * i + 1] = kHex[d[i] & 0xf];
     }
-    return out;
+    return std::string_view(buf, 64);
+}
+
+std::string IdTable::text(Id id) const {
+    char buf[64];
+    return std::string(view(id, buf));
+}
+
+bool IdTable::less(Id a, Id b) const {
+    char ba[64], bb[64];
+    return view(a, ba) < view(b, bb);
 }
 
 }  // namespace layergc::intern

@@ -62,13 +62,17 @@ void confine_scan(DriverScan& scan) {
 
 std::vector<int64_t> measure(Session& s, std::vector<Candidate>& cands, unsigned threads,
                              fs::Progress* progress) {
+    // The candidates' paths are lent to the requests and given back, not copied (a copy of every
+    // path was 2 MB of the plan's peak at 20,000 layers).
     std::vector<fs::UsageRequest> driver_req(cands.size()), record_req(cands.size());
     for (size_t i = 0; i < cands.size(); ++i) {
-        driver_req[i].paths = cands[i].driver_paths;
+        driver_req[i].paths = std::move(cands[i].driver_paths);
         if (cands[i].record_kind != RecordKind::none)
             record_req[i].paths.push_back({cands[i].record, Removal::tree});
     }
     auto d = fs::measure_usage(s.home_fd.get(), driver_req, threads, progress);
+    for (size_t i = 0; i < cands.size(); ++i) cands[i].driver_paths = std::move(driver_req[i].paths);
+    driver_req = {};
     auto r = fs::measure_usage(s.root_fd.get(), record_req, threads, progress);
     std::vector<int64_t> newest(cands.size(), 0);
     for (size_t i = 0; i < cands.size(); ++i) {

@@ -114,9 +114,10 @@ TEST(HoldBack, DiffIdsCountOnlyInImageConfigsThatDidNotExplainThem) {
     auto make = [&](bool image_config, bool explained) {
         Case t;
         docker::LayerRecord rec;
-        rec.dir_name = rec.chain = chain;
-        rec.cache_id = cache;
-        rec.diff = "sha256:" + diff;
+        rec.dir_name = chain;
+        rec.chain = t.md.ids.intern(chain);
+        rec.cache_id = t.md.ids.intern(cache);
+        rec.diff = t.md.ids.intern(diff);
         t.md.layers.push_back(rec);
         t.in.candidates = {layer(chain, cache)};
         docker::MetadataFile f{image_config ? "image/overlay2/imagedb/content/sha256/" + hex("img")
@@ -198,9 +199,10 @@ TEST(HoldBack, ARemovingRecordIsNotKeptByItsLiveTwinsChildren) {
     Case t;
     const std::string chain = hex("c1"), removing = chain + "-" + hex("rand") + "-removing";
     docker::LayerRecord live, gone;
-    live.dir_name = live.chain = chain;
+    live.dir_name = chain;
+    live.chain = t.md.ids.intern(chain);
     gone.dir_name = removing;
-    gone.chain = chain;
+    gone.chain = t.md.ids.intern(chain);
     gone.removing = true;
     t.md.layers = {live, gone};
     Candidate c;

@@ -51,6 +51,21 @@ TEST(IdTable, EveryFormComesBackExactly) {
     EXPECT_EQ(t.size(), ids.size());
 }
 
+// Maps keyed by handles iterate in their text's order, as the maps keyed by strings did.
+TEST(IdTable, LessOrdersAsTheText) {
+    std::string upper = kHex;
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::string last = kHex;
+    last.back() = '0';
+    const std::vector<std::string> ids = {kHex, upper, last, kHex + "-init", "", "a", "g", "ffff", "0"};
+    IdTable t;
+    std::vector<IdTable::Id> handles;
+    for (const auto& id : ids) handles.push_back(t.intern(id));
+    for (size_t i = 0; i < ids.size(); ++i)
+        for (size_t j = 0; j < ids.size(); ++j)
+            EXPECT_EQ(t.less(handles[i], handles[j]), ids[i] < ids[j]) << i << " " << j;
+}
+
 TEST(IdTable, FindNeverAdds) {
     IdTable t;
     EXPECT_FALSE(t.find(kHex));

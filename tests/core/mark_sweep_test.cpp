@@ -28,9 +28,10 @@ public:
     void layer(const std::string& chain, const std::string& cache, std::optional<std::string> parent,
                std::vector<std::string> parent_dirs) {
         docker::LayerRecord r;
-        r.dir_name = r.chain = chain;
-        r.cache_id = cache;
-        r.parent = parent;
+        r.dir_name = chain;
+        r.chain = md.ids.intern(chain);
+        r.cache_id = md.ids.intern(cache);
+        if (parent) r.parent = md.ids.intern(*parent);
         md.layers.push_back(r);
         dir(cache, std::move(parent_dirs));
     }
@@ -214,10 +215,11 @@ TEST(Mark, MinAgeKeepsYoungEntries) {
 TEST(Mark, ReportsLayersWhoseDirIsMissing) {
     World w;
     docker::LayerRecord r;
-    r.dir_name = r.chain = hex("c");
-    r.cache_id = hex("gone");
+    r.dir_name = hex("c");
+    r.chain = w.md.ids.intern(hex("c"));
+    r.cache_id = w.md.ids.intern(hex("gone"));
     w.md.layers.push_back(r);
-    w.image(r.chain);
+    w.image(hex("c"));
     EXPECT_TRUE(w.collect().empty());
     ASSERT_EQ(w.live.problems.size(), 1u);
     EXPECT_EQ(w.live.problems[0].code, "layer-dir-missing");
@@ -238,16 +240,16 @@ TEST(Sweep, FindsEveryGarbageKindInOrder) {
     w.mount(hex("lostc"), ml, w.ct, {w.dt, w.dm, w.db}, false);
     // interrupted removals: with its dir, and sharing a live dir
     docker::LayerRecord rem;
-    rem.chain = hex("rem");
-    rem.dir_name = rem.chain + "-" + hex("rand") + "-removing";
+    rem.chain = w.md.ids.intern(hex("rem"));
+    rem.dir_name = hex("rem") + "-" + hex("rand") + "-removing";
     rem.removing = true;
-    rem.cache_id = hex("drem");
+    rem.cache_id = w.md.ids.intern(hex("drem"));
     w.md.layers.push_back(rem);
     w.dir(hex("drem"), {});
     docker::LayerRecord shared = rem;
-    shared.chain = hex("rem2");
-    shared.dir_name = shared.chain + "-" + hex("rand2") + "-removing";
-    shared.cache_id = w.dt;
+    shared.chain = w.md.ids.intern(hex("rem2"));
+    shared.dir_name = hex("rem2") + "-" + hex("rand2") + "-removing";
+    shared.cache_id = w.md.ids.intern(w.dt);
     w.md.layers.push_back(shared);
     // an interrupted write, and driver leftovers
     w.md.tmp_writes.push_back("write-set-123456");
@@ -295,12 +297,13 @@ TEST(Sweep, FindsEveryGarbageKindInOrder) {
 TEST(Sweep, UnreferencedRecordWhoseDirIsGoneIsARecordOnlyCandidate) {
     World w;
     docker::LayerRecord r;
-    r.dir_name = r.chain = hex("c");
-    r.cache_id = hex("gone");
+    r.dir_name = hex("c");
+    r.chain = w.md.ids.intern(hex("c"));
+    r.cache_id = w.md.ids.intern(hex("gone"));
     w.md.layers.push_back(r);
     const auto cs = w.collect();
     ASSERT_EQ(cs.size(), 1u);
-    EXPECT_EQ(cs[0].id, r.chain);
+    EXPECT_EQ(cs[0].id, hex("c"));
     EXPECT_TRUE(cs[0].driver_paths.empty());
     EXPECT_EQ(cs[0].reason, "unreferenced-record-no-dir");
 }
@@ -308,7 +311,8 @@ TEST(Sweep, UnreferencedRecordWhoseDirIsGoneIsARecordOnlyCandidate) {
 TEST(Sweep, RecordsWithoutUsableCacheIdAreNeverCandidates) {
     World w;
     docker::LayerRecord r;
-    r.dir_name = r.chain = hex("c");  // cache-id was hostile: the reader left it empty
+    r.dir_name = hex("c");  // cache-id was hostile: the reader left it empty
+    r.chain = w.md.ids.intern(hex("c"));
     w.md.layers.push_back(r);
     EXPECT_TRUE(w.collect().empty());
 }
@@ -327,8 +331,8 @@ TEST(FindIds, FindsIdsAnywhereInRawBytes) {
 TEST(Sweep, RemovingRecordWithoutCacheIdIsARecordOnlyCandidate) {
     World w;
     docker::LayerRecord r;
-    r.chain = hex("c");
-    r.dir_name = r.chain + "-" + hex("rand") + "-removing";
+    r.chain = w.md.ids.intern(hex("c"));
+    r.dir_name = hex("c") + "-" + hex("rand") + "-removing";
     r.removing = true;
     w.md.layers.push_back(r);
     const auto cs = w.collect();
