@@ -5,7 +5,8 @@
 // A REL of the form @FILE stands for the RELs listed in FILE, one a line.
 //
 //   layergc_fs_bench size        BASE THREADS REL...   measure_usage, one walk for all
-//   layergc_fs_bench remove      BASE THREADS REL...   RemovalWalk, one walk for all (as apply's waves)
+//   layergc_fs_bench remove      BASE THREADS REL...   RemovalWalk, one walk for all (as apply's waves;
+//                                                       THREADS 0: kDefaultRemoveThreads, as apply)
 //   layergc_fs_bench remove-each BASE THREADS REL...   one remove_confined per REL (before the walk
 //                                                       per wave; for comparison)
 //   layergc_fs_bench plan-metadata ROOT DRIVER PLUGIN_DIR
@@ -76,7 +77,9 @@ int run(int argc, char** argv) {
         return 2;
     }
     const bool size = mode == "size";
-    const unsigned threads = static_cast<unsigned>(std::strtoul(argv[3], nullptr, 10));
+    // Removal with THREADS 0: layergc's own default (kDefaultRemoveThreads, as apply removes).
+    unsigned threads = static_cast<unsigned>(std::strtoul(argv[3], nullptr, 10));
+    if (threads == 0 && !size) threads = fs::kDefaultRemoveThreads;
     sdk::Fd base(::open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!base) {
         std::perror(argv[2]);

@@ -557,7 +557,8 @@ def main():
     ap.add_argument("--no-floor", action="store_true", help="leave the floor out of the full run")
     ap.add_argument("--floor-from", default="", help="take the floor from an earlier JSON report")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--remove-threads", type=int, default=4)
+    ap.add_argument("--remove-threads", type=int, default=0,
+                    help="removal workers (default 0: layergc's own, kDefaultRemoveThreads, as apply uses)")
     ap.add_argument("--remove-each", action="store_true",
                     help="also time one remove_confined per dir (the removal before one walk per wave)")
     ap.add_argument("--skip-plan-and-size", action="store_true", help="measure removal only")

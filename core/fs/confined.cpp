@@ -20,26 +20,57 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+// statx's answer as a struct stat (the fields a stat has; nanoseconds included).
+void stat_from_statx(const struct statx& stx, struct stat& st) {
+    st = {};
+    st.st_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    st.st_ino = stx.stx_ino;
+    st.st_mode = stx.stx_mode;
+    st.st_nlink = stx.stx_nlink;
+    st.st_uid = stx.stx_uid;
+    st.st_gid = stx.stx_gid;
+    st.st_rdev = makedev(stx.stx_rdev_major, stx.stx_rdev_minor);
+    st.st_size = static_cast<off_t>(stx.stx_size);
+    st.st_blksize = static_cast<blksize_t>(stx.stx_blksize);
+    st.st_blocks = static_cast<blkcnt_t>(stx.stx_blocks);
+    st.st_atim = {stx.stx_atime.tv_sec, stx.stx_atime.tv_nsec};
+    st.st_mtim = {stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec};
+    st.st_ctim = {stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec};
+}
+
 // statx with STATX_MNT_ID (Linux 5.8+). On an older kernel the mask comes back without
 // STATX_MNT_ID: mnt_id stays 0 and the identity degrades to st_dev alone, which still tells
-// filesystems apart (only bind mounts of the same filesystem are then missed).
-Result<MountIdentity> identity_of(int dirfd, const char* name, int flags, std::string_view what) {
+// filesystems apart (only bind mounts of the same filesystem are then missed). With `st`, the
+// basic stats come from the same call (or, where the kernel left one out, a separate stat).
+Result<MountIdentity> identity_of(int dirfd, const char* name, int flags, std::string_view what,
+                                  struct stat* st = nullptr) {
+    auto plain_stat = [&](struct stat& out) {
+        return (flags & AT_EMPTY_PATH) ? ::fstat(dirfd, &out)
+                                       : ::fstatat(dirfd, name, &out, AT_SYMLINK_NOFOLLOW);
+    };
     struct statx stx {};
-    if (::statx(dirfd, name, flags | AT_STATX_SYNC_AS_STAT, STATX_MNT_ID, &stx) != 0) {
+    const unsigned mask = STATX_MNT_ID | (st ? STATX_BASIC_STATS : 0u);
+    if (::statx(dirfd, name, flags | AT_STATX_SYNC_AS_STAT, mask, &stx) != 0) {
         const int err = errno;
         if (err != ENOSYS)
             return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(err), err);
-        struct stat st {};
-        const int rc =
-            (flags & AT_EMPTY_PATH) ? ::fstat(dirfd, &st) : ::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
-        if (rc != 0)
+        struct stat own {};
+        struct stat& out = st ? *st : own;
+        if (plain_stat(out) != 0)
             return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(errno),
                               errno);
-        return MountIdentity{st.st_dev, 0};
+        return MountIdentity{out.st_dev, 0};
     }
     MountIdentity id;
     id.dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
     id.mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+    if (st) {
+        if ((stx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS)
+            stat_from_statx(stx, *st);
+        else if (plain_stat(*st) != 0)
+            return make_error(std::string("cannot stat ") + std::string(what) + ": " + errno_text(errno),
+                              errno);
+    }
     return id;
 }
 
@@ -80,6 +111,15 @@ Result<MountIdentity> mount_identity(int fd) {
 Result<MountIdentity> mount_identity_at(int dirfd, std::string_view name) {
     const std::string n(name);
     return identity_of(dirfd, n.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, n);
+}
+
+Result<MountIdentity> mount_identity(int fd, struct stat& st) {
+    return identity_of(fd, "", AT_EMPTY_PATH, "open descriptor", &st);
+}
+
+Result<MountIdentity> mount_identity_at(int dirfd, std::string_view name, struct stat& st) {
+    const std::string n(name);
+    return identity_of(dirfd, n.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, n, &st);
 }
 
 Result<Fd> open_dir_confined(int base_fd, std::string_view relpath) {

@@ -6,6 +6,7 @@
 
 #include <layergc/sdk_io.hpp>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <cstdint>
 #include <string_view>
@@ -28,6 +29,13 @@ struct MountIdentity {
 
 Result<MountIdentity> mount_identity(int fd);                               // of an open file or directory
 Result<MountIdentity> mount_identity_at(int dirfd, std::string_view name);  // no follow
+
+// The same, with the file's stat from the same statx call (STATX_BASIC_STATS asked with
+// STATX_MNT_ID): one system call where a walk made two (the identity, then fstat), and the mode
+// and the identity are of one inode. Where the kernel leaves a basic field out of its answer, st
+// comes from a separate fstat/fstatat, as before.
+Result<MountIdentity> mount_identity(int fd, struct stat& st);
+Result<MountIdentity> mount_identity_at(int dirfd, std::string_view name, struct stat& st);
 
 // Open relpath below base_fd as a directory, one component at a time with
 // O_NOFOLLOW|O_DIRECTORY, refusing any component on another mount than base_fd's.

@@ -296,7 +296,9 @@ private:
                 fail(root, sys_at_path(display, "cannot open directory", err));
             return release(parent, root, w);
         }
-        auto id = mount_identity(fd.get());
+        // The identity and the stat in one statx of the open directory (confined.hpp).
+        struct stat st {};
+        auto id = mount_identity(fd.get(), st);
         if (!id) {
             fail(root, at_path(display, id.error()));
             return release(parent, root, w);
@@ -304,11 +306,6 @@ private:
         if (!(*id == identity_)) {
             auto r = v_.mount_point(w, root, parent_fd, name.c_str());
             if (!r) fail(root, at_path(display, r.error()));
-            return release(parent, root, w);
-        }
-        struct stat st {};
-        if (::fstat(fd.get(), &st) != 0) {
-            fail(root, sys_at_path(display, "cannot stat directory", errno));
             return release(parent, root, w);
         }
         auto entries = read_dir_entries(fd.get());

@@ -144,13 +144,16 @@ public:
         }
         const int parent = *parent_fd;
         const std::string name(last_component(rel));
+        // Its kind and its mount identity from one statx of the name, without following it
+        // (confined.hpp): the kind check and the mount check are about the same inode.
         struct stat st {};
-        if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT) {
+        auto id = mount_identity_at(parent, name, st);
+        if (!id) {
+            if (id.error().sys_errno == ENOENT) {
                 p.absent = true;
                 return false;
             }
-            return sys_error("'" + rel + "': cannot stat", errno);
+            return make_error("'" + rel + "': " + id.error().message, id.error().sys_errno);
         }
         if (!kind_matches(p.removal, st.st_mode))
             return make_error("'" + rel + "' is " + kind_of(st.st_mode) + ", not the " +
@@ -166,8 +169,6 @@ public:
             p.subvolumes = r->subvolumes;
             return false;
         }
-        auto id = mount_identity_at(parent, name);
-        if (!id) return make_error("'" + rel + "': " + id.error().message, id.error().sys_errno);
         if (!(*id == *base_id_))
             return make_error("'" + rel + "' is a mount point (another filesystem or mount); not removed",
                               EXDEV);

@@ -28,10 +28,16 @@ struct RemoveStats {
 // (core/fs/subvolume.hpp): its nested subvolumes are entered, emptied and destroyed first.
 Result<RemoveStats> remove_confined(int base_fd, std::string_view relpath, Removal removal);
 
-// Removal is I/O-bound (the disk queue and the filesystem's per-directory locks, not one core, are
-// the limit), so a tree is removed by more workers than there are cores; measured in
-// docs/performance.md.
-inline constexpr unsigned kDefaultRemoveThreads = 4;
+// Removal waits, it does not compute: on ext4 mounted with `discard` (this bench machine's
+// root), every unlink or rmdir that frees a block waits for a synchronous discard of it (perf:
+// 90% of `rm -rf`'s context switches are in blkdev_issue_discard under ext4_evict_inode), and
+// elsewhere for the disk queue and per-directory locks. What it achieves is the number of
+// removals in flight. Small layers (4 files in a chain of 4 directories) give io_uring nothing
+// to batch (below kMinUringBatch entries a directory takes the plain calls), so workers are what
+// keep many removals in flight: each takes whole layers from the wave's queue. They sleep, not
+// compute, so there are many more of them than cores; 32 was the best of 4/16/32/64/128 at s20k
+// (docs/performance.md, "Removal at s20k"). A walk starts a worker only when there is work for it.
+inline constexpr unsigned kDefaultRemoveThreads = 32;
 
 struct RemoveOptions {
     unsigned threads = kDefaultRemoveThreads;  // workers inside one tree (0 means 1)

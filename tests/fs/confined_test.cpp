@@ -96,6 +96,47 @@ TEST_F(Confined, BindMountOfSameFilesystemIsAnotherMount) {
     EXPECT_EQ(pn->name, "mnt");
 }
 
+// The identity with its stat from one statx: the same identity as the plain call, the same
+// inode and type as fstat/fstatat, and a symlink is itself (never followed).
+TEST_F(Confined, IdentityWithStatIsOneInodeAndNeverFollows) {
+    auto plain = mount_identity(base.get());
+    ASSERT_TRUE(plain.ok()) << plain.error().message;
+    struct stat st {
+    }, want{};
+    auto id = mount_identity(base.get(), st);
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    EXPECT_TRUE(*id == *plain);
+    ASSERT_EQ(::fstat(base.get(), &want), 0);
+    EXPECT_EQ(st.st_dev, want.st_dev);
+    EXPECT_EQ(st.st_ino, want.st_ino);
+    EXPECT_EQ(st.st_mode, want.st_mode);
+    EXPECT_EQ(st.st_nlink, want.st_nlink);
+    EXPECT_EQ(st.st_blocks, want.st_blocks);
+    EXPECT_EQ(st.st_mtim.tv_sec, want.st_mtim.tv_sec);
+    EXPECT_EQ(st.st_mtim.tv_nsec, want.st_mtim.tv_nsec);
+
+    auto file = mount_identity_at(base.get(), "a/b/file", st);
+    ASSERT_TRUE(file.ok()) << file.error().message;
+    EXPECT_TRUE(*file == *plain);
+    ASSERT_EQ(::fstatat(base.get(), "a/b/file", &want, AT_SYMLINK_NOFOLLOW), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    EXPECT_EQ(st.st_ino, want.st_ino);
+    EXPECT_EQ(st.st_size, want.st_size);
+
+    auto link = mount_identity_at(base.get(), "a/link-out", st);
+    ASSERT_TRUE(link.ok()) << link.error().message;
+    EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the symlink itself, not the directory it names";
+
+    BindMount bind(tmp / "elsewhere", tmp / "base/mnt");
+    auto mnt = mount_identity_at(base.get(), "mnt", st);
+    ASSERT_TRUE(mnt.ok()) << mnt.error().message;
+    EXPECT_FALSE(*mnt == *plain) << "a bind mount is another mount with the stat as well";
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    auto gone = mount_identity_at(base.get(), "no-such", st);
+    ASSERT_FALSE(gone.ok());
+    EXPECT_EQ(gone.error().sys_errno, ENOENT);
+}
+
 TEST_F(Confined, OpenParentReturnsParentAndName) {
     auto pn = open_parent_confined(base.get(), "a/b/file");
     ASSERT_TRUE(pn.ok()) << pn.error().message;

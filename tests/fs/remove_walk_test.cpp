@@ -152,7 +152,8 @@ private:
 };
 
 TEST_F(RemovalWalkTest, ManyTreesOfEverySizeGoInOneWalkForAnyWorkerCount) {
-    for (unsigned threads : {1u, 2u, 4u, 8u}) {
+    // 32: kDefaultRemoveThreads, more workers than paths at once in the small layers' phase.
+    for (unsigned threads : {1u, 2u, 4u, 8u, 32u}) {
         TempDir tmp;
         std::vector<OwnedPath> paths;
         std::vector<uint64_t> inodes;
@@ -278,7 +279,7 @@ TEST_F(RemovalWalkTest, StillMountedHostileLayerFailsAloneAndOthersAreRemoved) {
 }
 
 TEST_F(RemovalWalkTest, AFailureInOneTreeKeepsItsAncestorsWhileTheOthersComplete) {
-    for (unsigned threads : {1u, 4u}) {
+    for (unsigned threads : {1u, 4u, kDefaultRemoveThreads}) {
         TempDir tmp;
         std::vector<OwnedPath> paths = small_layers(tmp, 60);
         // The failing tree: wide (the walk splits it), with an immutable file deep inside.
