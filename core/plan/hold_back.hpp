@@ -79,7 +79,9 @@ private:
     std::vector<std::string> names_;
     // Per distinct length (ascending): the names of that length, by text.
     std::vector<std::pair<size_t, std::unordered_map<std::string_view, std::vector<size_t>>>> by_length_;
-    std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first four bytes
+    size_t prefilter_bit(uint64_t prefix) const;
+    unsigned prefilter_log2_;          // the bitmap's size: about 16 bits a name
+    std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first eight bytes
 };
 
 }  // namespace layergc::plan

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 using namespace layergc;
 using plan::Candidate;
@@ -59,6 +60,30 @@ TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
     EXPECT_EQ(m.find(names[1] + names[1]), std::vector<size_t>{1});
     EXPECT_EQ(m.find(names[3]), std::vector<size_t>{3});               // at the very end
     EXPECT_EQ(m.find(names[3].substr(0, 63)), std::vector<size_t>{});  // one byte short
+}
+
+// As many names as a 200,000-layer host gives (the prefilter's bitmap grows with them): every
+// name is still found wherever it sits, beside names that share its first bytes, and a name cut
+// short or changed in its last byte is not.
+TEST(NameMatcher, FindsEachOfManyNamesSharingPrefixes) {
+    std::vector<std::string> names;
+    for (int i = 0; i < 300000; ++i) {
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016x", static_cast<unsigned>(i * 2654435761u));
+        // 64 hex characters; every 16 names share their first 8 bytes with the one before
+        names.push_back(hex(std::string(buf)).substr(0, 56) + std::string(buf).substr(8));
+        if (i % 16) names.back().replace(0, 8, names[names.size() - 2].substr(0, 8));
+    }
+    plan::NameMatcher m(names);
+    for (size_t i : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{149999}, size_t{299999}}) {
+        EXPECT_EQ(m.find("lower: " + names[i] + "\n"), std::vector<size_t>{i}) << i;
+        EXPECT_EQ(m.find(names[i]), std::vector<size_t>{i}) << i;  // the whole file, to its last byte
+        std::string changed = names[i];
+        changed.back() = changed.back() == 'x' ? 'y' : 'x';
+        EXPECT_EQ(m.find(changed), std::vector<size_t>{}) << i;
+        EXPECT_EQ(m.find(names[i].substr(1)), std::vector<size_t>{}) << i;
+    }
+    EXPECT_EQ(m.find(names[7] + ":" + names[299998]), (std::vector<size_t>{7, 299998}));
 }
 
 TEST(HoldBack, NothingNamesThemAllGo) {
