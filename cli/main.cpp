@@ -186,7 +186,7 @@ Declared declare_command_line(CLI::App& app, CommandLine& line) {
         "and a unit s, m, h, d, w); for roots whose daemon cannot be checked");
     app.add_option("--threads", g.threads,
                    "worker threads for sizing (default: one per core; up to 8 while it reads from the disk); "
-                   "removal takes each wave in one walk of 4 workers");
+                   "removal takes each wave in one walk of 32 workers");
     app.add_option("--format", g.format, "output format")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
