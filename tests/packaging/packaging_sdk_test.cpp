@@ -7,6 +7,7 @@
 // One test case on purpose: ctest runs each case in its own process, and the install and the
 // build are what this test is about (and what it costs).
 #include "core/digest/sha256.hpp"
+#include "layergc/driver_abi.h"
 #include "tests/support/cli_harness.hpp"
 
 #include <gtest/gtest.h>
@@ -103,6 +104,9 @@ nlohmann::json parse_json(const std::string& text) {
     return doc;
 }
 
+// The ABI of the headers this tree installs: the example is built against them.
+const std::string kHeaderAbi = std::to_string(LGC_ABI_MAJOR) + "." + std::to_string(LGC_ABI_MINOR);
+
 TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoads) {
     const layergc::testing::TempDir work(packaging_test_base(), "run-", fs::perms(0755));
     const fs::path prefix = work.path() / "prefix";
@@ -145,6 +149,9 @@ TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoad
         " -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF" +
         " -DCMAKE_BUILD_TYPE=RelWithDebInfo && " + cmake + " --build " + sh_quote(ex_build.string()));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    // The installed package exports the ABI the headers define, as numbers: an empty or
+    // unparsed version once broke the package's own parse (a comment after the minor).
+    EXPECT_NE(r.out.find("plugin ABI " + kHeaderAbi + ", from "), std::string::npos) << r.out;
     r = run_command("grep '^layergc_sdk_DIR:' " + sh_quote((ex_build / "CMakeCache.txt").string()));
     EXPECT_NE(r.out.find((prefix / "lib/cmake/layergc_sdk").string()), std::string::npos) << r.out;
     ASSERT_TRUE(fs::is_regular_file(ex_build / "examplefs.so"));
@@ -169,7 +176,7 @@ TEST(PackagingSdk, InstalledSdkBuildsAThirdPartyDriverThatTheInstalledBinaryLoad
     const auto& p = doc["plugins"][0];
     EXPECT_EQ(p.value("name", ""), "examplefs");
     EXPECT_EQ(p.value("version", ""), "1.0.0");
-    EXPECT_EQ(p.value("abi", ""), "1.0");
+    EXPECT_EQ(p.value("abi", ""), kHeaderAbi);
     EXPECT_TRUE(p.value("trusted", false)) << r.out;
     EXPECT_EQ(p.value("file", ""), (plugins / "examplefs.so").string());
     r = run_command(common + "drivers");
