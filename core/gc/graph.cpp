@@ -1,6 +1,8 @@
 #include "core/gc/graph.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 
 namespace layergc::gc {
 
@@ -100,34 +102,52 @@ std::vector<Edge> Graph::references(const NodeRef& from) const {
     return out;
 }
 
-const LiveReason* Marking::why(NodeKind k, const std::string& id) const {
-    auto it = live.find({k, id});
-    return it == live.end() ? nullptr : &why_of(it->second);
+const Marking::Mark* Marking::find(NodeKind k, std::string_view id) const {
+    const KindTable& t = tables_[index(k)];
+    const auto h = t.ids.find(id);
+    return h ? &mark_of({k, *h}) : nullptr;
 }
 
-size_t Marking::count(NodeKind k) const {
-    return static_cast<size_t>(
-        std::count_if(live.begin(), live.end(), [&](const auto& kv) { return kv.first.kind == k; }));
+const Marking::Mark& Marking::mark_of(Handle h) const {
+    const KindTable& t = tables_[index(h.kind)];
+    const auto i = intern::IdTable::index_in_run(h.id);
+    return intern::IdTable::is_digest(h.id) ? t.digest_marks[i] : t.other_marks[i];
+}
+
+const LiveReason* Marking::why(NodeKind k, std::string_view id) const {
+    const Mark* m = find(k, id);
+    return m ? &reasons_[m->why] : nullptr;
+}
+
+std::pair<Marking::Handle, bool> Marking::shade(NodeKind k, std::string_view id, Mark m) {
+    KindTable& t = tables_[index(k)];
+    const Handle h{k, t.ids.intern(id)};
+    // Only marked nodes are interned, so a handle past the end of its run's marks is new.
+    auto& marks = intern::IdTable::is_digest(h.id) ? t.digest_marks : t.other_marks;
+    if (intern::IdTable::index_in_run(h.id) < marks.size()) return {h, false};
+    marks.push_back(m);
+    return {h, true};
 }
 
 Marking tricolor(const Graph& g) {
+    if (g.root_count() > UINT32_MAX) throw std::length_error("too many roots to mark");
     Marking m;
-    std::vector<const NodeRef*> gray;  // marked, not yet scanned; everything else marked is black
-    auto shade = [&](const NodeRef& n, uint32_t why, size_t root) {
-        if (auto [it, added] = m.live.emplace(n, Marking::Mark{why, root}); added) gray.push_back(&it->first);
+    std::vector<Marking::Handle> gray;  // marked, not yet scanned; everything else marked is black
+    auto shade = [&](const NodeRef& n, uint32_t why, uint32_t root) {
+        if (auto [h, added] = m.shade(n.kind, n.id, {why, root}); added) gray.push_back(h);
     };
     for (size_t i = 0; i < g.root_count(); ++i) {
         Root root = g.root(i);
-        if (m.reasons.empty() || m.reasons.back().root_kind != root.kind ||
-            m.reasons.back().root != root.reason)
-            m.reasons.push_back({root.kind, std::move(root.reason)});
-        const auto why = static_cast<uint32_t>(m.reasons.size() - 1);
-        shade(root.node, why, i);
+        if (m.reasons_.empty() || m.reasons_.back().root_kind != root.kind ||
+            m.reasons_.back().root != root.reason)
+            m.reasons_.push_back({root.kind, std::move(root.reason)});
+        const auto why = static_cast<uint32_t>(m.reasons_.size() - 1);
+        shade(root.node, why, static_cast<uint32_t>(i));
         while (!gray.empty()) {
-            const NodeRef* n = gray.back();
+            const Marking::Handle h = gray.back();
             gray.pop_back();
-            m.scanned.push_back(n);
-            for (const Edge& e : g.references(*n)) shade(e.to, why, i);
+            m.scanned_.push_back(h);
+            for (const Edge& e : g.references(m.node(h))) shade(e.to, why, static_cast<uint32_t>(i));
         }
     }
     return m;
@@ -141,10 +161,11 @@ Problems report_damage(const Graph& g, const Marking& m) {
         for (; next_note < notes.size() && notes[next_note].after_roots <= roots_done; ++next_note)
             out.push_back(notes[next_note].problem);
     };
-    for (const NodeRef* n : m.scanned) {
-        const auto& mark = m.live.at(*n);
+    for (const Marking::Handle h : m.scanned_) {
+        const Marking::Mark& mark = m.mark_of(h);
         notes_until(mark.root);
-        for (const auto& s : g.sources()) s->damage(*n, m.why_of(mark), g, out);
+        const NodeRef n = m.node(h);
+        for (const auto& s : g.sources()) s->damage(n, m.reasons_[mark.why], g, out);
     }
     notes_until(g.root_count());
     return out;

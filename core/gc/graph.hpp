@@ -13,12 +13,15 @@
 #include "core/intern/id_table.hpp"
 #include "core/model/problem.hpp"
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace layergc::gc {
@@ -31,6 +34,7 @@ enum class NodeKind {
     blob,        // a file of containerd's content store, by digest ("sha256:<hex>")
     ingest,      // a directory of containerd's content store's ingest/, by its name
 };
+constexpr size_t kNodeKinds = 4;
 const char* to_string(NodeKind k);  // "layer", "driver-dir", "blob", "ingest"
 
 struct NodeRef {
@@ -164,29 +168,50 @@ private:
 };
 
 // The result of a walk: every live node with why, and the order nodes were scanned in.
-// A reason is kept once for the roots in a row that give it (an image's chains), and the scan
-// order points at the map's own keys: copies of both were a tenth of a big plan's memory. So a
-// marking moves but is never copied (the pointers are into its own map).
-struct Marking {
+//
+// A node is kept as a handle into a table of IDs per node kind, and its mark in a vector beside
+// that table: at 200,000 layers an ordered map of string keys cost a heap string, a tree node and
+// about twenty dependent loads per lookup, for every edge of every aufs parent list (the walk grew
+// faster than the root). A node is interned only when the walk marks it, so the tables hold
+// exactly the live nodes. A reason is kept once for the roots in a row that give it (an image's
+// chains).
+class Marking {
+public:
     struct Mark {
-        uint32_t why = 0;  // index into reasons
-        size_t root = 0;   // index of the root whose walk reached it first
+        uint32_t why = 0;   // index into the reasons
+        uint32_t root = 0;  // index of the root whose walk reached it first
     };
-    std::map<NodeRef, Mark> live;
-    std::vector<LiveReason> reasons;
-    std::vector<const NodeRef*> scanned;  // keys of `live`, in the order the walk scanned them
 
-    Marking() = default;
-    Marking(Marking&&) = default;
-    Marking& operator=(Marking&&) = default;
-    Marking(const Marking&) = delete;
-    Marking& operator=(const Marking&) = delete;
+    bool is_live(NodeKind k, std::string_view id) const { return find(k, id) != nullptr; }
+    const LiveReason* why(NodeKind k, std::string_view id) const;
+    size_t count(NodeKind k) const { return tables_[index(k)].ids.size(); }
 
-    const LiveReason& why_of(const Mark& m) const { return reasons[m.why]; }
+    // The walk's order: scanned(i) for i < scanned_count().
+    size_t scanned_count() const { return scanned_.size(); }
+    NodeRef scanned(size_t i) const { return node(scanned_.at(i)); }
 
-    bool is_live(NodeKind k, const std::string& id) const { return live.count({k, id}) != 0; }
-    const LiveReason* why(NodeKind k, const std::string& id) const;
-    size_t count(NodeKind k) const;
+private:
+    friend Marking tricolor(const Graph& g);
+    friend Problems report_damage(const Graph& g, const Marking& m);
+
+    struct Handle {
+        NodeKind kind;
+        intern::IdTable::Id id;
+    };
+    struct KindTable {
+        intern::IdTable ids;
+        std::vector<Mark> digest_marks, other_marks;  // by IdTable::index_in_run
+    };
+    static size_t index(NodeKind k) { return static_cast<size_t>(k); }
+    const Mark* find(NodeKind k, std::string_view id) const;
+    const Mark& mark_of(Handle h) const;
+    NodeRef node(Handle h) const { return {h.kind, tables_[index(h.kind)].ids.text(h.id)}; }
+    // Marks the node when it is not marked yet: its handle, and whether it was new.
+    std::pair<Handle, bool> shade(NodeKind k, std::string_view id, Mark m);
+
+    std::array<KindTable, kNodeKinds> tables_;
+    std::vector<LiveReason> reasons_;
+    std::vector<Handle> scanned_;
 };
 
 // Tricolor mark: each root in turn, and everything it reaches before the next root (a node keeps

@@ -32,6 +32,12 @@ public:
     bool less(Id a, Id b) const;
     size_t size() const { return digests_.size() + others_.size(); }
 
+    // Handles are dense in two runs, numbered in the order they were first interned: IDs of 64
+    // lowercase hex from 0, every other name from 0 too. A caller that keeps a value per ID (the
+    // marking) keeps a vector per run and indexes it by index_in_run().
+    static bool is_digest(Id id) { return (id & kOtherBit) == 0; }
+    static uint32_t index_in_run(Id id) { return id & ~kOtherBit; }
+
 private:
     using Digest = std::array<uint8_t, 32>;
     // A handle with this bit set is an index into others_, else into digests_.

@@ -111,7 +111,7 @@ TEST(Graph, ReferencesAreFollowedInEdgeKindOrderWhateverTheSourceOrder) {
         const Graph g(std::move(v));
         std::vector<std::string> order;
         const Marking m = tricolor(g);
-        for (const auto* n : m.scanned) order.push_back(n->id);
+        for (size_t i = 0; i < m.scanned_count(); ++i) order.push_back(m.scanned(i).id);
         return order;
     };
     EXPECT_EQ(walk(false), walk(true));
