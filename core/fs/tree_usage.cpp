@@ -130,9 +130,18 @@ struct SizedPath {
     const char* name() const { return relpath->data() + (relpath->size() - last_component(*relpath).size()); }
 };
 
-// The parallel visitor: usage_[worker][root], merged per request at the end; a worker's row is
-// made when it first measures something (8 rows of 20,000 roots were 6.5 MB of a plan's peak at
-// 20,000 layers, where a warm walk starts only 2 of the workers). Progress is
+void merge(Usage& into, const Usage& u) {
+    into.bytes += u.bytes;
+    into.apparent_bytes += u.apparent_bytes;
+    into.inodes += u.inodes;
+    into.crossed_mount = into.crossed_mount || u.crossed_mount;
+    into.newest_change_sec = std::max(into.newest_change_sec, u.newest_change_sec);
+}
+
+// The parallel visitor. Each worker sums into a run of (root, usage) pairs of its own, a new pair
+// whenever it moves on to another root, and the runs are merged per request at the end: a dense
+// row of every root per worker was 8 MB a worker at 200,000 layers, and a cold walk starts 8
+// (docs/performance.md, "Plan memory"). A root's failure is kept only when it fails. Progress is
 // published once per directory, not per file. Each root is stated by the worker that takes it,
 // so with many small candidates and a cold cache the lookups run on every worker, not one
 // after the other before the walk.
@@ -143,7 +152,6 @@ public:
         : base_(base),
           seen_(seen),
           roots_(roots),
-          results_(roots.size(), Result<void>()),
           usage_(std::max(1u, threads)),
           pending_(std::max(1u, threads)),
           progress_(progress),
@@ -217,30 +225,29 @@ public:
         if (!r) return make_error("'" + *p.relpath + "': " + r.error().message, r.error().sys_errno);
         return false;
     }
-    // Each root once, by one worker: distinct slots.
-    void root_done(unsigned, size_t root, const Result<void>& result) override { results_[root] = result; }
-    const Result<void>& result(size_t root) const { return results_[root]; }
+    // Each root once, by one worker; failures are rare, so one lock for them costs nothing.
+    void root_done(unsigned, size_t root, const Result<void>& result) override {
+        if (result) return;
+        const std::lock_guard lock(failures_mu_);
+        failures_.emplace(root, result.error());
+    }
+    // After the walk: the failure of each root that failed.
+    const std::map<size_t, Error>& failures() const { return failures_; }
 
-    Usage total(size_t root) const {
-        Usage sum;
-        for (const auto& per_worker : usage_) {
-            if (per_worker.empty()) continue;  // a worker that never started
-            const Usage& u = per_worker[root];
-            sum.bytes += u.bytes;
-            sum.apparent_bytes += u.apparent_bytes;
-            sum.inodes += u.inodes;
-            sum.crossed_mount = sum.crossed_mount || u.crossed_mount;
-            sum.newest_change_sec = std::max(sum.newest_change_sec, u.newest_change_sec);
-        }
-        return sum;
+    // After the walk: every worker's sums, added into totals[root].
+    void add_totals_to(std::vector<Usage>& totals) const {
+        for (const auto& run : usage_)
+            for (const auto& [root, u] : run) merge(totals[root], u);
     }
 
 private:
-    // Only worker w touches its row, so making it needs no lock.
+    // Only worker w touches its run, so adding to it needs no lock. A worker stays on one root
+    // for at least a directory's entries, so a run holds at most a pair per directory the worker
+    // took, and about one per root when the roots are small.
     Usage& slot(unsigned w, size_t root) {
-        auto& row = usage_[w];
-        if (row.empty()) row.resize(roots_.size());
-        return row[root];
+        auto& run = usage_[w];
+        if (run.empty() || run.back().first != root) run.emplace_back(root, Usage{});
+        return run.back().second;
     }
 
     void flush(unsigned w, uint64_t items, uint64_t bytes) {
@@ -252,22 +259,15 @@ private:
     MountIdentity base_;
     SeenInodes& seen_;
     const std::vector<SizedPath>& roots_;
-    std::vector<Result<void>> results_;
-    std::vector<std::vector<Usage>> usage_;
+    std::vector<std::vector<std::pair<size_t, Usage>>> usage_;  // per worker: (root, its sums) runs
+    std::mutex failures_mu_;
+    std::map<size_t, Error> failures_;
     std::vector<std::pair<uint64_t, uint64_t>> pending_;  // leaves measured since the last flush
     Progress* progress_;
     UringPerWorker rings_;
     std::vector<std::vector<int>> errs_;  // per worker: the last batch's results
     std::atomic<bool> waiting_{false};    // the walk waits on the disk: statx batches from now on
 };
-
-void merge(Usage& into, const Usage& u) {
-    into.bytes += u.bytes;
-    into.apparent_bytes += u.apparent_bytes;
-    into.inodes += u.inodes;
-    into.crossed_mount = into.crossed_mount || u.crossed_mount;
-    into.newest_change_sec = std::max(into.newest_change_sec, u.newest_change_sec);
-}
 
 }  // namespace
 
@@ -348,13 +348,10 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
     ParallelWalk walk(*base_id, visitor, threads, roots.size(), threads_when_waiting);
     for (size_t k = 0; k < roots.size(); ++k) (void)walk.add(k);  // each once, below capacity
     walk.run();
-    for (size_t k = 0; k < roots.size(); ++k) {
-        const size_t i = root_request[k];
-        if (!visitor.result(k))
-            fail(i, visitor.result(k).error());
-        else
-            merge(usage[i], visitor.total(k));
-    }
+    std::vector<Usage> totals(roots.size());
+    visitor.add_totals_to(totals);
+    for (const auto& [k, e] : visitor.failures()) fail(root_request[k], e);
+    for (size_t k = 0; k < roots.size(); ++k) merge(usage[root_request[k]], totals[k]);
     for (size_t i = 0; i < requests.size(); ++i)
         if (!failed[i]) results[i] = usage[i];
     return results;
