@@ -66,7 +66,7 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
 inline constexpr size_t kMinWitnessNameLength = 20;
 
 // Finds which of a fixed set of names occur in byte strings: one pass over the bytes per
-// distinct name length, with a prefilter on each window's first four bytes, so the cost is
+// distinct name length, with a prefilter on each window's first eight bytes, so the cost is
 // linear in the bytes searched whatever the number of names.
 class NameMatcher {
 public:
@@ -79,9 +79,9 @@ private:
     std::vector<std::string> names_;
     // Per distinct length (ascending): the names of that length, by text.
     std::vector<std::pair<size_t, std::unordered_map<std::string_view, std::vector<size_t>>>> by_length_;
-    size_t prefilter_bit(uint64_t prefix) const;
-    unsigned prefilter_log2_;          // the bitmap's size: about 16 bits a name
-    std::vector<uint64_t> prefilter_;  // one bit per hash of a name's first eight bytes
+    std::pair<size_t, size_t> prefilter_bits(uint64_t prefix) const;
+    unsigned prefilter_log2_;          // the bitmap's size: about 32 bits a name
+    std::vector<uint64_t> prefilter_;  // two bits per name's first eight bytes (a Bloom filter)
 };
 
 }  // namespace layergc::plan

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 using namespace layergc;
 using plan::Candidate;
@@ -84,6 +85,42 @@ TEST(NameMatcher, FindsEachOfManyNamesSharingPrefixes) {
         EXPECT_EQ(m.find(names[i].substr(1)), std::vector<size_t>{}) << i;
     }
     EXPECT_EQ(m.find(names[7] + ":" + names[299998]), (std::vector<size_t>{7, 299998}));
+}
+
+// The matcher against the plainest reader there is, a search for every name in the whole text:
+// names of many lengths and alphabets (hex, upper case, "<id>-init", text), overlapping and
+// sharing prefixes, in texts of random bytes. Whatever the prefilter keeps out, it never keeps
+// out a name that is there.
+TEST(NameMatcher, AgreesWithASearchForEachNameOnRandomTexts) {
+    std::mt19937_64 rng(20261207);
+    const std::string alphabet = "0123456789abcdefABCDEF-init:/ \n\"sha256";
+    auto random_text = [&](size_t len) {
+        std::string t(len, ' ');
+        for (auto& c : t) c = alphabet[rng() % alphabet.size()];
+        return t;
+    };
+    std::vector<std::string> names;
+    for (int i = 0; i < 3000; ++i) {
+        std::string n = i % 3 == 0   ? hex("n" + std::to_string(i))
+                        : i % 3 == 1 ? hex("n" + std::to_string(i)) + "-init"
+                                     : random_text(plan::kMinWitnessNameLength + rng() % 60);
+        if (i % 7 == 0 && !names.empty()) n.replace(0, 8, names.back().substr(0, 8));  // a shared prefix
+        names.push_back(std::move(n));
+    }
+    const plan::NameMatcher m(names);
+    for (int round = 0; round < 200; ++round) {
+        std::string text = random_text(rng() % 400);
+        for (int k = rng() % 4; k > 0; --k) {
+            const std::string& n = names[rng() % names.size()];
+            // A whole name, or one cut short at either end (which must not match by itself).
+            const std::string piece = rng() % 4 ? n : rng() % 2 ? n.substr(1) : n.substr(0, n.size() - 1);
+            text.insert(rng() % (text.size() + 1), piece);
+        }
+        std::vector<size_t> want;
+        for (size_t i = 0; i < names.size(); ++i)
+            if (text.find(names[i]) != std::string::npos) want.push_back(i);
+        EXPECT_EQ(m.find(text), want) << text;
+    }
 }
 
 TEST(HoldBack, NothingNamesThemAllGo) {
