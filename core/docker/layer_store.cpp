@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 
 namespace layergc::docker {
 
@@ -46,6 +47,12 @@ std::optional<std::string> read_driver_id(int dirfd, const std::string& file, co
     return std::move(id.value());
 }
 
+// Whether a parent or diff file holds exactly "sha256:" and the hex it was read as, no more (no
+// newline, no space): then the second witness may take its bytes from the reading (raw_exact).
+bool is_exact_chain_ref(std::string_view bytes, std::string_view hex) {
+    return bytes.size() == 7 + hex.size() && bytes.starts_with("sha256:") && bytes.ends_with(hex);
+}
+
 // A "sha256:<hex>" reference (parent files). nullopt: absent (base layer). Unparsable: blocking,
 // because ancestors reached only through it could not be protected.
 std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, const std::string& subject,
@@ -64,9 +71,7 @@ std::optional<std::string> read_chain_ref(int dirfd, const std::string& file, co
             kFixRecord);
         return std::nullopt;
     }
-    if (raw_exact)
-        *raw_exact =
-            r.data.size() == 7 + 64 && r.data.starts_with("sha256:") && r.data.ends_with(ref.value());
+    if (raw_exact) *raw_exact = is_exact_chain_ref(r.data, ref.value());
     return std::move(ref.value());
 }
 
@@ -122,8 +127,7 @@ void read_layer_records(int root_fd, const std::string& driver, Metadata& md) {
         if (auto d = sdk::read_small_file_at(rdir.get(), "diff", 4096); d.status == sdk::ReadStatus::ok)
             if (auto v = parse_chain_ref_value(d.data)) {
                 rec.diff = md.ids.intern(*v);
-                if (d.data.size() == 7 + v->size() && d.data.starts_with("sha256:") && d.data.ends_with(*v))
-                    rec.raw_exact |= LayerRecord::kRawDiff;
+                if (is_exact_chain_ref(d.data, *v)) rec.raw_exact |= LayerRecord::kRawDiff;
             }
         if (cache_id && classify_id(*cache_id) == IdForm::unknown)
             add_problem(md.problems, Severity::warning, "cache-id-unknown-form", subject + "/cache-id",
