@@ -19,17 +19,29 @@ void read_buildkit(int root_fd, Metadata& md);
 
 namespace {
 
-// A mount record without mount-id names no directory we could protect: blocking, unless its
-// container is dead. dockerd's removal of a container (cleanupContainer, then ReleaseRWLayer
-// @v20.10.24) saves State.Dead, removes the RW dir and the init dir, and only then deletes the
-// mount record file by file; a power cut in that last step leaves exactly this, with both dirs
-// already gone, and `docker rm` finishes it. The record is kept either way (its container is there).
+// A mount record without mount-id names no directory we could protect: blocking, when its
+// container is there and alive. dockerd's removal of a container (cleanupContainer, then
+// ReleaseRWLayer @v20.10.24) saves State.Dead, removes the RW dir and the init dir, and only then
+// deletes the mount record file by file; a power cut in that last step leaves exactly this, with
+// both dirs already gone, and `docker rm` finishes it: a warning, the record kept (its container
+// is there). A record whose container is gone is no container's: nothing can mount its RW dir,
+// whatever mount-id named, so it is a lost mount whose removal was cut short (layergc removes a
+// lost mount's dirs, then its record file by file: a kill there leaves this, found by the
+// real-dockerd fault injection), and it goes as one (gc/sweep.cpp lost()).
 void judge_missing_mount_ids(const std::string& driver, Metadata& md) {
     const std::set<std::string> dead(md.dead_containers.begin(), md.dead_containers.end());
+    const std::set<std::string> containers(md.containers.begin(), md.containers.end());
     for (const auto& m : md.mounts) {
         if (!m.mount_id_missing) continue;
         const std::string subject = MetadataPaths(driver).mount_record(m.name);
-        if (dead.count(m.name))
+        if (!containers.count(m.name))
+            md.problems.push_back(
+                {Severity::warning, "mount-record-lost-mount-id", subject,
+                 "mount record " + m.name +
+                     " has lost mount-id and has no container: a removal of it was cut short; no "
+                     "container can use what it named, and it is collected as a lost container mount",
+                 ""});
+        else if (dead.count(m.name))
             md.problems.push_back(
                 {Severity::warning, "mount-record-removal-interrupted", subject,
                  "container " + m.name +

@@ -55,9 +55,11 @@ private:
 
     // A lost container mount: its record has no container, and none of its dirs on disk is live
     // (mounted, younger than --min-age, named by BuildKit): a live one keeps the whole mount, its
-    // other dir and the record that says whose it is.
+    // other dir and the record that says whose it is. A record without a usable mount-id is kept,
+    // unless the file is simply gone (a removal cut short, metadata.cpp judge_missing_mount_ids):
+    // one that is there and unreadable or of no form might name a dir the plan cannot see.
     bool lost(const docker::MountRecord& m) const {
-        if (containers_.count(m.name) || !m.mount_id) return false;
+        if (containers_.count(m.name) || (!m.mount_id && !m.mount_id_missing)) return false;
         for (const auto* id : {&m.mount_id, &m.init_id})
             if (*id && entries_.count(**id) && live_dir(**id)) return false;
         return true;

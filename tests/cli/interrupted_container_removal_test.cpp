@@ -2,7 +2,9 @@
 // btrfs): dockerd saves State.Dead, removes the RW and init dirs, then deletes the mount record file
 // by file; cut there, the record is left without mount-id. With the container dead that is a
 // warning (dockerd's `docker rm` finishes it) and apply works; without the Dead mark a mount record
-// missing mount-id still blocks, since the directory it named cannot be protected.
+// missing mount-id still blocks, since the directory it named cannot be protected. With no
+// container at all (a lost mount whose record removal was cut short, by layergc's own killed
+// apply as the real-dockerd fault injection found) nothing can use it: the record goes.
 #include "tests/support/cli_harness.hpp"
 
 #include <gtest/gtest.h>
@@ -91,4 +93,27 @@ TEST_F(InterruptedContainerRemoval, WithoutTheDeadMarkAMissingMountIdBlocks) {
     const auto r = run_layergc("--root " + sh_quote(root_.string()) + " apply --yes --audit-log " +
                                sh_quote((t_.path() / "audit.jsonl").string()));
     EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+}
+
+TEST_F(InterruptedContainerRemoval, WithoutAContainerTheRecordIsALostMountAndGoes) {
+    fs::remove_all(root_ / "containers" / id_);
+    const auto p = plan();
+    bool warned = false;
+    for (const auto& pr : p["problems"]) {
+        EXPECT_NE(pr["severity"], "blocking") << pr.dump();
+        if (pr["code"] == "mount-record-lost-mount-id") warned = pr["severity"] == "warning";
+    }
+    EXPECT_TRUE(warned) << p["problems"].dump();
+    bool candidate = false;
+    for (const auto& c : p["candidates"])
+        if (c["id"] == id_) {
+            candidate = true;
+            EXPECT_EQ(c["kind"], "lost-container-mount") << c.dump();
+            EXPECT_EQ(c["reason"], "lost-mount-record") << c.dump();
+        }
+    EXPECT_TRUE(candidate) << p["candidates"].dump();
+    const auto r = run_layergc("--root " + sh_quote(root_.string()) + " apply --yes --audit-log " +
+                               sh_quote((t_.path() / "audit.jsonl").string()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_FALSE(fs::exists(record_)) << "the lost mount's record goes";
 }

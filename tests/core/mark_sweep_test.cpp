@@ -362,3 +362,50 @@ TEST(Sweep, ADeadDirNamedByALayerRecordAndALostMountGoesWithTheLayer) {
     EXPECT_EQ(mount->reason, "lost-mount-record");
     EXPECT_EQ(mount->evidence.back(), "its dirs are removed as candidates of their own");
 }
+
+// A lost mount whose record removal was cut short (a killed apply, or dockerd's own): mount-id
+// gone, no container. Nothing can use what it named: it goes, its init dir with it when that is
+// still there, and the record alone when not.
+TEST(Sweep, LostMountRecordCutShortGoesWithWhatIsLeft) {
+    World w;
+    const std::string name = "cut" + hex("cut").substr(3), rw = hex("rw"), image_dir = hex("img");
+    w.dir(image_dir, {});
+    w.mount(name, rw, hex("chain"), {image_dir}, false);
+    w.md.mounts.back().mount_id.reset();
+    w.md.mounts.back().mount_id_missing = true;
+    const auto cs = w.collect();
+    const auto* init = find(cs, rw + "-init");
+    ASSERT_NE(init, nullptr);
+    EXPECT_EQ(init->kind, CandidateKind::lost_container_mount);
+    EXPECT_EQ(init->reason, "lost-init-layer");
+    EXPECT_EQ(init->record_kind, gc::RecordKind::mount);
+    // The RW dir, which no record names any more, is a stray of its own.
+    const auto* rw_dir = find(cs, rw);
+    ASSERT_NE(rw_dir, nullptr);
+    EXPECT_EQ(rw_dir->kind, CandidateKind::stray_dir);
+
+    World gone;
+    gone.md.mounts.push_back({name, std::nullopt, std::nullopt, std::nullopt, true});
+    const auto only = gone.collect();
+    ASSERT_EQ(only.size(), 1u);
+    EXPECT_EQ(only[0].reason, "lost-mount-record");
+    EXPECT_EQ(only[0].record_kind, gc::RecordKind::mount);
+}
+
+// A mount-id that is there but could not be used (unreadable, hostile; the reader reports it)
+// might name a dir the plan cannot see: the record is kept. A container that is there keeps it
+// too, and its init dir.
+TEST(Sweep, LostMountRecordCutShortIsKeptWhenItsMountIdIsThereOrItsContainerIs) {
+    for (const bool unreadable_not_missing : {true, false}) {
+        World w;
+        const std::string name = "keep" + hex("keep").substr(4), rw = hex("rw2");
+        w.mount(name, rw, hex("chain2"), {}, /*with_container=*/!unreadable_not_missing);
+        w.md.mounts.back().mount_id.reset();
+        w.md.mounts.back().mount_id_missing = !unreadable_not_missing;
+        const auto cs = w.collect();
+        EXPECT_EQ(find(cs, name), nullptr) << unreadable_not_missing;
+        if (!unreadable_not_missing) {
+            EXPECT_EQ(find(cs, rw + "-init"), nullptr);
+        }
+    }
+}

@@ -51,10 +51,13 @@ ProcessResult run_layergc(const fs::path& root, const std::string& driver,
 PlanDocument layergc_plan(const fs::path& root, const std::string& driver) {
     PlanDocument plan;
     plan.process = run_layergc(root, driver, {"plan", "--format", "json"});
-    if (!plan.process.ok())
-        throw std::runtime_error("layergc plan on " + root.string() + " (" + driver +
-                                 "): " + plan.process.describe());
     plan.doc = nlohmann::json::parse(plan.process.out, nullptr, false);
+    if (!plan.process.ok()) {
+        // A plan that found blocking problems (exit 5) still prints its document: say which.
+        const std::string problems = plan.doc.is_object() ? plan.problems_text() : plan.process.err;
+        throw std::runtime_error("layergc plan on " + root.string() + " (" + driver +
+                                 "): " + plan.process.describe() + "\n" + problems);
+    }
     if (plan.doc.is_discarded() || !plan.doc.is_object())
         throw std::runtime_error("layergc plan --format json printed no JSON document: " +
                                  plan.process.out.substr(0, 2000));
