@@ -34,7 +34,8 @@ enum class NodeKind {
     blob,        // a file of containerd's content store, by digest ("sha256:<hex>")
     ingest,      // a directory of containerd's content store's ingest/, by its name
 };
-constexpr size_t kNodeKinds = 4;
+constexpr size_t kNodeKinds = 4;  // the marking keeps a table per kind
+static_assert(static_cast<size_t>(NodeKind::ingest) + 1 == kNodeKinds, "a new NodeKind counts in kNodeKinds");
 const char* to_string(NodeKind k);  // "layer", "driver-dir", "blob", "ingest"
 
 struct NodeRef {
