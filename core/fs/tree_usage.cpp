@@ -234,10 +234,10 @@ public:
     // After the walk: the failure of each root that failed.
     const std::map<size_t, Error>& failures() const { return failures_; }
 
-    // After the walk: every worker's sums, added into totals[root].
-    void add_totals_to(std::vector<Usage>& totals) const {
+    // After the walk: every worker's sums, each added into its root's request.
+    void add_sums_to(std::vector<Usage>& usage, const std::vector<size_t>& root_request) const {
         for (const auto& run : usage_)
-            for (const auto& [root, u] : run) merge(totals[root], u);
+            for (const auto& [root, u] : run) merge(usage[root_request[root]], u);
     }
 
 private:
@@ -348,10 +348,8 @@ std::vector<Result<Usage>> measure_usage(int base_fd, const std::vector<UsageReq
     ParallelWalk walk(*base_id, visitor, threads, roots.size(), threads_when_waiting);
     for (size_t k = 0; k < roots.size(); ++k) (void)walk.add(k);  // each once, below capacity
     walk.run();
-    std::vector<Usage> totals(roots.size());
-    visitor.add_totals_to(totals);
+    visitor.add_sums_to(usage, root_request);
     for (const auto& [k, e] : visitor.failures()) fail(root_request[k], e);
-    for (size_t k = 0; k < roots.size(); ++k) merge(usage[root_request[k]], totals[k]);
     for (size_t i = 0; i < requests.size(); ++i)
         if (!failed[i]) results[i] = usage[i];
     return results;

@@ -32,6 +32,10 @@ bool has_bit(const std::vector<uint64_t>& bits, size_t bit) {
     return (bits[bit / 64] >> (bit % 64)) & 1;
 }
 
+void set_bit(std::vector<uint64_t>& bits, size_t bit) {
+    bits[bit / 64] |= uint64_t(1) << (bit % 64);
+}
+
 static_assert(kMinWitnessNameLength >= kPrefixBytes, "every name must fill the prefilter's key");
 
 unsigned prefilter_log2(size_t names) {
@@ -60,8 +64,8 @@ NameMatcher::NameMatcher(std::vector<std::string> names)
         if (n.size() < kPrefixBytes) continue;  // never: callers keep names of kMinWitnessNameLength and more
         by_len[n.size()][n].push_back(i);
         const auto [a, b] = prefilter_bits(first_eight(n.data()));
-        prefilter_[a / 64] |= uint64_t(1) << (a % 64);
-        prefilter_[b / 64] |= uint64_t(1) << (b % 64);
+        set_bit(prefilter_, a);
+        set_bit(prefilter_, b);
     }
     for (auto& [len, table] : by_len) by_length_.emplace_back(len, std::move(table));
 }

@@ -54,9 +54,9 @@ PlanDocument layergc_plan(const fs::path& root, const std::string& driver) {
     plan.doc = nlohmann::json::parse(plan.process.out, nullptr, false);
     if (!plan.process.ok()) {
         // A plan that found blocking problems (exit 5) still prints its document: say which.
-        const std::string problems = plan.doc.is_object() ? plan.problems_text() : plan.process.err;
+        const std::string problems = plan.doc.is_object() ? plan.problems_text() : "";
         throw std::runtime_error("layergc plan on " + root.string() + " (" + driver +
-                                 "): " + plan.process.describe() + "\n" + problems);
+                                 "): " + plan.process.describe() + "\n" + problems + plan.process.err);
     }
     if (plan.doc.is_discarded() || !plan.doc.is_object())
         throw std::runtime_error("layergc plan --format json printed no JSON document: " +
