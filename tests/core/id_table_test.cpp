@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -64,6 +65,30 @@ TEST(IdTable, LessOrdersAsTheText) {
     for (size_t i = 0; i < ids.size(); ++i)
         for (size_t j = 0; j < ids.size(); ++j)
             EXPECT_EQ(t.less(handles[i], handles[j]), ids[i] < ids[j]) << i << " " << j;
+}
+
+// Two digests compare by their bytes: the same order as their lowercase hex, '9' before 'a' at
+// every position included.
+TEST(IdTable, LessOrdersDigestsAsTheirHex) {
+    std::mt19937_64 rng(15);
+    const char* digits = "0123456789abcdef";
+    std::vector<std::string> ids;
+    for (int i = 0; i < 150; ++i) {
+        std::string h(64, '0');
+        for (auto& ch : h) ch = digits[rng() % 16];
+        ids.push_back(h);
+        std::string nine = h, a = h;  // differ only at one position, across the digit/letter edge
+        nine[static_cast<size_t>(i) % 64] = '9';
+        a[static_cast<size_t>(i) % 64] = 'a';
+        ids.push_back(nine);
+        ids.push_back(a);
+    }
+    IdTable t;
+    std::vector<IdTable::Id> handles;
+    for (const auto& id : ids) handles.push_back(t.intern(id));
+    for (size_t i = 0; i < ids.size(); ++i)
+        for (size_t j = 0; j < ids.size(); ++j)
+            ASSERT_EQ(t.less(handles[i], handles[j]), ids[i] < ids[j]) << ids[i] << " " << ids[j];
 }
 
 TEST(IdTable, FindNeverAdds) {
