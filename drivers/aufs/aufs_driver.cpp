@@ -29,7 +29,7 @@ std::string without_removing_suffix(std::string_view name) {
     return std::string(is_removing_name(name) ? name.substr(0, name.size() - kRemovingSuffix.size()) : name);
 }
 
-std::optional<unsigned char> type_in(const sdk::HomeSubdir& sub, const std::string& id) {
+std::optional<unsigned char> type_in(const sdk::HomeSubdir& sub, std::string_view id) {
     auto it = sub.names.find(id);
     if (it == sub.names.end()) return std::nullopt;
     return it->second;
@@ -90,12 +90,17 @@ lgc_status AufsDriver::scan(int home_fd, const Sink& sink) {
     sdk::open_home_subdir(home_fd, "mnt", kDriverName, mnt, sink);
     sdk::open_home_subdir(home_fd, "layers", kDriverName, layers, sink);
 
-    std::set<std::string> ids;
+    // Every layer ID once, in order: views into the three listings, which outlive them.
+    std::vector<std::string_view> ids;
+    ids.reserve(std::max({diff.names.size(), mnt.names.size(), layers.names.size()}));
     for (const sdk::HomeSubdir* sub : {&diff, &mnt, &layers})
         for (const auto& [n, type] : sub->names)
-            if (!is_removing_name(n)) ids.insert(n);
+            if (!is_removing_name(n)) ids.push_back(n);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 
-    for (const auto& id : ids) {
+    for (const std::string_view id_view : ids) {
+        const std::string id(id_view);
         const auto mnt_type = type_in(mnt, id);
         const auto diff_type = type_in(diff, id);
         const auto layers_type = type_in(layers, id);
