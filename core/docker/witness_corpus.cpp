@@ -28,23 +28,52 @@ constexpr size_t kMaxDriverFile = 64u << 10;    // overlay2 lower, aufs layers/<
 enum class OverLimit { blocks, is_content };
 constexpr int kMaxDepth = 8;  // image/<driver>/layerdb/sha256/<chain>/<file> is 4
 
+// Layer records by the name of their directory: open addressing over record indices (a power of
+// two, at most half full: 8 bytes a record at most). A sorted index cost a binary search for each
+// directory listed, each step a load from another record, which grew faster than the records.
+class RecordsByDir {
+public:
+    explicit RecordsByDir(const std::vector<LayerRecord>& layers) : layers_(layers) {
+        size_t n = 64;
+        while (n < 2 * layers.size()) n *= 2;
+        slots_.assign(n, kEmpty);
+        for (uint32_t i = 0; i < layers.size(); ++i) {
+            const size_t s = slot_of(layers[i].dir_name);
+            if (slots_[s] == kEmpty) slots_[s] = i;  // names come from one listing: never twice
+        }
+    }
+
+    const LayerRecord* find(std::string_view name) const {
+        const uint32_t i = slots_[slot_of(name)];
+        return i == kEmpty ? nullptr : &layers_[i];
+    }
+
+private:
+    static constexpr uint32_t kEmpty = ~uint32_t(0);
+
+    size_t slot_of(std::string_view name) const {
+        const size_t mask = slots_.size() - 1;
+        for (size_t s = std::hash<std::string_view>{}(name)&mask;; s = (s + 1) & mask)
+            if (slots_[s] == kEmpty || layers_[slots_[s]].dir_name == name) return s;
+    }
+
+    const std::vector<LayerRecord>& layers_;
+    std::vector<uint32_t> slots_;
+};
+
 class CorpusReader {
 public:
     CorpusReader(const std::string& driver, const Metadata& md, Problems& problems,
                  const MetadataFileVisitor& visit)
         : configs_(MetadataPaths(driver).image_configs() + "/"),
           records_(MetadataPaths(driver).layer_records() + "/"),
-          layers_(md.layers),
+          records_by_dir_(md.layers),
           problems_(problems),
           visit_(visit) {
-        for (const auto& img : md.images) images_[configs_ + img.id] = &img;
+        // Keyed by the images' own IDs (views into md, which outlives the reader): keys of whole
+        // config paths were a heap string of a hundred bytes an image.
+        for (const auto& img : md.images) images_[img.id] = &img;
         ids_ = &md.ids;
-        // 4 bytes a record, sorted by directory name, rather than a hash map of 20,000 names at
-        // the plan's peak.
-        by_dir_.resize(layers_.size());
-        for (uint32_t i = 0; i < by_dir_.size(); ++i) by_dir_[i] = i;
-        std::sort(by_dir_.begin(), by_dir_.end(),
-                  [&](uint32_t a, uint32_t b) { return layers_[a].dir_name < layers_[b].dir_name; });
     }
 
     // Hands one file to the visitor, marked as an image config (with the diff IDs its own
@@ -52,8 +81,9 @@ public:
     void emit(std::string path, std::string bytes) {
         MetadataFile f{std::move(path), std::move(bytes), {}, false};
         f.image_config = f.path.starts_with(configs_);
-        if (auto it = images_.find(f.path); it != images_.end())
-            for (const auto d : it->second->diff_ids) f.explained_diff_ids.insert(ids_->text(d));
+        if (f.image_config)
+            if (auto it = images_.find(std::string_view(f.path).substr(configs_.size())); it != images_.end())
+                for (const auto d : it->second->diff_ids) f.explained_diff_ids.insert(ids_->text(d));
         visit_(f);
     }
 
@@ -99,10 +129,7 @@ public:
     // The layer record whose directory is `path`, or nullptr.
     const LayerRecord* record_at(std::string_view path) const {
         if (!path.starts_with(records_)) return nullptr;
-        const std::string_view name = path.substr(records_.size());
-        auto it = std::lower_bound(by_dir_.begin(), by_dir_.end(), name,
-                                   [&](uint32_t i, std::string_view n) { return layers_[i].dir_name < n; });
-        return it != by_dir_.end() && layers_[*it].dir_name == name ? &layers_[*it] : nullptr;
+        return records_by_dir_.find(path.substr(records_.size()));
     }
 
     // A record file whose bytes the structured reading found to be exactly its value
@@ -143,10 +170,9 @@ public:
 private:
     const std::string configs_;  // image/<driver>/imagedb/content/sha256/
     const std::string records_;  // image/<driver>/layerdb/sha256/
-    const std::vector<LayerRecord>& layers_;
-    std::vector<uint32_t> by_dir_;                          // layers_ by dir_name
-    std::unordered_map<std::string, const Image*> images_;  // by config path
-    const intern::IdTable* ids_ = nullptr;                  // what their diff IDs point into
+    const RecordsByDir records_by_dir_;
+    std::unordered_map<std::string_view, const Image*> images_;  // by image ID
+    const intern::IdTable* ids_ = nullptr;                       // what their diff IDs point into
     Problems& problems_;
     const MetadataFileVisitor& visit_;
 };
