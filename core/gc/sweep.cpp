@@ -24,10 +24,14 @@ public:
         for (const auto& e : in.scan->entries) entries_[e.id] = &e;
         for (const auto& r : in.metadata->layers)
             if (!r.removing && !r.odd_name) records_[r.chain] = &r;
-        // In the order of their chain IDs' text, as a map keyed by the text iterated.
-        by_chain_.reserve(records_.size());
-        for (const auto& [chain, r] : records_) by_chain_.push_back(r);
-        std::sort(by_chain_.begin(), by_chain_.end(),
+        // The records no live node reaches, in the order of their chain IDs' text (as a map keyed
+        // by the text iterated): only these are swept. Testing liveness once, before the sort,
+        // keeps the sort and both passes over them to the dead records; the live ones, most of a
+        // root, are not touched again (at 200,000 records, visiting each in the sorted order was
+        // a cache miss a record, twice).
+        for (const auto& [chain, r] : records_)
+            if (!live_.layer(text(chain))) dead_by_chain_.push_back(r);
+        std::sort(dead_by_chain_.begin(), dead_by_chain_.end(),
                   [&](const auto* a, const auto* b) { return ids().less(a->chain, b->chain); });
         containers_.insert(in.metadata->containers.begin(), in.metadata->containers.end());
         claim_dirs();
@@ -76,9 +80,8 @@ private:
         auto claim = [&](const std::string& id, std::string claimant) {
             if (entries_.count(id) && !live_dir(id)) claims_.emplace(id, std::move(claimant));
         };
-        for (const auto* r : by_chain_)
-            if (const std::string hex = text(r->chain); !live_.layer(hex) && r->cache_id)
-                claim(text(*r->cache_id), layer_claim(hex));
+        for (const auto* r : dead_by_chain_)
+            if (r->cache_id) claim(text(*r->cache_id), layer_claim(text(r->chain)));
         for (const auto& r : in_.metadata->layers)
             if (r.removing && r.cache_id) claim(text(*r.cache_id), removing_claim(r.dir_name));
         for (const auto& m : in_.metadata->mounts) {
@@ -122,9 +125,9 @@ private:
     }
 
     void layer_records() {
-        for (const auto* r : by_chain_) {
+        for (const auto* r : dead_by_chain_) {
+            if (!r->cache_id) continue;  // no cache-id: blocking problem
             const std::string hex = text(r->chain);
-            if (live_.layer(hex) || !r->cache_id) continue;  // no cache-id: blocking problem
             Garbage c;
             const std::string cache = text(*r->cache_id);
             const std::string why =
@@ -266,7 +269,7 @@ private:
     // every ID were the biggest part of the sweep's memory at 20,000 layers).
     std::unordered_map<std::string_view, const DriverEntry*> entries_;
     std::unordered_map<intern::IdTable::Id, const docker::LayerRecord*> records_;  // by chain
-    std::vector<const docker::LayerRecord*> by_chain_;  // records_, ordered by the chains' text
+    std::vector<const docker::LayerRecord*> dead_by_chain_;  // records_ not live, by the chains' text
     std::set<std::string> containers_;
     std::unordered_map<std::string, std::string> claims_;  // dir -> who takes it (claim_dirs)
     std::vector<Garbage> out_;

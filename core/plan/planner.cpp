@@ -181,7 +181,10 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     in.metadata = &md;
     in.scan = &scan;
     if (mounted) in.mounted_ids = mounted.value();
-    in.buildkit_ids = gc::find_ids_in_bytes(md.buildkit.bytes, gc::buildkit_query_ids(md, scan));
+    // Without BuildKit databases nothing can be found in them: the query set (every entry's,
+    // chain's and cache ID's text) is not built for nothing.
+    if (!md.buildkit.bytes.empty())
+        in.buildkit_ids = gc::find_ids_in_bytes(md.buildkit.bytes, gc::buildkit_query_ids(md, scan));
     in.now_sec =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
