@@ -170,12 +170,27 @@ HoldBackResult hold_back(HoldBackInput in) {
             keep(i, "younger-than-min-age", describe_age(in.now_sec, newest, in.min_age_sec));
     }
 
-    // edges[o]: candidates that a file of candidate o names (kept when o is kept).
-    std::vector<std::vector<std::pair<size_t, std::string>>> edges(n);
+    // edges[o]: candidates that a file of candidate o names (kept when o is kept), or that share
+    // o's record. An edge is three numbers; its words are made only if it keeps something (a file
+    // of one candidate names its ancestors, and the text of every such edge, made up front, was
+    // 475,000 strings at 200,000 layers).
+    struct Edge {
+        size_t to;
+        uint32_t file;  // into edge_files, or kSharedRecord
+        uint32_t name;  // the matcher's name index (a file's edge)
+    };
+    constexpr uint32_t kSharedRecord = ~uint32_t(0);
+    std::vector<std::vector<Edge>> edges(n);
+    std::vector<std::string> edge_files;  // the path of each file that has an edge, once
+    auto edge_text = [&](const Edge& e) {
+        if (e.file == kSharedRecord) return "it shares the record " + in.candidates[e.to].record;
+        return edge_files[e.file] + " names " + text_of(e.name);
+    };
     auto search = [&](const MetadataFile& f) {
         const auto hits = matcher.find(f.bytes);
         if (hits.empty()) return;
         const auto owners = ownership.of(f.path);
+        uint32_t file = kSharedRecord;  // f's index in edge_files, once it has an edge
         for (size_t h : hits) {
             const auto [c, is_diff] = name_owner[h];
             if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
@@ -192,7 +207,11 @@ HoldBackResult hold_back(HoldBackInput in) {
                          "layergc's developers with the file attached"});
                 keep(c, "named-by-metadata", f.path + " names " + text_of(h));
             } else {
-                for (size_t o : owners) edges[o].emplace_back(c, f.path + " names " + text_of(h));
+                if (file == kSharedRecord) {
+                    file = static_cast<uint32_t>(edge_files.size());
+                    edge_files.push_back(f.path);
+                }
+                for (size_t o : owners) edges[o].push_back({c, file, static_cast<uint32_t>(h)});
             }
         }
     };
@@ -205,12 +224,14 @@ HoldBackResult hold_back(HoldBackInput in) {
     for (const auto& [record, group] : by_record)
         for (size_t a : group)
             for (size_t b : group)
-                if (a != b) edges[a].emplace_back(b, "it shares the record " + record);
+                if (a != b) edges[a].push_back({b, kSharedRecord, 0});
     while (!work.empty()) {
         const size_t o = work.front();
         work.pop_front();
-        for (const auto& [c, what] : edges[o])
-            keep(c, "named-by-kept-candidate", what + ", and " + in.candidates[o].id + " is kept");
+        for (const Edge& e : edges[o])
+            if (!kept[e.to])
+                keep(e.to, "named-by-kept-candidate",
+                     edge_text(e) + ", and " + in.candidates[o].id + " is kept");
     }
 
     out.candidates.reserve(n);

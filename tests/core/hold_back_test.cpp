@@ -219,7 +219,10 @@ TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
     EXPECT_EQ(r.held_back[0].reason, "younger-than-min-age");
     EXPECT_EQ(r.held_back[1].reason, "named-by-kept-candidate");
     EXPECT_EQ(r.held_back[2].reason, "named-by-kept-candidate");
-    EXPECT_NE(r.held_back[2].detail.find(c2 + "/parent"), std::string::npos) << r.held_back[2].detail;
+    EXPECT_EQ(r.held_back[1].detail, "image/overlay2/layerdb/sha256/" + c3 + "/parent names " + c2 +
+                                         ", and " + hex("d3") + " is kept");
+    EXPECT_EQ(r.held_back[2].detail, "image/overlay2/layerdb/sha256/" + c2 + "/parent names " + c1 +
+                                         ", and " + hex("d2") + " is kept");
     EXPECT_TRUE(r.problems.empty()) << "a young layer is not a disagreement between readings";
 
     Case m;
@@ -241,6 +244,10 @@ TEST(HoldBack, AKeptCandidatesFilesKeepWhatTheyName) {
     m.in.newest_change_sec = {m.in.now_sec - 5, m.in.now_sec - 7200};
     auto mr = m.run();
     EXPECT_TRUE(mr.candidates.empty()) << "the young RW dir's record names its init dir";
+    ASSERT_EQ(mr.held_back.size(), 2u);
+    EXPECT_EQ(mr.held_back[1].reason, "named-by-kept-candidate");
+    EXPECT_EQ(mr.held_back[1].detail,
+              "it shares the record image/overlay2/layerdb/mounts/" + ctr + ", and " + rw + " is kept");
 }
 
 // --min-age keeps what it cannot date.
