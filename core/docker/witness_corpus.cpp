@@ -1,6 +1,7 @@
 #include "core/docker/witness_corpus.hpp"
 #include "core/docker/metadata_paths.hpp"
 
+#include "core/fs/beside.hpp"
 #include "core/fs/confined.hpp"
 
 #include <layergc/sdk_io.hpp>
@@ -29,8 +30,8 @@ enum class OverLimit { blocks, is_content };
 constexpr int kMaxDepth = 8;  // image/<driver>/layerdb/sha256/<chain>/<file> is 4
 
 // Layer records by the name of their directory: open addressing over record indices (a power of
-// two, at most half full: 8 bytes a record at most). A sorted index cost a binary search for each
-// directory listed, each step a load from another record, which grew faster than the records.
+// two slots of 4 bytes, at least twice the records: 8 to 16 bytes a record). A sorted index cost a binary
+// search for each directory listed, each step a load from another record, which grew faster than the records.
 class RecordsByDir {
 public:
     explicit RecordsByDir(const std::vector<LayerRecord>& layers) : layers_(layers) {
@@ -61,29 +62,49 @@ private:
     std::vector<uint32_t> slots_;
 };
 
+// What both readers look files up in: built once from the metadata, read from two threads.
+struct CorpusIndex {
+    CorpusIndex(const std::string& driver, const Metadata& md)
+        : configs(MetadataPaths(driver).image_configs() + "/"),
+          records(MetadataPaths(driver).layer_records() + "/"),
+          records_by_dir(md.layers),
+          ids(md.ids) {
+        // Keyed by the images' own IDs (views into md, which outlives the index): keys of whole
+        // config paths were a heap string of a hundred bytes an image.
+        for (const auto& img : md.images) images[img.id] = &img;
+    }
+
+    const std::string configs;  // image/<driver>/imagedb/content/sha256/
+    const std::string records;  // image/<driver>/layerdb/sha256/
+    const RecordsByDir records_by_dir;
+    std::unordered_map<std::string_view, const Image*> images;  // by image ID
+    const intern::IdTable& ids;                                 // what their diff IDs point into
+};
+
+// The parts of the corpus, in its order (MetadataFile::order's top bits). The image tree is read
+// on one thread, the rest on the other.
+enum class CorpusPart : uint64_t { image_tree, containers, driver_files, buildkit };
+
 class CorpusReader {
 public:
-    CorpusReader(const std::string& driver, const Metadata& md, Problems& problems,
+    CorpusReader(const CorpusIndex& index, CorpusPart part, Problems& problems,
                  const MetadataFileVisitor& visit)
-        : configs_(MetadataPaths(driver).image_configs() + "/"),
-          records_(MetadataPaths(driver).layer_records() + "/"),
-          records_by_dir_(md.layers),
-          problems_(problems),
-          visit_(visit) {
-        // Keyed by the images' own IDs (views into md, which outlives the reader): keys of whole
-        // config paths were a heap string of a hundred bytes an image.
-        for (const auto& img : md.images) images_[img.id] = &img;
-        ids_ = &md.ids;
+        : index_(index), problems_(problems), visit_(visit) {
+        begin(part);
     }
+
+    // The files emitted from here on belong to `part`.
+    void begin(CorpusPart part) { next_order_ = static_cast<uint64_t>(part) << 48; }
 
     // Hands one file to the visitor, marked as an image config (with the diff IDs its own
     // structured reading explains) when it is one.
     void emit(std::string path, std::string bytes) {
-        MetadataFile f{std::move(path), std::move(bytes), {}, false};
-        f.image_config = f.path.starts_with(configs_);
+        MetadataFile f{std::move(path), std::move(bytes), {}, false, next_order_++};
+        f.image_config = f.path.starts_with(index_.configs);
         if (f.image_config)
-            if (auto it = images_.find(std::string_view(f.path).substr(configs_.size())); it != images_.end())
-                for (const auto d : it->second->diff_ids) f.explained_diff_ids.insert(ids_->text(d));
+            if (auto it = index_.images.find(std::string_view(f.path).substr(index_.configs.size()));
+                it != index_.images.end())
+                for (const auto d : it->second->diff_ids) f.explained_diff_ids.insert(index_.ids.text(d));
         visit_(f);
     }
 
@@ -128,8 +149,8 @@ public:
 
     // The layer record whose directory is `path`, or nullptr.
     const LayerRecord* record_at(std::string_view path) const {
-        if (!path.starts_with(records_)) return nullptr;
-        return records_by_dir_.find(path.substr(records_.size()));
+        if (!path.starts_with(index_.records)) return nullptr;
+        return index_.records_by_dir.find(path.substr(index_.records.size()));
     }
 
     // A record file whose bytes the structured reading found to be exactly its value
@@ -137,11 +158,11 @@ public:
     bool emit_known(const LayerRecord& rec, const sdk::DirEntry& e, const std::string& path) {
         if (e.type != DT_REG) return false;
         if (e.name == "cache-id" && (rec.raw_exact & LayerRecord::kRawCacheId)) {
-            emit(path, ids_->text(*rec.cache_id));
+            emit(path, index_.ids.text(*rec.cache_id));
         } else if (e.name == "parent" && (rec.raw_exact & LayerRecord::kRawParent)) {
-            emit(path, "sha256:" + ids_->text(*rec.parent));
+            emit(path, "sha256:" + index_.ids.text(*rec.parent));
         } else if (e.name == "diff" && (rec.raw_exact & LayerRecord::kRawDiff)) {
-            emit(path, "sha256:" + ids_->text(*rec.diff));
+            emit(path, "sha256:" + index_.ids.text(*rec.diff));
         } else {
             return false;
         }
@@ -168,13 +189,10 @@ public:
     }
 
 private:
-    const std::string configs_;  // image/<driver>/imagedb/content/sha256/
-    const std::string records_;  // image/<driver>/layerdb/sha256/
-    const RecordsByDir records_by_dir_;
-    std::unordered_map<std::string_view, const Image*> images_;  // by image ID
-    const intern::IdTable* ids_ = nullptr;                       // what their diff IDs point into
+    const CorpusIndex& index_;
     Problems& problems_;
     const MetadataFileVisitor& visit_;
+    uint64_t next_order_ = 0;
 };
 
 void read_image_tree(int root_fd, const std::string& driver, CorpusReader& reader) {
@@ -291,11 +309,24 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
 
 void visit_witness_corpus(int root_fd, int home_fd, const std::string& driver, const Metadata& md,
                           const DriverScan& scan, Problems& problems, const MetadataFileVisitor& visit) {
-    CorpusReader reader(driver, md, problems, visit);
-    read_image_tree(root_fd, driver, reader);
-    read_container_configs(root_fd, reader);
-    read_driver_files(home_fd, driver, scan, reader);
-    if (!md.buildkit.bytes.empty()) reader.emit("buildkit/*.db", md.buildkit.bytes);
+    const CorpusIndex index(driver, md);
+    // Two readers of disjoint trees, each mostly system calls, overlap on two cores. Each keeps
+    // its own problems; they are added in the corpus's order, as one reader would have.
+    Problems beside_problems;
+    auto beside = fs::start_beside([&] {
+        CorpusReader reader(index, CorpusPart::containers, beside_problems, visit);
+        read_container_configs(root_fd, reader);
+        reader.begin(CorpusPart::driver_files);
+        read_driver_files(home_fd, driver, scan, reader);
+        reader.begin(CorpusPart::buildkit);
+        if (!md.buildkit.bytes.empty()) reader.emit("buildkit/*.db", md.buildkit.bytes);
+    });
+    {
+        CorpusReader reader(index, CorpusPart::image_tree, problems, visit);
+        read_image_tree(root_fd, driver, reader);
+    }
+    beside.get();
+    problems.insert(problems.end(), beside_problems.begin(), beside_problems.end());
 }
 
 }  // namespace layergc::docker

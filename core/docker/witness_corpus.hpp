@@ -8,6 +8,7 @@
 #include "core/model/driver_scan.hpp"
 #include "core/model/problem.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
@@ -26,15 +27,21 @@ struct MetadataFile {
     // Only an image config refers to layers by diff ID; elsewhere (a record's own diff file) a
     // diff ID is content, shared by every record of the same diff, and names no candidate.
     bool image_config = false;
+    // The file's place in the corpus's one order (ascending, unique): a corpus may read on two
+    // threads, so files can arrive in another order, and a visitor whose outcome depends on the
+    // order (which file is named as the reason for a keep) sorts by this.
+    uint64_t order = 0;
 };
 
-// Called once per file read, with a file that lives only for the call.
+// Called once per file read, with a file that lives only for the call. Calls may come from two
+// threads at once: a visitor guards what it keeps.
 using MetadataFileVisitor = std::function<void(const MetadataFile&)>;
 // A source of metadata files: hands every file it reads to the visitor, in one pass.
 using WitnessCorpus = std::function<void(const MetadataFileVisitor&)>;
 
-// A corpus of files already in memory (containerd's meta.db, tests).
+// A corpus of files already in memory (containerd's meta.db, tests), in the order given.
 inline WitnessCorpus corpus_of(std::vector<MetadataFile> files) {
+    for (size_t i = 0; i < files.size(); ++i) files[i].order = i;
     return [files = std::move(files)](const MetadataFileVisitor& visit) {
         for (const auto& f : files) visit(f);
     };
@@ -51,6 +58,8 @@ inline WitnessCorpus corpus_of(std::vector<MetadataFile> files) {
 //   link and lower, aufs layers/<id>, l/ links): the driver's own parent lists.
 // An image config's file carries the diff IDs its structured reading listed (explained_diff_ids).
 // What cannot be read is a blocking problem: layergc removes nothing it cannot check.
+// The image tree is read on one thread and the rest on another (the visitor is called from both);
+// the files' order is the list's, and the problems are added in that order.
 void visit_witness_corpus(int root_fd, int home_fd, const std::string& driver, const Metadata& md,
                           const DriverScan& scan, Problems& problems, const MetadataFileVisitor& visit);
 

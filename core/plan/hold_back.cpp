@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <unordered_set>
 
 namespace layergc::plan {
@@ -170,31 +171,60 @@ HoldBackResult hold_back(HoldBackInput in) {
             keep(i, "younger-than-min-age", describe_age(in.now_sec, newest, in.min_age_sec));
     }
 
+    // What each file names, judged by the file alone (its owners, whether a diff ID in it is
+    // explained). The corpus may hand files over from two threads, so sightings are gathered
+    // under a lock and what follows from them (problems, keeps, edges) is decided afterwards, in
+    // the corpus's order: the same plan whichever thread read first.
+    struct Sighting {
+        uint64_t order;
+        std::string path;
+        uint32_t first, count;  // its names, in hit_names
+    };
+    std::mutex sightings_lock;
+    std::vector<Sighting> sightings;
+    std::vector<uint32_t> hit_names;  // the matcher's name indices
+    auto search = [&](const MetadataFile& f) {
+        const auto hits = matcher.find(f.bytes);
+        if (hits.empty()) return;
+        const auto owners = ownership.of(f.path);
+        std::vector<uint32_t> names;
+        for (size_t h : hits) {
+            const auto [c, is_diff] = name_owner[h];
+            if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
+            if (is_diff && (!f.image_config || f.explained_diff_ids.count(text_of(h)))) continue;
+            names.push_back(static_cast<uint32_t>(h));
+        }
+        if (names.empty()) return;
+        const std::lock_guard<std::mutex> lock(sightings_lock);
+        sightings.push_back(
+            {f.order, f.path, static_cast<uint32_t>(hit_names.size()), static_cast<uint32_t>(names.size())});
+        hit_names.insert(hit_names.end(), names.begin(), names.end());
+    };
+    if (in.corpus) in.corpus(search);
+    std::sort(sightings.begin(), sightings.end(),
+              [](const Sighting& a, const Sighting& b) { return a.order < b.order; });
+
     // edges[o]: candidates that a file of candidate o names (kept when o is kept), or that share
     // o's record. An edge is three numbers; its words are made only if it keeps something (a file
     // of one candidate names its ancestors, and the text of every such edge, made up front, was
     // 475,000 strings at 200,000 layers).
     struct Edge {
         size_t to;
-        uint32_t file;  // into edge_files, or kSharedRecord
+        uint32_t file;  // into sightings, or kSharedRecord
         uint32_t name;  // the matcher's name index (a file's edge)
     };
     constexpr uint32_t kSharedRecord = ~uint32_t(0);
     std::vector<std::vector<Edge>> edges(n);
-    std::vector<std::string> edge_files;  // the path of each file that has an edge, once
     auto edge_text = [&](const Edge& e) {
         if (e.file == kSharedRecord) return "it shares the record " + in.candidates[e.to].record;
-        return edge_files[e.file] + " names " + text_of(e.name);
+        return sightings[e.file].path + " names " + text_of(e.name);
     };
-    auto search = [&](const MetadataFile& f) {
-        const auto hits = matcher.find(f.bytes);
-        if (hits.empty()) return;
+    for (uint32_t file = 0; file < sightings.size(); ++file) {
+        const Sighting& f = sightings[file];
         const auto owners = ownership.of(f.path);
-        uint32_t file = kSharedRecord;  // f's index in edge_files, once it has an edge
-        for (size_t h : hits) {
-            const auto [c, is_diff] = name_owner[h];
-            if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
-            if (is_diff && (!f.image_config || f.explained_diff_ids.count(text_of(h)))) continue;
+        for (uint32_t k = f.first; k < f.first + f.count; ++k) {
+            const uint32_t h = hit_names[k];
+            const size_t c = name_owner[h].first;
             if (owners.empty()) {
                 if (!kept[c])
                     out.problems.push_back(
@@ -207,15 +237,11 @@ HoldBackResult hold_back(HoldBackInput in) {
                          "layergc's developers with the file attached"});
                 keep(c, "named-by-metadata", f.path + " names " + text_of(h));
             } else {
-                if (file == kSharedRecord) {
-                    file = static_cast<uint32_t>(edge_files.size());
-                    edge_files.push_back(f.path);
-                }
-                for (size_t o : owners) edges[o].push_back({c, file, static_cast<uint32_t>(h)});
+                for (size_t o : owners) edges[o].push_back({c, file, h});
             }
         }
-    };
-    if (in.corpus) in.corpus(search);
+    }
+    hit_names = {};
     // Candidates that share a record (a lost container's RW and init dirs) stand or fall together:
     // the record goes with the last of them, so keeping one keeps the record and the others.
     std::unordered_map<std::string, std::vector<size_t>> by_record;

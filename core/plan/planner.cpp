@@ -4,6 +4,7 @@
 #include "core/docker/driver_trees.hpp"
 #include "core/docker/metadata.hpp"
 #include "core/docker/witness_corpus.hpp"
+#include "core/fs/beside.hpp"
 #include "core/fs/confined.hpp"
 #include "core/fs/mountinfo.hpp"
 #include "core/fs/tree_usage.hpp"
@@ -161,12 +162,16 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     if (s.store == Store::containerd) return make_containerd_plan(s, req);
     Plan p = empty_plan(s);
 
+    // The driver's scan (its home) and the metadata readers (image/, containers/, buildkit/)
+    // read disjoint trees and are mostly system calls: on two cores they overlap. The readers
+    // share only the session's descriptor and driver name, which neither changes.
+    auto reading = fs::start_beside(
+        [root_fd = s.root_fd.get(), driver = s.driver] { return docker::read_metadata(root_fd, driver); });
     Problems probe_problems;
     auto scanned = probe_and_scan(s, probe_problems);
+    docker::Metadata md = reading.get();
     if (!scanned) return scanned.error();
     DriverScan scan = std::move(scanned.value());
-
-    docker::Metadata md = docker::read_metadata(s.root_fd.get(), s.driver);
 
     Problems problems = probe_problems;
     auto mounted = mounted_ids(s, scan, problems);

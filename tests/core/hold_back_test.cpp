@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 using namespace layergc;
 using plan::Candidate;
@@ -288,4 +289,62 @@ TEST(HoldBack, ARemovingRecordIsNotKeptByItsLiveTwinsChildren) {
     t.md.layers = {gone};
     t.in.candidates = {c};
     EXPECT_TRUE(t.run().candidates.empty());
+}
+
+// The corpus reads on two threads, so files arrive in any order; what they keep, which file is
+// named as the reason and the problems' order follow the corpus's own order (MetadataFile::order),
+// so a plan is the same whichever thread read first. Two surviving files name one candidate (the
+// first is the reason), a kept child's parent file keeps its parent, and a third names another.
+TEST(HoldBack, TheOutcomeFollowsTheCorpusOrderNotTheOrderFilesArrive) {
+    const std::string c1 = hex("c1"), c2 = hex("c2"), c3 = hex("c3");
+    std::vector<docker::MetadataFile> files{
+        {"containers/" + hex("x") + "/config.v2.json", "{\"a\":\"" + hex("d3") + "\"}", {}, false},
+        {"image/overlay2/layerdb/sha256/" + c3 + "/parent", "sha256:" + c2, {}, false},
+        {"containers/" + hex("y") + "/config.v2.json", "{\"b\":\"" + hex("d3") + "\"}", {}, false},
+        {"image/overlay2/layerdb/sha256/" + c2 + "/parent", "sha256:" + c1, {}, false},
+        {"containers/" + hex("z") + "/hostconfig.json", "{\"c\":\"" + hex("d9") + "\"}", {}, false}};
+    for (size_t i = 0; i < files.size(); ++i) files[i].order = 10 * i + 3;  // ascending, not dense
+    auto run = [&](docker::WitnessCorpus corpus) {
+        Case t;
+        t.in.candidates = {layer(c3, hex("d3")), layer(c2, hex("d2")), layer(c1, hex("d1")),
+                           layer(hex("c9"), hex("d9")), layer(hex("c8"), hex("d8"))};
+        t.in.corpus = std::move(corpus);
+        return t.run();
+    };
+    auto in_order = run([&](const docker::MetadataFileVisitor& visit) {
+        for (const auto& f : files) visit(f);
+    });
+    ASSERT_EQ(in_order.held_back.size(), 4u);
+    EXPECT_EQ(ids(in_order.candidates), std::vector<std::string>{hex("d8")});
+    EXPECT_EQ(in_order.held_back[0].detail, files[0].path + " names " + hex("d3"));
+    ASSERT_EQ(in_order.problems.size(), 2u);
+    EXPECT_EQ(in_order.problems[0].subject, files[0].path);
+    EXPECT_EQ(in_order.problems[1].subject, files[4].path);
+
+    auto same = [&](const plan::HoldBackResult& r, const std::string& how) {
+        EXPECT_EQ(ids(r.candidates), ids(in_order.candidates)) << how;
+        ASSERT_EQ(r.held_back.size(), in_order.held_back.size()) << how;
+        for (size_t i = 0; i < r.held_back.size(); ++i) {
+            EXPECT_EQ(r.held_back[i].candidate.id, in_order.held_back[i].candidate.id) << how;
+            EXPECT_EQ(r.held_back[i].reason, in_order.held_back[i].reason) << how;
+            EXPECT_EQ(r.held_back[i].detail, in_order.held_back[i].detail) << how;
+        }
+        ASSERT_EQ(r.problems.size(), in_order.problems.size()) << how;
+        for (size_t i = 0; i < r.problems.size(); ++i)
+            EXPECT_EQ(r.problems[i].message, in_order.problems[i].message) << how;
+    };
+    same(run([&](const docker::MetadataFileVisitor& visit) {
+             for (auto f = files.rbegin(); f != files.rend(); ++f) visit(*f);
+         }),
+         "reversed");
+    for (int round = 0; round < 20; ++round)
+        same(run([&](const docker::MetadataFileVisitor& visit) {
+                 // odd files on a second thread, even ones here, as the two corpus readers do
+                 std::thread beside([&] {
+                     for (size_t i = 1; i < files.size(); i += 2) visit(files[i]);
+                 });
+                 for (size_t i = 0; i < files.size(); i += 2) visit(files[i]);
+                 beside.join();
+             }),
+             "two threads");
 }

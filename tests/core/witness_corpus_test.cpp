@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -49,8 +50,10 @@ std::map<std::string, std::string> visit(const Root& r, const docker::Metadata& 
     const int root_fd = ::open(r.tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const int home_fd = ::open((r.tmp.path() / "aufs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     std::map<std::string, std::string> seen;
+    std::mutex seen_lock;  // the corpus reads on two threads
     docker::visit_witness_corpus(
         root_fd, home_fd, "aufs", md, scan, problems, [&](const docker::MetadataFile& f) {
+            const std::lock_guard<std::mutex> lock(seen_lock);
             EXPECT_TRUE(seen.emplace(f.path, f.bytes).second) << "visited twice: " << f.path;
         });
     ::close(home_fd);
@@ -135,4 +138,59 @@ TEST(WitnessCorpus, ReadsTheDriversFilesButNoLayerRoot) {
     EXPECT_EQ(seen.count("aufs/other/" + kA + "/lower"), 1u);
     EXPECT_EQ(seen.count("aufs/diff/" + kA + "/server"), 0u);
     EXPECT_EQ(seen.count("aufs/mnt/" + kA + "/.keep"), 0u);
+}
+
+// The corpus reads the image tree on one thread and the rest on another. Every file still has its
+// own place in one order: the image tree's files first, then the containers', then the driver's
+// (MetadataFile::order, unique and in that order, whichever thread ran first); and the problems
+// come in that order too, as one reader would have added them.
+TEST(WitnessCorpus, FilesAndProblemsKeepTheCorpusOrderAcrossItsTwoReaders) {
+    Root r;
+    for (const auto& k : {kA, kB, kC}) {
+        r.write(r.record(k) + "cache-id", k);
+        r.write(r.record(k) + "size", "4096");
+    }
+    r.write("containers/" + kD + "/config.v2.json", "{}");
+    r.write("containers/" + kD + "/hostconfig.json", "{}");
+    r.write("aufs/layers/" + kA, kB + "\n");
+    r.write("aufs/layers/" + kB, "");
+    r.write("aufs/layers/" + kC, "");
+    // one file each side that the witness cannot check: both are blocking problems
+    fs::resize_file(r.tmp.path() / "aufs/layers" / kC, (64u << 10) + 1);
+    r.write(r.record(kC) + "mystery", "");
+    fs::resize_file(r.tmp.path() / (r.record(kC) + "mystery"), (64u << 20) + 1);  // sparse
+
+    DriverScan scan;
+    for (const auto& k : {kA, kB, kC}) {
+        DriverEntry e;
+        e.id = k;
+        e.paths = {{"layers/" + k, Removal::file, false}};
+        scan.entries.push_back(e);
+    }
+    const int root_fd = ::open(r.tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int home_fd = ::open((r.tmp.path() / "aufs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const docker::Metadata md = docker::read_metadata(root_fd, "aufs");
+    for (int round = 0; round < 10; ++round) {
+        std::map<uint64_t, std::string> by_order;
+        std::mutex lock;
+        Problems problems;
+        docker::visit_witness_corpus(
+            root_fd, home_fd, "aufs", md, scan, problems, [&](const docker::MetadataFile& f) {
+                const std::lock_guard<std::mutex> hold(lock);
+                EXPECT_TRUE(by_order.emplace(f.order, f.path).second) << "two files at one place: " << f.path;
+            });
+        ASSERT_EQ(by_order.size(), 3u * 2u + 2u + 2u) << "six record files, two configs, two layers files";
+        int part = 0;  // 0 image tree, 1 containers, 2 the driver's files
+        for (const auto& [order, path] : by_order) {
+            const int here = path.starts_with("image/") ? 0 : path.starts_with("containers/") ? 1 : 2;
+            EXPECT_GE(here, part) << path << " comes after a file of a later part";
+            part = here;
+        }
+        EXPECT_EQ(part, 2);
+        ASSERT_EQ(problems.size(), 2u);
+        EXPECT_EQ(problems[0].subject, r.record(kC) + "mystery");
+        EXPECT_EQ(problems[1].subject, "aufs/layers/" + kC);
+    }
+    ::close(home_fd);
+    ::close(root_fd);
 }
