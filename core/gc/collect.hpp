@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace layergc::gc {
@@ -37,7 +38,7 @@ struct LiveSet {
     Problems problems;  // damage found below the roots (missing layers, ...), in the walk's order
 
     bool dir(const std::string& id) const { return marking.is_live(NodeKind::driver_dir, id); }
-    bool layer(const std::string& hex) const { return marking.is_live(NodeKind::layer, hex); }
+    bool layer(std::string_view hex) const { return marking.is_live(NodeKind::layer, hex); }
 };
 
 // The liveness graph of the input (Docker's sources, docker_sources.hpp): what mark_live walks,

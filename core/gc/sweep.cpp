@@ -29,8 +29,10 @@ public:
         // keeps the sort and both passes over them to the dead records; the live ones, most of a
         // root, are not touched again (at 200,000 records, visiting each in the sorted order was
         // a cache miss a record, twice).
-        for (const auto& [chain, r] : records_)
-            if (!live_.layer(text(chain))) dead_by_chain_.push_back(r);
+        for (const auto& [chain, r] : records_) {
+            char buf[64];  // the chain's text, made here and not on the heap, once a record
+            if (!live_.layer(ids().view(chain, buf))) dead_by_chain_.push_back(r);
+        }
         std::sort(dead_by_chain_.begin(), dead_by_chain_.end(),
                   [&](const auto* a, const auto* b) { return ids().less(a->chain, b->chain); });
         containers_.insert(in.metadata->containers.begin(), in.metadata->containers.end());

@@ -28,6 +28,9 @@ public:
     std::optional<Id> find(std::string_view s) const;
     // The text exactly as it was interned.
     std::string text(Id id) const;
+    // The same text without a heap string: written into buf when a digest, else a view of the
+    // table's own copy. Valid while both buf and the table are.
+    std::string_view view(Id id, char (&buf)[64]) const;
     // Whether text(a) < text(b), without making either string (maps ordered as their text).
     bool less(Id a, Id b) const;
     size_t size() const { return digests_.size() + others_.size(); }
@@ -45,7 +48,6 @@ private:
     static constexpr Id kEmptySlot = ~Id(0);
 
     static std::optional<Digest> as_digest(std::string_view s);
-    std::string_view view(Id id, char (&buf)[64]) const;  // the text, in buf when a digest
     size_t hash_of(std::string_view s, const std::optional<Digest>& d) const;
     bool holds_at(Id id, std::string_view s, const std::optional<Digest>& d) const;
     size_t slot_of(std::string_view s, const std::optional<Digest>& d) const;  // its slot, or an empty one
