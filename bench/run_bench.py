@@ -78,12 +78,17 @@ def targets(sizes):
         allows = round(fl["stat_warm_seconds"] / s["gist_dry_run"]["seconds"], 3) if fl else None
         add("plan with sizes <= old script's dry run (%s)" % n, s["ratio_plan_over_gist"],
             s["ratio_plan_over_gist"] <= 1.0, allows, allows is not None and allows <= 1.0)
-        if "size_warm" in s:
-            for cache in ("warm", "cold"):
-                r = s["ratio_du_over_layergc_" + cache]
-                allows = round(s["size_" + cache]["du"]["seconds"] / fl["stat_%s_seconds" % cache], 3) if fl else None
-                add("sizing >= 1.5x faster than du -sk, %s (%s)" % (cache, n), r, r >= 1.5, allows,
-                    allows is not None and allows >= 1.5)
+    # Sizing at every size measured (issue 15: "at every size", small layers included).
+    for n in sizes:
+        s = sizes[n]
+        if "skipped" in s or "size_warm" not in s:
+            continue
+        fl = s.get("floor", {})
+        for cache in ("warm", "cold"):
+            r = s["ratio_du_over_layergc_" + cache]
+            allows = round(s["size_" + cache]["du"]["seconds"] / fl["stat_%s_seconds" % cache], 3) if fl else None
+            add("sizing >= 1.5x faster than du -sk, %s (%s)" % (cache, n), r, r >= 1.5, allows,
+                allows is not None and allows >= 1.5)
     for n in sizes:
         s = sizes[n]
         if "ratio_rm_over_layergc" in s:

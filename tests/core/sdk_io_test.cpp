@@ -108,6 +108,29 @@ TEST(ListDir, EveryEntryOnceFromTheStartWithItsType) {
     EXPECT_EQ(errno, EBADF);
 }
 
+// for_each_dir_entry hands the entries over one at a time, in list_dir's order, while the caller
+// reads each one's file through the same descriptor (as the second witness does).
+TEST(ListDir, EachEntryHandedOverInTheListingsOrderWhileFilesAreRead) {
+    Scratch s;
+    for (int i = 0; i < 2000; ++i) s.write("d/name-" + std::to_string(i), std::to_string(i));
+    Fd dir(::open((s.dir / "d").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(dir);
+    std::vector<DirEntry> listed;
+    ASSERT_TRUE(list_dir(dir.get(), listed));
+    std::vector<std::string> handed;
+    ASSERT_TRUE(for_each_dir_entry(dir.get(), [&](DirEntry&& e) {
+        EXPECT_EQ(e.type, DT_REG);
+        const auto r = read_small_file_at(dir.get(), e.name);
+        EXPECT_EQ(r.status, ReadStatus::ok);
+        EXPECT_EQ("name-" + r.data, e.name);
+        handed.push_back(std::move(e.name));
+    }));
+    ASSERT_EQ(handed.size(), listed.size());
+    for (size_t i = 0; i < listed.size(); ++i) EXPECT_EQ(handed[i], listed[i].name) << i;
+    EXPECT_FALSE(for_each_dir_entry(-1, [](DirEntry&&) { ADD_FAILURE() << "an entry of no directory"; }));
+    EXPECT_EQ(errno, EBADF);
+}
+
 // A read stops at the size fstat gave without the read that returns 0, and still reads a file of
 // exactly one buffer, of several, and an empty one whole.
 TEST(ReadSmallFile, WholeFilesAroundTheBufferSize) {

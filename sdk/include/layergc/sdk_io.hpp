@@ -232,10 +232,13 @@ int read_dirents(int dirfd, Each&& each) {
 
 }  // namespace detail
 
-// List a directory (without "." and ".."), from its first entry whatever the descriptor's
-// position. d_type is filled in with fstatat when the filesystem does not report it. Returns
-// false (and sets errno) when the directory cannot be read.
-inline bool list_dir(int dirfd, std::vector<DirEntry>& out) {
+// Calls each(DirEntry&&) for every entry of a directory (without "." and ".."), from its first
+// entry whatever the descriptor's position, without holding the listing: a reader of a directory
+// of 200,000 layer records needs one name at a time. d_type is filled in with fstatat when the
+// filesystem does not report it. Returns false (and sets errno) when the directory cannot be
+// read; the entries before the failure have been handed over.
+template <class Each>
+bool for_each_dir_entry(int dirfd, Each&& each) {
     if (::lseek(dirfd, 0, SEEK_SET) != 0) return false;
     const int err = detail::read_dirents(dirfd, [&](const char* name, unsigned char type) {
         DirEntry e{name, type};
@@ -248,10 +251,15 @@ inline bool list_dir(int dirfd, std::vector<DirEntry>& out) {
                                                : DT_UNKNOWN;
             }
         }
-        out.push_back(std::move(e));
+        each(std::move(e));
     });
     errno = err;
     return err == 0;
+}
+
+// List a directory (without "." and ".."), as for_each_dir_entry hands its entries over.
+inline bool list_dir(int dirfd, std::vector<DirEntry>& out) {
+    return for_each_dir_entry(dirfd, [&](DirEntry&& e) { out.push_back(std::move(e)); });
 }
 
 // Read a symlink's target without following it. nullopt if it is not a symlink or unreadable.
