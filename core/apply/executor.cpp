@@ -176,6 +176,12 @@ private:
         return r.ok();
     }
 
+    bool audited_all(std::vector<audit::AuditLog::Event> events) {
+        auto r = log_.write_all(std::move(events));
+        if (!r) fail({"audit-log", log_.path().string(), r.error().message});
+        return r.ok();
+    }
+
     void fail(Failure f) {
         std::lock_guard lock(mu_);
         out_.failed.push_back(std::move(f));
@@ -187,11 +193,16 @@ private:
     }
 
     bool begun(const DisposalTarget& t, const Candidate& c) {
+        auto [event, fields] = begin_event(t, c);
+        return audited(event, std::move(fields));
+    }
+
+    audit::AuditLog::Event begin_event(const DisposalTarget& t, const Candidate& c) const {
         json begin = disposal_.begin_fields(t);
         begin["id"] = c.id;
         begin["kind"] = plan::to_string(c.kind);
         begin["path"] = t.shown;
-        return audited(std::string(disposal_.verb()) + "-begin", std::move(begin));
+        return {std::string(disposal_.verb()) + "-begin", std::move(begin)};
     }
 
     // The path was taken away (the end event's fields) or not (the error).
@@ -215,21 +226,19 @@ private:
         }
     }
 
-    // The wave's records are renamed first, in the wave's order (groups that need no rename
-    // first), then every driver path of the groups ready goes into one walk: each group's first
-    // path at once, and a group's next path when the one before it is done, so each group keeps
-    // the order of run_group (a failed path stops its group: the record stays). A group's record
-    // goes when its last path is done, on the walk's worker that finished it.
+    // The wave's records are renamed first (renamed_first), then every driver path of the groups
+    // ready goes into one walk: each group's first path at once, and a group's next path when the
+    // one before it is done, so each group keeps the order of run_group (a failed path stops its
+    // group: the record stays). A group's record goes when its last path is done, on the walk's
+    // worker that finished it.
     void run_groups_in_one_walk(const std::vector<Group*>& wave, DisposalWalk& walk) {
         std::vector<Group*> owner;  // walk path number -> its group
-        std::vector<Group*> ready;
-        for (Group* g : wave) {
-            if (!rename_first(*g)) continue;
+        const std::vector<Group*> ready = renamed_first(wave);
+        for (Group* g : ready) {
             g->first_path = owner.size();
             owner.insert(owner.end(), g->paths.size(), g);
-            ready.push_back(g);
         }
-        for (Group* g : ready) start_path(*g, 0, walk);
+        start_first_paths(ready, walk);
         walk.run([&](size_t n, Result<json> end) {
             Group& g = *owner[n];
             const size_t i = n - g.first_path;
@@ -239,6 +248,32 @@ private:
             faults::crash_point("after-driver-path");
             start_path(g, i + 1, walk);
         });
+    }
+
+    // Every ready group's first path into the walk, their begin events written together (one
+    // sync for the wave, not one per group: each is still on disk before its path is touched).
+    void start_first_paths(const std::vector<Group*>& ready, DisposalWalk& walk) {
+        std::vector<audit::AuditLog::Event> begins;
+        for (Group* g : ready)
+            if (!g->paths.empty())
+                begins.push_back(begin_event(driver_target(*g->paths[0].path), *g->paths[0].member));
+        if (!audited_all(std::move(begins))) {
+            for (Group* g : ready)
+                if (!g->paths.empty()) done(*g->paths[0].member, false);
+            return;
+        }
+        for (Group* g : ready) {
+            if (g->paths.empty()) {
+                finish_group(*g, g->record);
+                continue;
+            }
+            const Candidate& c = *g->paths[0].member;
+            const DisposalTarget t = driver_target(*g->paths[0].path);
+            if (auto r = walk.add(g->first_path, t); !r) {
+                finished(t, c, r.error());
+                done(c, false);
+            }
+        }
     }
 
     // The group's path number i goes into the walk after its begin event; past the last one,
@@ -265,13 +300,54 @@ private:
         const Candidate& first = *g.members.front();
         g.record = first.record;
         if (first.record_kind != RecordKind::layer) return true;
+        if (!audited("rename-begin", rename_begin_fields(g))) return false;
+        if (!rename_record(g)) return false;
+        if (!audited("rename-end", {{"id", first.id}, {"path", g.record}})) return false;
+        faults::crash_point("after-rename");
+        return true;
+    }
+
+    // rename_first for a whole wave, its events written together: every rename-begin (one
+    // sync), the renames, every rename-end (one sync). The groups ready for their paths, in the
+    // wave's order.
+    std::vector<Group*> renamed_first(const std::vector<Group*>& wave) {
+        std::vector<Group*> ready, renaming;
+        std::vector<audit::AuditLog::Event> begins, ends;
+        for (Group* g : wave) {
+            g->record = g->members.front()->record;
+            if (g->members.front()->record_kind != RecordKind::layer) {
+                ready.push_back(g);
+                continue;
+            }
+            renaming.push_back(g);
+            begins.push_back({"rename-begin", rename_begin_fields(*g)});
+        }
+        if (renaming.empty() || !audited_all(std::move(begins))) return ready;
+        std::vector<Group*> renamed;
+        for (Group* g : renaming)
+            if (rename_record(*g)) {
+                renamed.push_back(g);
+                ends.push_back({"rename-end", {{"id", g->members.front()->id}, {"path", g->record}}});
+            }
+        if (!audited_all(std::move(ends))) return ready;
+        if (!renamed.empty()) faults::crash_point("after-rename");
+        ready.insert(ready.end(), renamed.begin(), renamed.end());
+        return ready;
+    }
+
+    json rename_begin_fields(const Group& g) const {
+        return {{"id", g.members.front()->id}, {"path", g.record}, {"to", g.removing_name}};
+    }
+
+    // The rename itself, between its events; on success g.record is the new name.
+    bool rename_record(Group& g) {
+        const Candidate& first = *g.members.front();
         auto parent = fs::open_parent_confined(s_.root_fd.get(), g.record);
         if (!parent) {
             fail({first.id, g.record, g.record + ": " + parent.error().message});
             return false;
         }
         const std::string& renamed = g.removing_name;
-        if (!audited("rename-begin", {{"id", first.id}, {"path", g.record}, {"to", renamed}})) return false;
         auto r = faults::injected("rename-no-room")
                      ? Result<void>(make_error("injected: no room", ENOSPC))
                      : fs::rename_noreplace(parent->parent.get(), parent->name, renamed);
@@ -286,8 +362,6 @@ private:
             return false;
         }
         g.record = g.record.substr(0, g.record.size() - parent->name.size()) + renamed;
-        if (!audited("rename-end", {{"id", first.id}, {"path", g.record}})) return false;
-        faults::crash_point("after-rename");
         return true;
     }
 
