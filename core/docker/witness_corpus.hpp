@@ -23,7 +23,7 @@ struct MetadataFile {
     // Diff IDs (hex) the structured reading of this file found, e.g. an image config's
     // rootfs.diff_ids: a diff ID is a content address that several layer records share, so a
     // config that lists it names no record in particular. Only diff IDs are ever explained.
-    std::set<std::string> explained_diff_ids;
+    std::set<std::string, std::less<>> explained_diff_ids;  // looked up by view
     // Only an image config refers to layers by diff ID; elsewhere (a record's own diff file) a
     // diff ID is content, shared by every record of the same diff, and names no candidate.
     bool image_config = false;

@@ -17,7 +17,6 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>

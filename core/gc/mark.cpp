@@ -1,6 +1,7 @@
 #include "core/gc/collect.hpp"
 #include "core/gc/docker_sources.hpp"
 
+#include <map>
 #include <unordered_map>
 
 namespace layergc::gc {

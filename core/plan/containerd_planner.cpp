@@ -502,16 +502,15 @@ Result<Plan> make_containerd_plan(Session& s, const PlanRequest& req) {
     HoldBackInput hb;
     if (content && !root.witness_bytes.empty())
         hb.corpus = docker::corpus_of({{std::string(cd::kMetaDb), root.witness_bytes, {}, false}});
-    for (const auto& c : p.candidates) {
-        std::vector<WitnessName> names;
+    for (size_t i = 0; i < p.candidates.size(); ++i) {
+        const Candidate& c = p.candidates[i];
         // A blob by its whole digest, the only form in which meta.db names content (content/blob
         // keys, an ingest's expected, gc.ref labels). Its bare hex is no name: it is in every
         // ingest ref `ctr images import` writes for a docker archive's "<hex>.json" config or an
         // OCI archive's "blobs/sha256/<hex>" ("tar-<path>"), which a kill at the blob's commit
         // leaves in meta.db beside a blob file with no record (containerd's content GC deletes
         // that blob; tests/containerd saw it on 1.6 and 1.7).
-        if (content) names.push_back({c.id, false});
-        hb.names.push_back(std::move(names));
+        if (content) hb.names.add(i, c.id, false);
     }
     hb.candidates = std::move(p.candidates);
     hb.newest_change_sec = std::move(newest);

@@ -7,6 +7,8 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace layergc::plan {
@@ -56,19 +58,45 @@ std::pair<size_t, size_t> NameMatcher::prefilter_bits(uint64_t prefix) const {
             static_cast<size_t>((mixed * 0xBF58476D1CE4E5B9ull) >> shift)};
 }
 
-NameMatcher::NameMatcher(std::vector<std::string> names)
-    : names_(std::move(names)), prefilter_log2_(prefilter_log2(names_.size())) {
+NameMatcher::NameMatcher(std::vector<std::string> names) {
+    size_t bytes = 0;
+    for (const auto& n : names) bytes += n.size();
+    if (bytes > UINT32_MAX) throw std::length_error("witness names: more than 4 GiB of text");
+    text_.reserve(bytes);
+    start_.reserve(names.size() + 1);
+    for (const auto& n : names) {
+        start_.push_back(static_cast<uint32_t>(text_.size()));
+        text_ += n;
+    }
+    start_.push_back(static_cast<uint32_t>(text_.size()));
+    names = {};
+    index();
+}
+
+NameMatcher::NameMatcher(std::string text, std::vector<uint32_t> start)
+    : text_(std::move(text)), start_(std::move(start)) {
+    if (start_.empty() || start_.back() != text_.size())
+        throw std::invalid_argument("witness names: the starts do not end at the text's end");
+    index();
+}
+
+void NameMatcher::index() {
+    const size_t names = start_.size() - 1;
+    prefilter_log2_ = prefilter_log2(names);
     prefilter_.assign((size_t(1) << prefilter_log2_) / 64, 0);
-    std::map<size_t, std::unordered_map<std::string_view, std::vector<size_t>>> by_len;
-    for (size_t i = 0; i < names_.size(); ++i) {
-        const std::string& n = names_[i];
+    std::map<size_t, std::vector<uint32_t>> by_len;
+    for (size_t i = 0; i < names; ++i) {
+        const std::string_view n = name(i);
         if (n.size() < kPrefixBytes) continue;  // never: callers keep names of kMinWitnessNameLength and more
-        by_len[n.size()][n].push_back(i);
+        by_len[n.size()].push_back(static_cast<uint32_t>(i));
         const auto [a, b] = prefilter_bits(first_eight(n.data()));
         set_bit(prefilter_, a);
         set_bit(prefilter_, b);
     }
-    for (auto& [len, table] : by_len) by_length_.emplace_back(len, std::move(table));
+    for (auto& [len, ids] : by_len) {
+        std::stable_sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) { return name(a) < name(b); });
+        by_length_.emplace_back(len, std::move(ids));
+    }
 }
 
 std::vector<size_t> NameMatcher::find(std::string_view bytes) const {
@@ -78,10 +106,12 @@ std::vector<size_t> NameMatcher::find(std::string_view bytes) const {
     for (size_t i = 0; i + shortest <= bytes.size(); ++i) {
         const auto [a, b] = prefilter_bits(first_eight(bytes.data() + i));
         if (!has_bit(prefilter_, a) || !has_bit(prefilter_, b)) continue;
-        for (const auto& [len, table] : by_length_) {
+        for (const auto& [len, ids] : by_length_) {
             if (i + len > bytes.size()) break;
-            auto it = table.find(bytes.substr(i, len));
-            if (it != table.end()) found.insert(found.end(), it->second.begin(), it->second.end());
+            const std::string_view window = bytes.substr(i, len);
+            auto at = std::lower_bound(ids.begin(), ids.end(), window,
+                                       [&](uint32_t id, std::string_view w) { return name(id) < w; });
+            for (; at != ids.end() && name(*at) == window; ++at) found.push_back(*at);
         }
     }
     std::sort(found.begin(), found.end());
@@ -94,21 +124,27 @@ namespace {
 // Which candidates own a path (relative to the data root): their record, or anything below one
 // of their driver paths. Two candidates may share a record (a lost container's RW and init dirs).
 // Keyed by views into the candidates, which outlive it: a driver path is looked up without its
-// "<driver>/" (keys of "<driver>/<relpath>" made were 2 MB at 20,000 layers).
+// "<driver>/" (keys of "<driver>/<relpath>" made were 2 MB at 20,000 layers). Sorted vectors of
+// (key, candidate), searched by bisection: a hash node and a vector per path were 20 MB at
+// 200,000 layers.
 class Ownership {
 public:
     Ownership(const std::vector<Candidate>& cands, const std::string& driver) : driver_prefix_(driver + "/") {
         for (size_t i = 0; i < cands.size(); ++i) {
-            if (!cands[i].record.empty()) records_[cands[i].record].push_back(i);
-            for (const auto& p : cands[i].driver_paths) driver_paths_[p.relpath].push_back(i);
+            if (!cands[i].record.empty()) records_.emplace_back(cands[i].record, i);
+            for (const auto& p : cands[i].driver_paths) driver_paths_.emplace_back(p.relpath, i);
         }
+        std::sort(records_.begin(), records_.end());
+        std::sort(driver_paths_.begin(), driver_paths_.end());
     }
 
+    // The owners, ascending by candidate within each key, the record's first.
     std::vector<size_t> of(const std::string& path) const {
         std::vector<size_t> out;
-        auto add = [&](const auto& map, std::string_view key) {
-            auto it = map.find(key);
-            if (it != map.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+        auto add = [&](const Keys& keys, std::string_view key) {
+            auto at = std::lower_bound(keys.begin(), keys.end(), key,
+                                       [](const Key& k, std::string_view want) { return k.first < want; });
+            for (; at != keys.end() && at->first == key; ++at) out.push_back(at->second);
         };
         const std::string_view all(path);
         for (size_t end = all.find('/');; end = all.find('/', end + 1)) {
@@ -122,9 +158,11 @@ public:
     }
 
 private:
+    using Key = std::pair<std::string_view, size_t>;
+    using Keys = std::vector<Key>;
     std::string driver_prefix_;
-    std::unordered_map<std::string_view, std::vector<size_t>> records_;
-    std::unordered_map<std::string_view, std::vector<size_t>> driver_paths_;  // by relpath
+    Keys records_;
+    Keys driver_paths_;  // by relpath
 };
 
 std::string describe_age(int64_t now, int64_t newest, int64_t min_age) {
@@ -137,19 +175,13 @@ std::string describe_age(int64_t now, int64_t newest, int64_t min_age) {
 
 HoldBackResult hold_back(HoldBackInput in) {
     const size_t n = in.candidates.size();
-    // Every searchable name, flattened: name index -> (candidate, is a diff ID). The names move
-    // into the matcher, which is the one copy kept.
-    std::vector<std::string> texts;
-    std::vector<std::pair<size_t, bool>> name_owner;
-    for (size_t i = 0; i < n && i < in.names.size(); ++i)
-        for (auto& nm : in.names[i]) {
-            if (nm.text.size() < kMinWitnessNameLength) continue;
-            texts.push_back(std::move(nm.text));
-            name_owner.emplace_back(i, nm.diff_id);
-        }
+    // The names' text moves into the matcher, which is the one copy kept; whose each name is
+    // stays here.
+    const std::vector<uint32_t> name_owner = std::move(in.names.candidate);
+    const std::vector<uint8_t> name_is_diff = std::move(in.names.diff_id);
+    const NameMatcher matcher(std::move(in.names.text), std::move(in.names.start));
     in.names = {};
-    const NameMatcher matcher(std::move(texts));
-    auto text_of = [&](size_t h) -> const std::string& { return matcher.name(h); };
+    auto text_of = [&](size_t h) { return std::string(matcher.name(h)); };
     const Ownership ownership(in.candidates, in.driver);
 
     std::vector<int> kept(n, 0);
@@ -189,9 +221,11 @@ HoldBackResult hold_back(HoldBackInput in) {
         const auto owners = ownership.of(f.path);
         std::vector<uint32_t> names;
         for (size_t h : hits) {
-            const auto [c, is_diff] = name_owner[h];
+            const size_t c = name_owner[h];
+            const bool is_diff = name_is_diff[h];
+            if (c >= n) continue;  // a name of no candidate given
             if (std::find(owners.begin(), owners.end(), c) != owners.end()) continue;  // its own file
-            if (is_diff && (!f.image_config || f.explained_diff_ids.count(text_of(h)))) continue;
+            if (is_diff && (!f.image_config || f.explained_diff_ids.count(matcher.name(h)))) continue;
             names.push_back(static_cast<uint32_t>(h));
         }
         if (names.empty()) return;
@@ -224,7 +258,7 @@ HoldBackResult hold_back(HoldBackInput in) {
         const auto owners = ownership.of(f.path);
         for (uint32_t k = f.first; k < f.first + f.count; ++k) {
             const uint32_t h = hit_names[k];
-            const size_t c = name_owner[h].first;
+            const size_t c = name_owner[h];
             if (owners.empty()) {
                 if (!kept[c])
                     out.problems.push_back(
@@ -244,13 +278,21 @@ HoldBackResult hold_back(HoldBackInput in) {
     hit_names = {};
     // Candidates that share a record (a lost container's RW and init dirs) stand or fall together:
     // the record goes with the last of them, so keeping one keeps the record and the others.
-    std::unordered_map<std::string, std::vector<size_t>> by_record;
+    // (Indices sorted by record, each run of one record a group: no copy of the records.)
+    std::vector<size_t> by_record;
     for (size_t i = 0; i < n; ++i)
-        if (!in.candidates[i].record.empty()) by_record[in.candidates[i].record].push_back(i);
-    for (const auto& [record, group] : by_record)
-        for (size_t a : group)
-            for (size_t b : group)
-                if (a != b) edges[a].push_back({b, kSharedRecord, 0});
+        if (!in.candidates[i].record.empty()) by_record.push_back(i);
+    std::stable_sort(by_record.begin(), by_record.end(),
+                     [&](size_t a, size_t b) { return in.candidates[a].record < in.candidates[b].record; });
+    for (size_t first = 0, last; first < by_record.size(); first = last) {
+        const std::string& record = in.candidates[by_record[first]].record;
+        for (last = first + 1; last < by_record.size() && in.candidates[by_record[last]].record == record;
+             ++last) {
+        }
+        for (size_t a = first; a < last; ++a)
+            for (size_t b = first; b < last; ++b)
+                if (a != b) edges[by_record[a]].push_back({by_record[b], kSharedRecord, 0});
+    }
     while (!work.empty()) {
         const size_t o = work.front();
         work.pop_front();
@@ -270,24 +312,17 @@ HoldBackResult hold_back(HoldBackInput in) {
     return out;
 }
 
-std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>& cands,
-                                                    const docker::Metadata& md) {
+WitnessNames witness_names(const std::vector<Candidate>& cands, const docker::Metadata& md) {
     std::unordered_map<std::string_view, intern::IdTable::Id> diff_of;  // record name -> diff hex
     std::unordered_set<intern::IdTable::Id> record_chains;              // chains with a record in use
     for (const auto& r : md.layers) {
         if (r.diff) diff_of.emplace(r.dir_name, *r.diff);
         if (!r.removing) record_chains.insert(r.chain);
     }
-    std::vector<std::vector<WitnessName>> all;
-    all.reserve(cands.size());
-    for (const auto& c : cands) {
-        auto& out = all.emplace_back();
-        auto add = [&](std::string_view text, bool diff) {
-            if (text.size() < kMinWitnessNameLength) return;
-            for (const auto& n : out)
-                if (n.text == text) return;
-            out.push_back({std::string(text), diff});
-        };
+    WitnessNames all;
+    for (size_t i = 0; i < cands.size(); ++i) {
+        const Candidate& c = cands[i];
+        auto add = [&](std::string_view text, bool diff) { all.add(i, text, diff); };
         add(c.id, false);
         for (const auto& p : c.driver_paths) add(fs::last_component(p.relpath), false);
         if (c.record_kind == RecordKind::none) continue;
@@ -303,6 +338,18 @@ std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>
         }
     }
     return all;
+}
+
+void WitnessNames::add(size_t c, std::string_view name_text, bool is_diff_id) {
+    if (name_text.size() < kMinWitnessNameLength) return;
+    for (size_t i = size(); i > 0 && candidate[i - 1] == c; --i)
+        if (name(i - 1) == name_text) return;
+    if (c > UINT32_MAX || text.size() + name_text.size() > UINT32_MAX)
+        throw std::length_error("witness names: more than 4 GiB of text or 2^32 candidates");
+    text += name_text;
+    start.push_back(static_cast<uint32_t>(text.size()));
+    candidate.push_back(static_cast<uint32_t>(c));
+    diff_id.push_back(is_diff_id ? 1 : 0);
 }
 
 }  // namespace layergc::plan

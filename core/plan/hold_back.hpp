@@ -23,7 +23,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace layergc::plan {
@@ -31,16 +30,29 @@ namespace layergc::plan {
 using docker::MetadataFile;
 using docker::WitnessCorpus;
 
-// A name of a candidate that a surviving file could hold.
-struct WitnessName {
+// What surviving files could call the candidates, flat: name i is text[start[i], start[i + 1]),
+// of candidate candidate[i]. A 200,000-layer plan has a quarter of a million names; as a string
+// and a vector per candidate they were 30 MB held twice over at hold_back's start (the lists,
+// then the matcher's copy), the plan's peak. Here the text moves into the matcher as it is.
+struct WitnessNames {
     std::string text;
-    bool diff_id = false;  // explained where the file's structured reading listed it
+    std::vector<uint32_t> start{0};
+    std::vector<uint32_t> candidate;
+    std::vector<uint8_t> diff_id;  // 1: explained where the file's structured reading listed it
+
+    // A name of candidate c; ignored when shorter than kMinWitnessNameLength or when c has it
+    // already (c's names are added together).
+    void add(size_t c, std::string_view name, bool is_diff_id);
+    size_t size() const { return candidate.size(); }
+    std::string_view name(size_t i) const {
+        return std::string_view(text).substr(start[i], start[i + 1] - start[i]);
+    }
 };
 
 struct HoldBackInput {
     std::vector<Candidate> candidates;
-    std::vector<std::vector<WitnessName>> names;  // per candidate
-    std::vector<int64_t> newest_change_sec;       // per candidate; 0 = unknown
+    WitnessNames names;
+    std::vector<int64_t> newest_change_sec;  // per candidate; 0 = unknown
     WitnessCorpus corpus;  // read once, during hold_back, each file dropped after its search
     std::string driver;    // driver paths are "<driver>/<relpath>" in the corpus's paths
     int64_t now_sec = 0;
@@ -58,9 +70,7 @@ HoldBackResult hold_back(HoldBackInput in);
 // What a surviving file could call a candidate by: its ID, the last component of each path it
 // removes (overlay2's l/ link names, aufs diff/<id>), its record's name (chain ID, container ID)
 // and, for a layer record, its diff ID.
-// One list per candidate.
-std::vector<std::vector<WitnessName>> witness_names(const std::vector<Candidate>& cands,
-                                                    const docker::Metadata& md);
+WitnessNames witness_names(const std::vector<Candidate>& cands, const docker::Metadata& md);
 
 // Names shorter than this are never searched: they would match by chance.
 inline constexpr size_t kMinWitnessNameLength = 20;
@@ -71,16 +81,26 @@ inline constexpr size_t kMinWitnessNameLength = 20;
 class NameMatcher {
 public:
     explicit NameMatcher(std::vector<std::string> names);
+    // The names already flat, as WitnessNames holds them (start has one more entry than names).
+    NameMatcher(std::string text, std::vector<uint32_t> start);
     // Indices (into the constructor's names) found in bytes, each once, ascending.
     std::vector<size_t> find(std::string_view bytes) const;
-    const std::string& name(size_t i) const { return names_[i]; }
+    std::string_view name(size_t i) const {
+        return std::string_view(text_).substr(start_[i], start_[i + 1] - start_[i]);
+    }
 
 private:
-    std::vector<std::string> names_;
-    // Per distinct length (ascending): the names of that length, by text.
-    std::vector<std::pair<size_t, std::unordered_map<std::string_view, std::vector<size_t>>>> by_length_;
+    // Every name's text, one after another: name i is text_[start_[i], start_[i + 1]). Flat, so
+    // a 200,000-layer plan's quarter of a million names are their bytes and two numbers each,
+    // not a string, a hash node and a vector each (30 MB at that size).
+    std::string text_;
+    std::vector<uint32_t> start_;
+    // Per distinct length (ascending): the indices of the names of that length, sorted by text
+    // (equal texts in index order), searched by bisection.
+    std::vector<std::pair<size_t, std::vector<uint32_t>>> by_length_;
+    void index();
     std::pair<size_t, size_t> prefilter_bits(uint64_t prefix) const;
-    unsigned prefilter_log2_;          // the bitmap's size: about 32 bits a name
+    unsigned prefilter_log2_ = 0;      // the bitmap's size: about 32 bits a name
     std::vector<uint64_t> prefilter_;  // two bits per name's first eight bytes (a Bloom filter)
 };
 

@@ -64,6 +64,35 @@ TEST(NameMatcher, FindsEveryNameOfEveryLengthAndNothingElse) {
     EXPECT_EQ(m.find(names[3].substr(0, 63)), std::vector<size_t>{});  // one byte short
 }
 
+// Two candidates may be called by the same text (a container's RW and init dirs share their
+// record's name): a file holding it names both.
+TEST(NameMatcher, ATextGivenTwiceIsFoundForBoth) {
+    const std::vector<std::string> names{hex("shared"), hex("other"), hex("shared")};
+    const plan::NameMatcher m(names);
+    EXPECT_EQ(m.find("x" + hex("shared") + "y"), (std::vector<size_t>{0, 2}));
+    EXPECT_EQ(m.find(hex("other")), std::vector<size_t>{1});
+    EXPECT_EQ(m.name(2), hex("shared"));
+}
+
+// The flat list hold_back gets: a candidate's name once however often it is given, the same text
+// for two candidates twice, short names never; and the matcher built on it as it is finds each.
+TEST(WitnessNames, EachCandidatesNamesOnceAndTheMatcherTakesThemAsTheyAre) {
+    plan::WitnessNames names;
+    names.add(0, hex("a"), false);
+    names.add(0, hex("a"), true);  // again for the same candidate: dropped
+    names.add(0, "too-short", false);
+    names.add(1, hex("a"), false);  // the same text, another candidate: kept
+    names.add(1, hex("d") + "-init", true);
+    ASSERT_EQ(names.size(), 3u);
+    EXPECT_EQ(names.name(0), hex("a"));
+    EXPECT_EQ(names.name(2), hex("d") + "-init");
+    EXPECT_EQ(names.candidate, (std::vector<uint32_t>{0, 1, 1}));
+    EXPECT_EQ(names.diff_id, (std::vector<uint8_t>{0, 0, 1}));
+    const plan::NameMatcher m(names.text, names.start);
+    EXPECT_EQ(m.find("lower:" + hex("d") + "-init:" + hex("a")), (std::vector<size_t>{0, 1, 2}));
+    EXPECT_THROW(plan::NameMatcher(names.text + "x", names.start), std::invalid_argument);
+}
+
 // As many names as a 200,000-layer host gives (the prefilter's bitmap grows with them): every
 // name is still found wherever it sits, beside names that share its first bytes, and a name cut
 // short or changed in its last byte is not.
