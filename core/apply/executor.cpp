@@ -176,8 +176,8 @@ private:
         return r.ok();
     }
 
-    bool audited_all(std::vector<audit::AuditLog::Event> events) {
-        auto r = log_.write_all(std::move(events));
+    bool audited_all(const std::vector<audit::AuditLog::Event>& events) {
+        auto r = log_.write_all(events);
         if (!r) fail({"audit-log", log_.path().string(), r.error().message});
         return r.ok();
     }
@@ -257,7 +257,7 @@ private:
         for (Group* g : ready)
             if (!g->paths.empty())
                 begins.push_back(begin_event(driver_target(*g->paths[0].path), *g->paths[0].member));
-        if (!audited_all(std::move(begins))) {
+        if (!audited_all(begins)) {
             for (Group* g : ready)
                 if (!g->paths.empty()) done(*g->paths[0].member, false);
             return;
@@ -322,14 +322,14 @@ private:
             renaming.push_back(g);
             begins.push_back({"rename-begin", rename_begin_fields(*g)});
         }
-        if (renaming.empty() || !audited_all(std::move(begins))) return ready;
+        if (renaming.empty() || !audited_all(begins)) return ready;
         std::vector<Group*> renamed;
         for (Group* g : renaming)
             if (rename_record(*g)) {
                 renamed.push_back(g);
                 ends.push_back({"rename-end", {{"id", g->members.front()->id}, {"path", g->record}}});
             }
-        if (!audited_all(std::move(ends))) return ready;
+        if (!audited_all(ends)) return ready;
         if (!renamed.empty()) faults::crash_point("after-rename");
         ready.insert(ready.end(), renamed.begin(), renamed.end());
         return ready;

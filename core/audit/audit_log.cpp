@@ -47,10 +47,10 @@ Result<void> AuditLog::write(const std::string& event, nlohmann::json fields) {
     return synced_through(lock, ++appended_);
 }
 
-Result<void> AuditLog::write_all(std::vector<Event> events) {
+Result<void> AuditLog::write_all(const std::vector<Event>& events) {
     if (events.empty()) return {};
     std::string text;
-    for (auto& [event, fields] : events) text += line_of(event, std::move(fields));
+    for (const auto& [event, fields] : events) text += line_of(event, fields);
     std::unique_lock lock(mu_);
     if (auto r = append_locked(text); !r) return r;
     appended_ += events.size();

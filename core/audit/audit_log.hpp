@@ -48,7 +48,7 @@ public:
     // Appends several events in this order and returns once all are on disk: one sync for all,
     // for steps announced together before any of them is taken.
     using Event = std::pair<std::string, nlohmann::json>;
-    Result<void> write_all(std::vector<Event> events);
+    Result<void> write_all(const std::vector<Event>& events);
 
     const std::filesystem::path& path() const { return path_; }
     // Syncs made so far (each covers every event appended before it began).

@@ -101,7 +101,7 @@ TEST(AuditLog, SeveralEventsWrittenTogetherInOrderWithOneSync) {
     ASSERT_TRUE(log);
     std::vector<AuditLog::Event> events;
     for (int i = 0; i < 5; ++i) events.push_back({"rename-begin", {{"n", i}}});
-    ASSERT_TRUE(log->write_all(std::move(events)));
+    ASSERT_TRUE(log->write_all(events));
     EXPECT_EQ(log->syncs(), 1u);
     const std::string text = read_all(t / "audit.jsonl");
     EXPECT_EQ(sync.durable.load(), text.size());
