@@ -40,6 +40,9 @@ public:
     }
 
     std::vector<Garbage> run() {
+        // One candidate for most dead records: the vector made at its size, not doubled up to it
+        // (each doubling holds the old and the new array at once).
+        out_.reserve(dead_by_chain_.size());
         layer_records();
         removing_records();
         lost_mounts();
