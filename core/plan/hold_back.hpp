@@ -32,8 +32,10 @@ using docker::WitnessCorpus;
 
 // What surviving files could call the candidates, flat: name i is text[start[i], start[i + 1]),
 // of candidate candidate[i]. A 200,000-layer plan has a quarter of a million names; as a string
-// and a vector per candidate they were 30 MB held twice over at hold_back's start (the lists,
-// then the matcher's copy), the plan's peak. Here the text moves into the matcher as it is.
+// each, in a vector per candidate, they were held twice at hold_back's start (the lists, then
+// the matcher's copy). Here the text moves into the matcher as it is. (With the matcher's flat
+// tables, the heap's peak went from 423 to 389 MB; the RSS peak is made earlier, by the sweep:
+// docs/performance.md, "Where the peak is made at 200,000 layers".)
 struct WitnessNames {
     std::string text;
     std::vector<uint32_t> start{0};
@@ -92,7 +94,7 @@ public:
 private:
     // Every name's text, one after another: name i is text_[start_[i], start_[i + 1]). Flat, so
     // a 200,000-layer plan's quarter of a million names are their bytes and two numbers each,
-    // not a string, a hash node and a vector each (30 MB at that size).
+    // not a string, a hash node and a vector each.
     std::string text_;
     std::vector<uint32_t> start_;
     // Per distinct length (ascending): the indices of the names of that length, sorted by text
