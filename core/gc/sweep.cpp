@@ -10,6 +10,7 @@
 #include "core/gc/collect.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -50,14 +51,45 @@ public:
         stray_dirs();
         leftovers();
         // Children before parents; then a stable, readable order.
-        std::stable_sort(out_.begin(), out_.end(), [](const Garbage& a, const Garbage& b) {
-            if (a.depth != b.depth) return a.depth > b.depth;
-            return a.id < b.id;
-        });
+        in_order_of(by_depth_then_id());
         return std::move(out_);
     }
 
 private:
+    // The garbage's positions, deepest first, then by ID, then as found. Positions are sorted and
+    // the garbage then moved into place, not the garbage sorted: a stable sort of the garbage
+    // itself takes a buffer of as many pieces as it sorts (11 MB at 200,000 layers).
+    std::vector<uint32_t> by_depth_then_id() const {
+        std::vector<uint32_t> order(out_.size());
+        for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+            const Garbage& x = out_[a];
+            const Garbage& y = out_[b];
+            if (x.depth != y.depth) return x.depth > y.depth;
+            if (const int c = x.id.compare(y.id); c != 0) return c < 0;
+            return a < b;
+        });
+        return order;
+    }
+
+    // out_ becomes out_[order[0]], out_[order[1]], ...: each cycle of the permutation followed
+    // once, a piece moved at a time.
+    void in_order_of(std::vector<uint32_t> order) {
+        for (uint32_t start = 0; start < order.size(); ++start) {
+            if (order[start] == start) continue;
+            Garbage held = std::move(out_[start]);
+            uint32_t at = start;
+            while (order[at] != start) {
+                const uint32_t from = order[at];
+                out_[at] = std::move(out_[from]);
+                order[at] = at;
+                at = from;
+            }
+            out_[at] = std::move(held);
+            order[at] = at;
+        }
+    }
+
     bool live_dir(const std::string& id) const { return live_.dir(id); }
     const intern::IdTable& ids() const { return in_.metadata->ids; }
     std::string text(intern::IdTable::Id id) const { return ids().text(id); }
@@ -74,30 +106,37 @@ private:
         return true;
     }
 
-    static std::string layer_claim(const std::string& hex) { return "layer " + hex; }
-    static std::string removing_claim(const std::string& name) { return "removing " + name; }
-    static std::string mount_claim(const std::string& name, bool rw) {
-        return "mount " + name + (rw ? " rw" : " init");
-    }
+    // Who takes a dir: the record or mount that claimed it, and which of a mount's two dirs. Held
+    // as the claimant's address, not as text ("layer <hex>" and the dir's ID were copied per dead
+    // dir, about 17 MB at 200,000 layers).
+    struct Claim {
+        const void* by = nullptr;  // a docker::LayerRecord or docker::MountRecord
+        bool rw = false;           // for a mount: its RW dir, not its init dir
+        bool operator==(const Claim&) const = default;
+    };
+    static Claim record_claim(const docker::LayerRecord& r) { return {&r, false}; }
+    static Claim mount_claim(const docker::MountRecord& m, bool rw) { return {&m, rw}; }
 
-    // Who takes each dir that is on disk and not live; the first claim wins.
+    // Who takes each dir that is on disk and not live; the first claim wins. Keyed by the scan
+    // entry's own ID, which outlives the sweep.
     void claim_dirs() {
-        auto claim = [&](const std::string& id, std::string claimant) {
-            if (entries_.count(id) && !live_dir(id)) claims_.emplace(id, std::move(claimant));
+        auto claim = [&](const std::string& id, Claim claimant) {
+            const auto e = entries_.find(id);
+            if (e != entries_.end() && !live_dir(id)) claims_.emplace(e->first, claimant);
         };
         for (const auto* r : dead_by_chain_)
-            if (r->cache_id) claim(text(*r->cache_id), layer_claim(text(r->chain)));
+            if (r->cache_id) claim(text(*r->cache_id), record_claim(*r));
         for (const auto& r : in_.metadata->layers)
-            if (r.removing && r.cache_id) claim(text(*r.cache_id), removing_claim(r.dir_name));
+            if (r.removing && r.cache_id) claim(text(*r.cache_id), record_claim(r));
         for (const auto& m : in_.metadata->mounts) {
             if (!lost(m)) continue;
-            if (m.mount_id) claim(*m.mount_id, mount_claim(m.name, true));
-            if (m.init_id) claim(*m.init_id, mount_claim(m.name, false));
+            if (m.mount_id) claim(*m.mount_id, mount_claim(m, true));
+            if (m.init_id) claim(*m.init_id, mount_claim(m, false));
         }
     }
 
     // The entry for id if `claimant` claimed it.
-    const DriverEntry* claimed_by(const std::string& id, const std::string& claimant) const {
+    const DriverEntry* claimed_by(const std::string& id, Claim claimant) const {
         auto c = claims_.find(id);
         return c != claims_.end() && c->second == claimant ? entries_.at(id) : nullptr;
     }
@@ -137,7 +176,7 @@ private:
             const std::string cache = text(*r->cache_id);
             const std::string why =
                 "no image, container, BuildKit record, mount or live layer reaches layer sha256:" + hex;
-            if (const DriverEntry* e = claimed_by(cache, layer_claim(hex))) {
+            if (const DriverEntry* e = claimed_by(cache, record_claim(*r))) {
                 c = from_entry(*e, GarbageKind::unreferenced_layer, "unreferenced-layer");
             } else {
                 c.id = hex;
@@ -162,7 +201,7 @@ private:
             Garbage c;
             const std::optional<std::string> cache =
                 r.cache_id ? std::optional(text(*r.cache_id)) : std::nullopt;
-            const DriverEntry* e = cache ? claimed_by(*cache, removing_claim(r.dir_name)) : nullptr;
+            const DriverEntry* e = cache ? claimed_by(*cache, record_claim(r)) : nullptr;
             if (e) {
                 c = from_entry(*e, GarbageKind::interrupted_removal, "interrupted-removal");
             } else {
@@ -196,7 +235,7 @@ private:
             for (const auto* id : {&m.mount_id, &m.init_id}) {
                 if (!*id) continue;
                 const bool rw = id == &m.mount_id;
-                if (const DriverEntry* e = claimed_by(**id, mount_claim(m.name, rw))) {
+                if (const DriverEntry* e = claimed_by(**id, mount_claim(m, rw))) {
                     Garbage c = from_entry(*e, GarbageKind::lost_container_mount,
                                            rw ? "lost-rw-layer" : "lost-init-layer");
                     c.evidence.insert(c.evidence.begin(), why);
@@ -276,7 +315,7 @@ private:
     std::unordered_map<intern::IdTable::Id, const docker::LayerRecord*> records_;  // by chain
     std::vector<const docker::LayerRecord*> dead_by_chain_;  // records_ not live, by the chains' text
     std::set<std::string> containers_;
-    std::unordered_map<std::string, std::string> claims_;  // dir -> who takes it (claim_dirs)
+    std::unordered_map<std::string_view, Claim> claims_;  // dir -> who takes it (claim_dirs)
     std::vector<Garbage> out_;
 };
 

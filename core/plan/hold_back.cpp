@@ -302,24 +302,57 @@ HoldBackResult hold_back(HoldBackInput in) {
                      edge_text(e) + ", and " + in.candidates[o].id + " is kept");
     }
 
-    out.candidates.reserve(n);
+    // What is not kept stays where it is, closed up in place: a second vector of every candidate
+    // beside the first was 15 MB at 200,000 layers.
+    size_t left = 0;
     for (size_t i = 0; i < n; ++i) {
         if (kept[i])
             out.held_back.push_back({std::move(in.candidates[i]), reason[i], detail[i]});
-        else
-            out.candidates.push_back(std::move(in.candidates[i]));
+        else if (left++ != i)
+            in.candidates[left - 1] = std::move(in.candidates[i]);
     }
+    in.candidates.resize(left);
+    out.candidates = std::move(in.candidates);
     return out;
 }
 
 WitnessNames witness_names(const std::vector<Candidate>& cands, const docker::Metadata& md) {
-    std::unordered_map<std::string_view, intern::IdTable::Id> diff_of;  // record name -> diff hex
-    std::unordered_set<intern::IdTable::Id> record_chains;              // chains with a record in use
-    for (const auto& r : md.layers) {
-        if (r.diff) diff_of.emplace(r.dir_name, *r.diff);
-        if (!r.removing) record_chains.insert(r.chain);
+    // The records the candidates remove, and the chains of their *-removing ones: only these
+    // are looked up among all the records (a table of every record's name was 17 MB at
+    // 200,000 layers, made for the third of them that are candidates).
+    std::vector<std::string_view> removed_records;
+    std::vector<intern::IdTable::Id> removing_chains;
+    size_t text_bound = 0, names_bound = 0;
+    for (const auto& c : cands) {
+        text_bound += c.id.size() + 2 * c.record.size() + 64;
+        names_bound += 4 + c.driver_paths.size();
+        for (const auto& p : c.driver_paths) text_bound += p.relpath.size();
+        if (c.record_kind != RecordKind::layer && c.record_kind != RecordKind::removing) continue;
+        const std::string_view name = fs::last_component(c.record);
+        removed_records.push_back(name);
+        if (const auto chain = md.ids.find(name.substr(0, 64));
+            chain && c.record_kind == RecordKind::removing)
+            removing_chains.push_back(*chain);
     }
+    std::sort(removed_records.begin(), removed_records.end());
+    std::sort(removing_chains.begin(), removing_chains.end());
+    auto among = [](const auto& sorted, const auto& x) {
+        return std::binary_search(sorted.begin(), sorted.end(), x);
+    };
+    std::unordered_map<std::string_view, intern::IdTable::Id> diff_of;  // record name -> diff hex
+    std::unordered_set<intern::IdTable::Id> record_chains;              // of those, with a record in use
+    for (const auto& r : md.layers) {
+        if (r.diff && among(removed_records, std::string_view(r.dir_name)))
+            diff_of.emplace(r.dir_name, *r.diff);
+        if (!r.removing && among(removing_chains, r.chain)) record_chains.insert(r.chain);
+    }
+    removed_records = {};
+    // Made at a bound of their size: the text doubled up to 13 MB held the old and the new copy.
     WitnessNames all;
+    all.text.reserve(text_bound);
+    all.start.reserve(names_bound + 1);
+    all.candidate.reserve(names_bound);
+    all.diff_id.reserve(names_bound);
     for (size_t i = 0; i < cands.size(); ++i) {
         const Candidate& c = cands[i];
         auto add = [&](std::string_view text, bool diff) { all.add(i, text, diff); };

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 using namespace layergc;
 using CandidateKind = layergc::gc::GarbageKind;
@@ -408,4 +409,39 @@ TEST(Sweep, LostMountRecordCutShortIsKeptWhenItsMountIdIsThereOrItsContainerIs) 
             EXPECT_EQ(find(cs, rw + "-init"), nullptr);
         }
     }
+}
+
+// The sweep puts its garbage in order by moving each piece along its permutation's cycle: every
+// piece comes out once, deepest first, then by ID, and pieces of one depth and ID as found.
+TEST(Sweep, OrderIsDeepestFirstThenByIdThenAsFoundWithNothingLostOrDoubled) {
+    World w;
+    std::multiset<std::string> want;
+    for (int i = 0; i < 300; ++i) {
+        std::vector<std::string> parents;
+        for (int k = 0; k < (i * 7) % 5; ++k) parents.push_back(hex("parent" + std::to_string(k)));
+        const std::string id = hex("stray" + std::to_string(i));
+        w.dir(id, parents);
+        want.insert(id);
+    }
+    // Leftovers of one name (depth -1, one ID): their reasons say the order they were found in.
+    for (const char* reason : {"third", "first", "second"}) {
+        w.scan.leftovers.push_back({"l/SAME", {{"l/SAME", Removal::symlink}}, reason, "d", std::nullopt});
+        want.insert("l/SAME");
+    }
+    const auto cs = w.collect();
+    std::multiset<std::string> got;
+    for (const auto& c : cs) got.insert(c.id);
+    EXPECT_EQ(got, want);
+    for (size_t i = 1; i < cs.size(); ++i) {
+        const auto& a = cs[i - 1];
+        const auto& b = cs[i];
+        EXPECT_GE(a.depth, b.depth) << i;
+        if (a.depth == b.depth) {
+            EXPECT_LE(a.id, b.id) << i;
+        }
+    }
+    std::vector<std::string> same;
+    for (const auto& c : cs)
+        if (c.id == "l/SAME") same.push_back(c.reason);
+    EXPECT_EQ(same, (std::vector<std::string>{"third", "first", "second"}));
 }
