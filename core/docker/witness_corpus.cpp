@@ -299,7 +299,7 @@ void read_driver_files(int home_fd, const std::string& driver, const DriverScan&
         reader.entry(parent, self, path, 0, kMaxDriverFile);
     };
     for (const auto& e : scan.entries)
-        for (const auto& p : e.paths) one(p);
+        for (const OwnedPath& p : e.paths) one(p);
     for (const auto& l : scan.leftovers)
         for (const auto& p : l.paths) one(p);
 }

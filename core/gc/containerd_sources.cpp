@@ -235,7 +235,7 @@ std::vector<Garbage> collect_snapshot_tree(const SnapshotTreeInput& in, Marking&
         Garbage x;
         x.id = e.id;
         x.kind = GarbageKind::unnamed_snapshot;
-        x.driver_paths = e.paths;
+        x.driver_paths = e.paths.to_vector();
         x.mtime_sec = e.mtime_sec;
         if (is_prepare_temp_dir(e.id)) {
             x.reason = "interrupted-prepare";

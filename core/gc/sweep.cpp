@@ -158,7 +158,7 @@ private:
         c.id = e.id;
         c.kind = kind;
         c.reason = std::move(reason);
-        c.driver_paths = e.paths;
+        c.driver_paths = e.paths.to_vector();
         c.mtime_sec = e.mtime_sec;
         c.depth = static_cast<int>(e.parents.size());
         if (!e.parents.empty())

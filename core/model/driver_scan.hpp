@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/intern/id_table.hpp"
+#include "core/model/path_list.hpp"
 #include "core/model/problem.hpp"
 
 #include <cstdint>
@@ -12,22 +13,9 @@
 
 namespace layergc {
 
-// How core removes one path (values equal lgc_removal).
-enum class Removal { tree = 1, file = 2, symlink = 3, subvolume = 4 };
-
-const char* to_string(Removal r);
-
-struct OwnedPath {
-    std::string relpath;  // relative to the driver home; validated by core before any use
-    Removal removal = Removal::tree;
-    // The driver says this tree is a layer's root or mount point (LGC_PATH_LAYER_ROOT): all of it
-    // is content, none of it the driver's metadata, so the second witness does not read it.
-    bool layer_root = false;
-};
-
 struct DriverEntry {
-    std::string id;                // driver ID: cache-id, mount-id, <mount-id>-init, bk25
-    std::vector<OwnedPath> paths;  // in removal order
+    std::string id;  // driver ID: cache-id, mount-id, <mount-id>-init, bk25
+    PathList paths;  // in removal order, packed (path_list.hpp)
     // Driver-level ancestry, nearest first, as handles into the scan's `ids` (an aufs layer names
     // every ancestor: as strings these lists were the biggest thing a plan held).
     std::vector<intern::IdTable::Id> parents;

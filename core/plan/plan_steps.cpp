@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 namespace layergc::plan {
 
@@ -31,17 +32,18 @@ Plan empty_plan(const Session& s) {
 }
 
 void confine_scan(DriverScan& scan) {
-    auto bad = [&](const std::vector<OwnedPath>& ps) {
-        for (const auto& p : ps)
-            if (!fs::is_safe_relpath(p.relpath)) return &p;
-        return static_cast<const OwnedPath*>(nullptr);
+    // The first path that leaves the driver directory.
+    auto bad = [&](const auto& ps) -> std::optional<OwnedPath> {
+        for (const OwnedPath& p : ps)
+            if (!fs::is_safe_relpath(p.relpath)) return p;
+        return std::nullopt;
     };
     for (auto& e : scan.entries) {
         if (!sdk::is_safe_component(e.id)) {
             scan.problems.push_back({Severity::blocking, "driver-id-unsafe", e.id,
                                      "the driver reported a layer ID that is not a plain name", ""});
             e.paths.clear();
-        } else if (const auto* p = bad(e.paths)) {
+        } else if (const auto p = bad(e.paths)) {
             scan.problems.push_back({Severity::blocking, "driver-path-unsafe", e.id,
                                      "the driver reported path \"" + p->relpath + "\" for layer " + e.id +
                                          ", which leaves the driver directory",
@@ -50,7 +52,7 @@ void confine_scan(DriverScan& scan) {
         }
     }
     std::erase_if(scan.leftovers, [&](const DriverLeftover& l) {
-        if (const auto* p = bad(l.paths)) {
+        if (const auto p = bad(l.paths)) {
             scan.problems.push_back(
                 {Severity::blocking, "driver-path-unsafe", l.name,
                  "the driver reported path \"" + p->relpath + "\", which leaves the driver directory", ""});

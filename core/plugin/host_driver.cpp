@@ -55,14 +55,14 @@ Collector& collector(void* ctx) {
     return *static_cast<Collector*>(ctx);
 }
 
-// Copies paths into `out`; false (with a problem) when one is unreadable.
-bool copy_paths(Collector& c, const std::string& subject, const lgc_owned_path* paths, size_t n,
-                std::vector<OwnedPath>& out) {
+// Copies paths into `out` (a vector, or an entry's packed PathList); false (with a problem) when
+// one is unreadable.
+template <class Paths>
+bool copy_paths(Collector& c, const std::string& subject, const lgc_owned_path* paths, size_t n, Paths& out) {
     if (n > 0 && !paths) {
         c.contract_violation(subject, "reported " + std::to_string(n) + " paths with a NULL array");
         return false;
     }
-    out.reserve(n);
     for (size_t i = 0; i < n; ++i) {
         if (!paths[i].relpath) {
             c.contract_violation(subject, "reported a path with a NULL relpath");
@@ -83,7 +83,8 @@ bool copy_paths(Collector& c, const std::string& subject, const lgc_owned_path* 
                                               "' with unknown or misplaced flags " + std::to_string(flags));
             return false;
         }
-        out.push_back({paths[i].relpath, static_cast<Removal>(r), (flags & LGC_PATH_LAYER_ROOT) != 0});
+        out.push_back(
+            OwnedPath{paths[i].relpath, static_cast<Removal>(r), (flags & LGC_PATH_LAYER_ROOT) != 0});
     }
     return true;
 }
@@ -103,6 +104,7 @@ static void on_entry(void* ctx, const lgc_entry* e) noexcept {
         DriverEntry entry;
         entry.id = e->id;
         if (!copy_paths(c, entry.id, e->paths, e->n_paths, entry.paths)) return;
+        entry.paths.shrink_to_fit();
         if (e->n_parents > 0 && !e->parents)
             return c.contract_violation(entry.id, "reported parents with a NULL array");
         entry.parents.reserve(e->n_parents);

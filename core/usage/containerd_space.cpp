@@ -54,7 +54,7 @@ std::vector<Entry> live_entries(const plan::ContainerdTreeReading& r) {
                 for (const auto& [key, s] : sn->second)
                     by_name.emplace(s.name, cd::Resource{cd::Resource::snapshot, ns, r.snapshotter, key});
         for (const auto& d : r.scan->entries) {
-            Entry e = entry_of({NodeKind::driver_dir, d.id}, d.paths);
+            Entry e = entry_of({NodeKind::driver_dir, d.id}, d.paths.to_vector());
             uint64_t id = 0;
             if (gc::is_snapshot_dir_name(d.id))  // canonical decimal: "007" is no id containerd gives
                 if (std::from_chars(d.id.data(), d.id.data() + d.id.size(), id).ec == std::errc())

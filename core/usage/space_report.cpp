@@ -72,7 +72,7 @@ Users find_users(const gc::Graph& graph) {
 
 void attribute(plan::Session& s, const plan::TreeReading& r, unsigned threads, SpaceReport& out) {
     std::vector<fs::UsageRequest> requests;
-    for (const auto& e : r.scan.entries) requests.push_back({e.paths});
+    for (const auto& e : r.scan.entries) requests.push_back({e.paths.to_vector()});
     const auto sizes = fs::measure_usage(s.home_fd.get(), requests, threads);
     std::unordered_map<std::string, uint64_t> bytes;  // dir -> bytes on disk, for the dirs that exist
     std::set<std::string> unsized;

@@ -28,7 +28,7 @@ std::vector<OwnedPath> copy_paths(const lgc_owned_path* paths, size_t n) {
 void on_entry(void* ctx, const lgc_entry* e) {
     DriverEntry d;
     d.id = e->id;
-    d.paths = copy_paths(e->paths, e->n_paths);
+    d.paths = PathList(copy_paths(e->paths, e->n_paths));
     for (size_t i = 0; i < e->n_parents; ++i) d.parents.push_back(self(ctx)->scan.ids.intern(e->parents[i]));
     d.parents_complete = (e->flags & LGC_ENTRY_PARENTS_COMPLETE) != 0;
     d.mtime_sec = e->mtime_sec;
