@@ -52,9 +52,12 @@ TEST(PathList, HexRunsOfOtherFormsAreKeptAsTheyWere) {
     expect_round_trip({{"diff/" + upper, Removal::tree, false},
                        {"diff/" + kHex.substr(0, 63), Removal::tree, false},  // one short of a run
                        {kHex + kHex, Removal::tree, false},                   // two runs back to back
-                       {kHex + "f" + kHex, Removal::tree, false},             // a run, a digit, a run
-                       {"x" + kHex + "0", Removal::tree, false},              // a run inside 66 digits
-                       {std::string(600, 'z'), Removal::tree, false},         // raw longer than a token
+                       {kHex + "f" + kHex, Removal::tree, false},      // 129 digits: two runs and one left
+                       {"x" + kHex + "0", Removal::tree, false},       // 65 digits: a run and one left
+                       {std::string(600, 'z'), Removal::tree, false},  // raw longer than a token
+                       {std::string(255, 'z'), Removal::tree, false},  // raw of exactly one token
+                       {std::string(256, 'z'), Removal::tree, false},  // one byte into a second
+                       {std::string(255, 'z') + kHex, Removal::tree, false},
                        {std::string("a\0b\x01\x02\xff", 6), Removal::file, false}});
 }
 
@@ -88,8 +91,23 @@ TEST(PathList, AnAufsLayersThreePathsTakeOneBlockOfAbout130Bytes) {
     for (const auto& p : v) text += p.relpath.size();
     EXPECT_EQ(text, 3 * 64 + 5 + 7 + 4);
     EXPECT_EQ(list.packed_bytes(), 127u);  // heads 3, ends 3, hex runs 3 x 33, raw tokens 22
-    EXPECT_EQ(list, PathList(v));
     EXPECT_THROW(list.at(3), std::out_of_range);
+}
+
+TEST(PathList, ListsAreEqualOnlyWithTheSamePathsKindsAndFlags) {
+    const PathList a{{"diff/" + kHex, Removal::tree, true}};
+    EXPECT_EQ(a, (PathList{{"diff/" + kHex, Removal::tree, true}}));
+    EXPECT_NE(a, (PathList{{"diff/" + kHex, Removal::tree, false}}));
+    EXPECT_NE(a, (PathList{{"diff/" + kHex, Removal::subvolume, true}}));
+    EXPECT_NE(a, (PathList{{"diff/" + kHex.substr(1) + "0", Removal::tree, true}}));
+    EXPECT_NE(a, (PathList{{"diff/" + kHex, Removal::tree, true}, {"x", Removal::file, false}}));
+}
+
+TEST(PathList, ARemovalKindThatCannotBeHeldIsRefusedAndNothingIsAdded) {
+    PathList list{{"a", Removal::file, false}};
+    EXPECT_THROW(list.push_back({"b", static_cast<Removal>(8), false}), std::invalid_argument);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list, (PathList{{"a", Removal::file, false}}));
 }
 
 TEST(PathList, ClearedListIsEmpty) {
