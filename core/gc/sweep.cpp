@@ -22,18 +22,25 @@ namespace {
 class Sweeper {
 public:
     Sweeper(const CollectInput& in, const LiveSet& live) : in_(in), live_(live), paths_(in.driver) {
-        for (const auto& e : in.scan->entries) entries_[e.id] = &e;
-        for (const auto& r : in.metadata->layers)
-            if (!r.removing && !r.odd_name) records_[r.chain] = &r;
+        entries_.reserve(in.scan->entries.size());
+        for (const auto& e : in.scan->entries) entries_.push_back(&e);
+        // By ID, then as the scan found them: entry() gives the last of an ID, as the map that
+        // was here did (a later entry of the same ID overwrote an earlier one).
+        std::sort(entries_.begin(), entries_.end(), [](const DriverEntry* a, const DriverEntry* b) {
+            if (const int c = a->id.compare(b->id); c != 0) return c < 0;
+            return a < b;
+        });
+        index_records();
         // The records no live node reaches, in the order of their chain IDs' text (as a map keyed
         // by the text iterated): only these are swept. Testing liveness once, before the sort,
         // keeps the sort and both passes over them to the dead records; the live ones, most of a
         // root, are not touched again (at 200,000 records, visiting each in the sorted order was
         // a cache miss a record, twice).
-        for (const auto& [chain, r] : records_) {
-            char buf[64];  // the chain's text, made here and not on the heap, once a record
-            if (!live_.layer(ids().view(chain, buf))) dead_by_chain_.push_back(r);
-        }
+        for (const auto* run : {&digest_records_, &other_records_})
+            for (const auto* r : *run) {
+                char buf[64];  // the chain's text, made here and not on the heap, once a record
+                if (r && !live_.layer(ids().view(r->chain, buf))) dead_by_chain_.push_back(r);
+            }
         std::sort(dead_by_chain_.begin(), dead_by_chain_.end(),
                   [&](const auto* a, const auto* b) { return ids().less(a->chain, b->chain); });
         containers_.insert(in.metadata->containers.begin(), in.metadata->containers.end());
@@ -43,7 +50,7 @@ public:
     std::vector<Garbage> run() {
         // One candidate for most dead records: the vector made at its size, not doubled up to it
         // (each doubling holds the old and the new array at once).
-        out_.reserve(dead_by_chain_.size());
+        out_.reserve(most_garbage());
         layer_records();
         removing_records();
         lost_mounts();
@@ -90,6 +97,50 @@ private:
         }
     }
 
+    // At least as many pieces as the sweep makes, counted before it makes them: the vector made
+    // at its size once, not doubled past it by the strays that come last (at 200,000 layers the
+    // doubling held 20 MB of vector for 11 MB of garbage).
+    size_t most_garbage() const {
+        size_t n = dead_by_chain_.size() + 2 * in_.metadata->mounts.size() + in_.metadata->tmp_writes.size() +
+                   in_.scan->leftovers.size();
+        for (const auto& r : in_.metadata->layers) n += r.removing ? 1 : 0;
+        for (const auto& e : in_.scan->entries) n += !live_dir(e.id) && !claims_.count(e.id) ? 1 : 0;
+        return n;
+    }
+
+    // The scan entry of a dir's ID: the last the scan found when it found the ID more than once.
+    const DriverEntry* entry(std::string_view id) const {
+        auto it = std::upper_bound(entries_.begin(), entries_.end(), id,
+                                   [](std::string_view v, const DriverEntry* e) { return v < e->id; });
+        return it != entries_.begin() && (*std::prev(it))->id == id ? *std::prev(it) : nullptr;
+    }
+
+    // The layer records by chain, one vector a run of handles (IdTable), indexed by the handle's
+    // place in it: 8 bytes a handle where a hash map of 200,000 records took about 10 MB.
+    // Each vector made once at its size; a later record of a chain wins, as in the map that was
+    // here.
+    void index_records() {
+        auto swept = [](const docker::LayerRecord& r) { return !r.removing && !r.odd_name; };
+        auto run_of = [&](intern::IdTable::Id chain) -> auto& {
+            return intern::IdTable::is_digest(chain) ? digest_records_ : other_records_;
+        };
+        // The size of each first: resized as records came, a vector is left with up to twice it.
+        size_t ends[2] = {0, 0};
+        for (const auto& r : in_.metadata->layers) {
+            size_t& end = ends[intern::IdTable::is_digest(r.chain) ? 0 : 1];
+            if (swept(r)) end = std::max<size_t>(end, intern::IdTable::index_in_run(r.chain) + 1);
+        }
+        digest_records_.assign(ends[0], nullptr);
+        other_records_.assign(ends[1], nullptr);
+        for (const auto& r : in_.metadata->layers)
+            if (swept(r)) run_of(r.chain)[intern::IdTable::index_in_run(r.chain)] = &r;
+    }
+    const docker::LayerRecord* record(intern::IdTable::Id chain) const {
+        const auto& run = intern::IdTable::is_digest(chain) ? digest_records_ : other_records_;
+        const size_t i = intern::IdTable::index_in_run(chain);
+        return i < run.size() ? run[i] : nullptr;
+    }
+
     bool live_dir(const std::string& id) const { return live_.dir(id); }
     const intern::IdTable& ids() const { return in_.metadata->ids; }
     std::string text(intern::IdTable::Id id) const { return ids().text(id); }
@@ -102,7 +153,7 @@ private:
     bool lost(const docker::MountRecord& m) const {
         if (containers_.count(m.name) || (!m.mount_id && !m.mount_id_missing)) return false;
         for (const auto* id : {&m.mount_id, &m.init_id})
-            if (*id && entries_.count(**id) && live_dir(**id)) return false;
+            if (*id && entry(**id) && live_dir(**id)) return false;
         return true;
     }
 
@@ -121,8 +172,8 @@ private:
     // entry's own ID, which outlives the sweep.
     void claim_dirs() {
         auto claim = [&](const std::string& id, Claim claimant) {
-            const auto e = entries_.find(id);
-            if (e != entries_.end() && !live_dir(id)) claims_.emplace(e->first, claimant);
+            const DriverEntry* e = entry(id);
+            if (e && !live_dir(id)) claims_.emplace(e->id, claimant);
         };
         for (const auto* r : dead_by_chain_)
             if (r->cache_id) claim(text(*r->cache_id), record_claim(*r));
@@ -138,7 +189,7 @@ private:
     // The entry for id if `claimant` claimed it.
     const DriverEntry* claimed_by(const std::string& id, Claim claimant) const {
         auto c = claims_.find(id);
-        return c != claims_.end() && c->second == claimant ? entries_.at(id) : nullptr;
+        return c != claims_.end() && c->second == claimant ? entry(id) : nullptr;
     }
 
     int chain_depth(const std::string& hex) const {
@@ -147,9 +198,7 @@ private:
     }
     int chain_depth(intern::IdTable::Id chain) const {
         int depth = 0;
-        for (auto it = records_.find(chain); it != records_.end() && it->second->parent && depth < 100000;
-             it = records_.find(*it->second->parent))
-            ++depth;
+        for (const auto* r = record(chain); r && r->parent && depth < 100000; r = record(*r->parent)) ++depth;
         return depth;
     }
 
@@ -254,8 +303,7 @@ private:
                 c.kind = GarbageKind::lost_container_mount;
                 c.reason = "lost-mount-record";
                 bool on_disk = false;
-                for (const auto* id : {&m.mount_id, &m.init_id})
-                    on_disk = on_disk || (*id && entries_.count(**id));
+                for (const auto* id : {&m.mount_id, &m.init_id}) on_disk = on_disk || (*id && entry(**id));
                 c.evidence = {why, on_disk ? "its dirs are removed as candidates of their own"
                                            : "its RW and init dirs are already gone"};
                 c.record_kind = RecordKind::mount;
@@ -309,11 +357,11 @@ private:
     const CollectInput& in_;
     const LiveSet& live_;
     const docker::MetadataPaths paths_;
-    // Keyed by views into the scan and by the records' handles, which outlive the sweep (copies of
-    // every ID were the biggest part of the sweep's memory at 20,000 layers).
-    std::unordered_map<std::string_view, const DriverEntry*> entries_;
-    std::unordered_map<intern::IdTable::Id, const docker::LayerRecord*> records_;  // by chain
-    std::vector<const docker::LayerRecord*> dead_by_chain_;  // records_ not live, by the chains' text
+    // Pointers into the scan and the metadata, which outlive the sweep (copies of every ID were
+    // the biggest part of the sweep's memory at 20,000 layers); no hash maps of 200,000 nodes.
+    std::vector<const DriverEntry*> entries_;                                 // by ID (entry())
+    std::vector<const docker::LayerRecord*> digest_records_, other_records_;  // by chain (record())
+    std::vector<const docker::LayerRecord*> dead_by_chain_;  // records not live, by the chains' text
     std::set<std::string> containers_;
     std::unordered_map<std::string_view, Claim> claims_;  // dir -> who takes it (claim_dirs)
     std::vector<Garbage> out_;

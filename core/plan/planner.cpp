@@ -261,15 +261,23 @@ Result<Plan> make_plan(Session& s, const PlanRequest& req) {
     p.problems.insert(p.problems.end(), held.problems.begin(), held.problems.end());
     keep_home_non_empty(s.home_fd.get(), s.driver, p.candidates, p.held_back);
 
-    for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
-
-    mark_advisory(s, req, p);
-
+    // The reading is done with once the second witness has read it: its counts go to the stats
+    // and the rest before the fingerprints, which allocate for every candidate. Held to the end
+    // for four counts, the metadata and the scan (173 MiB at 200,000 layers) were under every
+    // phase after the sweep.
     p.stats.images = md.images.size();
     p.stats.layer_records = md.layers.size();
     p.stats.mounts = md.mounts.size();
     p.stats.containers = md.containers.size();
     p.stats.driver_entries = scan.entries.size();
+    in = gc::CollectInput{};
+    md = docker::Metadata{};
+    scan = DriverScan{};
+
+    for (auto& c : p.candidates) c.fingerprints = fingerprints_of(s, c);
+
+    mark_advisory(s, req, p);
+
     return p;
 }
 

@@ -445,3 +445,47 @@ TEST(Sweep, OrderIsDeepestFirstThenByIdThenAsFoundWithNothingLostOrDoubled) {
         if (c.id == "l/SAME") same.push_back(c.reason);
     EXPECT_EQ(same, (std::vector<std::string>{"third", "first", "second"}));
 }
+
+// A scan that names one dir twice (two homes of a driver, or a dir listed under two names that
+// normalise alike) gives one piece of garbage for it, never two: a stray takes the paths the scan
+// found first, and a dead record's dir the paths found last. Both as they were when the sweep kept
+// its entries in a hash map; the test pins them now that it keeps a sorted vector.
+TEST(Sweep, ADirTheScanNamesTwiceIsOnePieceOfGarbage) {
+    World w;
+    const std::string stray = hex("stray"), chain = hex("chain"), cache = hex("cache");
+    w.dir(stray, {});
+    w.dir(stray, {});
+    w.scan.entries.back().paths = {{"second/" + stray, Removal::tree}};
+    w.layer(chain, cache, std::nullopt, {});
+    w.scan.entries.back().paths = {{"first/" + cache, Removal::tree}};
+    w.dir(cache, {});
+    w.scan.entries.back().paths = {{"last/" + cache, Removal::tree}};
+    const auto cs = w.collect();
+    ASSERT_EQ(cs.size(), 2u);
+    const auto* s = find(cs, stray);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->kind, CandidateKind::stray_dir);
+    ASSERT_EQ(s->driver_paths.size(), 1u);
+    EXPECT_EQ(s->driver_paths[0].relpath, stray);
+    const auto* l = find(cs, cache);
+    ASSERT_NE(l, nullptr);
+    EXPECT_EQ(l->kind, CandidateKind::unreferenced_layer);
+    ASSERT_EQ(l->driver_paths.size(), 1u);
+    EXPECT_EQ(l->driver_paths[0].relpath, "last/" + cache);
+}
+
+// Layer records whose chain is not 64 hex digits sit in the ID table's other run of handles: the
+// sweep finds them by chain as it finds the others, for its depths and its dead records.
+TEST(Sweep, RecordsOfEitherRunOfHandlesAreFoundByChain) {
+    World w;
+    const std::string base = "not-a-digest-base", top = hex("top");
+    w.layer(base, hex("dbase"), std::nullopt, {});
+    w.layer(top, hex("dtop"), base, {hex("dbase")});
+    ASSERT_FALSE(intern::IdTable::is_digest(w.md.layers.front().chain));
+    const auto cs = w.collect();
+    ASSERT_EQ(cs.size(), 2u);
+    EXPECT_EQ(cs[0].id, hex("dtop"));  // on the other: deeper, so first
+    EXPECT_EQ(cs[0].depth, 1);
+    EXPECT_EQ(cs[1].id, hex("dbase"));
+    EXPECT_EQ(cs[1].depth, 0);
+}
