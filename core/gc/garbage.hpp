@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/model/driver_scan.hpp"
+#include "core/model/line_list.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -66,7 +67,7 @@ struct Garbage {
     std::string id;  // the driver directory's name (one per driver dir), else the record's
     GarbageKind kind = GarbageKind::stray_dir;
     std::string reason;                   // stable code, e.g. "no-reference"
-    std::vector<std::string> evidence;    // human-readable facts that justified it
+    LineList evidence;                    // human-readable facts that justified it
     std::vector<OwnedPath> driver_paths;  // relative to the driver home, in removal order
     RecordKind record_kind = RecordKind::none;
     std::string record;  // relative to the data root ("" when none)

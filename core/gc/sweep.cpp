@@ -235,7 +235,7 @@ private:
                                                            " is live through another reference and stays"
                                                      : "its driver dir " + cache + " is already gone");
             }
-            c.evidence.insert(c.evidence.begin(), why);
+            c.evidence.push_front(why);
             c.evidence.push_back("layer record: " + paths_.layer_record(hex) + ", cache-id " + cache);
             c.record_kind = RecordKind::layer;
             c.record = paths_.layer_record(r->dir_name);
@@ -264,8 +264,7 @@ private:
                                                               " is shared with a live layer and stays"
                                                         : "its driver dir " + *cache + " is already gone");
             }
-            c.evidence.insert(c.evidence.begin(),
-                              "dockerd began removing layer sha256:" + text(r.chain) +
+            c.evidence.push_front("dockerd began removing layer sha256:" + text(r.chain) +
                                   " (renamed its record to *-removing) and never finished");
             c.record_kind = RecordKind::removing;
             c.record = paths_.layer_record(r.dir_name);
@@ -287,7 +286,7 @@ private:
                 if (const DriverEntry* e = claimed_by(**id, mount_claim(m, rw))) {
                     Garbage c = from_entry(*e, GarbageKind::lost_container_mount,
                                            rw ? "lost-rw-layer" : "lost-init-layer");
-                    c.evidence.insert(c.evidence.begin(), why);
+                    c.evidence.push_front(why);
                     c.record_kind = RecordKind::mount;
                     c.record = record;
                     // RW sits on init, which sits on the image's top layer: RW goes first.
@@ -332,10 +331,9 @@ private:
         for (const auto& e : in_.scan->entries) {
             if (live_dir(e.id) || claims_.count(e.id) || !seen.insert(e.id).second) continue;
             Garbage c = from_entry(e, GarbageKind::stray_dir, "no-reference");
-            c.evidence.insert(
-                c.evidence.begin(),
+            c.evidence.push_front(
                 "driver dir " + e.id + " (" + docker::to_string(docker::classify_id(e.id)) +
-                    " ID) is named by no layer record, mount record, BuildKit database or mount");
+                " ID) is named by no layer record, mount record, BuildKit database or mount");
             out_.push_back(std::move(c));
         }
     }

@@ -10,17 +10,21 @@
 #pragma once
 
 #include "core/model/owned_path.hpp"
+#include "core/model/packed_text.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <iterator>
 #include <string>
 #include <vector>
 
 namespace layergc {
 
 class PathList {
+    // The path at a position of the block, and where the next one starts.
+    static OwnedPath read_path(const std::string& packed, size_t at);
+    static size_t skip_path(const std::string& packed, size_t at);
+
 public:
     PathList() = default;
     PathList(std::initializer_list<OwnedPath> paths) {
@@ -50,36 +54,13 @@ public:
     bool operator==(const PathList&) const = default;
 
     // Read forward, each path made as it is reached.
-    class const_iterator {
-    public:
-        using iterator_category = std::input_iterator_tag;
-        using value_type = OwnedPath;
-        using difference_type = std::ptrdiff_t;
-        using pointer = void;
-        using reference = OwnedPath;
-
-        const_iterator() = default;
-        OwnedPath operator*() const;
-        const_iterator& operator++();
-        const_iterator operator++(int) {
-            const_iterator was = *this;
-            ++*this;
-            return was;
-        }
-        bool operator==(const const_iterator& o) const { return at_ == o.at_; }
-
-    private:
-        friend class PathList;
-        explicit const_iterator(const std::string* packed, size_t at) : packed_(packed), at_(at) {}
-        const std::string* packed_ = nullptr;
-        size_t at_ = 0;
-    };
+    using const_iterator = packed_text::Iterator<OwnedPath, &read_path, &skip_path>;
     const_iterator begin() const { return const_iterator(&packed_, 0); }
     const_iterator end() const { return const_iterator(&packed_, packed_.size()); }
 
 private:
-    // Each path: a byte of its removal kind and layer-root flag, then its text as tokens (a
-    // run of 64 lowercase hex digits as 32 bytes, else up to 255 bytes as they are), then an end.
+    // Each path: a byte of its removal kind and layer-root flag, then its text packed
+    // (packed_text.hpp).
     std::string packed_;
     uint32_t count_ = 0;
 };

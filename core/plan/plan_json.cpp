@@ -111,7 +111,7 @@ json candidate_json(const Plan& p, const Candidate& c) {
     j["id"] = c.id;
     j["kind"] = to_string(c.kind);
     j["reason"] = c.reason;
-    j["evidence"] = c.evidence;
+    j["evidence"] = c.evidence.to_vector();
     json paths = json::array();
     json driver_paths = json::array();
     for (const auto& op : c.driver_paths) {
@@ -309,7 +309,7 @@ Result<Plan> plan_from_json(const json& doc) {
             if (!kind) return make_error("unknown candidate kind in plan: " + j.at("kind").dump());
             c.kind = *kind;
             c.reason = j.value("reason", "");
-            c.evidence = j.value("evidence", std::vector<std::string>{});
+            c.evidence = LineList(j.value("evidence", std::vector<std::string>{}));
             for (const auto& dp : j.at("driver_paths")) {
                 auto r = removal_from_string(dp.at("removal").get<std::string>());
                 if (!r) return make_error("unknown removal kind in plan: " + dp.dump());

@@ -361,7 +361,7 @@ TEST(Sweep, ADeadDirNamedByALayerRecordAndALostMountGoesWithTheLayer) {
     ASSERT_NE(mount, nullptr);
     EXPECT_EQ(mount->kind, CandidateKind::lost_container_mount);
     EXPECT_EQ(mount->reason, "lost-mount-record");
-    EXPECT_EQ(mount->evidence.back(), "its dirs are removed as candidates of their own");
+    EXPECT_EQ(mount->evidence.to_vector().back(), "its dirs are removed as candidates of their own");
 }
 
 // A lost mount whose record removal was cut short (a killed apply, or dockerd's own): mount-id
