@@ -19,7 +19,9 @@
 namespace layergc {
 
 class LineList {
-    static std::string read_line(const std::string& packed, size_t at) { return packed_text::read(packed, at); }
+    static std::string read_line(const std::string& packed, size_t at) {
+        return packed_text::read(packed, at);
+    }
     static size_t skip_line(const std::string& packed, size_t at) { return packed_text::skip(packed, at); }
 
 public:

@@ -32,9 +32,10 @@ void expect_round_trip(const std::vector<std::string>& want) {
 }  // namespace
 
 TEST(LineList, WhatTheSweepWritesReadsBackAsItWasAdded) {
-    expect_round_trip({"no image, container, BuildKit record, mount or live layer reaches layer sha256:" + kHex,
-                       "driver parent: " + kHex + " (+39 more)",
-                       "layer record: image/aufs/layerdb/sha256/" + kHex + ", cache-id " + kHex});
+    expect_round_trip(
+        {"no image, container, BuildKit record, mount or live layer reaches layer sha256:" + kHex,
+         "driver parent: " + kHex + " (+39 more)",
+         "layer record: image/aufs/layerdb/sha256/" + kHex + ", cache-id " + kHex});
     expect_round_trip({});
     expect_round_trip({""});
     expect_round_trip({"", "", ""});
